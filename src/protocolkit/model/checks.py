@@ -1,0 +1,240 @@
+"""Whole-protocol checks: duplicate ids, references, cycles, fact values and legal sense.
+
+Each check returns findings; none raises. The legal-sense checks encode the
+points of the project's domain notes (section 3). They flag what an
+information governance lead would want to see before sign-off; they are not
+legal advice, and a warning is an invitation to record the reasoning.
+
+Points resting on items the domain notes tag [K] (unverified) say so in their message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from difflib import get_close_matches
+from typing import Callable, Iterable
+
+from . import codes
+from .entities import Selector
+from .keys import ANY, dotted_parent
+from .protocol import Protocol
+from .rules import SHARING_OUTCOMES, Condition
+from .vocabulary import Vocabulary
+from ..errors import Finding
+
+Locate = Callable[[tuple], tuple]
+
+CONSENT_BASES = frozenset({"UKGDPR.6.1.a", "UKGDPR.9.2.a", "DPA18.S1.P29"})
+PART3 = frozenset({"dpa_part3", "dpa_sch8"})
+
+
+def check_protocol(protocol: Protocol, *, locate: Locate | None = None, today: dt.date | None = None) -> list[Finding]:
+    """Every whole-protocol finding, structural first, then legal sense.
+
+    Legal-sense checks run only when the structure is sound, since they rely on references resolving.
+    """
+    locate = locate or (lambda path: (None, None, None))
+    vocab = Vocabulary.of(protocol)
+    ctx = _Context(protocol, vocab, locate)
+    ctx.duplicate_ids()
+    ctx.cycles()
+    ctx.references()
+    if not ctx.findings:
+        ctx.legal_sense(today or dt.date.today())
+    return ctx.findings
+
+
+class _Context:
+    def __init__(self, protocol: Protocol, vocab: Vocabulary, locate: Locate):
+        self.p, self.v, self.locate, self.findings = protocol, vocab, locate, []
+
+    def add(self, code: codes.Code, path: tuple, message: str, fix: str = "") -> None:
+        file, line, column = self.locate(path)
+        self.findings.append(code.finding(message, fix, file=file, line=line, column=column, key=_key(path, self.p)))
+
+    # -- structure ------------------------------------------------------------------------------
+    def duplicate_ids(self) -> None:
+        for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts",
+                        "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security"):
+            first: dict[str, int] = {}
+            for i, item in enumerate(getattr(self.p, section)):
+                if item.id in first:
+                    self.add(codes.DUPLICATE_ID, (section, i, "id"),
+                             f"duplicate {section[:-1] if section.endswith('s') else section} id '{item.id}' "
+                             f"(first used by entry {first[item.id] + 1})",
+                             "give each entry its own id")
+                else:
+                    first[item.id] = i
+
+    def cycles(self) -> None:
+        trees = [
+            ("categories", self.p.categories, self.v.category_parent, "category"),
+            ("partner_kinds", self.p.partner_kinds, lambda k: self.v.kinds[k].parent if k in self.v.kinds else None, "partner kind"),
+            ("partners", self.p.partners, lambda p: self.v.partners[p].part_of if p in self.v.partners else None, "partner"),
+        ]
+        for section, entries, parent_of, what in trees:
+            reported: set[str] = set()
+            for i, entry in enumerate(entries):
+                chain, node = [], entry.id
+                while node is not None and node not in chain:
+                    chain.append(node)
+                    node = parent_of(node)
+                if node == entry.id and entry.id not in reported:
+                    reported.update(chain)
+                    self.add(codes.CATEGORY_CYCLE, (section, i, "id"),
+                             f"{what} '{entry.id}' is its own ancestor: {' -> '.join([*chain, node])}",
+                             "break the cycle by changing one parent")
+
+    def references(self) -> None:
+        v = self.v
+        for i, kind in enumerate(self.p.partner_kinds):
+            if kind.parent:
+                self._ref((("partner_kinds", i, "parent")), kind.parent, v.kinds, "partner kind")
+        for i, partner in enumerate(self.p.partners):
+            self._ref(("partners", i, "kind"), partner.kind, v.kinds, "partner kind")
+            if partner.part_of:
+                self._ref(("partners", i, "part_of"), partner.part_of, v.partners, "partner")
+            for j, basis in enumerate(partner.statutory_powers):
+                self._ref(("partners", i, "statutory_powers", j), basis, v.lawful_bases, "lawful basis")
+        for i, category in enumerate(self.p.categories):
+            if category.parent:
+                self._ref(("categories", i, "parent"), category.parent, v.categories, "category")
+            elif dotted_parent(category.id) and dotted_parent(category.id) not in v.categories:
+                self.add(codes.UNKNOWN_REFERENCE, ("categories", i, "id"),
+                         f"category '{category.id}' sits under '{dotted_parent(category.id)}', which is not defined",
+                         f"add the category '{dotted_parent(category.id)}' or give '{category.id}' an explicit parent")
+        for i, basis in enumerate(self.p.lawful_bases):
+            if basis.parent:
+                self._ref(("lawful_bases", i, "parent"), basis.parent, v.lawful_bases, "lawful basis")
+        for i, rule in enumerate(self.p.rules):
+            self._selector(("rules", i, "from"), rule.from_)
+            self._selector(("rules", i, "to"), rule.to)
+            self._list(("rules", i, "categories"), rule.categories, v.categories, "category")
+            self._list(("rules", i, "stages"), rule.stages, v.stage_ids, "stage")
+            self._list(("rules", i, "purposes"), rule.purposes, v.purposes, "purpose")
+            for j, basis in enumerate(rule.lawful_bases):
+                self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
+            for j, obligation in enumerate(rule.obligations):
+                kind = v.obligation_types.get(obligation.type)
+                if kind is None:
+                    self._ref(("rules", i, "obligations", j), obligation.type, v.obligation_types, "obligation type")
+                elif kind.needs_detail and not obligation.detail:
+                    self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
+                             f"obligation '{obligation.type}' needs a detail",
+                             f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+            for fact_id, raw in rule.when.items():
+                path = ("rules", i, "when", fact_id)
+                fact = v.facts.get(fact_id)
+                if fact is None:
+                    self._ref(path, fact_id, v.facts, "fact")
+                    continue
+                try:
+                    allowed = Condition.parse(fact_id, raw).allowed(fact)
+                except ValueError as exc:
+                    self.add(codes.FACT_VALUE, path, str(exc), "use one of the fact's values")
+                    continue
+                if not allowed:
+                    self.add(codes.EMPTY_SCOPE, path, f"no value of '{fact_id}' satisfies {raw!r}: rule {rule.id} never matches",
+                             "widen the condition or remove the rule")
+        for i, profile in enumerate(self.p.need_to_know):
+            self._selector(("need_to_know", i, "recipient"), profile.recipient)
+            self._list(("need_to_know", i, "stages"), profile.stages, v.stage_ids, "stage")
+            self._list(("need_to_know", i, "purposes"), profile.purposes, v.purposes, "purpose")
+            self._list(("need_to_know", i, "categories"), profile.categories, v.categories, "category")
+        for section in ("retention", "security"):
+            for i, statement in enumerate(getattr(self.p, section)):
+                self._list((section, i, "partners"), statement.partners, v.partners, "partner")
+                self._list((section, i, "categories"), statement.categories, v.categories, "category")
+
+    def _selector(self, path: tuple, selector: Selector | str) -> None:
+        if selector == ANY:
+            return
+        self._list((*path, "partners"), selector.partners, self.v.partners, "partner")
+        self._list((*path, "kinds"), selector.kinds, self.v.kinds, "partner kind")
+
+    def _list(self, path: tuple, values: list[str] | str, known: Iterable[str], what: str) -> None:
+        if values == ANY:
+            return
+        known = list(known)
+        for j, value in enumerate(values):
+            self._ref((*path, j), value, known, what)
+
+    def _ref(self, path: tuple, value: str, known: Iterable[str], what: str) -> None:
+        known = list(known)
+        if value in known:
+            return
+        close = get_close_matches(value, known, n=3, cutoff=0.6)
+        fix = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else f"define the {what} first, or correct the name"
+        self.add(codes.UNKNOWN_REFERENCE, path, f"unknown {what} '{value}'", fix)
+
+    # -- legal sense -----------------------------------------------------------------------------
+    def legal_sense(self, today: dt.date) -> None:
+        v, p = self.v, self.p
+        if p.metadata.review_date and p.metadata.review_date < today:
+            self.add(codes.REVIEW_DATE_PAST, ("metadata", "review_date"),
+                     f"the review date {p.metadata.review_date.isoformat()} has passed",
+                     "review the agreement with the partners and set the next review date")
+        for i, partner in enumerate(p.partners):
+            if v.is_public_body(partner.id) and not partner.statutory_powers and not partner.part_of:
+                self.add(codes.PUBLIC_BODY_NO_POWER, ("partners", i, "id"),
+                         f"{partner.name} is a public body but names no statutory power to share",
+                         "list the gateways it relies on under 'statutory_powers' (for example CA2004.s11)")
+        for i, rule in enumerate(p.rules):
+            if rule.outcome in SHARING_OUTCOMES:
+                self._rule_bases(i, rule)
+            if rule.lawful_bases and (rule.purposes == ANY or "safeguarding" in rule.purposes):
+                consent = sorted(CONSENT_BASES.intersection(rule.lawful_bases))
+                if consent:
+                    self.add(codes.CONSENT_FOR_SAFEGUARDING, ("rules", i, "lawful_bases"),
+                             f"rule {rule.id} relies on consent ({', '.join(consent)}) for safeguarding sharing; "
+                             "the ICO and HM Government advice say consent is usually not the right basis there",
+                             "rely on public task (UKGDPR.6.1.e) with a statutory gateway, and keep consent as good practice")
+
+    def _rule_bases(self, i: int, rule) -> None:
+        v = self.v
+        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases]
+        kinds = {b.kind for b in bases}
+        path = ("rules", i, "lawful_bases") if rule.lawful_bases else ("rules", i, "id")
+        if not kinds & ({"art6"} | PART3):
+            self.add(codes.NO_ART6_BASIS, path,
+                     f"rule {rule.id} lets data flow with no Article 6 lawful basis (nor DPA 2018 Part 3)",
+                     "add the Art 6 basis relied on, usually UKGDPR.6.1.e (public task) or UKGDPR.6.1.c")
+        categories = v.categories_in(rule.categories)
+        special = sorted(c for c in categories if v.is_special(c))
+        if special and not kinds & ({"art9"} | PART3):
+            self.add(codes.SPECIAL_WITHOUT_ART9, path,
+                     f"rule {rule.id} lets special category data flow ({_few(special)}) without an Art 9 condition",
+                     "add an Art 9(2) condition, such as UKGDPR.9.2.g with DPA18.S1.P18 (safeguarding)")
+        criminal = sorted(c for c in categories if v.is_criminal(c))
+        art10 = "art10" in kinds or kinds & PART3 or any(b.kind == "dpa_sch1" and b.art10_condition for b in bases)
+        if criminal and not art10:
+            self.add(codes.CRIMINAL_WITHOUT_ART10, path,
+                     f"rule {rule.id} lets criminal offence data flow ({_few(criminal)}) without an Art 10 condition",
+                     "add UKGDPR.10 with the official authority relied on, or a DPA 2018 Sch 1 condition such as DPA18.S1.P18")
+        senders = v.partners_in(rule.from_)
+        public = sorted(s for s in senders if v.is_public_body(s))
+        restricted = [b.id for b in bases if not b.public_authority_may_rely]
+        if public and restricted:
+            self.add(codes.LEGITIMATE_INTERESTS_PUBLIC_BODY, path,
+                     f"rule {rule.id} relies on {', '.join(restricted)}, which a public body performing its tasks "
+                     f"cannot use ({_few(public)})",
+                     "use public task (UKGDPR.6.1.e) for public bodies, or narrow 'from' to non-public partners")
+
+
+def _few(items: list[str], n: int = 3) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _key(path: tuple, protocol: Protocol) -> str:
+    text = ""
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            label = step
+            if i == 1:
+                entries = getattr(protocol, path[0], None)
+                if isinstance(entries, list) and step < len(entries) and hasattr(entries[step], "id"):
+                    label = entries[step].id
+            text += f"[{label}]"
+        else:
+            text += ("." if text else "") + str(step)
+    return text

@@ -1,0 +1,58 @@
+"""The stable codes of validation findings, their severity and meaning.
+
+Codes never change meaning once published: tools, CI scripts and accepted
+review marks refer to them. ``PK1xx`` are structural problems in the files,
+``PK2xx`` legal-sense checks, ``PK3xx`` problems in sample case files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import Finding, Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    """A finding code: identifier, default severity and a one-line title."""
+
+    code: str
+    severity: Severity
+    title: str
+
+    def finding(self, message: str, fix: str = "", **where) -> Finding:
+        """Make a :class:`~protocolkit.errors.Finding` of this code."""
+        return Finding(self.code, self.severity, message, fix, **where)
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+YAML_SYNTAX = Code("PK100", E, "the file is not valid YAML")
+STRUCTURE = Code("PK101", E, "a value has the wrong type or shape")
+UNKNOWN_KEY = Code("PK102", E, "a key the format does not have")
+MISSING_KEY = Code("PK103", E, "a required key is missing")
+UNKNOWN_REFERENCE = Code("PK110", E, "a reference to something the protocol does not define")
+DUPLICATE_ID = Code("PK111", E, "two entries share one id")
+CATEGORY_CYCLE = Code("PK112", E, "the category tree has a cycle")
+FACT_VALUE = Code("PK113", E, "a value outside a fact's allowed set")
+MISSING_FILE = Code("PK114", E, "an included file does not exist")
+BAD_CONDITION = Code("PK115", E, "a condition on a fact cannot be read")
+RULE_SHAPE = Code("PK116", E, "a rule's outcome lacks what it needs")
+EMPTY_SCOPE = Code("PK117", W, "a rule can never match anything")
+
+SPECIAL_WITHOUT_ART9 = Code("PK201", E, "special category data flows without an Art 9 condition")
+CRIMINAL_WITHOUT_ART10 = Code("PK202", E, "criminal offence data flows without an Art 10 / Sch 1 condition")
+PUBLIC_BODY_NO_POWER = Code("PK203", W, "a public body names no statutory power")
+CONSENT_FOR_SAFEGUARDING = Code("PK204", W, "consent used as the lawful basis for safeguarding sharing")
+REVIEW_DATE_PAST = Code("PK205", W, "the protocol's review date has passed")
+NO_ART6_BASIS = Code("PK206", E, "a flow has no Article 6 lawful basis (nor DPA 2018 Part 3)")
+LEGITIMATE_INTERESTS_PUBLIC_BODY = Code(
+    "PK207", W, "legitimate interests relied on by a public body performing its tasks"
+)
+
+CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
+CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")
+
+ALL_CODES: dict[str, Code] = {
+    c.code: c for c in list(globals().values()) if isinstance(c, Code)
+}

@@ -1,0 +1,194 @@
+"""The nouns of a protocol: metadata, partners, vocabularies, profiles and statements.
+
+Pure declarations: every field documents itself (its description appears in the
+published JSON Schema) and validation here is only about one entry's own shape.
+Cross-references (a rule naming a partner, a category naming its parent) are
+checked in :mod:`protocolkit.model.checks`, which sees the whole protocol.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .keys import ANY, BasisId, DottedKey, Key, Model, UNKNOWN
+
+Status = Literal["draft", "agreed", "published"]
+ControllerRole = Literal["controller", "joint_controller", "processor"]
+
+
+class Signatory(Model):
+    """A person who signs the agreement for a partner."""
+
+    name: str = Field(description="The signatory's name (synthetic in examples).")
+    role: str = Field(description="Their role, such as 'Director of Children's Services'.")
+    organisation: str = Field(description="The partner id or organisation name they sign for.")
+
+
+class Metadata(Model):
+    """What the agreement is, who owns it and where it is in its life."""
+
+    id: Key = Field(description="Short identifier of the protocol, used in file names and exports.")
+    title: str = Field(description="The agreement's title as it appears on the cover.")
+    version: str = Field(description="Version label, such as '1.2'.")
+    status: Status = Field("draft", description="draft, agreed (signed) or published.")
+    owner: str = Field(description="The partner id or role that owns and reviews the agreement.")
+    effective_date: dt.date | None = Field(None, description="The date the agreement takes effect.")
+    review_date: dt.date | None = Field(None, description="The date by which it must be reviewed.")
+    summary: str | None = Field(None, description="One paragraph on what the partnership shares and why.")
+    signatories: list[Signatory] = Field(default_factory=list, description="Who signs, for which partner.")
+
+
+class Contact(Model):
+    """A named contact at a partner (synthetic in examples)."""
+
+    name: str = Field(description="Name or role title.")
+    email: str | None = Field(None, description="Address for this contact.")
+    phone: str | None = Field(None, description="Telephone number.")
+
+
+class Contacts(Model):
+    """A partner's governance contacts."""
+
+    dpo: Contact | None = Field(None, description="Data protection officer.")
+    caldicott_guardian: Contact | None = Field(None, description="Caldicott guardian (health and social care).")
+    designated_safeguarding_lead: Contact | None = Field(None, description="Designated safeguarding lead.")
+    single_point_of_contact: Contact | None = Field(None, description="Single point of contact for sharing requests.")
+
+
+class PartnerKind(Model):
+    """A kind of organisation or team; kinds form a tree (``gp`` is a kind of ``health``)."""
+
+    id: Key = Field(description="The kind's id, such as 'police' or 'health_visiting'.")
+    label: str = Field(description="Plain-English name.")
+    parent: Key | None = Field(None, description="The broader kind this one belongs to.")
+    public_body: bool = Field(True, description="Whether organisations of this kind are public authorities.")
+
+
+class Partner(Model):
+    """An organisation, or a team or role inside one, that shares or receives information."""
+
+    id: Key = Field(description="The partner's id, used in rules and cases.")
+    name: str = Field(description="The partner's name as it appears in the agreement.")
+    kind: Key = Field(description="Its kind, from the partner kinds (police, school, gp, ...).")
+    part_of: Key | None = Field(
+        None, description="The partner this team or role belongs to; rules on the parent cover it."
+    )
+    controller_role: ControllerRole = Field("controller", description="Its role under UK GDPR.")
+    public_body: bool | None = Field(None, description="Override the kind's public-body flag.")
+    statutory_powers: list[BasisId] = Field(
+        default_factory=list, description="Statutory gateways it relies on to share (lawful basis ids)."
+    )
+    contacts: Contacts = Field(default_factory=Contacts, description="Governance contacts.")
+    description: str | None = Field(None, description="What the partner does in the partnership.")
+
+
+class DataCategory(Model):
+    """A category of personal data; categories form a tree by their dotted ids."""
+
+    id: DottedKey = Field(description="Dotted id; its prefix is its parent unless 'parent' says otherwise.")
+    label: str = Field(description="Plain-English name.")
+    description: str | None = Field(None, description="What the category holds.")
+    parent: DottedKey | None = Field(None, description="Explicit parent, for a category whose id is not dotted under it.")
+    special_category: bool = Field(False, description="UK GDPR Art 9 special category data (inherited by children).")
+    criminal_offence: bool = Field(False, description="UK GDPR Art 10 criminal offence data (inherited by children).")
+    dpv: str | None = Field(None, description="The W3C DPV personal data IRI, where one fits.")
+
+
+class Stage(Model):
+    """A step of a case; stages are ordered as listed."""
+
+    id: Key = Field(description="The stage's id.")
+    label: str = Field(description="Plain-English name.")
+    description: str | None = Field(None, description="What happens at this stage.")
+
+
+class Purpose(Model):
+    """Why a share happens."""
+
+    id: Key = Field(description="The purpose's id.")
+    label: str = Field(description="Plain-English name.")
+    description: str | None = Field(None, description="What the purpose covers.")
+    dpv: str | None = Field(None, description="The W3C DPV purpose IRI, where one fits.")
+
+
+class Fact(Model):
+    """A named property of a case that rules may test, with its allowed values."""
+
+    id: DottedKey = Field(description="The fact's id, such as 'consent' or 'household.other_adult_present'.")
+    label: str = Field(description="Plain-English question the fact answers.")
+    values: list[Key] = Field(min_length=1, description="Allowed values, lowest first when ordered.")
+    ordered: bool = Field(False, description="Whether the values are ordered, so '>=' comparisons apply.")
+    description: str | None = Field(None, description="How practitioners decide the value.")
+
+    @model_validator(mode="after")
+    def _values_distinct(self) -> "Fact":
+        if UNKNOWN in self.values:
+            raise ValueError(f"'{UNKNOWN}' is reserved for a fact a case does not state; remove it from values")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError("fact values must be distinct")
+        return self
+
+
+class ObligationType(Model):
+    """A kind of obligation a rule can attach to a share (record, inform, deadline, ...)."""
+
+    id: Key = Field(description="The obligation's id, used in rules and case expectations.")
+    label: str = Field(description="Plain-English description, read in explanations.")
+    needs_detail: bool = Field(False, description="Whether a rule must say more (a deadline, a reason).")
+
+
+class LawfulBasis(Model):
+    """An entry of the legal taxonomy: a lawful basis, condition, gateway or duty."""
+
+    id: BasisId = Field(description="Identifier, such as 'UKGDPR.6.1.e' or 'CA1989.s47'.")
+    label: str = Field(description="Plain-English name.")
+    citation: str = Field(description="Formal citation.")
+    kind: Literal[
+        "art6", "art6_annex1", "art9", "art10", "dpa_sch1", "dpa_part3", "dpa_sch8",
+        "dpa_exemption", "statutory_gateway", "common_law", "human_rights", "local",
+    ] = Field(description="Which part of the law it belongs to.")
+    parent: BasisId | None = Field(None, description="A grouping entry it belongs to.")
+    group: bool = Field(False, description="A heading that groups entries, not itself relied on.")
+    dpv: str | None = Field(None, description="The W3C DPV IRI, where one exists.")
+    verified: bool = Field(True, description="False where the source tags the point as unverified [K].")
+    public_authority_may_rely: bool = Field(True, description="False for bases public authorities cannot use for their tasks.")
+    art10_condition: bool = Field(False, description="A DPA 2018 Sch 1 condition usable for criminal offence data.")
+    needs_appropriate_policy_document: bool = Field(False, description="Relying on it needs an appropriate policy document.")
+    summary: str | None = Field(None, description="What it permits or requires, paraphrased.")
+
+
+class Selector(Model):
+    """Which partners a rule side or profile covers: by id, by kind, or ``any``."""
+
+    partners: list[Key] = Field(default_factory=list, description="Partner ids (a partner covers its teams).")
+    kinds: list[Key] = Field(default_factory=list, description="Partner kinds (a kind covers its sub-kinds).")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Selector":
+        if not self.partners and not self.kinds:
+            raise ValueError(f"name at least one partner or kind, or write '{ANY}'")
+        return self
+
+
+class NeedToKnow(Model):
+    """The categories a recipient needs at some stages for some purposes."""
+
+    id: Key = Field(description="The profile's id.")
+    recipient: Selector = Field(description="Who the profile is for.")
+    stages: list[Key] | Literal["any"] = Field(description="Stages it applies to, or 'any'.")
+    purposes: list[Key] | Literal["any"] = Field(description="Purposes it applies to, or 'any'.")
+    categories: list[DottedKey] = Field(description="Categories needed (a category covers its children).")
+    rationale: str | None = Field(None, description="Why the recipient needs them.")
+
+
+class Statement(Model):
+    """A retention or security statement for some partners or categories."""
+
+    id: Key = Field(description="The statement's id.")
+    partners: list[Key] | Literal["any"] = Field(ANY, description="Partners it applies to.")
+    categories: list[DottedKey] | Literal["any"] = Field(ANY, description="Categories it applies to.")
+    text: str = Field(description="The statement as it appears in the agreement.")
+    period: str | None = Field(None, description="Retention period, such as '6 years after closure'.")

@@ -1,0 +1,61 @@
+"""Identifier types shared by every model: what an id, a dotted key or a rule id may look like."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_DOTTED = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_BASIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+#: Reserved fact value meaning "the case does not state this fact".
+UNKNOWN = "unknown"
+
+#: The scope value that matches everything in a dimension.
+ANY = "any"
+
+
+def _checker(pattern: re.Pattern, what: str, example: str):
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is not a valid {what} (write it like {example!r})")
+        return value
+
+    return check
+
+
+Key = Annotated[str, AfterValidator(_checker(_KEY, "id", "early_help"))]
+"""A lower_snake_case identifier, such as ``early_help``."""
+
+DottedKey = Annotated[str, AfterValidator(_checker(_DOTTED, "dotted id", "health.mental_health"))]
+"""A dotted hierarchical identifier, such as ``health.mental_health``."""
+
+RuleId = Annotated[str, AfterValidator(_checker(_RULE_ID, "rule id", "R12"))]
+"""A rule identifier, such as ``R12`` or ``referral.police-1``."""
+
+BasisId = Annotated[str, AfterValidator(_checker(_BASIS_ID, "lawful basis id", "UKGDPR.6.1.e"))]
+"""A lawful basis identifier from the taxonomy, such as ``UKGDPR.6.1.e``."""
+
+
+class Model(BaseModel):
+    """Base of every protocol model: unknown keys are errors, names may be used for aliases."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+
+def dotted_parent(key: str) -> str | None:
+    """The dotted prefix of a key, or None at a root.
+
+    Examples
+    --------
+    >>> dotted_parent("health.mental_health")
+    'health'
+    >>> dotted_parent("health") is None
+    True
+    """
+    head, sep, _ = key.rpartition(".")
+    return head if sep else None

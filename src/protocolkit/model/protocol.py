@@ -1,0 +1,89 @@
+"""The protocol: one agreement, as the files hold it.
+
+A protocol folder has a ``protocol.yaml``; a large protocol may move any list
+section (partners, rules, ...) into further YAML files that ``protocol.yaml``
+names under ``include``. Vocabulary sections *extend* the shipped defaults
+(an entry with a default's id replaces it), except ``stages``, which replaces
+the default stages when given, because their order is the protocol's own.
+
+Use :func:`protocolkit.load` to read one and :func:`protocolkit.save` to write it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, PrivateAttr
+
+from .entities import (
+    DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, Partner,
+    PartnerKind, Purpose, Stage, Statement,
+)
+from .keys import Model
+from .rules import Rule
+
+#: Sections that hold lists of entries with an ``id``, in the order files list them.
+LIST_SECTIONS: tuple[str, ...] = (
+    "partner_kinds", "partners", "categories", "stages", "purposes", "facts",
+    "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security",
+)
+
+
+class Protocol(Model):
+    """An information sharing protocol: metadata, partners, vocabularies and rules.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> p.metadata.status in {"draft", "agreed", "published"}
+    True
+    >>> p.rule("R-REF-01").outcome in {"share", "share_minimum", "seek_consent", "escalate", "refuse"}
+    True
+    """
+
+    metadata: Metadata = Field(description="Title, version, status, owner, dates and signatories.")
+    include: list[str] = Field(
+        default_factory=list,
+        description="Further YAML files (relative to this one) whose sections are added to this protocol.",
+    )
+    partner_kinds: list[PartnerKind] = Field(default_factory=list, description="Kinds added to the shipped ones.")
+    partners: list[Partner] = Field(default_factory=list, description="The partner organisations and teams.")
+    categories: list[DataCategory] = Field(default_factory=list, description="Data categories added to the shipped tree.")
+    stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
+    purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
+    facts: list[Fact] = Field(default_factory=list, description="Facts added to the shipped ones.")
+    obligation_types: list[ObligationType] = Field(default_factory=list, description="Obligation types added to the shipped ones.")
+    lawful_bases: list[LawfulBasis] = Field(default_factory=list, description="Local lawful bases added to the shipped taxonomy.")
+    rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")
+    need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
+    retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
+    security: list[Statement] = Field(default_factory=list, description="Security statements.")
+
+    _folder: Path | None = PrivateAttr(None)
+    _source: Any = PrivateAttr(None)  # a loading.SourceMap, kept for saving and locating findings
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder the protocol was loaded from, or None for one built in memory."""
+        return self._folder
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id; ``KeyError`` naming close matches otherwise."""
+        return _by_id(self.rules, rule_id, "rule")
+
+    def partner(self, partner_id: str) -> Partner:
+        """The partner with this id; ``KeyError`` naming close matches otherwise."""
+        return _by_id(self.partners, partner_id, "partner")
+
+
+def _by_id(items: list, wanted: str, what: str):
+    for item in items:
+        if item.id == wanted:
+            return item
+    from difflib import get_close_matches
+
+    close = get_close_matches(wanted, [i.id for i in items], n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise KeyError(f"no {what} {wanted!r}{hint}")

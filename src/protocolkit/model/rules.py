@@ -1,0 +1,230 @@
+"""Sharing rules: scope, conditions on facts, outcome, obligations, lawful bases, rationale.
+
+A rule is declared data. What it *means* (which requests it matches, how it
+combines with other rules) is defined once, in ``docs/semantics.md``, and
+implemented once, in :mod:`protocolkit.engine`.
+
+Conditions are written as the YAML value of a fact key in ``when``::
+
+    when:
+      risk: ">= amber"          # ordered comparison (the fact must be ordered)
+      consent: [given, not_sought]   # any of these values
+      statutory_notice: yes     # exactly this value (YAML 'yes' is read as the text 'yes')
+      child_competent: "!= yes"
+
+A condition is satisfied only by a value the case states. A fact the case does
+not state is ``unknown`` and satisfies a condition only when the condition lists
+``unknown`` explicitly (``consent: [refused, unknown]``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, WithJsonSchema, field_validator, model_serializer, model_validator
+from typing_extensions import Annotated
+
+from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId
+from .entities import Fact, Selector
+
+Outcome = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse"]
+
+#: Outcomes from the most protective to the least; the most protective matching rule decides.
+OUTCOMES_MOST_PROTECTIVE_FIRST: tuple[str, ...] = (
+    "refuse", "escalate", "seek_consent", "share_minimum", "share",
+)
+
+#: Outcomes under which information actually travels to the recipient.
+SHARING_OUTCOMES = frozenset({"share", "share_minimum"})
+
+_OPERATORS = (">=", "<=", "!=", "==", ">", "<")
+_COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|>|<)?\s*([A-Za-z0-9_]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition on one fact: an operator and the values it names.
+
+    Examples
+    --------
+    >>> from protocolkit.model.entities import Fact
+    >>> risk = Fact(id="risk", label="Risk rating", values=["blue", "green", "amber", "red"], ordered=True)
+    >>> sorted(Condition.parse("risk", ">= amber").allowed(risk))
+    ['amber', 'red']
+    >>> sorted(Condition.parse("risk", ["green", "unknown"]).allowed(risk))
+    ['green', 'unknown']
+    """
+
+    fact: str
+    operator: str  # one of >=, <=, !=, ==, >, <, in
+    values: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, fact: str, raw: object) -> "Condition":
+        """Read a condition as written in YAML; raise ``ValueError`` with the fix."""
+        if isinstance(raw, bool):  # YAML 1.1 readers turn yes/no into booleans
+            raw = "yes" if raw else "no"
+        if isinstance(raw, list):
+            if not raw:
+                raise ValueError(f"condition on '{fact}' lists no values")
+            values = tuple("yes" if v is True else "no" if v is False else str(v) for v in raw)
+            return cls(fact, "in", values)
+        if isinstance(raw, (str, int)):
+            match = _COMPARISON.match(str(raw))
+            if not match:
+                raise ValueError(
+                    f"cannot read condition {raw!r} on '{fact}': write a value, a list of values, "
+                    f"or an operator and a value such as '>= amber' (operators: {', '.join(_OPERATORS)})"
+                )
+            op, value = match.group(1) or "==", match.group(2)
+            return cls(fact, op, (value,))
+        raise ValueError(f"condition on '{fact}' must be a value, a list of values or a comparison such as '>= amber'")
+
+    def allowed(self, fact: Fact) -> frozenset[str]:
+        """The set of values (``unknown`` included where named) that satisfy the condition.
+
+        Raises ``ValueError`` naming the bad value when the condition names a value the
+        fact does not have, or compares an unordered fact.
+        """
+        domain = list(fact.values)
+        for value in self.values:
+            if value not in domain and value != UNKNOWN:
+                raise ValueError(
+                    f"'{value}' is not a value of fact '{fact.id}' (allowed: {', '.join(domain)}, or {UNKNOWN})"
+                )
+        if self.operator == "in":
+            return frozenset(self.values)
+        (value,) = self.values
+        if self.operator == "==":
+            return frozenset({value})
+        if self.operator == "!=":
+            return frozenset(v for v in domain if v != value)
+        if not fact.ordered:
+            raise ValueError(f"'{self.operator}' needs an ordered fact, and '{fact.id}' is not ordered")
+        if value == UNKNOWN:
+            raise ValueError(f"'{self.operator} {UNKNOWN}' is not a comparison: unknown has no place in the order")
+        rank = domain.index(value)
+        keep = {
+            ">=": lambda i: i >= rank, ">": lambda i: i > rank,
+            "<=": lambda i: i <= rank, "<": lambda i: i < rank,
+        }[self.operator]
+        return frozenset(v for i, v in enumerate(domain) if keep(i))
+
+    def describe(self) -> str:
+        """Plain English, such as ``risk is amber or higher``."""
+        name = self.fact.replace("_", " ").replace(".", " ")
+        if self.operator == "in":
+            return f"{name} is {' or '.join(self.values)}"
+        words = {"==": "is", "!=": "is not", ">=": "is {} or higher", ">": "is higher than {}",
+                 "<=": "is {} or lower", "<": "is lower than {}"}[self.operator]
+        value = self.values[0]
+        return f"{name} {words.format(value)}" if "{}" in words else f"{name} {words} {value}"
+
+
+ConditionValue = Annotated[
+    str | bool | int | list[str | bool | int],
+    WithJsonSchema({
+        "description": "A value, a list of values, or a comparison such as '>= amber'.",
+        "anyOf": [{"type": "string"}, {"type": "boolean"}, {"type": "array", "items": {"type": ["string", "boolean"]}}],
+    }),
+]
+
+
+class Obligation(Model):
+    """An obligation attached to a share: a type from the vocabulary and, where it needs one, a detail.
+
+    In YAML an obligation is its type (``record_decision``) or a one-key mapping from the
+    type to its detail (``deadline: within 4 working hours``).
+
+    Examples
+    --------
+    >>> Obligation.model_validate("record_decision").type
+    'record_decision'
+    >>> Obligation.model_validate({"deadline": "within 4 working hours"}).model_dump()
+    {'deadline': 'within 4 working hours'}
+    """
+
+    type: Key
+    detail: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, data: object) -> object:
+        if isinstance(data, str):
+            return {"type": data}
+        if isinstance(data, dict) and "type" not in data:
+            if len(data) != 1:
+                raise ValueError("write an obligation as its type, or as one 'type: detail' pair")
+            ((kind, detail),) = data.items()
+            return {"type": kind, "detail": None if detail is None else str(detail)}
+        return data
+
+    @model_serializer
+    def _to_yaml(self) -> str | dict[str, str]:
+        return self.type if self.detail is None else {self.type: self.detail}
+
+    def __str__(self) -> str:
+        return self.type if self.detail is None else f"{self.type}: {self.detail}"
+
+
+ObligationValue = Annotated[
+    Obligation,
+    WithJsonSchema({
+        "description": "An obligation type, or a one-key mapping from the type to its detail.",
+        "anyOf": [{"type": "string"}, {"type": "object", "minProperties": 1, "maxProperties": 1,
+                                       "additionalProperties": {"type": "string"}}],
+    }),
+]
+
+
+class Rule(Model):
+    """A sharing rule: who may share what with whom, when, on which basis, and with what duties."""
+
+    id: RuleId = Field(description="Stable identifier, cited in decisions, cases and the agreement.")
+    title: str = Field(description="One line a practitioner reads in the rule table.")
+    from_: Selector | Literal["any"] = Field(alias="from", description="Who shares: partners, kinds, or 'any'.")
+    to: Selector | Literal["any"] = Field(description="Who receives: partners, kinds, or 'any'.")
+    categories: list[DottedKey] | Literal["any"] = Field(
+        description="Data categories (a category covers its children), or 'any'."
+    )
+    stages: list[Key] | Literal["any"] = Field(description="Stages the rule applies at, or 'any'.")
+    purposes: list[Key] | Literal["any"] = Field(description="Purposes it applies to, or 'any'.")
+    when: dict[DottedKey, ConditionValue] = Field(
+        default_factory=dict, description="Conditions on facts, all of which must hold."
+    )
+    outcome: Outcome = Field(description="share, share_minimum, seek_consent, escalate or refuse.")
+    minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")
+    escalate_to: str | None = Field(None, description="For escalate: the named role that decides.")
+    obligations: list[ObligationValue] = Field(default_factory=list, description="Duties attached to the outcome.")
+    lawful_bases: list[BasisId] = Field(default_factory=list, description="Lawful bases and conditions relied on.")
+    rationale: str = Field(description="Why the partnership agreed this rule, in plain English.")
+    priority: int = Field(
+        0, description="Higher priority rules decide before lower ones; within a priority the most protective outcome wins."
+    )
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _conditions_readable(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for fact, raw in value.items():
+                Condition.parse(str(fact), raw)
+        return value
+
+    @model_validator(mode="after")
+    def _outcome_complete(self) -> "Rule":
+        if self.outcome == "share_minimum" and not self.minimum:
+            raise ValueError("a share_minimum rule must say what the minimum is in 'minimum'")
+        if self.outcome == "escalate" and not self.escalate_to:
+            raise ValueError("an escalate rule must name who decides in 'escalate_to'")
+        return self
+
+    def conditions(self) -> list[Condition]:
+        """The rule's conditions, parsed, in the order written."""
+        return [Condition.parse(fact, raw) for fact, raw in self.when.items()]
+
+
+def is_any(value: object) -> bool:
+    """True where a scope value is the literal ``any``."""
+    return value == ANY

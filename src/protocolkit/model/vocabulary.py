@@ -1,0 +1,224 @@
+"""The effective vocabulary of a protocol: shipped defaults merged with its own entries.
+
+Also the hierarchy questions every other layer asks: which categories a category
+covers, which partners a selector covers, whether a category is special category
+or criminal offence data once inherited flags are counted. These functions do
+not validate; a protocol with a cycle in its trees is rejected by
+:mod:`protocolkit.model.checks` before anything else runs, and the walks here
+stop at a repeated node rather than loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
+from typing import Iterable, TypeVar
+
+from ruamel.yaml import YAML
+
+from .entities import (
+    DataCategory, Fact, LawfulBasis, ObligationType, Partner, PartnerKind, Purpose, Selector, Stage,
+)
+from .keys import ANY, dotted_parent
+from .protocol import Protocol
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=None)
+def _shipped(name: str) -> object:
+    text = resources.files("protocolkit.taxonomy").joinpath(name).read_text(encoding="utf-8")
+    return YAML(typ="safe").load(text)
+
+
+@lru_cache(maxsize=None)
+def shipped_lawful_bases() -> tuple[LawfulBasis, ...]:
+    """The shipped UK legal taxonomy (see ``taxonomy/lawful_bases.yaml``)."""
+    return tuple(LawfulBasis.model_validate(e) for e in _shipped("lawful_bases.yaml"))
+
+
+@lru_cache(maxsize=None)
+def shipped_categories() -> tuple[DataCategory, ...]:
+    """The shipped default tree of data categories."""
+    return tuple(DataCategory.model_validate(e) for e in _shipped("categories.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _shipped_vocabulary() -> dict:
+    data = _shipped("vocabulary.yaml")
+    return {
+        "partner_kinds": tuple(PartnerKind.model_validate(e) for e in data["partner_kinds"]),
+        "stages": tuple(Stage.model_validate(e) for e in data["stages"]),
+        "purposes": tuple(Purpose.model_validate(e) for e in data["purposes"]),
+        "facts": tuple(Fact.model_validate(e) for e in data["facts"]),
+        "obligation_types": tuple(ObligationType.model_validate(e) for e in data["obligation_types"]),
+    }
+
+
+def shipped(section: str) -> tuple:
+    """The shipped default entries of one vocabulary section."""
+    if section == "lawful_bases":
+        return shipped_lawful_bases()
+    if section == "categories":
+        return shipped_categories()
+    return _shipped_vocabulary()[section]
+
+
+def _merge(defaults: Iterable[T], own: Iterable[T]) -> dict[str, T]:
+    merged = {item.id: item for item in defaults}
+    for item in own:
+        merged[item.id] = item
+    return merged
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything a protocol's rules may name, with the hierarchy helpers.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> from protocolkit.model.vocabulary import Vocabulary
+    >>> v = Vocabulary.of(protocolkit.load(protocolkit.example_path("mash")))
+    >>> "health.mental_health" in v.category_descendants("health")
+    True
+    >>> v.is_special("health.mental_health")
+    True
+    """
+
+    kinds: dict[str, PartnerKind]
+    partners: dict[str, Partner]
+    categories: dict[str, DataCategory]
+    stages: tuple[Stage, ...]
+    purposes: dict[str, Purpose]
+    facts: dict[str, Fact]
+    obligation_types: dict[str, ObligationType]
+    lawful_bases: dict[str, LawfulBasis]
+
+    @classmethod
+    def of(cls, protocol: Protocol) -> "Vocabulary":
+        """Merge the shipped defaults with the protocol's own entries."""
+        return cls(
+            kinds=_merge(shipped("partner_kinds"), protocol.partner_kinds),
+            partners={p.id: p for p in protocol.partners},
+            categories=_merge(shipped("categories"), protocol.categories),
+            stages=tuple(protocol.stages) if protocol.stages else shipped("stages"),
+            purposes=_merge(shipped("purposes"), protocol.purposes),
+            facts=_merge(shipped("facts"), protocol.facts),
+            obligation_types=_merge(shipped("obligation_types"), protocol.obligation_types),
+            lawful_bases=_merge(shipped("lawful_bases"), protocol.lawful_bases),
+        )
+
+    # -- categories -------------------------------------------------------------------------
+    def category_parent(self, category: str) -> str | None:
+        """The parent of a category: its explicit parent, else its dotted prefix."""
+        entry = self.categories.get(category)
+        if entry is not None and entry.parent:
+            return entry.parent
+        return dotted_parent(category)
+
+    def category_ancestors(self, category: str) -> list[str]:
+        """The category and its ancestors, nearest first."""
+        return _walk_up(category, self.category_parent)
+
+    @cached_property
+    def _category_children(self) -> dict[str, list[str]]:
+        children: dict[str, list[str]] = {c: [] for c in self.categories}
+        for c in self.categories:
+            parent = self.category_parent(c)
+            if parent in children:
+                children[parent].append(c)
+        return children
+
+    def category_descendants(self, category: str) -> list[str]:
+        """The category and every category below it, in vocabulary order."""
+        return _walk_down(category, self._category_children)
+
+    def categories_in(self, scope: list[str] | str) -> set[str]:
+        """Every category a scope covers (``any``, or listed categories with their children)."""
+        if scope == ANY:
+            return set(self.categories)
+        return {d for c in scope for d in self.category_descendants(c)}
+
+    def is_special(self, category: str) -> bool:
+        """Special category data (UK GDPR Art 9), counting flags inherited from ancestors."""
+        return any(self.categories[a].special_category for a in self.category_ancestors(category) if a in self.categories)
+
+    def is_criminal(self, category: str) -> bool:
+        """Criminal offence data (UK GDPR Art 10), counting flags inherited from ancestors."""
+        return any(self.categories[a].criminal_offence for a in self.category_ancestors(category) if a in self.categories)
+
+    # -- partners ---------------------------------------------------------------------------
+    def kind_ancestors(self, kind: str) -> list[str]:
+        """The kind and the broader kinds it belongs to, nearest first."""
+        return _walk_up(kind, lambda k: self.kinds[k].parent if k in self.kinds else None)
+
+    def partner_ancestors(self, partner: str) -> list[str]:
+        """The partner and the partners it is part of, nearest first."""
+        return _walk_up(partner, lambda p: self.partners[p].part_of if p in self.partners else None)
+
+    def partner_kinds(self, partner: str) -> set[str]:
+        """Every kind a partner counts as: its own kind, its ancestors, and those of what it is part of."""
+        return {k for p in self.partner_ancestors(partner) if p in self.partners
+                for k in self.kind_ancestors(self.partners[p].kind)}
+
+    def partners_in(self, scope: Selector | str) -> set[str]:
+        """Every partner a selector covers (``any``, named partners and their teams, kinds and sub-kinds)."""
+        if scope == ANY:
+            return set(self.partners)
+        named, kinds = set(scope.partners), set(scope.kinds)
+        return {p for p in self.partners
+                if named.intersection(self.partner_ancestors(p)) or kinds.intersection(self.partner_kinds(p))}
+
+    def is_public_body(self, partner: str) -> bool:
+        """Whether a partner is a public authority: its own flag, else its kind's."""
+        entry = self.partners[partner]
+        if entry.public_body is not None:
+            return entry.public_body
+        kind = self.kinds.get(entry.kind)
+        return True if kind is None else kind.public_body
+
+    # -- stages, purposes, facts ------------------------------------------------------------
+    @cached_property
+    def stage_ids(self) -> list[str]:
+        """Stage ids in case order."""
+        return [s.id for s in self.stages]
+
+    def stages_in(self, scope: list[str] | str) -> set[str]:
+        """Stages a scope covers."""
+        return set(self.stage_ids) if scope == ANY else set(scope)
+
+    def purposes_in(self, scope: list[str] | str) -> set[str]:
+        """Purposes a scope covers."""
+        return set(self.purposes) if scope == ANY else set(scope)
+
+    def label(self, section: str, key: str) -> str:
+        """The plain-English label of an entry, or the key itself where it has none."""
+        table = {"partners": self.partners, "categories": self.categories, "purposes": self.purposes,
+                 "kinds": self.kinds, "lawful_bases": self.lawful_bases,
+                 "stages": {s.id: s for s in self.stages}, "facts": self.facts,
+                 "obligation_types": self.obligation_types}[section]
+        entry = table.get(key)
+        return getattr(entry, "name", None) or getattr(entry, "label", None) or key
+
+
+def _walk_up(start: str, parent_of) -> list[str]:
+    chain, seen, node = [], set(), start
+    while node is not None and node not in seen:
+        chain.append(node)
+        seen.add(node)
+        node = parent_of(node)
+    return chain
+
+
+def _walk_down(start: str, children: dict[str, list[str]]) -> list[str]:
+    out, seen, stack = [], set(), [start]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        out.append(node)
+        stack.extend(reversed(children.get(node, [])))
+    return out

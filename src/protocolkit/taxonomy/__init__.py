@@ -1,0 +1,1 @@
+"""Shipped data: the UK legal taxonomy, the default category tree and vocabularies (YAML files)."""
