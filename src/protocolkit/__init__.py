@@ -18,11 +18,12 @@ from pathlib import Path
 
 from .errors import Finding, ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from .model import Protocol, load, validate
+from .model.cases import Case, load_cases
 from .model.saving import save
 
 __version__ = "0.1.0"
 
-_ENGINE = {"decide", "decide_many", "why_not", "run_cases", "load_cases", "Request", "Decision"}
+_ENGINE = {"decide", "decide_many", "why_not", "run_cases", "Request", "Decision", "CaseResults"}
 
 
 def example_path(name: str = "mash") -> Path:
@@ -49,6 +50,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Finding", "Protocol", "ProtocolError", "ProtocolValidationError", "Severity", "UnknownValueError",
+    "Case", "load_cases", "Finding", "Protocol", "ProtocolError", "ProtocolValidationError", "Severity", "UnknownValueError",
     "example_path", "load", "save", "validate", *sorted(_ENGINE),
 ]

@@ -80,7 +80,7 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
     """The protocol (None when it cannot be built) and every finding."""
     main_path = protocol_file(path)
     folder = main_path.parent
-    main, findings = read_yaml(main_path, _display(main_path, folder))
+    main, findings = read_yaml(main_path, display_name(main_path))
     if main is None:
         return None, findings
     if not isinstance(main.doc, CommentedMap):
@@ -100,7 +100,7 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
     try:
         protocol = Protocol.model_validate(merged)
     except ValidationError as exc:
-        return None, _sorted(findings + _pydantic_findings(exc, source))
+        return None, _sorted(findings + findings_from_validation_error(exc, source))
     protocol._folder = folder
     protocol._source = source
     source.original = protocol.model_copy(deep=True)
@@ -108,7 +108,7 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
     return protocol, _sorted(findings)
 
 
-def _display(path: Path, folder: Path) -> str:
+def display_name(path: Path) -> str:
     """How findings name a file: relative to the working directory where it lies below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -137,7 +137,7 @@ def _read_includes(source: SourceMap, merged: dict, main: YamlFile) -> list[Find
                 file=main.display, line=line, column=column, key=f"include[{index}]"))
         for match in matches:
             path = Path(match)
-            display = _display(path, source.folder)
+            display = display_name(path)
             if not path.exists():
                 findings.append(codes.MISSING_FILE.finding(
                     f"included file '{pattern}' does not exist", "create it, or correct the name in 'include'",
@@ -179,7 +179,10 @@ def _merge_included(source: SourceMap, merged: dict, included: YamlFile) -> list
 
 # -- pydantic errors to findings ----------------------------------------------------------------
 
-def _pydantic_findings(exc: ValidationError, source: SourceMap) -> list[Finding]:
+def findings_from_validation_error(
+    exc: ValidationError, source: SourceMap, root: type[BaseModel] = Protocol
+) -> list[Finding]:
+    """Turn pydantic's errors into located findings, one per offending key."""
     grouped: dict[tuple, list[dict]] = {}
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"], source)
@@ -191,7 +194,7 @@ def _pydantic_findings(exc: ValidationError, source: SourceMap) -> list[Finding]
         deeper = [other for other in locs if len(other) > len(loc) and other[: len(loc)] == loc]
         if deeper and all(e["type"] in {"literal_error", "model_type", "list_type", "model_attributes_type"} for e in errors):
             continue
-        findings.append(_finding_for(loc, errors, source))
+        findings.append(_finding_for(loc, errors, source, root))
     return findings
 
 
@@ -208,13 +211,13 @@ def _is_type_label(step: str) -> bool:
     return step in {"Selector", "Obligation"} or "[" in step or step in {"str", "int", "bool", "list", "dict"} or step.startswith("function-")
 
 
-def _finding_for(loc: tuple, errors: list[dict], source: SourceMap) -> Finding:
+def _finding_for(loc: tuple, errors: list[dict], source: SourceMap, root: type[BaseModel]) -> Finding:
     file, line, column = source.locate(loc)
     key = _key_text(loc, source)
     kinds = {e["type"] for e in errors}
     if "extra_forbidden" in kinds:
         file, line, column = _key_locate(loc, source)
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], root)
         close = get_close_matches(str(loc[-1]), allowed, n=1)
         fix = f"did you mean '{close[0]}'?" if close else (f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
         return codes.UNKNOWN_KEY.finding(f"unknown key '{loc[-1]}'", fix, file=file, line=line, column=column, key=key)
@@ -277,9 +280,9 @@ def _key_text(loc: tuple, source: SourceMap) -> str:
     return text
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
+def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
     """The keys the format allows at a path, found by walking the model classes."""
-    candidates: list[type[BaseModel]] = [Protocol]
+    candidates: list[type[BaseModel]] = [root]
     for step in loc:
         if isinstance(step, int):
             continue

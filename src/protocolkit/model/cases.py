@@ -1,0 +1,177 @@
+"""Sample cases: synthetic families with a timeline of stages, new facts and sharing requests.
+
+A case file lives in a protocol folder's ``cases/`` (one case per file). Each step
+names a stage, the facts that come to light, and the requests made at that point
+with the outcomes the partnership expects. What the expectations mean is set out
+in ``docs/semantics.md`` section 7; :func:`protocolkit.engine.run_cases` runs them.
+
+Case files hold synthetic people only: no real names, addresses or NHS numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from ruamel.yaml.comments import CommentedMap
+
+from . import codes
+from .keys import DottedKey, Key, Model
+from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
+from ..errors import Finding, ProtocolValidationError
+
+ExpectedOutcome = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse", "gap"]
+FactValue = str | bool
+
+
+def _fact_text(facts: dict) -> dict:
+    return {k: ("yes" if v is True else "no" if v is False else v) for k, v in facts.items()}
+
+
+class FamilyMember(Model):
+    """A synthetic member of the family the case is about."""
+
+    id: Key = Field(description="Short id, such as 'child_1'.")
+    role: str = Field(description="Their role in the family, such as 'mother' or 'child'.")
+    age: int | None = Field(None, ge=0, le=120, description="Age in years.")
+    notes: str | None = Field(None, description="Anything the workshop should know.")
+
+
+class Expectation(Model):
+    """What the partnership expects a request to get."""
+
+    outcome: ExpectedOutcome = Field(description="The request's overall outcome, or 'gap'.")
+    categories: dict[DottedKey, ExpectedOutcome] = Field(
+        default_factory=dict, description="Expected outcome of particular categories."
+    )
+    obligations: list[Key] = Field(default_factory=list, description="Obligation types that must all be present.")
+    absent_obligations: list[Key] = Field(default_factory=list, description="Obligation types that must not be present.")
+
+
+class CaseRequest(Model):
+    """A sharing request made at one step of a case."""
+
+    id: Key | None = Field(None, description="Id within the step (default: its position).")
+    from_: Key = Field(alias="from", description="The sending partner.")
+    to: Key = Field(description="The receiving partner.")
+    categories: list[DottedKey] = Field(min_length=1, description="The categories asked for.")
+    purpose: Key = Field(description="Why.")
+    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
+    expect: Expectation | None = Field(None, description="What the partnership expects.")
+    note: str | None = Field(None, description="Why the partnership expects it.")
+
+    @field_validator("facts", mode="after")
+    @classmethod
+    def _facts_as_text(cls, value: dict) -> dict:
+        return _fact_text(value)
+
+
+class CaseStep(Model):
+    """One point in the case's timeline."""
+
+    id: Key | None = Field(None, description="Id within the case (default: its position).")
+    stage: Key = Field(description="The stage the case is at.")
+    title: str | None = Field(None, description="What happens, in a line.")
+    learn: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
+    requests: list[CaseRequest] = Field(default_factory=list, description="Requests made at this step.")
+
+    @field_validator("learn", mode="after")
+    @classmethod
+    def _facts_as_text(cls, value: dict) -> dict:
+        return _fact_text(value)
+
+
+class Case(Model):
+    """A synthetic family and the timeline of its case."""
+
+    id: Key = Field(description="The case's id.")
+    title: str = Field(description="A title a workshop recognises.")
+    scenario: str | None = Field(None, description="Where the scenario comes from.")
+    description: str | None = Field(None, description="The story, read out in a workshop.")
+    family: list[FamilyMember] = Field(default_factory=list, description="Synthetic family members.")
+    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
+    steps: list[CaseStep] = Field(min_length=1, description="The timeline.")
+
+    _source: YamlFile | None = PrivateAttr(None)
+
+    @property
+    def file(self) -> str | None:
+        """The file the case was read from, as findings name it."""
+        return self._source.display if self._source else None
+
+    def locate(self, path: tuple) -> tuple[str | None, int | None, int | None]:
+        """File, line and column of a path inside the case, such as ``("steps", 0, "requests", 1, "to")``."""
+        if self._source is None:
+            return None, None, None
+        line, column = node_position(self._source.doc, path)
+        return self._source.display, line, column
+
+    @field_validator("facts", mode="after")
+    @classmethod
+    def _facts_as_text(cls, value: dict) -> dict:
+        return _fact_text(value)
+
+    def step_ids(self) -> list[str]:
+        """Each step's id, or ``step_N`` (1-based) for a step without one."""
+        return [s.id or f"step_{i + 1}" for i, s in enumerate(self.steps)]
+
+
+def load_cases(path: str | Path) -> list[Case]:
+    """Load every ``*.yaml`` case in a folder (or one case file), in file-name order.
+
+    A protocol folder may be given: its ``cases/`` subfolder is read. Raises one
+    :class:`~protocolkit.errors.ProtocolValidationError` with every problem found.
+    References to the protocol (partners, categories, ...) are checked when the cases
+    run, against the protocol they run on.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> cases = protocolkit.load_cases(protocolkit.example_path("mash"))
+    >>> len(cases) >= 10
+    True
+    """
+    path = Path(path)
+    if path.is_dir() and (path / "cases").is_dir():
+        path = path / "cases"
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    cases, findings = [], []
+    for file in files:
+        case, problems = _load_case(file)
+        findings += problems
+        if case is not None:
+            cases.append(case)
+    seen: dict[str, str | None] = {}
+    for case in cases:
+        if case.id in seen:
+            file, line, column = case.locate(("id",))
+            findings.append(codes.CASE_STRUCTURE.finding(
+                f"case id '{case.id}' is used by {seen[case.id]} too", "give each case its own id",
+                file=file, line=line, column=column, key="id"))
+        seen[case.id] = case.file
+    if findings:
+        raise ProtocolValidationError(findings)
+    return cases
+
+
+def _load_case(file: Path) -> tuple[Case | None, list[Finding]]:
+    from .loading import display_name, findings_from_validation_error
+
+    yaml_file, findings = read_yaml(file, display_name(file))
+    if yaml_file is None:
+        return None, findings
+    if not isinstance(yaml_file.doc, CommentedMap):
+        return None, [codes.CASE_STRUCTURE.finding(
+            "a case file must be a mapping (id:, title:, steps:, ...)", "start the file with 'id:'",
+            file=yaml_file.display, line=1, column=1)]
+    try:
+        case = Case.model_validate(to_plain(yaml_file.doc))
+    except ValidationError as exc:
+        source = SourceMap(folder=file.parent, main=yaml_file, files={yaml_file.display: yaml_file})
+        return None, [
+            codes.CASE_STRUCTURE.finding(f.message, f.fix, file=f.file, line=f.line, column=f.column, key=f.key)
+            for f in findings_from_validation_error(exc, source, root=Case)
+        ]
+    case._source = yaml_file
+    return case, []
