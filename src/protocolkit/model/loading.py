@@ -188,10 +188,10 @@ def findings_from_validation_error(
         loc = _clean_loc(error["loc"], source)
         grouped.setdefault(loc, []).append(error)
     # a deeper error explains a union member better than "should be 'any'" at its parent
-    locs = list(grouped)
+    has_deeper = {loc[:n] for loc in grouped for n in range(len(loc))}  # proper prefixes: linear, not quadratic
     findings = []
     for loc, errors in grouped.items():
-        deeper = [other for other in locs if len(other) > len(loc) and other[: len(loc)] == loc]
+        deeper = loc in has_deeper
         if deeper and all(e["type"] in {"literal_error", "model_type", "list_type", "model_attributes_type"} for e in errors):
             continue
         findings.append(_finding_for(loc, errors, source, root))

@@ -1,0 +1,47 @@
+# protocolkit: the two commands that matter are `make demo` and `make test`.
+# Both create .venv and install what they need; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PK     := $(VENV)/bin/protocolkit
+STAMP  := $(VENV)/.installed-core
+EXAMPLE := examples/mash
+OUT    := out
+
+.PHONY: demo test lab setup system-deps bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian packages the tests use (Graphviz for diagrams). Installed only when running as root.
+system-deps:
+	@bash scripts/system-deps.sh
+
+## demo: set up, then validate the shipped example, print its summary and run its sample cases
+demo: setup
+	$(PK) validate $(EXAMPLE)
+	$(PK) summary $(EXAMPLE)
+	@mkdir -p $(OUT)
+	$(PK) test $(EXAMPLE) --junit $(OUT)/junit.xml --json $(OUT)/results.json
+
+## test: set up, then run the whole suite (library, doctests, example, command line)
+test: setup system-deps
+	$(PY) -m pytest -n 2 -q
+
+## lab: open JupyterLab on the notebooks
+lab: setup
+	$(PY) -m pip install --quiet -e '.[workbench]'
+	$(VENV)/bin/jupyter lab notebooks/
+
+## bench: the benchmarks (decisions per second against Cedar, workshop re-evaluation)
+bench: setup
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,244 @@
+"""``protocolkit``: the command line. Turns options into library calls and prints the results.
+
+Exit codes: 0 success; 1 the protocol has errors, an expectation failed or a
+guarantee is violated; 2 bad input (unknown names, unreadable options or files).
+This is the only module (with the notebooks' widgets) that prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .. import __version__
+from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
+from ..model.loading import load, load_with_findings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used as the console script)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except ProtocolValidationError as exc:
+        for finding in exc.findings:
+            print(finding.format(), file=sys.stderr)
+        return 2
+    except (UnknownValueError, ProtocolError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="protocolkit",
+        description="Design, test and publish information sharing protocols between partner organisations.")
+    parser.add_argument("--version", action="version", version=f"protocolkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a protocol folder and its cases; one line per finding")
+    p.add_argument("path", help="protocol folder or protocol.yaml")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("summary", help="print what a protocol holds: partners, rules by stage and outcome")
+    p.add_argument("path")
+    p.set_defaults(handler=cmd_summary)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of protocol files (or case files) for editors")
+    p.add_argument("--cases", action="store_true", help="the schema of sample case files instead")
+    p.add_argument("--out", help="write to this file instead of printing")
+    p.set_defaults(handler=cmd_schema)
+
+    for name, handler, text in (("decide", cmd_decide, "decide one sharing request and explain it"),
+                                ("why-not", cmd_why_not, "for a refused or uncovered request, what would allow it")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("path")
+        p.add_argument("--from", dest="sender", required=True, metavar="ID", help="sending partner")
+        p.add_argument("--to", dest="recipient", required=True, metavar="ID", help="receiving partner")
+        p.add_argument("--data", required=True, metavar="CAT[,CAT...]", help="data categories")
+        p.add_argument("--stage", required=True, metavar="ID")
+        p.add_argument("--purpose", required=True, metavar="ID")
+        p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fact of the case (repeat)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(handler=handler)
+
+    p = sub.add_parser("test", help="run the sample cases; ends with 'N passed, N failed'")
+    p.add_argument("path")
+    p.add_argument("--cases", help="case folder (default: PATH/cases)")
+    p.add_argument("--junit", help="write JUnit XML here")
+    p.add_argument("--json", help="write the full results as JSON here")
+    p.set_defaults(handler=cmd_test)
+    return parser
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def cmd_validate(args) -> int:
+    protocol, findings = load_with_findings(args.path)
+    case_findings = []
+    if protocol is not None and not any(f.severity is Severity.ERROR for f in findings):
+        case_findings = _case_findings(protocol, Path(args.path))
+    findings = findings + case_findings
+    for finding in findings:
+        print(finding.format())
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = len(findings) - errors
+    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    return 1 if errors else 0
+
+
+def _case_findings(protocol, path: Path) -> list:
+    from ..engine.cases import check_case_references
+    from ..engine.compiled import compile_protocol
+    from ..model.cases import load_cases
+
+    folder = protocol.folder / "cases"
+    if not folder.is_dir():
+        return []
+    try:
+        check_case_references(compile_protocol(protocol), load_cases(folder))
+    except ProtocolValidationError as exc:
+        return exc.findings
+    return []
+
+
+def cmd_summary(args) -> int:
+    from ..model.vocabulary import Vocabulary
+
+    protocol = load(args.path)
+    v = Vocabulary.of(protocol)
+    m = protocol.metadata
+    print(f"{m.title} (version {m.version}, {m.status})")
+    print(f"owner: {m.owner}; effective {m.effective_date or '-'}; review by {m.review_date or '-'}")
+    print(f"{len(protocol.partners)} partners, {len(protocol.rules)} rules, {len(v.categories)} data categories "
+          f"({sum(v.is_special(c) for c in v.categories)} special, {sum(v.is_criminal(c) for c in v.categories)} criminal), "
+          f"{len(v.stages)} stages, {len(protocol.need_to_know)} need-to-know profiles")
+    print("partners:")
+    for partner in protocol.partners:
+        print(f"  {partner.id:<28} {partner.name} [{partner.kind}]")
+    print("rules by stage (share / minimum / consent / escalate / refuse):")
+    outcomes = ("share", "share_minimum", "seek_consent", "escalate", "refuse")
+    for stage in v.stage_ids:
+        counts = [sum(1 for r in protocol.rules if r.outcome == o and stage in v.stages_in(r.stages)) for o in outcomes]
+        print(f"  {stage:<22} " + " / ".join(str(c) for c in counts))
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from ..model.schema import case_schema, protocol_schema
+
+    schema = case_schema() if args.cases else protocol_schema()
+    text = json.dumps(schema, indent=2, sort_keys=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _request(args):
+    from ..engine.requests import Request
+
+    facts = {}
+    for item in args.fact:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ProtocolError(f"cannot read --fact {item!r}: write KEY=VALUE, such as --fact risk=amber")
+        facts[key.strip()] = value.strip()
+    categories = tuple(c.strip() for c in args.data.split(",") if c.strip())
+    return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts)
+
+
+def cmd_decide(args) -> int:
+    from ..engine.decisions import decide
+
+    decision = decide(load(args.path), _request(args))
+    if args.json:
+        print(json.dumps(decision.to_dict(), indent=2))
+        return 0
+    print(f"outcome: {decision.outcome}")
+    for c in decision.categories:
+        extra = f" ({c.minimum})" if c.minimum else f" -> {c.escalate_to}" if c.escalate_to else ""
+        print(f"  {c.category}: {c.outcome}{extra}  rule: {c.rule or '-'}  need-to-know: {c.need_to_know}")
+    if decision.lawful_bases:
+        print(f"lawful bases: {', '.join(decision.lawful_bases)}")
+    if decision.obligations:
+        print(f"obligations: {'; '.join(decision.obligations)}")
+    if decision.rules_matched:
+        print(f"rules matched: {', '.join(decision.rules_matched)}")
+    print()
+    print(decision.explanation)
+    return 0
+
+
+def cmd_why_not(args) -> int:
+    from ..engine.why_not import why_not
+
+    table = why_not(load(args.path), _request(args))
+    if args.json:
+        print(table.to_json(orient="records", indent=2))
+        return 0
+    if table.empty:
+        print("Every category of this request may already go.")
+        return 0
+    for category, rows in table.groupby("category", sort=False):
+        print(f"{category} ({rows['outcome'].iat[0]}):")
+        for row in rows.itertuples(index=False):
+            print(f"  - {row.explanation}")
+    return 0
+
+
+def cmd_test(args) -> int:
+    from ..engine.cases import run_cases
+    from ..model.cases import load_cases
+
+    protocol = load(args.path)
+    cases_dir = Path(args.cases) if args.cases else protocol.folder / "cases"
+    cases = load_cases(cases_dir) if cases_dir.exists() else []
+    results = run_cases(protocol, cases)
+    _print_results(results)
+    if args.junit:
+        results.to_junit(args.junit)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(f"{results.passed} passed, {results.failed} failed")
+    return 0 if results.ok else 1
+
+
+def _print_results(results) -> None:
+    s = results.summary()
+    print(f"{s['cases']} cases, {s['expectations']} expectations")
+    for row in results.failures.to_dict("records"):
+        print(f"FAIL {row['case']} / {row['step']} / {row['request']}: {row['from']} -> {row['to']} "
+              f"{', '.join(row['categories'])} at {row['stage']} for {row['purpose']}")
+        for problem in row["problems"]:
+            print(f"     {problem}")
+        for line in str(row["explanation"]).splitlines():
+            print(f"     {line}")
+    print(f"coverage: {s['rules_exercised']} of {s['rules']} rules decided at least one request")
+    never = results.rules_never_exercised
+    if never:
+        print(f"  never exercised: {', '.join(never)}")
+    table = results.sharing_by_stage()
+    if len(table):
+        print("sharing by stage (requested / shared / over-shared / under-shared / gaps):")
+        for stage, row in table.iterrows():
+            print(f"  {stage:<22} {row.requested} / {row.shared} / {row.over_shared} / {row.under_shared} / {row.gaps}")
+    for label, frame in (("over-sharing", results.over_sharing), ("under-sharing", results.under_sharing),
+                         ("gap", results.gaps)):
+        for row in frame.to_dict("records"):
+            print(f"{label}: {row['case']} / {row['step']}: {row['from']} -> {row['to']} {row['category']} "
+                  f"at {row['stage']}" + (f" (rule {row['rule']})" if isinstance(row.get("rule"), str) else ""))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

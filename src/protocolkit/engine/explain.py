@@ -1,0 +1,106 @@
+"""Plain-English explanations of decisions, as a practitioner reads them.
+
+Builds sentences from a decision's data (deciding rule, conditions, lawful bases,
+obligations, need-to-know); it decides nothing itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from ..model.rules import Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compiled import CompiledProtocol
+    from .decisions import CategoryDecision
+    from .requests import Request
+
+
+def _join(items: Sequence[str], last: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _conditions(rule: Rule) -> str:
+    parts = [c.describe() for c in rule.conditions()]
+    return f" ({_join(parts)})" if parts else ""
+
+
+def _bases(compiled: "CompiledProtocol", ids: Sequence[str]) -> str:
+    v = compiled.vocab
+    return _join([f"{v.lawful_bases[i].label} ({i})" if i in v.lawful_bases else i for i in ids])
+
+
+def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[str]:
+    sentences, musts = [], []
+    for text in obligations:
+        kind, _, detail = text.partition(": ")
+        entry = compiled.vocab.obligation_types.get(kind)
+        label = entry.label if entry else kind.replace("_", " ")
+        if kind == "do_not_inform_family":
+            sentences.append(f"The family is not told yet{f' ({detail})' if detail else ''}.")
+        elif kind == "deadline":
+            musts.append(f"act {detail}" if detail else label)
+        else:
+            musts.append(f"{label} ({detail})" if detail else label)
+    if musts:
+        sentences.insert(0, f"They must {_join(musts)}.")
+    return sentences
+
+
+def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
+                     winners: Sequence[Rule], overridden: Sequence[Rule]) -> str:
+    """The explanation of one category's decision."""
+    v = compiled.vocab
+    sender, recipient = v.label("partners", request.sender), v.label("partners", request.recipient)
+    what = v.label("categories", decision.category).lower()
+    when = f"at {v.label('stages', request.stage).lower()} for {v.label('purposes', request.purpose).lower()}"
+    if decision.outcome == "gap":
+        return (f"No rule covers {sender} sharing {what} with {recipient} {when}, so nothing is shared. "
+                "This is a gap in the protocol: add a rule that decides it.")
+    rule = winners[0]
+    because = f"rule {rule.id} (\"{rule.title}\") applies{_conditions(rule)}"
+    if len(winners) > 1:
+        because += f", with {_join([r.id for r in winners[1:]])}"
+    head = {
+        "share": f"{sender} may share {what} with {recipient} {when}, because {because}.",
+        "share_minimum": f"{sender} may share only a minimum of {what} with {recipient} {when} "
+                         f"({decision.minimum}), because {because}.",
+        "seek_consent": f"{sender} must seek the family's consent before sharing {what} with {recipient} {when}, "
+                        f"because {because}.",
+        "escalate": f"{sender} does not decide alone whether to share {what} with {recipient} {when}: "
+                    f"{decision.escalate_to} decides, because {because}.",
+        "refuse": f"{sender} may not share {what} with {recipient} {when}, because {because}.",
+    }[decision.outcome]
+    sentences = [head]
+    if decision.lawful_bases:
+        sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
+    sentences += _duties(compiled, decision.obligations)
+    if rule.rationale:
+        sentences.append(f"Why: {rule.rationale.strip()}")
+    if overridden:
+        sentences.append("Also matched but overridden: "
+                         + _join([f"{r.id} ({r.outcome.replace('_', ' ')})" for r in overridden]) + ".")
+    if decision.shared and decision.need_to_know == "not_needed":
+        sentences.append(f"Note: {what} is not in {recipient}'s need-to-know profile here, so this may be over-sharing.")
+    if not decision.shared and decision.need_to_know == "needed":
+        sentences.append(f"Note: {recipient} needs {what} here, and it does not go: possible under-sharing.")
+    return " ".join(sentences)
+
+
+def explain_request(compiled: "CompiledProtocol", request: "Request", decisions: Sequence["CategoryDecision"],
+                    overall: str) -> str:
+    """The explanation of a whole request: which categories go, which do not, and each one's reason."""
+    if len(decisions) == 1:
+        return decisions[0].explanation
+    v = compiled.vocab
+    go = [v.label("categories", d.category) for d in decisions if d.shared]
+    stay = [f"{v.label('categories', d.category)} ({d.outcome.replace('_', ' ')}"
+            + (f", {d.rule})" if d.rule else ")") for d in decisions if not d.shared]
+    lines = [f"Overall: {overall.replace('_', ' ')}. "
+             + (f"May go: {_join(go)}. " if go else "Nothing may go. ")
+             + (f"May not go: {_join(stay)}." if stay else "")]
+    lines += [f"- {d.explanation}" for d in decisions]
+    return "\n".join(line.strip() for line in lines)

@@ -1,0 +1,147 @@
+"""Sharing requests: what people ask, checked against the protocol and coded for the tables.
+
+A request that names something the protocol lacks is bad input: it raises
+:class:`~protocolkit.errors.UnknownValueError` naming the value and the closest
+matches, and is never decided as a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UnknownValueError
+from ..model.keys import UNKNOWN
+from .compiled import CompiledProtocol
+
+
+@dataclass(frozen=True)
+class Request:
+    """A sharing request: may ``sender`` share ``categories`` with ``recipient`` at ``stage`` for ``purpose``?
+
+    Parameters
+    ----------
+    sender, recipient : str
+        Partner ids.
+    categories : tuple of str
+        Data category ids (one decision each).
+    stage, purpose : str
+        Stage and purpose ids.
+    facts : mapping
+        Fact id to value; a fact not given is ``unknown``.
+
+    Examples
+    --------
+    >>> Request("police", "csc", ["criminal.intelligence"], "screening", "safeguarding", {"risk": "amber"}).categories
+    ('criminal.intelligence',)
+    """
+
+    sender: str
+    recipient: str
+    categories: tuple[str, ...]
+    stage: str
+    purpose: str
+    facts: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        cats = (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
+        object.__setattr__(self, "categories", cats)
+        facts = {k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in dict(self.facts).items()
+                 if v is not None}
+        object.__setattr__(self, "facts", facts)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping) -> "Request":
+        """Build from a mapping with keys ``from``, ``to``, ``categories``, ``stage``, ``purpose``, ``facts``."""
+        categories = data.get("categories", data.get("category", ()))
+        return cls(data["from"], data["to"], categories, data["stage"], data["purpose"], data.get("facts") or {})
+
+
+def _suggest(value: str, known: Iterable[str]) -> list[str]:
+    return get_close_matches(str(value), list(known), n=3, cutoff=0.6)
+
+
+def check_value(value: str, dimension, what: str) -> int:
+    """The code of a value in a dimension, or :class:`UnknownValueError` with suggestions."""
+    code = dimension.index.get(value)
+    if code is None:
+        raise UnknownValueError(what, value, _suggest(value, dimension.values))
+    return code
+
+
+def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str]) -> np.ndarray:
+    """The fact codes of one request, checking every fact and value."""
+    codes = np.zeros(len(compiled.facts), dtype=np.int64)
+    for fact, value in facts.items():
+        if fact not in compiled.fact_index:
+            raise UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index))
+        dimension = compiled.facts[compiled.fact_index[fact]]
+        if value != UNKNOWN and value not in dimension.index:
+            raise UnknownValueError(f"value of fact '{fact}'", value, _suggest(value, dimension.values[1:]))
+        codes[compiled.fact_index[fact]] = compiled.encode_fact(fact, value)
+    return codes
+
+
+def encode_column(values: pd.Series, dimension, what: str) -> np.ndarray:
+    """Integer codes of a column of ids; the first unknown id raises with suggestions."""
+    categorical = pd.Categorical(values, categories=list(dimension.values))
+    codes = np.asarray(categorical.codes, dtype=np.int64)
+    if (codes < 0).any():
+        bad = values[codes < 0].iloc[0]
+        raise UnknownValueError(what, str(bad), _suggest(str(bad), dimension.values))
+    return codes
+
+
+def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.DataFrame:
+    """A tidy table with one row per request and category.
+
+    Accepts a DataFrame with columns ``from``, ``to``, ``categories`` (a list or one id per
+    row; ``category`` is accepted too), ``stage``, ``purpose`` and either a ``facts`` column
+    of mappings or one column per fact; or an iterable of :class:`Request` or mappings.
+    The result keeps a ``request`` column with the position of the original request.
+    """
+    if not isinstance(requests, pd.DataFrame):
+        rows = []
+        for r in requests:
+            r = r if isinstance(r, Request) else Request.from_mapping(r)
+            rows.append({"from": r.sender, "to": r.recipient, "categories": list(r.categories),
+                         "stage": r.stage, "purpose": r.purpose, "facts": dict(r.facts)})
+        requests = pd.DataFrame(rows, columns=["from", "to", "categories", "stage", "purpose", "facts"])
+    frame = requests.reset_index(drop=True)
+    frame = frame.assign(request=np.arange(len(frame)))
+    if "category" in frame.columns and "categories" not in frame.columns:
+        frame = frame.rename(columns={"category": "categories"})
+    missing = [c for c in ("from", "to", "categories", "stage", "purpose") if c not in frame.columns]
+    if missing:
+        raise UnknownValueError("request column", missing[0], ["from", "to", "categories", "stage", "purpose"])
+    if frame["categories"].map(lambda v: isinstance(v, (list, tuple))).any():
+        frame = frame.explode("categories", ignore_index=True)
+    return frame.rename(columns={"categories": "category"})
+
+
+def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Integer codes of every dimension of an expanded request table."""
+    codes = {
+        "from": encode_column(frame["from"], compiled.partners, "partner"),
+        "to": encode_column(frame["to"], compiled.partners, "partner"),
+        "category": encode_column(frame["category"], compiled.categories, "category"),
+        "stage": encode_column(frame["stage"], compiled.stages, "stage"),
+        "purpose": encode_column(frame["purpose"], compiled.purposes, "purpose"),
+    }
+    facts = np.zeros((len(frame), len(compiled.facts)), dtype=np.int64)
+    if "facts" in frame.columns:
+        for i, mapping in enumerate(frame["facts"].tolist()):
+            if isinstance(mapping, Mapping) and mapping:
+                facts[i] = encode_facts(compiled, {k: ("yes" if v is True else "no" if v is False else str(v))
+                                                   for k, v in mapping.items() if v is not None})
+    for f, dimension in enumerate(compiled.facts):
+        if dimension.name in frame.columns:
+            column = frame[dimension.name].astype(object).where(frame[dimension.name].notna(), UNKNOWN)
+            fact_codes = encode_column(column.map(str), dimension, f"value of fact '{dimension.name}'")
+            facts[:, f] = fact_codes
+    codes["facts"] = facts
+    return codes
