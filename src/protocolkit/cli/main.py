@@ -71,7 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(handler=handler)
 
-    p = sub.add_parser("test", help="run the sample cases; ends with 'N passed, N failed'")
+    p = sub.add_parser("prove", help="check every guarantee over every possible request; ends with 'N passed, N failed'")
+    p.add_argument("path")
+    p.add_argument("--json", help="write the verdicts as JSON here")
+    p.set_defaults(handler=cmd_prove)
+
+    p = sub.add_parser("test", help="run the sample cases and the guarantees; ends with 'N passed, N failed'")
     p.add_argument("path")
     p.add_argument("--cases", help="case folder (default: PATH/cases)")
     p.add_argument("--junit", help="write JUnit XML here")
@@ -197,8 +202,31 @@ def cmd_why_not(args) -> int:
     return 0
 
 
+def cmd_prove(args) -> int:
+    from ..engine.guarantees import check_guarantees
+
+    report = check_guarantees(load(args.path))
+    _print_guarantees(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.as_dict() for r in report.results], indent=2) + "\n", encoding="utf-8")
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 0 if report.ok else 1
+
+
+def _print_guarantees(report) -> None:
+    for result in report.results:
+        g = result.guarantee
+        if result.proven:
+            print(f"PROVEN   {g.id}: {g.statement} ({result.space_size:,} possible requests)")
+        else:
+            print(f"VIOLATED {g.id}: {g.statement}")
+            for line in result.explanation.splitlines():
+                print(f"         {line}")
+
+
 def cmd_test(args) -> int:
     from ..engine.cases import run_cases
+    from ..engine.guarantees import check_guarantees
     from ..model.cases import load_cases
 
     protocol = load(args.path)
@@ -206,12 +234,18 @@ def cmd_test(args) -> int:
     cases = load_cases(cases_dir) if cases_dir.exists() else []
     results = run_cases(protocol, cases)
     _print_results(results)
+    guarantees = check_guarantees(protocol)
+    if guarantees.results:
+        print(f"guarantees: {guarantees.passed} proven, {guarantees.failed} violated")
+        _print_guarantees(guarantees)
     if args.junit:
-        results.to_junit(args.junit)
+        results.to_junit(args.junit, guarantees=guarantees)
     if args.json:
-        Path(args.json).write_text(json.dumps(results.to_json(), indent=2) + "\n", encoding="utf-8")
-    print(f"{results.passed} passed, {results.failed} failed")
-    return 0 if results.ok else 1
+        data = {**results.to_json(), "guarantees": [r.as_dict() for r in guarantees.results]}
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    passed, failed = results.passed + guarantees.passed, results.failed + guarantees.failed
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
 
 
 def _print_results(results) -> None:

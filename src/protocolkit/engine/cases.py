@@ -155,9 +155,11 @@ class CaseResults:
             "gaps": records(self.gaps[["case", "step", "from", "to", "category", "stage", "purpose"]]),
         }
 
-    def to_junit(self, path: str | Path, name: str = "protocolkit") -> None:
-        """Write JUnit XML: a test suite per case, a test case per expectation."""
-        suites = ET.Element("testsuites", name=name, tests=str(len(self.expectations)), failures=str(self.failed))
+    def to_junit(self, path: str | Path, name: str = "protocolkit", guarantees=None) -> None:
+        """Write JUnit XML: a test suite per case, a test case per expectation; guarantees as one more suite."""
+        extra = guarantees.results if guarantees is not None else []
+        suites = ET.Element("testsuites", name=name, tests=str(len(self.expectations) + len(extra)),
+                            failures=str(self.failed + sum(not r.proven for r in extra)))
         for case, rows in self.expectations.groupby("case", sort=False):
             suite = ET.SubElement(suites, "testsuite", name=str(case), tests=str(len(rows)),
                                   failures=str(int((~rows["passed"].astype(bool)).sum())))
@@ -166,6 +168,14 @@ class CaseResults:
                 if not row.passed:
                     failure = ET.SubElement(test, "failure", message="; ".join(row.problems))
                     failure.text = row.explanation
+        if extra:
+            suite = ET.SubElement(suites, "testsuite", name="guarantees", tests=str(len(extra)),
+                                  failures=str(sum(not r.proven for r in extra)))
+            for result in extra:
+                test = ET.SubElement(suite, "testcase", classname="guarantees", name=result.guarantee.id)
+                if not result.proven:
+                    failure = ET.SubElement(test, "failure", message=result.guarantee.statement)
+                    failure.text = result.explanation
         tree = ET.ElementTree(suites)
         ET.indent(tree)
         tree.write(path, encoding="utf-8", xml_declaration=True)

@@ -232,7 +232,7 @@ def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | 
     detail : {"full", "outcome"}
         ``full`` gives every column of a :class:`Decision` (deciding and matched rules,
         lawful bases, obligations, need-to-know, explanation), computed once per distinct
-        request pattern. ``outcome`` gives only ``outcome``, ``rule`` and ``need_to_know``,
+        request scope and set of matched rules. ``outcome`` gives only ``outcome``, ``rule`` and ``need_to_know``,
         fully vectorised, for very large tables.
 
     Returns
@@ -273,15 +273,15 @@ def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | 
 
 def _add_detail(compiled: CompiledProtocol, frame: pd.DataFrame, codes: dict, bits: np.ndarray,
                 deciders: np.ndarray, base: pd.DataFrame) -> pd.DataFrame:
+    # the details depend on the request's scope and its matched rules, never on the facts themselves
     key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           codes["facts"], bits.view(np.int64)]) if len(base) else np.zeros((0, 1), dtype=np.int64)
+                           bits.view(np.int64)]) if len(base) else np.zeros((0, 1), dtype=np.int64)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     details = []
     for row in first:
-        facts = {d.name: d.values[c] for d, c in zip(compiled.facts, codes["facts"][row]) if c != 0}
         request = Request(frame["from"].iat[row], frame["to"].iat[row], (frame["category"].iat[row],),
-                          frame["stage"].iat[row], frame["purpose"].iat[row], facts)
+                          frame["stage"].iat[row], frame["purpose"].iat[row])
         need = int(compiled.need[codes["to"][row], codes["stage"][row], codes["purpose"][row], codes["category"][row]])
         details.append(_category_decision(compiled, request, request.categories[0], bits[row], int(deciders[row]), need))
     columns = {

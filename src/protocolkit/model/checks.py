@@ -55,7 +55,8 @@ class _Context:
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
         for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts",
-                        "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security"):
+                        "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security",
+                        "guarantees"):
             first: dict[str, int] = {}
             for i, item in enumerate(getattr(self.p, section)):
                 if item.id in first:
@@ -107,11 +108,7 @@ class _Context:
             if basis.parent:
                 self._ref(("lawful_bases", i, "parent"), basis.parent, v.lawful_bases, "lawful basis")
         for i, rule in enumerate(self.p.rules):
-            self._selector(("rules", i, "from"), rule.from_)
-            self._selector(("rules", i, "to"), rule.to)
-            self._list(("rules", i, "categories"), rule.categories, v.categories, "category")
-            self._list(("rules", i, "stages"), rule.stages, v.stage_ids, "stage")
-            self._list(("rules", i, "purposes"), rule.purposes, v.purposes, "purpose")
+            self._scope_refs(("rules", i), rule)
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             for j, obligation in enumerate(rule.obligations):
@@ -122,29 +119,45 @@ class _Context:
                     self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
                              f"obligation '{obligation.type}' needs a detail",
                              f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
-            for fact_id, raw in rule.when.items():
-                path = ("rules", i, "when", fact_id)
-                fact = v.facts.get(fact_id)
-                if fact is None:
-                    self._ref(path, fact_id, v.facts, "fact")
-                    continue
-                try:
-                    allowed = Condition.parse(fact_id, raw).allowed(fact)
-                except ValueError as exc:
-                    self.add(codes.FACT_VALUE, path, str(exc), "use one of the fact's values")
-                    continue
-                if not allowed:
-                    self.add(codes.EMPTY_SCOPE, path, f"no value of '{fact_id}' satisfies {raw!r}: rule {rule.id} never matches",
-                             "widen the condition or remove the rule")
         for i, profile in enumerate(self.p.need_to_know):
             self._selector(("need_to_know", i, "recipient"), profile.recipient)
             self._list(("need_to_know", i, "stages"), profile.stages, v.stage_ids, "stage")
             self._list(("need_to_know", i, "purposes"), profile.purposes, v.purposes, "purpose")
             self._list(("need_to_know", i, "categories"), profile.categories, v.categories, "category")
+        for i, guarantee in enumerate(self.p.guarantees):
+            self._scope_refs(("guarantees", i), guarantee)
+            if guarantee.via is not None:
+                self._selector(("guarantees", i, "via"), guarantee.via)
+            for j, kind in enumerate([*guarantee.obligations, guarantee.unless_obligation]):
+                path = ("guarantees", i, "obligations", j) if j < len(guarantee.obligations) else ("guarantees", i, "unless_obligation")
+                self._ref(path, kind, v.obligation_types, "obligation type")
         for section in ("retention", "security"):
             for i, statement in enumerate(getattr(self.p, section)):
                 self._list((section, i, "partners"), statement.partners, v.partners, "partner")
                 self._list((section, i, "categories"), statement.categories, v.categories, "category")
+
+    def _scope_refs(self, where: tuple, item) -> None:
+        """References of a rule's or guarantee's scope and fact conditions."""
+        v = self.v
+        self._selector((*where, "from"), item.from_)
+        self._selector((*where, "to"), item.to)
+        self._list((*where, "categories"), item.categories, v.categories, "category")
+        self._list((*where, "stages"), item.stages, v.stage_ids, "stage")
+        self._list((*where, "purposes"), item.purposes, v.purposes, "purpose")
+        for fact_id, raw in item.when.items():
+            path = (*where, "when", fact_id)
+            fact = v.facts.get(fact_id)
+            if fact is None:
+                self._ref(path, fact_id, v.facts, "fact")
+                continue
+            try:
+                allowed = Condition.parse(fact_id, raw).allowed(fact)
+            except ValueError as exc:
+                self.add(codes.FACT_VALUE, path, str(exc), "use one of the fact's values")
+                continue
+            if not allowed:
+                self.add(codes.EMPTY_SCOPE, path, f"no value of '{fact_id}' satisfies {raw!r}: {item.id} never applies",
+                         "widen the condition")
 
     def _selector(self, path: tuple, selector: Selector | str) -> None:
         if selector == ANY:

@@ -185,7 +185,8 @@ def findings_from_validation_error(
     """Turn pydantic's errors into located findings, one per offending key."""
     grouped: dict[tuple, list[dict]] = {}
     for error in exc.errors(include_url=False):
-        loc = _clean_loc(error["loc"], source)
+        # an unknown or missing key is always the last step, whatever its name ('[', 'str', ...)
+        loc = _clean_loc(error["loc"], source, keep_last=error["type"] in {"extra_forbidden", "missing"})
         grouped.setdefault(loc, []).append(error)
     # a deeper error explains a union member better than "should be 'any'" at its parent
     has_deeper = {loc[:n] for loc in grouped for n in range(len(loc))}  # proper prefixes: linear, not quadratic
@@ -198,12 +199,14 @@ def findings_from_validation_error(
     return findings
 
 
-def _clean_loc(loc: tuple, source: SourceMap) -> tuple:
+def _clean_loc(loc: tuple, source: SourceMap, keep_last: bool = False) -> tuple:
     """Drop pydantic's union-member labels, keeping only keys and indexes present in the data."""
     out: list = []
-    for step in loc:
+    for step in loc[:-1] if keep_last else loc:
         if isinstance(step, int) or (isinstance(step, str) and not _is_type_label(step)):
             out.append(step)
+    if keep_last and loc:
+        out.append(loc[-1])
     return tuple(out)
 
 

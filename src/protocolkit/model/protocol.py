@@ -20,13 +20,14 @@ from .entities import (
     DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, Partner,
     PartnerKind, Purpose, Stage, Statement,
 )
+from .guarantees import Guarantee
 from .keys import Model
 from .rules import Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
     "partner_kinds", "partners", "categories", "stages", "purposes", "facts",
-    "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security",
+    "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security", "guarantees",
 )
 
 
@@ -60,6 +61,8 @@ class Protocol(Model):
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
     retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
     security: list[Statement] = Field(default_factory=list, description="Security statements.")
+    guarantees: list[Guarantee] = Field(
+        default_factory=list, description="Properties the partnership promises, proven over every possible request.")
 
     _folder: Path | None = PrivateAttr(None)
     _source: Any = PrivateAttr(None)  # a loading.SourceMap, kept for saving and locating findings

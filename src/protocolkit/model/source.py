@@ -178,7 +178,10 @@ def key_position(node: Any, path: tuple) -> tuple[int | None, int | None]:
         elif isinstance(target, CommentedSeq) and isinstance(step, int) and 0 <= step < len(target):
             target = target[step]
     if isinstance(target, CommentedMap) and last in target:
-        line, col = target.lc.key(last)
+        try:
+            line, col = target.lc.key(last)
+        except (KeyError, TypeError, AttributeError):  # a key brought in by a merge (<<: *alias) has no position
+            return node_position(node, path)
         return line + 1, col + 1
     return node_position(node, path)
 

@@ -1,0 +1,116 @@
+"""Exact exploration of a request space, one dimension at a time.
+
+The decision on a request depends only on the set of rules it matches, and that
+set is the AND of one bitset per request dimension. So the whole space
+(senders x recipients x categories x stages x purposes x every combination of
+fact values, ``unknown`` included) can be explored exactly without listing it:
+
+1. values of a dimension with identical rule bitsets (and identical *tags*, the
+   extra keys a question needs, such as "is this sender in the via list") form
+   one class;
+2. dimension by dimension, every distinct partial bitset is crossed with every
+   class and the results are deduplicated, keeping for each the smallest witness
+   (the first request in lexicographic order of the dimensions' value codes).
+
+At the end every distinct reachable combination of matched rules (and tags) is
+known, with the smallest request that reaches it. Nothing is sampled: the answer
+covers every request of the space, and :attr:`Exploration.space_size` says how
+many that is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Axis:
+    """One dimension of a space: its table of rule bitsets, the allowed codes and optional tags.
+
+    ``table[code]`` is the ``uint64[words]`` bitset of rules that a value matches.
+    ``tags`` (aligned with ``allowed``) are kept apart in the results: values with
+    different tags are never merged. ``keep=True`` keeps every value apart.
+    """
+
+    name: str
+    table: np.ndarray
+    allowed: np.ndarray
+    tags: np.ndarray | None = None
+    keep: bool = False
+
+    def classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Class bitsets, class representative codes (smallest value), class tags."""
+        allowed = np.sort(np.asarray(self.allowed, dtype=np.int64))
+        rows = self.table[allowed]
+        tags = np.zeros(len(allowed), dtype=np.int64) if self.tags is None else np.asarray(self.tags, dtype=np.int64)
+        if self.tags is not None:
+            order = np.argsort(np.asarray(self.allowed, dtype=np.int64), kind="stable")
+            tags = tags[order]
+        if self.keep:
+            tags = allowed.copy()
+        if len(allowed) == 0:
+            return rows, allowed, tags
+        key = np.column_stack([rows.view(np.int64), tags])
+        _, first = np.unique(key, axis=0, return_index=True)
+        first.sort()
+        return rows[first], allowed[first], tags[first]
+
+
+@dataclass
+class Exploration:
+    """The distinct reachable states of a space.
+
+    Attributes
+    ----------
+    bits : ndarray
+        ``uint64[n, words]``: the matched rules of each state.
+    witness : ndarray
+        ``int64[n, axes]``: the smallest request (value codes per axis) reaching the state.
+    tags : ndarray
+        ``int64[n, axes]``: the tags of the state's classes (0 where an axis has none).
+    space_size : int
+        How many requests the space holds (the product of the axes' allowed values).
+    axes : list of str
+    """
+
+    bits: np.ndarray
+    witness: np.ndarray
+    tags: np.ndarray
+    space_size: int
+    axes: list[str] = field(default_factory=list)
+
+
+def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = None) -> Exploration:
+    """Explore the product of the axes exactly; see the module docstring.
+
+    States stay in lexicographic order of their witnesses, so the first state with
+    a property has the smallest witness of all requests with that property.
+    ``prune[i]``, where given, is called with the witnesses after axis ``i`` and returns
+    a mask of the states worth going on with (the rest cannot matter to the question).
+    """
+    size = 1
+    for axis in axes:
+        size *= int(len(axis.allowed))
+    bits = np.full((1, words), np.iinfo(np.uint64).max, dtype=np.uint64)
+    witness = np.zeros((1, 0), dtype=np.int64)
+    tags = np.zeros((1, 0), dtype=np.int64)
+    for index, axis in enumerate(axes):
+        rows, reps, class_tags = axis.classes()
+        n, k = bits.shape[0], rows.shape[0]
+        if k == 0 or n == 0:
+            return Exploration(np.zeros((0, words), dtype=np.uint64), np.zeros((0, len(axes)), dtype=np.int64),
+                               np.zeros((0, len(axes)), dtype=np.int64), size, [a.name for a in axes])
+        crossed = (bits[:, None, :] & rows[None, :, :]).reshape(n * k, words)
+        witness = np.column_stack([np.repeat(witness, k, axis=0), np.tile(reps, n)])
+        tags = np.column_stack([np.repeat(tags, k, axis=0), np.tile(class_tags, n)])
+        key = np.column_stack([crossed.view(np.int64), tags])
+        _, first = np.unique(key, axis=0, return_index=True)
+        first.sort()
+        bits, witness, tags = crossed[first], witness[first], tags[first]
+        if prune and index in prune:
+            keep = np.asarray(prune[index](witness), dtype=bool)
+            bits, witness, tags = bits[keep], witness[keep], tags[keep]
+    return Exploration(bits, witness, tags, size, [a.name for a in axes])

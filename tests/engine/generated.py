@@ -1,0 +1,173 @@
+"""Shared hypothesis strategies and a brute-force oracle of docs/semantics.md, for the engine tests.
+
+The oracle re-implements the semantics in the plainest way (loops over rules,
+parents walked by hand) and shares no code with the compiled tables.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from protocolkit.engine import Request
+from protocolkit.model.protocol import Protocol
+
+KINDS = {  # kind -> parent, a subset of the shipped kinds with their real parents
+    "police": "criminal_justice", "probation": "criminal_justice", "criminal_justice": None,
+    "health": None, "gp": "health", "health_visiting": "health",
+    "school": "education", "education": None,
+    "local_authority": None, "childrens_social_care": "local_authority", "early_help": "local_authority",
+}
+LEAF_KINDS = ["police", "probation", "gp", "health_visiting", "school", "childrens_social_care", "early_help"]
+CATEGORIES = ["health", "health.mental_health", "health.physical", "criminal", "criminal.intelligence",
+              "criminal.convictions", "household", "household.composition", "education", "education.attendance"]
+STAGES = ["referral", "screening", "strategy_discussion", "assessment", "plan", "review", "closure"]
+PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
+FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
+OUTCOMES = ["refuse", "escalate", "seek_consent", "share_minimum", "share"]
+OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+BASES = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10", "CA1989.s47"]
+
+
+@st.composite
+def protocols(draw):
+    n = draw(st.integers(2, 5))
+    partners = []
+    for i in range(n):
+        part_of = draw(st.sampled_from([None] + [p["id"] for p in partners])) if partners else None
+        partners.append({"id": f"p{i}", "name": f"Partner {i}", "kind": draw(st.sampled_from(LEAF_KINDS)),
+                         **({"part_of": part_of} if part_of else {})})
+    ids = [p["id"] for p in partners]
+
+    def selector():
+        return draw(st.one_of(
+            st.just("any"),
+            st.builds(lambda ps, ks: {"partners": ps, "kinds": ks} if ps or ks else "any",
+                      st.lists(st.sampled_from(ids), max_size=2, unique=True),
+                      st.lists(st.sampled_from(sorted(KINDS)), max_size=2, unique=True)),
+        ))
+
+    def scope(values):
+        return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
+
+    def condition(fact):
+        values = FACTS[fact]
+        options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
+                   st.sampled_from(values).map(lambda v: f"!= {v}")]
+        if fact == "risk":
+            options.append(st.tuples(st.sampled_from([">=", ">", "<=", "<"]), st.sampled_from(values))
+                           .map(lambda t: f"{t[0]} {t[1]}"))
+        return draw(st.one_of(*options))
+
+    rules = []
+    for i in range(draw(st.integers(0, 12))):
+        outcome = draw(st.sampled_from(OUTCOMES))
+        facts = draw(st.lists(st.sampled_from(sorted(FACTS)), max_size=2, unique=True))
+        rules.append({
+            "id": f"R{i}", "title": f"Rule {i}", "from": selector(), "to": selector(),
+            "categories": scope(CATEGORIES), "stages": scope(STAGES), "purposes": scope(PURPOSES),
+            "when": {f: condition(f) for f in facts}, "outcome": outcome,
+            "minimum": "a summary" if outcome == "share_minimum" else None,
+            "escalate_to": "the IG lead" if outcome == "escalate" else None,
+            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=3, unique=True)),
+            "rationale": "generated", "priority": draw(st.sampled_from([0, 0, 0, 1, 2])),
+        })
+    profiles = [{
+        "id": f"n{i}", "recipient": draw(st.sampled_from([{"partners": [draw(st.sampled_from(ids))]},
+                                                          {"kinds": [draw(st.sampled_from(sorted(KINDS)))]}])),
+        "stages": scope(STAGES), "purposes": scope(PURPOSES),
+        "categories": draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True)),
+    } for i in range(draw(st.integers(0, 3)))]
+    protocol = Protocol.model_validate({
+        "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
+        "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles,
+    })
+    return protocol
+
+
+@st.composite
+def requests(draw, protocol: Protocol):
+    ids = [p.id for p in protocol.partners]
+    facts = {f: draw(st.sampled_from([*v, None])) for f, v in FACTS.items()}
+    return Request(draw(st.sampled_from(ids)), draw(st.sampled_from(ids)),
+                   tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
+                   draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
+                   {k: v for k, v in facts.items() if v is not None})
+
+
+# -- the oracle: docs/semantics.md, read literally -------------------------------------------------
+
+def _up(node, parent_of):
+    while node is not None:
+        yield node
+        node = parent_of(node)
+
+
+def _partner_matches(protocol, selector, partner_id) -> bool:
+    if selector == "any":
+        return True
+    partners = {p.id: p for p in protocol.partners}
+    orgs = list(_up(partner_id, lambda p: partners[p].part_of))
+    kinds = {k for org in orgs for k in _up(partners[org].kind, KINDS.get)}
+    return bool(set(selector.partners) & set(orgs)) or bool(set(selector.kinds) & kinds)
+
+
+def _category_parent(category):
+    head, sep, _ = category.rpartition(".")
+    return head if sep else None
+
+
+def _covers(scope, value, hierarchical=False) -> bool:
+    if scope == "any":
+        return True
+    if hierarchical:
+        return any(a in scope for a in _up(value, _category_parent))
+    return value in scope
+
+
+def _condition_holds(fact, raw, value) -> bool:
+    values = FACTS[fact]
+    if isinstance(raw, list):
+        return value in raw
+    raw = str(raw)
+    for op in (">=", "<=", "!=", ">", "<"):
+        if raw.startswith(op):
+            target = raw[len(op):].strip()
+            if op == "!=":
+                return value != "unknown" and value != target
+            if value == "unknown":
+                return False
+            i, j = values.index(value), values.index(target)
+            return {">=": i >= j, "<=": i <= j, ">": i > j, "<": i < j}[op]
+    return value == raw.removeprefix("==").strip()
+
+
+def oracle(protocol: Protocol, request: Request, category: str) -> dict:
+    matched = []
+    for rule in protocol.rules:
+        if not (_partner_matches(protocol, rule.from_, request.sender)
+                and _partner_matches(protocol, rule.to, request.recipient)
+                and _covers(rule.categories, category, hierarchical=True)
+                and _covers(rule.stages, request.stage) and _covers(rule.purposes, request.purpose)):
+            continue
+        if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in rule.when.items()):
+            matched.append(rule)
+    need = "no_profile"
+    for profile in protocol.need_to_know:
+        if (_partner_matches(protocol, profile.recipient, request.recipient)
+                and _covers(profile.stages, request.stage) and _covers(profile.purposes, request.purpose)):
+            if any(a in profile.categories for a in _up(category, _category_parent)):
+                need = "needed"
+            elif need != "needed":
+                need = "not_needed"
+    if not matched:
+        return {"outcome": "gap", "rule": None, "deciding": (), "matched": frozenset(), "bases": (), "obligations": (), "need": need}
+    top = max(r.priority for r in matched)
+    best = min(OUTCOMES.index(r.outcome) for r in matched if r.priority == top)
+    deciding = [r for r in matched if r.priority == top and OUTCOMES.index(r.outcome) == best]
+    union = lambda lists: tuple(dict.fromkeys(x for lst in lists for x in lst))  # noqa: E731
+    return {
+        "outcome": OUTCOMES[best], "rule": deciding[0].id, "deciding": tuple(r.id for r in deciding),
+        "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
+        "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
+    }

@@ -1,0 +1,118 @@
+"""The guarantee checker against brute force: enumerate every request of a scope and compare.
+
+Proven or violated must agree, and a violation's counterexample must be the first
+violating request in the checker's documented order (axis_order), found by listing
+the whole space and deciding every request with decide_many.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from generated import CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, protocols
+from protocolkit.engine import decide_many
+from protocolkit.engine.compiled import compile_protocol
+from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
+from protocolkit.model.guarantees import Guarantee
+
+SHARED = {"share", "share_minimum"}
+
+
+def brute_force(protocol, guarantee):
+    """(proven, first counterexample as a dict, space size) by listing every request."""
+    compiled = compile_protocol(protocol)
+    order = axis_order(guarantee, compiled)
+    axes = scope_axes(compiled, guarantee)
+    values = {
+        "from": compiled.partners.values, "to": compiled.partners.values, "category": compiled.categories.values,
+        "stage": compiled.stages.values, "purpose": compiled.purposes.values,
+        **{f"fact:{d.name}": d.values for d in compiled.facts},
+    }
+    lists = [sorted(axes[name].allowed.tolist()) for name in order]
+    rows = []
+    for combo in itertools.product(*lists):
+        named = {name: values[name][code] for name, code in zip(order, combo)}
+        row = {k: named[k] for k in ("from", "to", "category", "stage", "purpose")}
+        row.update({d.name: (None if named[f"fact:{d.name}"] == "unknown" else named[f"fact:{d.name}"])
+                    for d in compiled.facts})
+        rows.append(row)
+    if not rows:
+        return True, None, 0
+    table = decide_many(protocol, pd.DataFrame(rows))
+    outcome = table["outcome"].astype(str)
+    present = lambda kind: table["obligations"].map(lambda obs: any(o.partition(": ")[0] == kind for o in obs))  # noqa: E731
+    if guarantee.kind == "never":
+        bad = outcome.isin(guarantee.forbidden_outcomes())
+    elif guarantee.kind == "always":
+        constrained = outcome.isin(guarantee.when_outcome) if guarantee.when_outcome else pd.Series(True, index=table.index)
+        wrong = ~outcome.isin(guarantee.outcomes) if guarantee.outcomes else pd.Series(False, index=table.index)
+        for kind in guarantee.obligations:
+            wrong |= ~present(kind)
+        bad = constrained & wrong
+    elif guarantee.kind == "only_via":
+        via = compiled.vocab.partners_in(guarantee.via)
+        bad = outcome.isin(SHARED) & ~table["from"].isin(via) & ~present(guarantee.unless_obligation)
+    else:
+        need = table["need_to_know"].astype(str)
+        beyond = (need == "not_needed") | ((need == "no_profile") if guarantee.strict else False)
+        bad = outcome.isin(SHARED) & beyond
+    hits = np.flatnonzero(bad.to_numpy())
+    first = None if len(hits) == 0 else rows[hits[0]]
+    return len(hits) == 0, first, len(rows)
+
+
+@st.composite
+def guarantees(draw, protocol, kind):
+    ids = [p.id for p in protocol.partners]
+    selector = st.one_of(st.just("any"), st.builds(lambda p: {"partners": [p]}, st.sampled_from(ids)),
+                         st.builds(lambda k: {"kinds": [k]}, st.sampled_from(sorted(KINDS))))
+    data = {
+        "id": "G1", "kind": kind, "statement": "generated",
+        "from": draw(selector), "to": draw(selector),
+        "categories": draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=2, unique=True)),
+        "stages": draw(st.lists(st.sampled_from(STAGES), min_size=1, max_size=2, unique=True)),
+        "purposes": ["safeguarding", "family_support"],
+        # keep the brute-force space small: two facts pinned, two free (unknown included)
+        "when": {"statutory_notice": draw(st.sampled_from(["yes", "no"])), "child_competent": ["no", "unknown"],
+                 **draw(st.sampled_from([{}, {"risk": ">= amber"}, {"consent": ["refused", "unknown"]}]))},
+    }
+    if kind == "never":
+        data["outcomes"] = draw(st.sampled_from([[], ["refuse"], ["escalate", "gap"]]))
+    elif kind == "always":
+        data["outcomes"] = draw(st.sampled_from([[], ["share", "share_minimum"], ["refuse", "gap"]]))
+        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=1))
+        if not data["outcomes"] and not data["obligations"]:
+            data["obligations"] = ["record_decision"]
+        data["when_outcome"] = draw(st.sampled_from([[], ["share", "share_minimum"]]))
+    elif kind == "only_via":
+        data["via"] = {"partners": [draw(st.sampled_from(ids))]}
+        data["unless_obligation"] = draw(st.sampled_from(OBLIGATIONS))
+    else:
+        data["strict"] = draw(st.booleans())
+    return Guarantee.model_validate(data)
+
+
+@pytest.mark.parametrize("kind", ["never", "always", "only_via", "need_to_know"])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_checker_agrees_with_brute_force(kind, data):
+    protocol = data.draw(protocols())
+    guarantee = data.draw(guarantees(protocol, kind))
+    result = check_guarantee(protocol, guarantee)
+    proven, first, size = brute_force(protocol, guarantee)
+    assert result.space_size == size
+    event(f"{guarantee.kind} {'proven' if proven else 'violated'}")
+    assert result.proven == proven
+    if not proven:
+        c = result.counterexample
+        assert (c.sender, c.recipient, c.categories[0], c.stage, c.purpose) == (
+            first["from"], first["to"], first["category"], first["stage"], first["purpose"])
+        assert dict(c.facts) == {f: v for f, v in first.items() if f in FACTS or f in ("statutory_notice", "child_competent")
+                                 if v is not None}
+        assert result.decision is not None and result.explanation.startswith("Violated")
