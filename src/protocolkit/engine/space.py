@@ -83,26 +83,35 @@ class Exploration:
     axes: list[str] = field(default_factory=list)
 
 
-def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = None) -> Exploration:
+def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = None,
+            start: np.ndarray | None = None) -> Exploration:
     """Explore the product of the axes exactly; see the module docstring.
 
     States stay in lexicographic order of their witnesses, so the first state with
     a property has the smallest witness of all requests with that property.
     ``prune[i]``, where given, is called with the witnesses after axis ``i`` and returns
     a mask of the states worth going on with (the rest cannot matter to the question).
+    ``start``, where given, is a set of bitsets to begin from instead of "every rule"; each
+    keeps its row number as its first tag and witness, so results say which start they came from.
     """
     size = 1
     for axis in axes:
         size *= int(len(axis.allowed))
-    bits = np.full((1, words), np.iinfo(np.uint64).max, dtype=np.uint64)
-    witness = np.zeros((1, 0), dtype=np.int64)
-    tags = np.zeros((1, 0), dtype=np.int64)
+    if start is None:
+        bits = np.full((1, words), np.iinfo(np.uint64).max, dtype=np.uint64)
+        witness = np.zeros((1, 0), dtype=np.int64)
+        tags = np.zeros((1, 0), dtype=np.int64)
+    else:
+        bits = np.asarray(start, dtype=np.uint64).reshape(-1, words)
+        witness = np.arange(len(bits), dtype=np.int64)[:, None]
+        tags = witness.copy()
     for index, axis in enumerate(axes):
         rows, reps, class_tags = axis.classes()
         n, k = bits.shape[0], rows.shape[0]
         if k == 0 or n == 0:
-            return Exploration(np.zeros((0, words), dtype=np.uint64), np.zeros((0, len(axes)), dtype=np.int64),
-                               np.zeros((0, len(axes)), dtype=np.int64), size, [a.name for a in axes])
+            width = witness.shape[1] + len(axes) - index
+            return Exploration(np.zeros((0, words), dtype=np.uint64), np.zeros((0, width), dtype=np.int64),
+                               np.zeros((0, width), dtype=np.int64), size, [a.name for a in axes])
         crossed = (bits[:, None, :] & rows[None, :, :]).reshape(n * k, words)
         witness = np.column_stack([np.repeat(witness, k, axis=0), np.tile(reps, n)])
         tags = np.column_stack([np.repeat(tags, k, axis=0), np.tile(class_tags, n)])

@@ -1,0 +1,149 @@
+"""Permitted flows: every (sender, recipient, category, stage, purpose) the protocol lets go.
+
+Derived from the engine's compiled tables, so a flow here can never disagree with
+a decision: a flow is listed when some request for it is decided ``share`` or
+``share_minimum``. With ``facts`` given, only requests with exactly those facts
+count; without, a flow is permitted when *some* combination of facts lets it go,
+and each way it can go (each deciding rule) is listed with the smallest fact
+combination that reaches it, found exactly by :mod:`protocolkit.engine.space`.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..engine.compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compile_protocol
+from ..engine.requests import check_value, encode_facts
+from ..engine.space import Axis, explore
+from ..model.protocol import Protocol
+from ..model.rules import SHARING_OUTCOMES
+
+FLOW_COLUMNS = [
+    "from", "to", "category", "stage", "purpose", "outcome", "rule", "rules", "conditions", "lawful_bases",
+    "obligations", "need_to_know", "special", "criminal", "guarded", "facts",
+]
+
+GUARD = "owner_agreement_before_onward_disclosure"
+
+
+def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
+                    facts: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Every permitted flow, one row per way it is permitted (deciding rule).
+
+    Parameters
+    ----------
+    protocol : Protocol
+    stage, purpose : str, optional
+        Restrict to one stage or purpose.
+    facts : mapping, optional
+        Fix the facts (unstated facts are ``unknown``); by default every combination counts.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`FLOW_COLUMNS`; ``facts`` is the smallest fact combination under
+        which the flow goes this way, ``guarded`` says whether the owning agency's
+        agreement is needed before passing it on.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> from protocolkit.graph import permitted_flows
+    >>> flows = permitted_flows(protocolkit.load(protocolkit.example_path("mash")), stage="referral")
+    >>> set(flows["stage"]) == {"referral"}
+    True
+    """
+    c = compile_protocol(protocol)
+    stages = np.array([check_value(stage, c.stages, "stage")] if stage else range(len(c.stages.values)), dtype=np.int64)
+    purposes = np.array([check_value(purpose, c.purposes, "purpose")] if purpose else range(len(c.purposes.values)),
+                        dtype=np.int64)
+    if c.words == 0:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    sharing = np.zeros(c.words, dtype=np.uint64)
+    for bit, code in enumerate(c.bit_outcome):
+        if OUTCOME_CODES[code] in SHARING_OUTCOMES:
+            sharing[bit // 64] |= np.uint64(1 << (bit % 64))
+
+    bits = (c.from_bits[:, None, None, None, None, :] & c.to_bits[None, :, None, None, None, :]
+            & c.category_bits[None, None, :, None, None, :] & c.stage_bits[stages][None, None, None, :, None, :]
+            & c.purpose_bits[purposes][None, None, None, None, :, :])
+    shape = bits.shape[:5]
+    bits = bits.reshape(-1, c.words)
+    fact_codes = None if facts is None else encode_facts(c, dict(facts))
+    if fact_codes is not None:
+        for f, table in enumerate(c.fact_bits):
+            bits &= table[fact_codes[f]]
+    candidates = np.flatnonzero((bits & sharing).any(axis=1))
+    if len(candidates) == 0:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    patterns, inverse = np.unique(bits[candidates], axis=0, return_inverse=True)
+    entries = _entries(c, patterns, fact_codes)
+    if entries.empty:
+        return pd.DataFrame(columns=FLOW_COLUMNS)
+    index = np.unravel_index(candidates, shape)
+    rows = pd.DataFrame({
+        "pattern": inverse.reshape(-1), "from_code": index[0], "to_code": index[1], "category_code": index[2],
+        "stage_code": stages[index[3]], "purpose_code": purposes[index[4]],
+    })
+    flows = rows.merge(entries, on="pattern", how="inner", sort=False)
+    return _finish(c, flows)
+
+
+def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray | None) -> pd.DataFrame:
+    """For each distinct matched-rules pattern: each sharing way it can be decided, with a witness."""
+    if fact_codes is not None:
+        states_bits, pattern_ids = patterns, np.arange(len(patterns))
+        witnesses = np.tile(fact_codes, (len(patterns), 1))
+    else:
+        axes = [Axis(d.name, c.fact_bits[f], np.arange(len(d.values))) for f, d in enumerate(c.facts)]
+        space = explore(axes, c.words, start=patterns)
+        states_bits, pattern_ids, witnesses = space.bits, space.witness[:, 0], space.witness[:, 1:]
+    outcomes, deciders = c.resolve(states_bits)
+    keep = np.isin(np.array(OUTCOME_CODES)[outcomes], list(SHARING_OUTCOMES))
+    records = {}
+    for i in np.flatnonzero(keep):
+        key = (int(pattern_ids[i]), int(deciders[i]))
+        if key in records:
+            continue
+        winners = [c.rules[r] for r in c.winners(states_bits[i], int(deciders[i]))]
+        rule = winners[0]
+        facts = {d.name: d.values[code] for d, code in zip(c.facts, witnesses[i].tolist()) if code}
+        obligations = tuple(dict.fromkeys(str(o) for r in winners for o in r.obligations))
+        records[key] = {
+            "pattern": key[0], "outcome": rule.outcome, "rule": rule.id, "rules": tuple(r.id for r in winners),
+            "conditions": "; ".join(cond.describe() for cond in rule.conditions()),
+            "lawful_bases": tuple(dict.fromkeys(b for r in winners for b in r.lawful_bases)),
+            "obligations": obligations, "guarded": any(o.partition(": ")[0] == GUARD for o in obligations),
+            "facts": facts,
+        }
+    return pd.DataFrame(list(records.values()))
+
+
+def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
+    v = c.vocab
+    partners = np.array(c.partners.values, dtype=object)
+    categories = np.array(c.categories.values, dtype=object)
+    need = c.need[flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
+    out = pd.DataFrame({
+        "from": partners[flows["from_code"]],
+        "to": partners[flows["to_code"]],
+        "category": categories[flows["category_code"]],
+        "stage": np.array(c.stages.values, dtype=object)[flows["stage_code"]],
+        "purpose": np.array(c.purposes.values, dtype=object)[flows["purpose_code"]],
+        "outcome": flows["outcome"].to_numpy(),
+        "rule": flows["rule"].to_numpy(),
+        "rules": flows["rules"].to_numpy(),
+        "conditions": flows["conditions"].to_numpy(),
+        "lawful_bases": flows["lawful_bases"].to_numpy(),
+        "obligations": flows["obligations"].to_numpy(),
+        "need_to_know": np.array(NEED_CODES, dtype=object)[need],
+        "special": np.array([v.is_special(x) for x in c.categories.values])[flows["category_code"]],
+        "criminal": np.array([v.is_criminal(x) for x in c.categories.values])[flows["category_code"]],
+        "guarded": flows["guarded"].to_numpy(dtype=bool),
+        "facts": flows["facts"].to_numpy(),
+    })
+    order = [flows["from_code"], flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
+    return out.iloc[np.lexsort(order[::-1])].reset_index(drop=True)[FLOW_COLUMNS]
