@@ -17,10 +17,12 @@ from typing import Iterable
 
 
 class Severity(str, Enum):
-    """How serious a finding is: an error blocks loading, a warning does not."""
+    """How serious a finding is: an error blocks loading (or sign-off, in a review), a warning does not,
+    and info only informs."""
 
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 @dataclass(frozen=True)

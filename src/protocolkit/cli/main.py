@@ -71,6 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(handler=handler)
 
+    p = sub.add_parser("review", help="review findings before sign-off; exits 1 on an open error finding")
+    p.add_argument("path")
+    p.add_argument("--json", help="write the findings as JSON here")
+    p.add_argument("--all", action="store_true", help="also list accepted and mitigated findings in full")
+    p.add_argument("--mark", metavar="FINDING_ID", help="record a decision on a finding in review.yaml")
+    p.add_argument("--status", choices=["accepted", "mitigated"], help="with --mark")
+    p.add_argument("--by", help="with --mark: who decides, with their role")
+    p.add_argument("--reason", help="with --mark: why")
+    p.set_defaults(handler=cmd_review)
+
     p = sub.add_parser("prove", help="check every guarantee over every possible request; ends with 'N passed, N failed'")
     p.add_argument("path")
     p.add_argument("--json", help="write the verdicts as JSON here")
@@ -200,6 +210,40 @@ def cmd_why_not(args) -> int:
         for row in rows.itertuples(index=False):
             print(f"  - {row.explanation}")
     return 0
+
+
+def cmd_review(args) -> int:
+    from ..review import mark_finding, review
+
+    protocol, findings = load_with_findings(args.path)
+    structural = [f for f in findings if f.severity is Severity.ERROR and f.code.startswith("PK1")]
+    if protocol is None or structural:
+        raise ProtocolValidationError(structural or findings)
+    if args.mark:
+        missing = [name for name in ("status", "by", "reason") if not getattr(args, name)]
+        if missing:
+            raise ProtocolError(f"--mark needs --{' --'.join(missing)}")
+        mark = mark_finding(protocol, args.mark, args.status, args.by, args.reason)
+        print(f"marked {mark.finding} as {mark.status} in {protocol.folder / 'review.yaml'}")
+        return 0
+    report = review(protocol)
+    for f in report.findings:
+        if f.status in ("accepted", "mitigated") and not args.all:
+            continue
+        status = "" if f.status == "open" else f" [{f.status}]"
+        print(f"{f.code} {f.severity.value}{status} {f.id}: {f.message}")
+        if f.fix:
+            print(f"    fix: {f.fix}")
+        if f.status == "reopened" and f.mark:
+            print(f"    reopened: marked {f.mark.status} by {f.mark.by} on {f.mark.date}, but its subject has changed")
+    if args.json:
+        Path(args.json).write_text(report.to_frame().to_json(orient="records", indent=2) + "\n", encoding="utf-8")
+    frame = report.to_frame()
+    counts = frame.groupby(["severity", "status"]).size().to_dict() if len(frame) else {}
+    summary = ", ".join(f"{n} {sev} ({status})" for (sev, status), n in sorted(counts.items()))
+    blocking = sum(f.blocking for f in report.findings)
+    print(f"{len(report.findings)} findings: {summary or 'none'}; {blocking} blocking")
+    return 0 if report.ok else 1
 
 
 def cmd_prove(args) -> int:

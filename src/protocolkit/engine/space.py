@@ -90,7 +90,8 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
     States stay in lexicographic order of their witnesses, so the first state with
     a property has the smallest witness of all requests with that property.
     ``prune[i]``, where given, is called with the witnesses after axis ``i`` and returns
-    a mask of the states worth going on with (the rest cannot matter to the question).
+    a mask of the states worth going on with (the rest cannot matter to the question); the
+    tags so far are then dropped, since they served only the pruning, and equal states merge.
     ``start``, where given, is a set of bitsets to begin from instead of "every rule"; each
     keeps its row number as its first tag and witness, so results say which start they came from.
     """
@@ -122,4 +123,9 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
         if prune and index in prune:
             keep = np.asarray(prune[index](witness), dtype=bool)
             bits, witness, tags = bits[keep], witness[keep], tags[keep]
+            # the kept values have served the pruning: from here on states with equal bits merge
+            tags = np.zeros_like(tags)
+            _, first = np.unique(np.column_stack([bits.view(np.int64), tags]), axis=0, return_index=True)
+            first.sort()
+            bits, witness, tags = bits[first], witness[first], tags[first]
     return Exploration(bits, witness, tags, size, [a.name for a in axes])

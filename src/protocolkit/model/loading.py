@@ -143,6 +143,11 @@ def _read_includes(source: SourceMap, merged: dict, main: YamlFile) -> list[Find
                     f"included file '{pattern}' does not exist", "create it, or correct the name in 'include'",
                     file=main.display, line=line, column=column, key=f"include[{index}]"))
                 continue
+            if not path.is_file():  # a folder, a device such as /dev/zero, a pipe: never read it
+                findings.append(codes.MISSING_FILE.finding(
+                    f"included path '{display}' is not a regular file", "name a YAML file in 'include'",
+                    file=main.display, line=line, column=column, key=f"include[{index}]"))
+                continue
             included, problems = read_yaml(path, display)
             findings += problems
             if included is None:

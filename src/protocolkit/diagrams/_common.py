@@ -1,0 +1,209 @@
+"""What every view shares: partner families, category groups, short labels, colours, file output.
+
+The graph from :func:`protocolkit.graph.build` carries ids and leaf labels only; the
+family of a partner's kind and the top-level group of a category come from the
+protocol's vocabulary, which callers pass in (without one, the shipped defaults).
+Nothing here imports matplotlib.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from ..model.vocabulary import Vocabulary, shipped
+
+# (key, heading, root kinds, fill, line): kind families in the order diagrams list them.
+FAMILIES = (
+    ("justice", "Police and criminal justice", ("criminal_justice", "police"), "#dbe7f5", "#2c5d8f"),
+    ("local_authority", "Local authority", ("local_authority",), "#fcebd2", "#a8660a"),
+    ("health", "Health", ("health",), "#dcefdc", "#2e7d32"),
+    ("education", "Education", ("education",), "#ebe1f4", "#6a3d9a"),
+    ("other", "Other partners", (), "#ececec", "#555555"),
+)
+FAMILY_HEADINGS = {key: heading for key, heading, *_ in FAMILIES}
+FAMILY_FILL = {key: fill for key, _, _, fill, _ in FAMILIES}
+FAMILY_LINE = {key: line for key, _, _, _, line in FAMILIES}
+
+SENSITIVE_COLOUR = "#c0392b"    # flows carrying special category or criminal offence data
+ORDINARY_COLOUR = "#3b4a5a"
+SHARE_COLOUR = "#1f5f8b"        # heatmap: may receive
+MINIMUM_COLOUR = "#8ec3dd"      # heatmap: minimum only
+FONT = "Helvetica"              # graphviz resolves it through fontconfig; matplotlib uses DejaVu Sans
+
+# Text a category's top-level label shortens to in crowded places (edge labels, cells).
+_SHORTER = {"Criminal offence data": "Criminal offence", "Supporting Families identification flags":
+            "Supporting Families flags", "Household and family": "Household", "Risk and vulnerability": "Risk"}
+
+
+# Short codes of the shipped top-level categories, for arrows in crowded diagrams (with a key).
+_CODES = {"identity": "ID", "contact": "CON", "household": "HH", "health": "HLT", "social_care": "CSC",
+          "education": "EDU", "criminal": "CRIM", "housing": "HSG", "finance": "FIN", "early_help": "EH",
+          "risk": "RISK", "youth_justice": "YJ", "probation": "PROB"}
+
+
+def default_vocabulary() -> Vocabulary:
+    """The shipped vocabulary, for a graph handed over without its protocol."""
+    return Vocabulary(
+        kinds={k.id: k for k in shipped("partner_kinds")}, partners={},
+        categories={c.id: c for c in shipped("categories")}, stages=shipped("stages"),
+        purposes={p.id: p for p in shipped("purposes")}, facts={f.id: f for f in shipped("facts")},
+        obligation_types={o.id: o for o in shipped("obligation_types")},
+        lawful_bases={b.id: b for b in shipped("lawful_bases")},
+    )
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Families, groups and labels of one protocol's vocabulary."""
+
+    vocab: Vocabulary
+
+    def family(self, kind: str | None) -> str:
+        """The family key of a partner kind (``justice``, ``health``, ... or ``other``)."""
+        ancestors = set(self.vocab.kind_ancestors(kind)) if kind else set()
+        for key, _, roots, _, _ in FAMILIES:
+            if ancestors.intersection(roots):
+                return key
+        return "other"
+
+    def kind_label(self, kind: str | None) -> str:
+        return self.vocab.label("kinds", kind) if kind else ""
+
+    def top(self, category: str) -> str:
+        """The top-level category a category sits under (itself when it is one)."""
+        return self.vocab.category_ancestors(category)[-1]
+
+    def top_label(self, category: str, short: bool = False) -> str:
+        label = self.vocab.label("categories", self.top(category))
+        return _SHORTER.get(label, label) if short else label
+
+    @cached_property
+    def codes(self) -> dict[str, str]:
+        """A short unique code for every top-level category: shipped ones fixed, others from initials."""
+        out: dict[str, str] = {}
+        for c in self.category_order:
+            if self.top(c) != c:
+                continue
+            code = _CODES.get(c) or "".join(w[0] for w in re.findall(r"[A-Za-z]+", self.vocab.label("categories", c))
+                                         if w.lower() not in ("and", "of", "the", "data")).upper()[:4] or c[:3].upper()
+            base, n = code, 1
+            while code in out.values():
+                n += 1
+                code = f"{base}{n}"
+            out[c] = code
+        return out
+
+    def code(self, category: str) -> str:
+        return self.codes.get(self.top(category), self.top(category)[:4].upper())
+
+    @cached_property
+    def category_order(self) -> dict[str, int]:
+        """Vocabulary order of categories (tree order), for sorting."""
+        order: dict[str, int] = {}
+        roots = [c for c in self.vocab.categories if self.top(c) == c]
+        for root in roots:
+            for c in self.vocab.category_descendants(root):
+                order.setdefault(c, len(order))
+        for c in self.vocab.categories:
+            order.setdefault(c, len(order))
+        return order
+
+    def category_key(self, category: str) -> tuple[int, str]:
+        return (self.category_order.get(category, len(self.category_order)), category)
+
+    def stage_label(self, stage: str) -> str:
+        return self.vocab.label("stages", stage)
+
+
+def labels_for(vocabulary: Vocabulary | None) -> Labels:
+    return Labels(vocabulary if vocabulary is not None else default_vocabulary())
+
+
+def edge_frame(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """The graph's edges as rows (``from``, ``to`` and every edge attribute), in edge order."""
+    rows = [{"from": u, "to": v, **data} for u, v, data in graph.edges(data=True)]
+    columns = ["from", "to", "category", "outcome", "special", "criminal", "stage", "purpose"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
+
+
+def partner_rows(graph: nx.MultiDiGraph, labels: Labels) -> list[str]:
+    """Partners grouped by family (family order), in protocol order within a family."""
+    order = [key for key, *_ in FAMILIES]
+    nodes = list(graph.nodes)
+    return sorted(nodes, key=lambda n: (order.index(labels.family(graph.nodes[n].get("kind"))), nodes.index(n)))
+
+
+def common_prefix_word(names: list[str]) -> str | None:
+    """A first word most names share (the locality, such as "Northbridge"), to drop where space is short."""
+    firsts = [n.split(" ", 1)[0] for n in names if " " in n]
+    if len(names) < 4 or not firsts:
+        return None
+    word = max(sorted(set(firsts)), key=firsts.count)
+    return word if firsts.count(word) * 3 >= len(names) else None
+
+
+def short_name(name: str, width: int, drop: str | None = None) -> str:
+    """A partner name shortened to ``width`` characters: locality dropped, then cut at a word."""
+    if drop and name.startswith(drop + " ") and len(name) > width:
+        name = name[len(drop) + 1:]
+        name = name[:1].upper() + name[1:]
+    return textwrap.shorten(name, width=width, placeholder="…")
+
+
+def wrap(text: str, width: int, lines: int | None = None) -> list[str]:
+    out = textwrap.wrap(text, width=width, break_long_words=False) or [""]
+    if lines is not None and len(out) > lines:
+        out = out[:lines - 1] + [textwrap.shorten(" ".join(out[lines - 1:]), width=width, placeholder="…")]
+    return out
+
+
+def title_of(graph: nx.MultiDiGraph, labels: Labels, stage: str | None = None) -> str:
+    """The heading of a view: protocol title, then stage, purpose and facts when fixed."""
+    parts = [str(graph.graph.get("title") or graph.graph.get("protocol") or "Protocol")]
+    stage = stage if stage is not None else graph.graph.get("stage")
+    scope = [f"stage: {labels.stage_label(stage)}" if stage else "all stages"]
+    if graph.graph.get("purpose"):
+        scope.append(f"purpose: {labels.vocab.label('purposes', graph.graph['purpose'])}")
+    facts = graph.graph.get("facts")
+    if facts:
+        scope.append("facts: " + ", ".join(f"{k}={v}" for k, v in sorted(facts.items())))
+    return parts[0] + "\n" + "; ".join(scope)
+
+
+# -- matplotlib output ---------------------------------------------------------------------------
+
+def pyplot():
+    """matplotlib's pyplot on the non-interactive Agg backend, set up for deterministic files."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams.update({
+        "svg.hashsalt": "protocolkit", "svg.fonttype": "path", "font.family": "DejaVu Sans",
+        "path.simplify": True,
+    })
+    return plt
+
+
+def save_figure(figure, path: str | Path) -> Path:
+    """Save a matplotlib figure as .svg or .png with no dates or random ids, then close it."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"matplotlib views write .svg or .png, not {path.suffix!r}")
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    plt = pyplot()
+    try:
+        figure.savefig(path, format=fmt, metadata=metadata, dpi=200 if fmt == "png" else 72,
+                       facecolor="white")
+    finally:
+        plt.close(figure)
+    return path

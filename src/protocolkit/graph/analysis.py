@@ -1,0 +1,290 @@
+"""Analyses of a protocol's network: small functions, each returning a DataFrame.
+
+Each takes the protocol and, where it needs them, the permitted flows (computed
+once by :func:`~protocolkit.graph.flows.permitted_flows` and passed in to save
+recomputing). Rule-level analyses (conflicts, shadowed and dead rules) explore
+the whole request space exactly with :mod:`protocolkit.engine.space`.
+These functions report; they do not judge severity (the review does).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..engine.compiled import CompiledProtocol, compile_protocol, fingerprint
+from ..engine.guarantees import describe_request
+from ..engine.requests import Request
+from ..engine.space import Axis, Exploration, explore
+from ..model.checks import CONSENT_BASES, PART3
+from ..model.protocol import Protocol
+from .flows import permitted_flows
+
+
+def _flows(protocol: Protocol, flows: pd.DataFrame | None) -> pd.DataFrame:
+    return permitted_flows(protocol) if flows is None else flows
+
+
+# -- exposure ---------------------------------------------------------------------------------------
+
+def exposure_by_stage(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How many partners may receive each category at each stage: the "too much, too early" picture.
+
+    Returns a table indexed by category (those that flow at all) with one column per stage, in
+    stage order; a cell counts distinct recipients under some combination of facts.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> table = exposure_by_stage(protocolkit.load(protocolkit.example_path("mash")))
+    >>> list(table.columns)[:2]
+    ['referral', 'screening']
+    """
+    flows = _flows(protocol, flows)
+    stages = compile_protocol(protocol).vocab.stage_ids
+    if flows.empty:
+        return pd.DataFrame(columns=stages, dtype=int)
+    table = flows.groupby(["category", "stage"])["to"].nunique().unstack("stage", fill_value=0)
+    return table.reindex(columns=stages, fill_value=0).astype(int).sort_index()
+
+
+# -- onward reach -------------------------------------------------------------------------------------
+
+def onward_reach(protocol: Protocol, flows: pd.DataFrame | None = None, categories=None) -> pd.DataFrame:
+    """Who can learn a category indirectly, through which chain, and whether the chain is guarded.
+
+    For each category and each partner that sends it, every partner reachable in two or
+    more hops of permitted flows of that category (any stage, any purpose, some facts),
+    with the shortest chain. A chain is ``guarded`` when its first hop carries the owning
+    agency's agreement before onward disclosure, so the originator keeps control.
+
+    Returns columns ``category``, ``origin``, ``recipient``, ``hops``, ``chain``, ``guarded``.
+    """
+    flows = _flows(protocol, flows)
+    rows = []
+    if categories is not None:
+        flows = flows[flows["category"].isin(set(categories))]
+    for category, group in flows.groupby("category", sort=True):
+        graph = nx.DiGraph()
+        for edge in group.itertuples(index=False):
+            guarded = graph.get_edge_data(edge[0], edge[1], {}).get("guarded", True) and bool(edge.guarded)
+            graph.add_edge(edge[0], edge[1], guarded=guarded)
+        for origin in sorted(n for n in graph if graph.out_degree(n)):
+            paths = nx.single_source_shortest_path(graph, origin)
+            for recipient in sorted(paths):
+                chain = paths[recipient]
+                if len(chain) < 3:
+                    continue
+                rows.append({"category": category, "origin": origin, "recipient": recipient, "hops": len(chain) - 1,
+                             "chain": tuple(chain), "guarded": graph.edges[chain[0], chain[1]]["guarded"]})
+    return pd.DataFrame(rows, columns=["category", "origin", "recipient", "hops", "chain", "guarded"])
+
+
+# -- legal basis of flows -------------------------------------------------------------------------------
+
+def special_flows(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flows of special category or criminal offence data, with the conditions they rest on.
+
+    Adds ``art9_conditions`` and ``art10_conditions`` (the deciding rules' bases that serve
+    as such) and ``missing`` (``art9``, ``art10``, both or empty).
+    """
+    flows = _flows(protocol, flows)
+    v = compile_protocol(protocol).vocab
+    chosen = flows[flows["special"] | flows["criminal"]].copy()
+
+    def art9(bases):
+        return tuple(b for b in bases if b in v.lawful_bases and v.lawful_bases[b].kind in {"art9", *PART3})
+
+    def art10(bases):
+        return tuple(b for b in bases if b in v.lawful_bases and (
+            v.lawful_bases[b].kind in {"art10", *PART3}
+            or (v.lawful_bases[b].kind == "dpa_sch1" and v.lawful_bases[b].art10_condition)))
+
+    chosen["art9_conditions"] = chosen["lawful_bases"].map(art9)
+    chosen["art10_conditions"] = chosen["lawful_bases"].map(art10)
+    missing = []
+    for row in chosen.itertuples(index=False):
+        gaps = [name for name, needed, have in (("art9", row.special, row.art9_conditions),
+                                                 ("art10", row.criminal, row.art10_conditions)) if needed and not have]
+        missing.append(" and ".join(gaps))
+    chosen["missing"] = missing
+    return chosen.reset_index(drop=True)
+
+
+def weak_basis_flows(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flows with no Article 6 basis (nor DPA 2018 Part 3), or resting only on consent.
+
+    Adds ``weakness``: ``no lawful basis`` or ``consent only``.
+    """
+    flows = _flows(protocol, flows)
+    v = compile_protocol(protocol).vocab
+
+    def weakness(bases) -> str:
+        entries = [v.lawful_bases[b] for b in bases if b in v.lawful_bases]
+        if any(e.kind in PART3 for e in entries):
+            return ""
+        art6 = {e.id for e in entries if e.kind == "art6"}
+        if not art6:
+            return "no lawful basis"
+        return "consent only" if art6 <= CONSENT_BASES else ""
+
+    out = flows.assign(weakness=flows["lawful_bases"].map(weakness))
+    return out[out["weakness"] != ""].reset_index(drop=True)
+
+
+# -- need to know -----------------------------------------------------------------------------------------
+
+def over_sharing(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Permitted flows beyond the recipient's need-to-know profile at that stage and purpose."""
+    flows = _flows(protocol, flows)
+    return flows[flows["need_to_know"] == "not_needed"].reset_index(drop=True)
+
+
+def under_sharing(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Needs no rule serves: a profile lists a category for a recipient, stage and purpose, and
+    no permitted flow (from anyone, under any facts) brings it or any part of it.
+
+    Returns columns ``profile``, ``recipient``, ``stage``, ``purpose``, ``category``.
+    """
+    flows = _flows(protocol, flows)
+    v = compile_protocol(protocol).vocab
+    served = set(zip(flows["to"], flows["stage"], flows["purpose"], flows["category"]))
+    rows = []
+    for profile in protocol.need_to_know:
+        for recipient in sorted(v.partners_in(profile.recipient)):
+            for stage in v.stage_ids:
+                if stage not in v.stages_in(profile.stages):
+                    continue
+                for purpose in sorted(v.purposes_in(profile.purposes)):
+                    for category in profile.categories:
+                        parts = v.category_descendants(category)
+                        if not any((recipient, stage, purpose, part) in served for part in parts):
+                            rows.append({"profile": profile.id, "recipient": recipient, "stage": stage,
+                                         "purpose": purpose, "category": category})
+    return pd.DataFrame(rows, columns=["profile", "recipient", "stage", "purpose", "category"])
+
+
+# -- rules over the whole space ----------------------------------------------------------------------------
+
+_SPACES: OrderedDict[str, Exploration] = OrderedDict()
+
+
+def _space(protocol: Protocol) -> tuple[CompiledProtocol, Exploration]:
+    """Every distinct combination of matched rules over the whole request space (cached per protocol)."""
+    compiled = compile_protocol(protocol)
+    key = fingerprint(protocol)
+    if key not in _SPACES:
+        axes = [Axis("from", compiled.from_bits, np.arange(len(compiled.partners.values))),
+                Axis("to", compiled.to_bits, np.arange(len(compiled.partners.values))),
+                Axis("category", compiled.category_bits, np.arange(len(compiled.categories.values))),
+                Axis("stage", compiled.stage_bits, np.arange(len(compiled.stages.values))),
+                Axis("purpose", compiled.purpose_bits, np.arange(len(compiled.purposes.values)))]
+        axes += [Axis(d.name, compiled.fact_bits[f], np.arange(len(d.values))) for f, d in enumerate(compiled.facts)]
+        _SPACES[key] = explore(axes, compiled.words)
+        while len(_SPACES) > 4:
+            _SPACES.popitem(last=False)
+    return compiled, _SPACES[key]
+
+
+def _witness_request(compiled: CompiledProtocol, witness: np.ndarray) -> Request:
+    codes = witness.tolist()
+    facts = {d.name: d.values[code] for d, code in zip(compiled.facts, codes[5:]) if code}
+    return Request(compiled.partners.values[codes[0]], compiled.partners.values[codes[1]],
+                   (compiled.categories.values[codes[2]],), compiled.stages.values[codes[3]],
+                   compiled.purposes.values[codes[4]], facts)
+
+
+def rule_effect(protocol: Protocol) -> pd.DataFrame:
+    """For every rule: does it ever match, ever decide, and if only overridden, by what.
+
+    ``status`` is ``live`` (decides some request), ``shadowed`` (matches, but other rules
+    always decide) or ``dead`` (matches no possible request). Checked over every request.
+    """
+    compiled, space = _space(protocol)
+    n = len(protocol.rules)
+    matches = np.zeros(n, dtype=bool)
+    decides = np.zeros(n, dtype=bool)
+    shadowers: dict[int, set[str]] = {}
+    if len(space.bits) and n:
+        outcomes, deciders = compiled.resolve(space.bits)
+        for row, decider in zip(space.bits, deciders.tolist()):
+            matched = compiled.matched(row)
+            winners = compiled.winners(row, decider)
+            matches[matched] = True
+            decides[winners] = True
+            for position in matched:
+                if position not in winners:
+                    shadowers.setdefault(position, set()).update(protocol.rules[w].id for w in winners)
+    status = np.where(decides, "live", np.where(matches, "shadowed", "dead"))
+    return pd.DataFrame({
+        "rule": [r.id for r in protocol.rules], "outcome": [r.outcome for r in protocol.rules],
+        "matches": matches, "decides": decides, "status": status,
+        "overridden_by": [tuple(sorted(shadowers.get(i, ()))) if status[i] == "shadowed" else () for i in range(n)],
+    })
+
+
+def rule_conflicts(protocol: Protocol) -> pd.DataFrame:
+    """Pairs of rules at the same priority with different outcomes that some request matches both.
+
+    The more protective one wins (``docs/semantics.md`` section 3); this lists every such
+    overlap with the smallest request showing it, so the partnership can confirm it meant it.
+    Returns columns ``rule``, ``other``, ``outcome``, ``other_outcome``, ``winner``, ``example``.
+    """
+    compiled, space = _space(protocol)
+    rules = protocol.rules
+    seen: dict[tuple[int, int], np.ndarray] = {}
+    for row, witness in zip(space.bits, space.witness):
+        matched = compiled.matched(row)
+        for i, a in enumerate(matched):
+            for b in matched[i + 1:]:
+                ra, rb = rules[a], rules[b]
+                if ra.priority == rb.priority and ra.outcome != rb.outcome:
+                    key = (min(a, b), max(a, b))
+                    if key not in seen:
+                        seen[key] = witness
+    out = []
+    for (a, b), witness in sorted(seen.items()):
+        ra, rb = rules[a], rules[b]
+        winner = ra if compiled.ranked.index(a) < compiled.ranked.index(b) else rb
+        out.append({"rule": ra.id, "other": rb.id, "outcome": ra.outcome, "other_outcome": rb.outcome,
+                    "winner": winner.id, "example": describe_request(compiled, _witness_request(compiled, witness))})
+    return pd.DataFrame(out, columns=["rule", "other", "outcome", "other_outcome", "winner", "example"])
+
+
+# -- centrality ---------------------------------------------------------------------------------------------
+
+def centrality(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hubs, single points of contact and isolated partners.
+
+    One row per partner: ``sends_to`` and ``receives_from`` (distinct partners), ``flows_out``
+    and ``flows_in`` (permitted flows), ``betweenness`` (share of shortest paths between other
+    partners that pass through it, on the graph of partners joined by any flow) and ``role``:
+    ``isolated`` (no flow in or out), ``hub`` (the highest betweenness, when above zero) or empty.
+    """
+    flows = _flows(protocol, flows)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(p.id for p in protocol.partners)
+    graph.add_edges_from(set(zip(flows["from"], flows["to"])))
+    graph.remove_edges_from(nx.selfloop_edges(graph))
+    betweenness = nx.betweenness_centrality(graph, normalized=True) if len(graph) > 2 else {n: 0.0 for n in graph}
+    top = max(betweenness.values(), default=0.0)
+    counts_out = flows.groupby("from").size()
+    counts_in = flows.groupby("to").size()
+    rows = []
+    for partner in protocol.partners:
+        p = partner.id
+        isolated = graph.degree(p) == 0
+        rows.append({"partner": p, "sends_to": graph.out_degree(p), "receives_from": graph.in_degree(p),
+                     "flows_out": int(counts_out.get(p, 0)), "flows_in": int(counts_in.get(p, 0)),
+                     "betweenness": round(betweenness.get(p, 0.0), 4),
+                     "role": "isolated" if isolated else "hub" if top > 0 and betweenness[p] == top else ""})
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "centrality", "exposure_by_stage", "onward_reach", "over_sharing", "rule_conflicts", "rule_effect",
+    "special_flows", "under_sharing", "weak_basis_flows",
+]
