@@ -13,10 +13,13 @@ import textwrap
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Mapping
 
 import networkx as nx
 import pandas as pd
 
+from ..model.entities import Partner
+from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary, shipped
 
 # (key, heading, root kinds, fill, line): kind families in the order diagrams list them.
@@ -164,17 +167,26 @@ def wrap(text: str, width: int, lines: int | None = None) -> list[str]:
     return out
 
 
-def title_of(graph: nx.MultiDiGraph, labels: Labels, stage: str | None = None) -> str:
-    """The heading of a view: protocol title, then stage, purpose and facts when fixed."""
-    parts = [str(graph.graph.get("title") or graph.graph.get("protocol") or "Protocol")]
-    stage = stage if stage is not None else graph.graph.get("stage")
-    scope = [f"stage: {labels.stage_label(stage)}" if stage else "all stages"]
-    if graph.graph.get("purpose"):
-        scope.append(f"purpose: {labels.vocab.label('purposes', graph.graph['purpose'])}")
-    facts = graph.graph.get("facts")
+def title_of(info: Mapping, labels: Labels, stage_text: str | None = None) -> str:
+    """The heading of a view, two lines: the protocol's title, then stage, purpose and facts when fixed.
+
+    ``info`` is a graph's attributes (``graph.graph``) or a mapping with the same keys.
+    """
+    title = str(info.get("title") or info.get("protocol") or "Protocol")
+    stage = info.get("stage")
+    scope = [stage_text or (f"stage: {labels.stage_label(stage)}" if stage else "all stages")]
+    if info.get("purpose"):
+        scope.append(f"purpose: {labels.vocab.label('purposes', info['purpose'])}")
+    facts = info.get("facts")
     if facts:
         scope.append("facts: " + ", ".join(f"{k}={v}" for k, v in sorted(facts.items())))
-    return parts[0] + "\n" + "; ".join(scope)
+    return title + "\n" + "; ".join(scope)
+
+
+def partners_by_family(protocol: Protocol, labels: Labels) -> list[Partner]:
+    """The protocol's partners grouped by family (family order), in protocol order within a family."""
+    order = [key for key, *_ in FAMILIES]
+    return sorted(protocol.partners, key=lambda p: order.index(labels.family(p.kind)))
 
 
 # -- matplotlib output ---------------------------------------------------------------------------
@@ -193,6 +205,15 @@ def pyplot():
     return plt
 
 
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width in points of one line of text in DejaVu Sans (matplotlib's own font, so no files are fetched)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    properties = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return float(TextPath((0, 0), text, size=size, prop=properties).get_extents().width)
+
+
 def save_figure(figure, path: str | Path) -> Path:
     """Save a matplotlib figure as .svg or .png with no dates or random ids, then close it."""
     path = Path(path)
@@ -207,3 +228,19 @@ def save_figure(figure, path: str | Path) -> Path:
     finally:
         plt.close(figure)
     return path
+
+
+def received(flows: pd.DataFrame) -> pd.DataFrame:
+    """What each partner may receive from others: one row per (to, stage, category) with the best outcome.
+
+    ``flows`` is :func:`protocolkit.graph.permitted_flows` (or a graph's edges); a partner's
+    flows to itself are left out, since they expose nothing to anyone new. ``outcome`` is
+    ``share`` when some sender may share the category in full, else ``share_minimum``.
+    """
+    if flows.empty:
+        return pd.DataFrame(columns=["to", "stage", "category", "outcome"])
+    others = flows[flows["from"] != flows["to"]]
+    full = others.assign(full=others["outcome"] == "share").groupby(["to", "stage", "category"], sort=False)["full"].any()
+    out = full.reset_index()
+    out["outcome"] = out["full"].map({True: "share", False: "share_minimum"})
+    return out.drop(columns="full")

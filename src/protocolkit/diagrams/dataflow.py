@@ -1,15 +1,21 @@
 """The data-flow diagram: partners as boxes grouped by family, one arrow per sender and recipient.
 
-Each arrow stands for every permitted flow between two partners in the view (one stage,
-or the whole protocol) and is labelled with the data it may carry, collapsed to top-level
-categories ("Health (3), Criminal offence (2)") so the diagram stays readable on a printed
-A4 page. An arrow is solid when some of the data may be shared in full and dashed when all
-of it goes as a minimum only; it is red when it carries special category (UK GDPR Art 9)
-or criminal offence (Art 10) data.
+Each arrow stands for every permitted flow from one partner to another in the view (one
+stage, or the whole protocol) and is labelled with the data it may carry, collapsed to
+top-level categories: "Health (3), Criminal offence (2)", or in a crowded view the codes
+of the key ("HLT 3 · CRIM 2"). An arrow is solid when some of the data may be shared in
+full and dashed when all of it goes as a minimum only; it is red when it carries special
+category (UK GDPR Art 9) or criminal offence (Art 10) data.
 
-The layout comes from Graphviz's ``dot`` when it is installed (the Debian package
-``graphviz``; ``scripts/system-deps.sh`` installs it), else from networkx drawn with
-matplotlib. Both write the same file for the same protocol, every time.
+So that a printed A4 page stays readable, arrows that carry exactly the same data are
+drawn together, without losing any: arrows from an organisation and all its teams to the
+same recipient start at the organisation's dashed outline, and arrows from several
+partners to one recipient (or from one partner to several) meet at a dot that carries the
+label once.
+
+The layout comes from Graphviz when ``dot`` is installed (the Debian package ``graphviz``;
+``scripts/system-deps.sh`` installs it), else from networkx drawn with matplotlib. Both
+write the same bytes for the same protocol every time.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import math
 import shutil
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -29,11 +35,14 @@ from ._common import (
     FAMILIES, FAMILY_FILL, FAMILY_LINE, FONT, ORDINARY_COLOUR, SENSITIVE_COLOUR, Labels, common_prefix_word,
     edge_frame, labels_for, partner_rows, short_name, title_of, wrap,
 )
+from ._placement import Box, beside, compact, extent, landscape, separate
 
-DOT_TIMEOUT = 120  # seconds
-MAX_GROUPS = 6     # top-level groups named on one arrow before "+N more"
-COMPACT_ABOVE = 24  # with more arrows than this, arrows are labelled with category codes
+DOT_TIMEOUT = 120   # seconds
+MAX_GROUPS = 6      # top-level groups named on one arrow before "+N more"
+COMPACT_ABOVE = 12  # with more labels than this, arrows are labelled with the key's category codes
 
+
+# -- what is drawn -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Arrow:
@@ -46,13 +55,17 @@ class Arrow:
     share: bool                                     # some data may go in full (else minimum only)
     sensitive: bool                                 # special category or criminal offence data
 
+    @property
+    def data(self) -> tuple:
+        """What the arrow carries and how: arrows with equal ``data`` may be drawn together."""
+        return (self.categories, self.share, self.sensitive)
+
     def label(self, compact: bool = False, per_line: int | None = None) -> str:
         """"Health (3), Criminal offence (2)", or with ``compact`` "HLT 3 · CRIM 2" (codes in the key)."""
         named = [f"{code} {n}" if compact else f"{name} ({n})" for _, name, code, n in self.groups]
-        limit = MAX_GROUPS + 2 if compact else MAX_GROUPS
-        if len(named) > limit:
-            rest = sum(g[3] for g in self.groups[limit - 1:])
-            named = named[:limit - 1] + [f"+{len(self.groups) - limit + 1} more ({rest})"]
+        if len(named) > MAX_GROUPS:
+            rest = sum(g[3] for g in self.groups[MAX_GROUPS - 1:])
+            named = named[:MAX_GROUPS - 1] + [f"+{len(self.groups) - MAX_GROUPS + 1} more ({rest})"]
         per_line = per_line or (3 if compact else 2)
         joiner = " · " if compact else ", "
         return "\n".join(joiner.join(named[i:i + per_line]) for i in range(0, len(named), per_line))
@@ -61,8 +74,8 @@ class Arrow:
 def arrows(graph: nx.MultiDiGraph, labels: Labels) -> list[Arrow]:
     """The aggregated arrows of a graph, in partner order of sender then recipient.
 
-    A partner's flows to itself (a rule whose senders and recipients both cover it)
-    are not drawn: they move nothing between partners.
+    A partner's flows to itself (a rule whose senders and recipients both cover it) are
+    not drawn: they move nothing between partners.
     """
     frame = edge_frame(graph)
     if frame.empty:
@@ -80,11 +93,261 @@ def arrows(graph: nx.MultiDiGraph, labels: Labels) -> list[Arrow]:
     return sorted(out, key=lambda a: (position[a.source], position[a.target]))
 
 
+def organisations(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Each organisation (a partner that is part of no other in the graph) with its teams, itself first."""
+    def root(node: str) -> str:
+        seen = {node}
+        while (parent := graph.nodes[node].get("part_of")) in graph.nodes and parent not in seen:
+            node = parent
+            seen.add(node)
+        return node
+
+    out: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        out.setdefault(root(node), []).append(node)
+    for org, members in out.items():
+        members.sort(key=lambda n: n != org)
+    return out
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Arrows with the same data from (or to) every member of an organisation, drawn as one."""
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    arrow: Arrow          # one of them; all carry the same data
+
+    @property
+    def tail(self) -> str:
+        """The drawn start: a partner, or ``org:<id>`` for a whole organisation."""
+        return f"org:{self.sources[0]}" if len(self.sources) > 1 else self.sources[0]
+
+    @property
+    def head(self) -> str:
+        return f"org:{self.targets[0]}" if len(self.targets) > 1 else self.targets[0]
+
+
+def bundles(graph: nx.MultiDiGraph, flows: list[Arrow], by_organisation: bool = True) -> list[Bundle]:
+    """Arrows grouped where an organisation and all its teams send (or receive) exactly the same data.
+
+    Lossless: a bundle from an organisation stands for one identical arrow from each of its
+    members. Everything that does not bundle stays a single arrow.
+    """
+    position = {n: i for i, n in enumerate(graph.nodes)}
+    remaining = {(a.source, a.target): a for a in flows}
+    out: list[Bundle] = []
+
+    def take(sources: list[str], targets: list[str]) -> bool:
+        found = [remaining.get((s, t)) for s in sources for t in targets]
+        if any(a is None for a in found) or any(a.data != found[0].data for a in found):
+            return False
+        out.append(Bundle(tuple(sources), tuple(targets), found[0]))
+        for s in sources:
+            for t in targets:
+                del remaining[(s, t)]
+        return True
+
+    orgs = organisations(graph) if by_organisation else {}
+    for sorg, smembers in orgs.items():
+        for torg, tmembers in orgs.items():
+            if sorg == torg or (len(smembers) == 1 and len(tmembers) == 1) or take(smembers, tmembers):
+                continue
+            if len(smembers) > 1:
+                for t in tmembers:
+                    take(smembers, [t])
+            if len(tmembers) > 1:
+                for s in smembers:
+                    take([s], tmembers)
+    out += [Bundle((a.source,), (a.target,), a) for a in remaining.values()]
+    return sorted(out, key=lambda b: (position[b.sources[0]], position[b.targets[0]], len(b.sources), len(b.targets)))
+
+
+@dataclass
+class Plan:
+    """The drawing, engine-neutral: ends (partners, ``org:`` outlines, ``j<n>`` dots) and segments."""
+
+    bundles: list[Bundle]
+    junctions: dict[str, tuple[str, str, Arrow]] = field(default_factory=dict)   # id -> ("in"|"out", end, arrow)
+    segments: list[tuple[str, str, Arrow, bool, bool]] = field(default_factory=list)  # tail, head, arrow, label?, head?
+    compact: bool = False
+    internal: list[Arrow] = field(default_factory=list)   # between an organisation and its own teams
+
+    @property
+    def labelled(self) -> list[tuple[str, str, Arrow, bool, bool]]:
+        return [s for s in self.segments if s[3]]
+
+
+def plan(graph: nx.MultiDiGraph, labels: Labels, by_organisation: bool = True) -> Plan:
+    """Bundle arrows, then join arrows with the same data into (or out of) one end at a dot."""
+    every = arrows(graph, labels)
+    root = {m: org for org, members in organisations(graph).items() for m in members}
+    internal = [a for a in every if by_organisation and root[a.source] == root[a.target]]
+    flows = bundles(graph, [a for a in every if a not in internal], by_organisation)
+    result = Plan(flows, internal=internal)
+    left = list(range(len(flows)))
+    while True:
+        groups: dict[tuple, list[int]] = {}
+        for i in left:
+            b = flows[i]
+            groups.setdefault(("in", b.head, b.arrow.data), []).append(i)
+            groups.setdefault(("out", b.tail, b.arrow.data), []).append(i)
+        best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)  # first of the largest: stable
+        if best is None or len(best[1]) < 2:
+            break
+        (direction, end, _), members = best
+        junction = f"_j{len(result.junctions)}"
+        arrow = flows[members[0]].arrow
+        result.junctions[junction] = (direction, end, arrow)
+        if direction == "in":
+            result.segments += [(flows[i].tail, junction, arrow, False, False) for i in members]
+            result.segments.append((junction, end, arrow, True, True))
+        else:
+            result.segments.append((end, junction, arrow, True, False))
+            result.segments += [(junction, flows[i].head, arrow, False, True) for i in members]
+        left = [i for i in left if i not in members]
+    result.segments += [(flows[i].tail, flows[i].head, flows[i].arrow, True, True) for i in left]
+    result.compact = len(result.labelled) + len(internal) > COMPACT_ABOVE
+    return result
+
+
+def codes_used(p: Plan) -> list[tuple[str, str]]:
+    """(code, label) of every top-level category on some arrow, in code order."""
+    return sorted({code: name for _, _, a, *_ in p.segments for _, name, code, _ in a.groups}.items())
+
+
 def node_label(graph: nx.MultiDiGraph, node: str, labels: Labels, drop: str | None = None) -> tuple[list[str], str]:
     """The lines of a partner's name (wrapped) and its kind label."""
     data = graph.nodes[node]
-    name = short_name(str(data.get("name") or node), 60, drop)
-    return wrap(name, 24, lines=3), labels.kind_label(data.get("kind"))
+    name = short_name(str(data.get("name") or node), 66, drop)
+    return wrap(name, 22, lines=3), labels.kind_label(data.get("kind"))
+
+
+LEGEND = (
+    ("solid", ORDINARY_COLOUR, "may be shared"),
+    ("dashed", ORDINARY_COLOUR, "a minimum only (summary or redacted)"),
+    ("solid", SENSITIVE_COLOUR, "includes special category or criminal offence data"),
+)
+
+
+# -- the scene: what both renderers draw ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Member:
+    partner: str
+    port: str
+    lines: tuple[str, ...]
+    kind: str
+    family: str
+
+
+@dataclass(frozen=True)
+class OrgBox:
+    """One organisation: a row per member (a Graphviz port), and lines for flows between its members."""
+
+    id: str
+    members: tuple[Member, ...]
+    internal: tuple[tuple[str, str], ...]   # (text, colour)
+    family: str
+
+    @property
+    def outlined(self) -> bool:
+        return len(self.members) > 1 or bool(self.internal)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A label as a small box of its own; lines pass through it. ``anchor`` is the end it sits beside."""
+
+    id: str
+    arrow: Arrow
+    lines: tuple[str, ...]
+    anchor: str | None
+
+
+@dataclass(frozen=True)
+class Edge:
+    tail: str      # "o3", "o3:p1" (a member's row) or a tag id
+    head: str
+    arrow: Arrow
+    arrowhead: bool
+
+
+@dataclass
+class Scene:
+    title: str
+    scope: str
+    boxes: list[OrgBox]
+    tags: list[Tag]
+    edges: list[Edge]
+    compact: bool
+    notes: list[str]
+    codes: list[tuple[str, str]]
+    protocol: str
+
+
+def scene(graph: nx.MultiDiGraph, labels: Labels) -> Scene:
+    """Everything the data-flow diagram shows, with ids that are the same on every run."""
+    drop = common_prefix_word([str(graph.nodes[n].get("name") or n) for n in graph.nodes])
+    drawing = plan(graph, labels)
+    orgs = organisations(graph)
+    rows = partner_rows(graph, labels)
+    ordered = sorted(orgs, key=rows.index)
+    box_of = {m: f"o{i}" for i, org in enumerate(ordered) for m in orgs[org]}
+    port_of = {m: f"p{j}" for members in orgs.values() for j, m in enumerate(members)}
+    root = {m: org for org, members in orgs.items() for m in members}
+
+    boxes = []
+    for org in ordered:
+        members = []
+        for node in orgs[org]:
+            name_lines, kind = node_label(graph, node, labels, drop)
+            members.append(Member(node, port_of[node], tuple(name_lines), kind,
+                                  labels.family(graph.nodes[node].get("kind"))))
+        internal = []
+        for arrow in drawing.internal:
+            if root[arrow.source] == org:
+                to = short_name(str(graph.nodes[arrow.target].get("name") or arrow.target), 30, drop)
+                how = "" if arrow.share else " (minimum)"
+                text = f"→ {to}{how}: " + arrow.label(drawing.compact).replace(
+                    "\n", " · " if drawing.compact else ", ")
+                internal.append((text, SENSITIVE_COLOUR if arrow.sensitive else ORDINARY_COLOUR))
+        boxes.append(OrgBox(box_of[org], tuple(members), tuple(internal), labels.family(graph.nodes[org].get("kind"))))
+
+    def ref(name: str) -> str:
+        if name.startswith("org:"):
+            return box_of[name[4:]]
+        return f"{box_of[name]}:{port_of[name]}" if len(orgs[root[name]]) > 1 else box_of[name]
+
+    tags: list[Tag] = []
+    edges: list[Edge] = []
+    tag_of: dict[str, str] = {}
+    for junction, (_, end, arrow) in drawing.junctions.items():
+        tag_of[junction] = f"_t{len(tags)}"
+        tags.append(Tag(tag_of[junction], arrow, tuple(arrow.label(drawing.compact).split("\n")), ref(end)))
+    for tail, head, arrow, labelled, arrowhead in drawing.segments:
+        t = tag_of.get(tail) or ref(tail)
+        h = tag_of.get(head) or ref(head)
+        if labelled and tail not in tag_of and head not in tag_of:
+            tag = Tag(f"_t{len(tags)}", arrow, tuple(arrow.label(drawing.compact).split("\n")), None)
+            tags.append(tag)
+            edges += [Edge(t, tag.id, arrow, False), Edge(tag.id, h, arrow, True)]
+        else:
+            edges.append(Edge(t, h, arrow, arrowhead))
+    title, scope = title_of(graph.graph, labels).split("\n", 1)
+    return Scene(title, scope, boxes, tags, edges, drawing.compact,
+                 legend_notes(drawing, any(b.outlined for b in boxes)), codes_used(drawing) if drawing.compact else [],
+                 str(graph.graph.get("protocol") or "protocol"))
+
+
+def legend_notes(p: Plan, teams: bool) -> list[str]:
+    notes = ["Labels: top-level data category " + ("code, then" if p.compact else "and (in brackets)")
+             + " how many of its categories go"]
+    if p.junctions:
+        notes.append("Lines that meet at a label all carry the data it names")
+    if teams:
+        notes.append("A line to or from a partner's own row is for that team; to or from the outline, for every row")
+    return notes
 
 
 # -- DOT ------------------------------------------------------------------------------------------
@@ -99,8 +362,18 @@ def _html(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def to_dot(graph: nx.MultiDiGraph, vocabulary: Vocabulary | None = None) -> str:
+# neato: a force-directed layout; each label is a node, so labels never overlap boxes or each other
+LAYOUT_ATTRIBUTES = 'layout=neato, start=7, mode=major, overlap=prism, sep="+14", splines=true'
+PAGE = (11.2, 7.7)   # A4 landscape, inside 12 mm margins, inches
+
+
+def to_dot(graph: nx.MultiDiGraph, vocabulary: Vocabulary | None = None,
+           positions: dict[str, tuple[float, float]] | None = None) -> str:
     """The data-flow diagram as Graphviz DOT text; the same graph gives the same text.
+
+    Each organisation is one box with a row for it and for each of its teams: a line to a
+    row is a flow to that partner, a line to the outline a flow to every row. Labels are
+    small boxes of their own that the lines pass through.
 
     Parameters
     ----------
@@ -109,6 +382,9 @@ def to_dot(graph: nx.MultiDiGraph, vocabulary: Vocabulary | None = None) -> str:
     vocabulary : Vocabulary, optional
         The protocol's vocabulary, for kind families and category groups it adds to the
         shipped ones; by default the shipped vocabulary.
+    positions : dict, optional
+        Node centres in inches (what :func:`render` computes); without them the text
+        carries no positions and Graphviz's ``neato`` lays it out.
 
     Examples
     --------
@@ -120,91 +396,131 @@ def to_dot(graph: nx.MultiDiGraph, vocabulary: Vocabulary | None = None) -> str:
     >>> text.startswith("digraph")
     True
     """
-    labels = labels_for(vocabulary)
-    names = [str(graph.nodes[n].get("name") or n) for n in graph.nodes]
-    drop = common_prefix_word(names)
-    flows = arrows(graph, labels)
-    compact = len(flows) > COMPACT_ABOVE
-    ids = {n: f"p{i}" for i, n in enumerate(graph.nodes)}
-    title = title_of(graph, labels)
+    return _dot(scene(graph, labels_for(vocabulary)), positions)
+
+
+def _dot(sc: Scene, positions: dict[str, tuple[float, float]] | None = None) -> str:
+    layout = ("layout=neato, splines=true, overlap=true" if positions is not None else LAYOUT_ATTRIBUTES)
     lines = [
-        f"digraph {_q(graph.graph.get('protocol') or 'protocol')} {{",
-        f"  graph [label={_q(title)}, labelloc=t, labeljust=c, fontname={_q(FONT)}, fontsize=16,",
-        '         rankdir=LR, newrank=true, splines=true, nodesep=0.3, ranksep=1.1, compound=true,',
-        '         size="7.7,11.2", pad=0.15, margin=0, outputorder=edgesfirst, bgcolor=white];',
-        f'  node [shape=box, style="rounded,filled", fontname={_q(FONT)}, fontsize=11, penwidth=1.2,',
-        '        margin="0.12,0.05"];',
-        f"  edge [fontname={_q(FONT)}, fontsize=8, arrowsize=0.7];",
+        f"digraph {_q(sc.protocol)} {{",
+        f'  graph [{layout}, size="{PAGE[0]},{PAGE[1]}", pad=0.15, margin=0, outputorder=edgesfirst,',
+        f"         bgcolor=white, labelloc=t, labeljust=c, fontname={_q(FONT)}, fontsize=10,",
+        f"         label=<{_heading_html(sc)}>];",
+        f"  node [shape=plaintext, fontname={_q(FONT)}, fontsize=10, margin=0];",
+        f"  edge [fontname={_q(FONT)}, fontsize=9, arrowsize=0.7];",
     ]
-    members: dict[str, list[str]] = {key: [] for key, *_ in FAMILIES}
-    for node in partner_rows(graph, labels):
-        members[labels.family(graph.nodes[node].get("kind"))].append(node)
-    for key, heading, _, fill, line in FAMILIES:
-        if not members[key]:
-            continue
-        lines += [f"  subgraph cluster_{key} {{",
-                  f'    graph [label={_q(heading)}, fontsize=12, style="rounded,filled", fillcolor={_q(_lighter(fill))}, '
-                  f"color={_q(line)}, fontcolor={_q(line)}];"]
-        for node in members[key]:
-            name_lines, kind = node_label(graph, node, labels, drop)
-            html = "<BR/>".join(f"<B>{_html(x)}</B>" for x in name_lines)
-            if kind:
-                html += f'<BR/><FONT POINT-SIZE="9">{_html(kind)}</FONT>'
-            lines.append(f"    {ids[node]} [label=<{html}>, fillcolor={_q(fill)}, color={_q(line)}, "
-                         f"tooltip={_q(node)}];")
-        lines.append("  }")
-    for arrow in flows:
-        colour = SENSITIVE_COLOUR if arrow.sensitive else ORDINARY_COLOUR
-        width = 0.8 + min(2.2, math.log2(1 + len(arrow.categories)) / 2)
-        style = "solid" if arrow.share else "dashed"
-        lines.append(f"  {ids[arrow.source]} -> {ids[arrow.target]} [label={_q(arrow.label(compact))}, "
-                     f"color={_q(colour)}, "
-                     f"fontcolor={_q(colour)}, style={style}, penwidth={width:.2f}, "
-                     f"tooltip={_q(f'{arrow.source} -> {arrow.target}: ' + ', '.join(arrow.categories))}];")
-    lines += _legend_dot(_codes_used(flows) if compact else [])
+
+    def pos(node: str) -> str:
+        if positions is None:
+            return ""
+        x, y = positions[node]
+        return f', pos="{x * 72:.1f},{y * 72:.1f}"'
+
+    for box in sc.boxes:
+        tip = " + ".join(m.partner for m in box.members)
+        lines.append(f"  {box.id} [label=<{_box_html(box)}>, tooltip={_q(tip)}{pos(box.id)}];")
+    for tag in sc.tags:
+        colour = _colour(tag.arrow)
+        text = "<BR/>".join(_html(x) for x in tag.lines)
+        lines.append(f'  {tag.id} [shape=box, style="rounded{"" if tag.arrow.share else ",dashed"}", '
+                     f'color={_q(colour)}, fontcolor={_q(colour)}, fontsize=9, margin="0.05,0.02", width=0, height=0, '
+                     f"label=<{text}>, tooltip={_q(', '.join(tag.arrow.categories))}{pos(tag.id)}];")
+    short = {tag.id: tag.anchor for tag in sc.tags if tag.anchor}
+    for edge in sc.edges:
+        arrow = edge.arrow
+        attributes = [f"color={_q(_colour(arrow))}", f"style={'solid' if arrow.share else 'dashed'}",
+                      f"penwidth={_width(arrow):.2f}"]
+        if positions is None and (short.get(edge.tail) == edge.head or short.get(edge.head) == edge.tail):
+            attributes += ["len=0.9", "weight=10"]   # a shared label stays near the partner it speaks for
+        if not edge.arrowhead:
+            attributes.append("arrowhead=none")
+        lines.append(f"  {edge.tail} -> {edge.head} [{', '.join(attributes)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _lighter(colour: str) -> str:
-    """A paler shade of a #rrggbb colour, for cluster backgrounds."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(255 - (255 - c) * 0.35):02x}" for c in rgb)
+def _colour(arrow: Arrow) -> str:
+    return SENSITIVE_COLOUR if arrow.sensitive else ORDINARY_COLOUR
 
 
-LEGEND = (
-    ("solid", ORDINARY_COLOUR, "may be shared"),
-    ("dashed", ORDINARY_COLOUR, "a minimum only (summary or redacted)"),
-    ("solid", SENSITIVE_COLOUR, "includes special category or criminal offence data"),
-)
-LEGEND_NOTE = "Labels: top-level data category (number of categories under it)"
-LEGEND_NOTE_CODES = "Labels: top-level data category code, number of categories under it"
+def _width(arrow: Arrow) -> float:
+    return 0.8 + min(1.6, math.log2(1 + len(arrow.categories)) / 2.5)
 
 
-def _codes_used(flows: list[Arrow]) -> list[tuple[str, str]]:
-    """(code, label) of every top-level category on some arrow, in code order."""
-    used = {code: name for a in flows for _, name, code, _ in a.groups}
-    return sorted(used.items())
+def _box_html(box: OrgBox) -> str:
+    rows = []
+    for m in box.members:
+        text = "<BR/>".join(f"<B>{_html(x)}</B>" for x in m.lines)
+        if m.kind:
+            text += f'<BR/><FONT POINT-SIZE="8">{_html(m.kind)}</FONT>'
+        rows.append(f'<TR><TD PORT="{m.port}" STYLE="rounded" BGCOLOR="{FAMILY_FILL[m.family]}" '
+                    f'COLOR="{FAMILY_LINE[m.family]}" CELLPADDING="3">{text}</TD></TR>')
+    for text, colour in box.internal:
+        wrapped = "<BR/>".join(_html(x) for x in wrap(text, 34))
+        rows.append(f'<TR><TD BORDER="0" CELLPADDING="1"><FONT POINT-SIZE="8" COLOR="{colour}">{wrapped}</FONT></TD></TR>')
+    if not box.outlined:
+        return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0">{rows[0]}</TABLE>'
+    return (f'<TABLE BORDER="1" STYLE="rounded" COLOR="{FAMILY_LINE[box.family]}" CELLBORDER="1" CELLSPACING="4" '
+            f'CELLPADDING="2">{"".join(rows)}</TABLE>')
 
 
-def _legend_dot(codes: list[tuple[str, str]]) -> list[str]:
-    lines = ["  subgraph cluster_legend {",
-             f'    graph [label="Key", fontsize=11, style="rounded", color="#999999", fontcolor="#333333"];',
-             '    node [shape=point, width=0.05, style=invis, label=""];']
-    for i, (style, colour, text) in enumerate(LEGEND):
-        lines += [f"    k{i}a; k{i}b;",
-                  f"    k{i}a -> k{i}b [label={_q(text)}, style={style}, color={_q(colour)}, fontcolor={_q(colour)}, "
-                  "fontsize=9, penwidth=1.6, minlen=2];"]
-    note = LEGEND_NOTE_CODES if codes else LEGEND_NOTE
-    lines.append(f'    knote [shape=plaintext, style="", width=0, label={_q(note)}, fontsize=9];')
-    if codes:
-        rows = "".join(f'<TR><TD ALIGN="LEFT"><B>{_html(code)}</B></TD><TD ALIGN="LEFT">{_html(name)}</TD></TR>'
-                       for code, name in codes)
-        lines.append(f'    kcodes [shape=plaintext, style="", width=0, fontsize=9, '
-                     f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>];')
-    lines.append("  }")
-    return lines
-    return lines
+def _heading_html(sc: Scene) -> str:
+    """The title and the key, as one Graphviz HTML-like table above the drawing."""
+    cells = []
+    for style, colour, text in LEGEND:
+        sample = "━━━" if style == "solid" else "╍╍╍"
+        cells.append(f'<TD ALIGN="LEFT"><FONT COLOR="{colour}">{sample}</FONT> {_html(text)}</TD>')
+    families = sorted({m.family for b in sc.boxes for m in b.members}, key=[k for k, *_ in FAMILIES].index)
+    swatches = "".join(f'<TD BGCOLOR="{FAMILY_FILL[k]}" BORDER="1" COLOR="{FAMILY_LINE[k]}">{_html(h)}</TD>'
+                       for k, h, *_ in FAMILIES if k in families)
+    rows = [f'<TR><TD><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{swatches}</TR></TABLE></TD></TR>',
+            f'<TR><TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>']
+    if sc.codes:
+        codes = "   ".join(f"<B>{_html(c)}</B> {_html(n)}" for c, n in sc.codes)
+        rows.append(f"<TR><TD>{codes}</TD></TR>")
+    rows += [f"<TR><TD>{_html(note)}</TD></TR>" for note in sc.notes]
+    return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            f'<TR><TD><FONT POINT-SIZE="15"><B>{_html(sc.title)}</B></FONT></TD></TR>'
+            f'<TR><TD><FONT POINT-SIZE="12">{_html(sc.scope)}</FONT></TD></TR>'
+            f'{"".join(rows)}</TABLE>')
+
+
+# -- arranging: a first layout, then labels beside their partners and the page filled ------------
+
+HEADING_HEIGHT = 1.35   # inches the title and key take above the drawing
+GAP = 0.12              # inches between boxes
+
+
+def arrange(sc: Scene, first: dict[str, Box]) -> dict[str, Box]:
+    """Final positions from a first layout (Graphviz's or networkx's), deterministic.
+
+    Boxes and free labels are drawn together until the drawing fills an A4 landscape page
+    at the largest scale; then each shared label goes beside its partner, on the side its
+    lines leave from, and overlaps are pushed apart.
+    """
+    if not first:
+        return {}
+    anchored = {t.id: t for t in sc.tags if t.anchor}
+    core = {k: Box(b.x, b.y, b.w, b.h, 1.0) for k, b in first.items() if k not in anchored}
+    page = (PAGE[0], PAGE[1] - HEADING_HEIGHT)
+    placed = compact(landscape(core), page, GAP) if core else {}
+    others: dict[str, list[str]] = {t: [] for t in anchored}
+    for edge in sc.edges:
+        if edge.tail in anchored and edge.head.split(":")[0] != anchored[edge.tail].anchor.split(":")[0]:
+            others[edge.tail].append(edge.head.split(":")[0])
+        if edge.head in anchored and edge.tail.split(":")[0] != anchored[edge.head].anchor.split(":")[0]:
+            others[edge.head].append(edge.tail.split(":")[0])
+    for tag_id, tag in anchored.items():
+        anchor = placed[tag.anchor.split(":")[0]]
+        ends = [placed[o] for o in others[tag_id] if o in placed] or [anchor]
+        towards = (sum(b.x for b in ends) / len(ends), sum(b.y for b in ends) / len(ends))
+        box = Box(0.0, 0.0, first[tag_id].w, first[tag_id].h, 1.0)
+        box.x, box.y = beside(anchor, box, towards, GAP)
+        placed[tag_id] = box
+    for key, box in placed.items():
+        box.mobility = 1.0 if key.startswith("_t") else 0.25
+    separate(placed, GAP)
+    return placed
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -229,105 +545,170 @@ def render(graph: nx.MultiDiGraph, path: str | Path, vocabulary: Vocabulary | No
         raise ProtocolError(f"the data-flow diagram is written as .svg, .png or .dot, not {path.suffix or 'no extension'!r}")
     if engine is None:
         engine = "graphviz" if dot_available() else "matplotlib"
+    sc = scene(graph, labels_for(vocabulary))
     if engine == "graphviz":
-        return _render_graphviz(to_dot(graph, vocabulary), path, fmt)
+        return _render_graphviz(sc, path, fmt)
     if engine == "matplotlib":
-        return _render_matplotlib(graph, path, labels_for(vocabulary))
+        return _render_matplotlib(sc, path)
     raise ValueError(f"unknown engine {engine!r}: use 'graphviz' or 'matplotlib'")
 
 
-def _render_graphviz(text: str, path: Path, fmt: str) -> Path:
+def _run_dot(args: list[str], text: str) -> bytes:
     executable = shutil.which("dot")
     if executable is None:
         raise ProtocolError("Graphviz 'dot' is not installed (Debian: apt-get install graphviz)")
-    args = [executable, f"-T{fmt}" + (":cairo" if fmt == "png" else ""), "-Gdpi=200" if fmt == "png" else "-Gdpi=72"]
     try:
-        done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT, check=False)
+        done = subprocess.run([executable, *args], input=text.encode("utf-8"), capture_output=True,
+                              timeout=DOT_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as exc:
         raise ProtocolError(f"Graphviz 'dot' took longer than {DOT_TIMEOUT} s; try one --stage") from exc
     if done.returncode != 0 or not done.stdout:
         raise ProtocolError(f"Graphviz 'dot' failed: {done.stderr.decode('utf-8', 'replace').strip()}")
-    path.write_bytes(done.stdout)
+    return done.stdout
+
+
+def graphviz_boxes(text: str) -> dict[str, Box]:
+    """Node centres and sizes (inches) of Graphviz's own layout of a DOT text."""
+    out = {}
+    for line in _run_dot(["-Tplain", "-Gsize="], text).decode("utf-8").splitlines():
+        parts = line.split(" ", 6)
+        if parts[0] == "node":
+            out[parts[1].strip('"')] = Box(float(parts[2]), float(parts[3]), float(parts[4]), float(parts[5]))
+    return out
+
+
+def _render_graphviz(sc: Scene, path: Path, fmt: str) -> Path:
+    placed = arrange(sc, graphviz_boxes(_dot(sc)))
+    text = _dot(sc, {k: (b.x, b.y) for k, b in placed.items()})
+    args = ["-n", "-Tpng:cairo" if fmt == "png" else "-Tsvg", "-Gdpi=200" if fmt == "png" else "-Gdpi=72"]
+    path.write_bytes(_run_dot(args, text))
     return path
 
 
 # -- pure-Python fallback -------------------------------------------------------------------------
 
-def layout(graph: nx.MultiDiGraph, labels: Labels) -> dict[str, tuple[float, float]]:
-    """Positions for the fallback: partners round a circle, families together, from the top clockwise."""
-    nodes = partner_rows(graph, labels)
-    if not nodes:
-        return {}
-    ring = nx.circular_layout(nx.path_graph(len(nodes)), scale=1.0)
-    # start at the top and go clockwise, so the first family reads first
-    positions = {}
-    for i, node in enumerate(nodes):
-        angle = math.pi / 2 - 2 * math.pi * i / len(nodes)
-        positions[node] = (round(math.cos(angle), 6), round(math.sin(angle), 6))
-    del ring
-    return positions
+def _text_size(lines: list[str], size: float, bold_lines: int = 0) -> tuple[float, float]:
+    """Rough width and height (inches) of lines of DejaVu Sans text at ``size`` points."""
+    widths = [len(x) * size * (0.66 if i < bold_lines else 0.58) / 72 for i, x in enumerate(lines)]
+    return max(widths, default=0.0), len(lines) * size * 1.25 / 72
 
 
-def _render_matplotlib(graph: nx.MultiDiGraph, path: Path, labels: Labels) -> Path:
+def _member_size(m: Member) -> tuple[float, float]:
+    w1, h1 = _text_size(list(m.lines), 10, bold_lines=len(m.lines))
+    w2, h2 = _text_size([m.kind], 8) if m.kind else (0.0, 0.0)
+    return max(w1, w2) + 0.12, h1 + h2 + 0.08
+
+
+def _box_layout(box: OrgBox) -> tuple[float, float, list[tuple[float, float, float, float]], list[float]]:
+    """Size of an organisation box, its member rows (dx, dy, w, h from the centre) and internal-line heights."""
+    sizes = [_member_size(m) for m in box.members]
+    notes = [_text_size(wrap(text, 34), 8) for text, _ in box.internal]
+    pad = 0.06 if box.outlined else 0.0
+    width = max([w for w, _ in sizes] + [w for w, _ in notes]) + 2 * pad
+    height = sum(h for _, h in sizes) + sum(h for _, h in notes) + pad * (len(sizes) + len(notes) + 1)
+    rows, top = [], height / 2 - pad
+    for w, h in sizes:
+        rows.append((0.0, top - h / 2, width - 2 * pad, h))
+        top -= h + pad
+    return width, height, rows, [h for _, h in notes]
+
+
+def _render_matplotlib(sc: Scene, path: Path) -> Path:
     from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-    from ._common import pyplot, save_figure
+    from ._common import FAMILY_HEADINGS, pyplot, save_figure
 
     plt = pyplot()
-    positions = layout(graph, labels)
-    flows = arrows(graph, labels)
-    names = [str(graph.nodes[n].get("name") or n) for n in graph.nodes]
-    drop = common_prefix_word(names)
-    show_labels = len(flows) <= 40
-    figure = plt.figure(figsize=(8.27, 11.69))
-    ax = figure.add_axes((0.04, 0.14, 0.92, 0.76))
-    ax.set_xlim(-1.45, 1.45)
-    ax.set_ylim(-1.45, 1.45)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    figure.text(0.5, 0.965, title_of(graph, labels), ha="center", va="top", fontsize=12, fontweight="bold")
+    sizes = {b.id: _box_layout(b)[:2] for b in sc.boxes}
+    for tag in sc.tags:
+        w, h = _text_size(list(tag.lines), 9)
+        sizes[tag.id] = (w + 0.1, h + 0.06)
+    helper = nx.Graph()
+    helper.add_nodes_from(sorted(sizes))
+    for edge in sc.edges:
+        helper.add_edge(edge.tail.split(":")[0], edge.head.split(":")[0])
+    start = nx.circular_layout(sorted(sizes))
+    first_layout = nx.spring_layout(helper, pos=start, seed=7, iterations=200, k=1.2 / math.sqrt(max(1, len(sizes))))
+    spread = 3.2 + 0.25 * len(sc.boxes)
+    first = {k: Box(round(float(first_layout[k][0]) * spread, 4), round(float(first_layout[k][1]) * spread, 4), *sizes[k])
+             for k in sorted(sizes)}
+    placed = arrange(sc, first)
 
-    radius = 0.11  # how far short of a box's centre arrows stop
-    for arrow in flows:
-        (x1, y1), (x2, y2) = positions[arrow.source], positions[arrow.target]
-        colour = SENSITIVE_COLOUR if arrow.sensitive else ORDINARY_COLOUR
-        width = 0.5 + min(2.0, math.log2(1 + len(arrow.categories)) / 2.5)
-        patch = FancyArrowPatch((x1, y1), (x2, y2), connectionstyle="arc3,rad=0.12", arrowstyle="-|>",
-                                mutation_scale=8, linewidth=width, color=colour, alpha=0.75,
-                                linestyle="-" if arrow.share else (0, (4, 2)), shrinkA=0, shrinkB=0, zorder=1)
-        patch.set_positions(_shorten((x1, y1), (x2, y2), radius), _shorten((x2, y2), (x1, y1), radius))
-        ax.add_patch(patch)
-        if show_labels:
-            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-            dx, dy = x2 - x1, y2 - y1
-            # the arc bends to the right of the direction of travel; put the label on its bulge
-            lx, ly = mx + 0.12 * dy * 0.5, my - 0.12 * dx * 0.5
-            ax.text(lx, ly, arrow.label(per_line=1), fontsize=6, color=colour, ha="center", va="center",
-                    zorder=3, bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
-
-    for node, (x, y) in positions.items():
-        family = labels.family(graph.nodes[node].get("kind"))
-        name_lines, kind = node_label(graph, node, labels, drop)
-        text = "\n".join(wrap(" ".join(name_lines), 22, lines=3)) + ("\n" + kind if kind else "")
-        box = ax.text(x * 1.08, y * 1.08, text, fontsize=7, ha="center", va="center", zorder=4,
-                      bbox=dict(boxstyle="round,pad=0.35", fc=FAMILY_FILL[family], ec=FAMILY_LINE[family], lw=1))
-        del box
-
-    handles = [Patch(facecolor=FAMILY_FILL[k], edgecolor=FAMILY_LINE[k], label=h)
-               for k, h, *_ in FAMILIES if any(labels.family(graph.nodes[n].get("kind")) == k for n in graph.nodes)]
+    figure = plt.figure(figsize=(11.69, 8.27))
+    figure.text(0.5, 0.975, sc.title, ha="center", va="top", fontsize=14, fontweight="bold")
+    figure.text(0.5, 0.945, sc.scope, ha="center", va="top", fontsize=11)
+    handles = [Patch(facecolor=FAMILY_FILL[k], edgecolor=FAMILY_LINE[k], label=FAMILY_HEADINGS[k])
+               for k, *_ in FAMILIES if any(m.family == k for b in sc.boxes for m in b.members)]
     handles += [Line2D([0], [0], color=c, linestyle="-" if s == "solid" else (0, (4, 2)), lw=1.6, label=t)
                 for s, c, t in LEGEND]
-    figure.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=True, title="Key",
-                  title_fontsize=9, bbox_to_anchor=(0.5, 0.015))
-    note = LEGEND_NOTE if show_labels else (f"{len(flows)} partner-to-partner flows: too many to label here; "
-                                            "see the exposure heatmap, or draw one stage (--stage)")
-    figure.text(0.5, 0.125, note, ha="center", fontsize=8, color="#333333")
-    del FancyBboxPatch
+    figure.legend(handles=handles, loc="upper center", ncol=4, fontsize=7.5, frameon=False,
+                  bbox_to_anchor=(0.5, 0.925))
+    notes = list(sc.notes)
+    if sc.codes:
+        notes.insert(0, "   ".join(f"{c} {n}" for c, n in sc.codes))
+    figure.text(0.5, 0.875, "\n".join(notes), ha="center", va="top", fontsize=7.5, color="#333333", linespacing=1.3)
+    if not placed:
+        figure.text(0.5, 0.5, "No partners", ha="center")
+        return save_figure(figure, path)
+
+    left, bottom, right, top = extent(placed)
+    area = (0.03, 0.02, 0.94, 0.77)   # figure fraction: x, y, w, h
+    scale = min(area[2] * 11.69 / (right - left), area[3] * 8.27 / (top - bottom), 1.0)
+    ax = figure.add_axes(area)
+    ax.set_xlim((left + right) / 2 - area[2] * 11.69 / scale / 2, (left + right) / 2 + area[2] * 11.69 / scale / 2)
+    ax.set_ylim((bottom + top) / 2 - area[3] * 8.27 / scale / 2, (bottom + top) / 2 + area[3] * 8.27 / scale / 2)
+    ax.axis("off")
+
+    rects: dict[str, tuple[float, float, float, float]] = {}   # ref -> (x, y, w, h), centre and size
+    for box in sc.boxes:
+        b = placed[box.id]
+        width, height, rows, note_heights = _box_layout(box)
+        rects[box.id] = (b.x, b.y, width, height)
+        if box.outlined:
+            ax.add_patch(FancyBboxPatch((b.x - width / 2, b.y - height / 2), width, height,
+                                        boxstyle="round,pad=0,rounding_size=0.06", fc="white",
+                                        ec=FAMILY_LINE[box.family], lw=0.9, zorder=3))
+        for m, (dx, dy, w, h) in zip(box.members, rows):
+            cx, cy = b.x + dx, b.y + dy
+            rects[f"{box.id}:{m.port}"] = (cx, cy, w, h)
+            ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.05",
+                                        fc=FAMILY_FILL[m.family], ec=FAMILY_LINE[m.family], lw=1.0, zorder=4))
+            ax.text(cx, cy + (0.05 if m.kind else 0), "\n".join(m.lines), ha="center", va="center",
+                    fontsize=10 * scale, fontweight="bold", zorder=5, linespacing=1.1)
+            if m.kind:
+                ax.text(cx, cy - h / 2 + 0.07, m.kind, ha="center", va="bottom", fontsize=8 * scale, zorder=5)
+        y = b.y - height / 2 + 0.06 + sum(note_heights)
+        for (text, colour), h in zip(box.internal, note_heights):
+            ax.text(b.x, y - h / 2, "\n".join(wrap(text, 34)), ha="center", va="center", fontsize=8 * scale,
+                    color=colour, zorder=5)
+            y -= h + 0.06
+    for tag in sc.tags:
+        b = placed[tag.id]
+        rects[tag.id] = (b.x, b.y, b.w, b.h)
+        colour = _colour(tag.arrow)
+        ax.text(b.x, b.y, "\n".join(tag.lines), ha="center", va="center", fontsize=9 * scale, color=colour,
+                zorder=6, linespacing=1.1,
+                bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=colour, lw=0.8,
+                          ls="-" if tag.arrow.share else (0, (3, 2))))
+    for edge in sc.edges:
+        tail = rects.get(edge.tail) or rects[edge.tail.split(":")[0]]
+        head = rects.get(edge.head) or rects[edge.head.split(":")[0]]
+        start_point = _clip(tail, head[:2])
+        end_point = _clip(head, tail[:2])
+        ax.add_patch(FancyArrowPatch(start_point, end_point, arrowstyle="-|>" if edge.arrowhead else "-",
+                                     connectionstyle="arc3,rad=0.06",
+                                     mutation_scale=9 * scale, linewidth=_width(edge.arrow) * scale,
+                                     color=_colour(edge.arrow), linestyle="-" if edge.arrow.share else (0, (4, 2)),
+                                     shrinkA=0, shrinkB=0, zorder=2))
     return save_figure(figure, path)
 
 
-def _shorten(start, end, by: float):
-    (x1, y1), (x2, y2) = start, end
-    length = math.hypot(x2 - x1, y2 - y1) or 1.0
-    return (x1 + (x2 - x1) * by / length * 1.0, y1 + (y2 - y1) * by / length * 1.0)
+def _clip(rect: tuple[float, float, float, float], towards: tuple[float, float]) -> tuple[float, float]:
+    """Where the line from a box's centre towards a point leaves the box."""
+    x, y, w, h = rect
+    dx, dy = towards[0] - x, towards[1] - y
+    if abs(dx) < 1e-9 and abs(dy) < 1e-9:
+        return x, y
+    t = min(w / 2 / abs(dx) if abs(dx) > 1e-9 else math.inf, h / 2 / abs(dy) if abs(dy) > 1e-9 else math.inf)
+    return x + dx * t, y + dy * t

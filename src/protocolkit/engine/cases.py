@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ProtocolValidationError, UnknownValueError
@@ -267,9 +268,10 @@ def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
                 rows.append({"from": req.from_, "to": req.to, "categories": list(req.categories),
                              "stage": step.stage, "purpose": req.purpose, "facts": request_facts})
                 meta.append((case, step_ids[s], s, step, req.id or f"request_{r + 1}", req, request_facts))
-    table = decide_many(protocol, rows) if rows else pd.DataFrame(columns=["request", "outcome"])
-    labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta])
-    decisions = table.join(labels, on="request") if rows else table
+    table = decide_many(protocol, rows)
+    labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta],
+                          columns=["case", "step", "step_index"])
+    decisions = table.join(labels, on="request")
     expectations = _expectations(compiled, meta, decisions)
     return CaseResults(
         expectations=expectations,
@@ -282,11 +284,14 @@ def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
 
 def _decision_of(compiled: CompiledProtocol, request: Request, rows: pd.DataFrame) -> Decision:
     fields = CategoryDecision.__dataclass_fields__
-    categories = tuple(
-        CategoryDecision(**{name: (str(row[name]) if name in ("outcome", "need_to_know") else row[name])
-                            for name in fields})
-        for row in rows.to_dict("records")
-    )
+    def value(row: dict, name: str):
+        item = row[name]
+        if name in ("outcome", "need_to_know"):
+            return str(item)
+        return None if item is None or (isinstance(item, float) and np.isnan(item)) else item
+
+    categories = tuple(CategoryDecision(**{name: value(row, name) for name in fields})
+                       for row in rows.to_dict("records"))
     overall = summary_outcome(c.outcome for c in categories)
     return Decision(request, overall, categories, explain_request(compiled, request, categories, overall))
 
@@ -308,7 +313,10 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
             "rules_matched": list(decision.rules_matched), "obligations": list(decision.obligations),
             "explanation": decision.explanation, "note": req.note,
         })
-    return pd.DataFrame(out, columns=EXPECTATION_COLUMNS).astype({"passed": bool})
+    frame = pd.DataFrame(out, columns=EXPECTATION_COLUMNS).astype({"passed": bool})
+    for column in ("rule", "note"):  # keep None as None: pandas would turn it into NaN in a text column
+        frame[column] = pd.Series([row[column] for row in out], dtype=object, index=frame.index)
+    return frame
 
 
 def _problems(expect, decision: Decision) -> list[str]:

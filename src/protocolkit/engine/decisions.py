@@ -252,6 +252,9 @@ def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | 
     """
     compiled = compile_protocol(protocol)
     frame = expand_requests(requests)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in (DECISION_COLUMNS if detail == "full" else
+                             ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know"])})
     codes = encode_frame(compiled, frame)
     bits = compiled.match(codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
     outcomes, deciders = compiled.resolve(bits)
@@ -263,7 +266,7 @@ def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | 
         "category": frame["category"].to_numpy(), "stage": frame["stage"].to_numpy(),
         "purpose": frame["purpose"].to_numpy(),
         "outcome": pd.Categorical.from_codes(outcomes, categories=list(OUTCOME_CODES)),
-        "rule": rule_ids[deciders + 1],
+        "rule": pd.Series(rule_ids[deciders + 1], dtype=object),
         "need_to_know": pd.Categorical.from_codes(need, categories=list(NEED_CODES)),
     })
     if detail == "outcome":
@@ -296,6 +299,6 @@ def _add_detail(compiled: CompiledProtocol, frame: pd.DataFrame, codes: dict, bi
     for name, values in columns.items():
         array = np.empty(len(values), dtype=object)
         array[:] = values
-        base[name] = array[inverse] if len(base) else array
+        base[name] = pd.Series(array[inverse] if len(base) else array, dtype=object)
     return base[DECISION_COLUMNS]
 

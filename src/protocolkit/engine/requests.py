@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import UnknownValueError
+from ..errors import ProtocolError, UnknownValueError
 from ..model.keys import UNKNOWN
 from .compiled import CompiledProtocol
 
@@ -49,6 +49,8 @@ class Request:
 
     def __post_init__(self):
         cats = (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
+        if not cats:
+            raise ProtocolError("a request must name at least one data category")
         object.__setattr__(self, "categories", cats)
         facts = {k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in dict(self.facts).items()
                  if v is not None}
@@ -86,13 +88,20 @@ def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str]) -> np.nda
     return codes
 
 
+def _text(value) -> str:
+    return "yes" if value is True else "no" if value is False else str(value)
+
+
 def encode_column(values: pd.Series, dimension, what: str) -> np.ndarray:
-    """Integer codes of a column of ids; the first unknown id raises with suggestions."""
-    categorical = pd.Categorical(values, categories=list(dimension.values))
-    codes = np.asarray(categorical.codes, dtype=np.int64)
+    """Integer codes of a column of ids; a missing or unknown id raises, naming it and its close matches."""
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise ProtocolError(f"request {row} has no {what}: every request names its from, to, categories, "
+                            "stage and purpose")
+    codes = pd.Index(list(dimension.values)).get_indexer(values.map(_text)).astype(np.int64)
     if (codes < 0).any():
-        bad = values[codes < 0].iloc[0]
-        raise UnknownValueError(what, str(bad), _suggest(str(bad), dimension.values))
+        bad = _text(values.iloc[int(np.flatnonzero(codes < 0)[0])])
+        raise UnknownValueError(what, bad, _suggest(bad, dimension.values))
     return codes
 
 
@@ -117,14 +126,27 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
         frame = frame.rename(columns={"category": "categories"})
     missing = [c for c in ("from", "to", "categories", "stage", "purpose") if c not in frame.columns]
     if missing:
-        raise UnknownValueError("request column", missing[0], ["from", "to", "categories", "stage", "purpose"])
+        raise ProtocolError(f"the request table has no '{missing[0]}' column "
+                            "(it needs from, to, categories, stage and purpose)")
     if frame["categories"].map(lambda v: isinstance(v, (list, tuple))).any():
         frame = frame.explode("categories", ignore_index=True)
     return frame.rename(columns={"categories": "category"})
 
 
+REQUEST_COLUMNS = frozenset({"from", "to", "category", "categories", "stage", "purpose", "facts", "request"})
+
+
 def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Integer codes of every dimension of an expanded request table."""
+    """Integer codes of every dimension of an expanded request table.
+
+    Every other column must be a fact of the protocol: a misspelt fact column is an error,
+    never a fact silently left unknown.
+    """
+    for column in frame.columns:
+        if column not in REQUEST_COLUMNS and column not in compiled.fact_index:
+            raise UnknownValueError("request column", str(column),
+                                    _suggest(str(column), [*compiled.fact_index, "from", "to", "categories", "stage",
+                                                           "purpose", "facts"]))
     codes = {
         "from": encode_column(frame["from"], compiled.partners, "partner"),
         "to": encode_column(frame["to"], compiled.partners, "partner"),
@@ -136,12 +158,12 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, n
     if "facts" in frame.columns:
         for i, mapping in enumerate(frame["facts"].tolist()):
             if isinstance(mapping, Mapping) and mapping:
-                facts[i] = encode_facts(compiled, {k: ("yes" if v is True else "no" if v is False else str(v))
-                                                   for k, v in mapping.items() if v is not None})
+                facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
     for f, dimension in enumerate(compiled.facts):
         if dimension.name in frame.columns:
-            column = frame[dimension.name].astype(object).where(frame[dimension.name].notna(), UNKNOWN)
-            fact_codes = encode_column(column.map(str), dimension, f"value of fact '{dimension.name}'")
-            facts[:, f] = fact_codes
+            column = frame[dimension.name].astype(object)
+            stated = column.notna().to_numpy()  # a missing cell leaves a value from the facts column in place
+            if stated.any():
+                facts[stated, f] = encode_column(column[stated], dimension, f"value of fact '{dimension.name}'")
     codes["facts"] = facts
     return codes

@@ -1,0 +1,111 @@
+"""Small deterministic placement helpers: labels beside their partner, no overlaps, a compact page.
+
+Positions and sizes are in inches, ``y`` upwards. Pure Python, so the Graphviz and the
+matplotlib drawings place things the same way from whatever first layout they start from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    mobility: float = 1.0   # 0 fixed, 1 moves freely when pushed
+
+
+def beside(anchor: Box, box: Box, towards: tuple[float, float], gap: float) -> tuple[float, float]:
+    """The centre for ``box`` just outside ``anchor``, on the side facing ``towards``."""
+    dx, dy = towards[0] - anchor.x, towards[1] - anchor.y
+    length = math.hypot(dx, dy)
+    if length < 1e-9:
+        dx, dy, length = 0.0, -1.0, 1.0
+    dx, dy = dx / length, dy / length
+
+    def reach(b: Box) -> float:  # distance from centre to the box edge along (dx, dy)
+        return min(b.w / 2 / abs(dx) if abs(dx) > 1e-9 else math.inf, b.h / 2 / abs(dy) if abs(dy) > 1e-9 else math.inf)
+
+    t = reach(anchor) + reach(box) + gap
+    return anchor.x + dx * t, anchor.y + dy * t
+
+
+def separate(boxes: dict[str, Box], gap: float, iterations: int = 400) -> None:
+    """Push overlapping boxes apart (in place), along the axis that needs the smaller move."""
+    names = sorted(boxes)
+    for _ in range(iterations):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                p, q = boxes[a], boxes[b]
+                dx, dy = q.x - p.x, q.y - p.y
+                ox = (p.w + q.w) / 2 + gap - abs(dx)
+                oy = (p.h + q.h) / 2 + gap - abs(dy)
+                if ox <= 0 or oy <= 0:
+                    continue
+                total = p.mobility + q.mobility
+                if total == 0:
+                    continue
+                moved = True
+                if ox < oy:
+                    sign = 1.0 if dx > 0 or (dx == 0 and a < b) else -1.0
+                    p.x -= sign * ox * p.mobility / total
+                    q.x += sign * ox * q.mobility / total
+                else:
+                    sign = 1.0 if dy > 0 or (dy == 0 and a < b) else -1.0
+                    p.y -= sign * oy * p.mobility / total
+                    q.y += sign * oy * q.mobility / total
+        if not moved:
+            return
+
+
+def extent(boxes: dict[str, Box]) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) round every box."""
+    return (min(b.x - b.w / 2 for b in boxes.values()), min(b.y - b.h / 2 for b in boxes.values()),
+            max(b.x + b.w / 2 for b in boxes.values()), max(b.y + b.h / 2 for b in boxes.values()))
+
+
+def landscape(boxes: dict[str, Box]) -> dict[str, Box]:
+    """The arrangement turned a quarter turn when it is taller than wide (sizes stay upright)."""
+    left, bottom, right, top = extent(boxes)
+    if top - bottom <= right - left:
+        return boxes
+    return {k: Box(b.y, -b.x, b.w, b.h, b.mobility) for k, b in boxes.items()}
+
+
+def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dict[str, Box]:
+    """Draw the centres together as far as helps the drawing fill ``page`` (w, h) at the largest scale.
+
+    Tries shrink factors from 1 down to 0.4; after each, overlaps are pushed apart again.
+    Returns the least shrunk arrangement whose printed scale (page over extent, counted up
+    to 1: printing larger than life gains nothing) is largest.
+    """
+    def scale_of(bs: dict[str, Box]) -> float:
+        left, bottom, right, top = extent(bs)
+        return min(1.0, page[0] / max(right - left, 1e-9), page[1] / max(top - bottom, 1e-9))
+
+    cx = sum(b.x for b in boxes.values()) / len(boxes)
+    cy = sum(b.y for b in boxes.values()) / len(boxes)
+    best, best_scale = None, -1.0
+    for step in range(13):
+        f = 1.0 - 0.05 * step
+        for g in (1.0, 0.85, 0.7, 0.55):   # squeeze one axis more, to fit the page's shape
+            trial = {k: Box(cx + (b.x - cx) * f * g, cy + (b.y - cy) * f, b.w, b.h, b.mobility)
+                     for k, b in boxes.items()}
+            separate(trial, gap)
+            s = scale_of(trial)
+            if s > best_scale + 1e-3:
+                best, best_scale = trial, s
+            trial = {k: Box(cx + (b.x - cx) * f, cy + (b.y - cy) * f * g, b.w, b.h, b.mobility)
+                     for k, b in boxes.items()}
+            separate(trial, gap)
+            s = scale_of(trial)
+            if s > best_scale + 1e-3:
+                best, best_scale = trial, s
+        if best_scale >= 1.0:
+            break
+    return best if best is not None else boxes

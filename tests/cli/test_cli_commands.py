@@ -1,0 +1,400 @@
+"""The command line: exit codes, line formats and outputs of every command.
+
+Commands run in-process through ``protocolkit.cli.main.main([...])``; one test runs
+the installed console script. The protocol is tests/fixtures/engine/cli_protocol
+(valid, no warnings, three passing expectations); broken variants are written to tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+import protocolkit
+from protocolkit.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "engine" / "cli_protocol"
+SMALL = ROOT / "tests" / "fixtures" / "small"
+
+FINDING_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>PK\d{3}) (?P<severity>error|warning): "
+    r"(?P<message>.+) \((?P<fix>.+)\)$")
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy_protocol(tmp_path, text=None, cases=None):
+    """A protocol folder in tmp_path: the fixture's protocol (or ``text``) and these case files."""
+    folder = tmp_path / "protocol"
+    folder.mkdir()
+    (folder / "protocol.yaml").write_text(text or (FIXTURE / "protocol.yaml").read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    if cases:
+        (folder / "cases").mkdir()
+        for name, case in cases.items():
+            (folder / "cases" / f"{name}.yaml").write_text(textwrap.dedent(case), encoding="utf-8")
+    return folder
+
+
+def line_of(text, needle):
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+DECIDE = ["--from", "police", "--to", "mash", "--data", "criminal.intelligence", "--stage", "screening",
+          "--purpose", "safeguarding"]
+
+# -- validate -----------------------------------------------------------------------------------
+
+
+def test_validate_a_valid_protocol_exits_0(capsys):
+    code, out, err = run(capsys, "validate", FIXTURE)
+    assert code == 0
+    assert out.splitlines() == ["0 errors, 0 warnings"]
+
+
+def test_validate_reports_errors_one_line_each_and_exits_1(tmp_path, capsys):
+    text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8")
+    text = text.replace("from: {kinds: [police]}", "from: {partners: [polise]}")
+    text = text.replace("categories: [criminal]\n", "categories: [criminnal]\n")
+    folder = copy_protocol(tmp_path, text)
+    code, out, err = run(capsys, "validate", folder)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[-1] == "2 errors, 0 warnings"
+    findings = [FINDING_LINE.match(line) for line in lines[:-1]]
+    assert len(findings) == 2 and all(findings), lines
+    partner = next(m for m in findings if "polise" in m["message"])
+    assert partner["code"] == "PK110" and partner["severity"] == "error"
+    assert partner["file"].endswith("protocol.yaml")
+    assert int(partner["line"]) == line_of(text, "partners: [polise]")
+    assert int(partner["col"]) == text.splitlines()[int(partner["line"]) - 1].index("polise") + 1
+    assert "'police'" in partner["fix"]
+    category = next(m for m in findings if "criminnal" in m["message"])
+    assert int(category["line"]) == line_of(text, "[criminnal]")
+    assert "'criminal'" in category["fix"]
+
+
+def test_validate_with_only_warnings_exits_0(tmp_path, capsys):
+    text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8").replace("2099-01-01", "2001-01-01")
+    code, out, err = run(capsys, "validate", copy_protocol(tmp_path, text))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-1] == "0 errors, 1 warning"
+    match = FINDING_LINE.match(lines[0])
+    assert match and (match["code"], match["severity"]) == ("PK205", "warning")
+    assert int(match["line"]) == line_of(text, "review_date")
+
+
+def test_validate_reports_unknown_names_in_cases_with_their_line(tmp_path, capsys):
+    case = """\
+    id: typo
+    title: A case with a typo
+    steps:
+      - stage: screening
+        requests:
+          - from: police
+            to: mash_tema
+            categories: [criminal.intelligence]
+            purpose: safeguarding
+    """
+    folder = copy_protocol(tmp_path, cases={"typo": case})
+    code, out, err = run(capsys, "validate", folder)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[-1] == "1 error, 0 warnings"
+    match = FINDING_LINE.match(lines[0])
+    assert match and match["code"] == "PK302"
+    assert match["file"].endswith("typo.yaml")
+    assert int(match["line"]) == line_of(textwrap.dedent(case), "to: mash_tema")
+    assert "'mash'" in match["fix"]
+
+
+def test_validate_reports_bad_yaml_and_exits_1(tmp_path, capsys):
+    folder = copy_protocol(tmp_path, "metadata:\n  id: x\n  title: [unclosed\n")
+    code, out, err = run(capsys, "validate", folder)
+    assert code == 1
+    assert "PK100 error" in out
+    assert out.splitlines()[-1] == "1 error, 0 warnings"
+
+
+# -- decide ---------------------------------------------------------------------------------------
+
+def test_decide_prints_the_outcome_categories_and_explanation(capsys):
+    code, out, err = run(capsys, "decide", FIXTURE, *DECIDE, "--fact", "risk=amber")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "outcome: share_minimum"
+    assert lines[1].split() == ["criminal.intelligence:", "share_minimum", "(risk-relevant", "summary)", "rule:", "R1",
+                                "need-to-know:", "needed"]
+    assert "lawful bases: DPA18.s35, DPA18.S8.P4" in lines
+    assert "obligations: record_decision" in lines
+    assert "rules matched: R1" in lines
+    assert "because rule R1" in out and "record the decision" in out
+
+
+@pytest.mark.parametrize("argv, outcome", [
+    (["--to", "school", "--fact", "risk=red"], "refuse"),
+    (["--stage", "referral", "--fact", "risk=red"], "gap"),
+    (["--fact", "risk=green"], "gap"),
+    (["--fact", "risk=red"], "share_minimum"),
+])
+def test_decide_exits_0_whatever_the_outcome(capsys, argv, outcome):
+    options = dict(zip(DECIDE[::2], DECIDE[1::2]))
+    extra = []
+    for key, value in zip(argv[::2], argv[1::2]):
+        if key in options:
+            options[key] = value
+        else:
+            extra += [key, value]
+    code, out, err = run(capsys, "decide", FIXTURE, *[x for kv in options.items() for x in kv], *extra)
+    assert code == 0
+    assert out.splitlines()[0] == f"outcome: {outcome}"
+
+
+def test_decide_json(capsys):
+    code, out, err = run(capsys, "decide", FIXTURE, "--from", "gp_surgery", "--to", "mash",
+                         "--data", "health.physical, criminal.intelligence", "--stage", "screening",
+                         "--purpose", "safeguarding", "--fact", "consent=given", "--fact", "risk=red", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {"outcome", "categories", "rules_matched", "lawful_bases", "obligations", "explanation"} <= set(data)
+    assert data["outcome"] == "gap"
+    assert [{k: c[k] for k in ("category", "outcome", "rule")} for c in data["categories"]] == [
+        {"category": "health.physical", "outcome": "share", "rule": "R3"},
+        {"category": "criminal.intelligence", "outcome": "gap", "rule": None},
+    ]
+    assert data["rules_matched"] == ["R3"]
+    assert data["lawful_bases"] == ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18"]
+    assert data["obligations"] == ["secure_channel"]
+    assert data["may_share"] == ["health.physical"] and data["may_not_share"] == ["criminal.intelligence"]
+    assert data["request"]["facts"] == {"consent": "given", "risk": "red"}
+    assert "gap" in data["explanation"]
+
+
+@pytest.mark.parametrize("change, message", [
+    (["--from", "polise"], "unknown partner 'polise'; did you mean 'police'?"),
+    (["--to", "mash_team"], "unknown partner 'mash_team'"),
+    (["--data", "criminal.inteligence"], "unknown category 'criminal.inteligence'"),
+    (["--stage", "screenin"], "unknown stage 'screenin'"),
+    (["--purpose", "safegaurding"], "unknown purpose 'safegaurding'"),
+    (["--fact", "rsik=red"], "unknown fact 'rsik'; did you mean 'risk'?"),
+    (["--fact", "risk=rde"], "unknown value of fact 'risk' 'rde'"),
+    (["--fact", "risk"], "cannot read --fact 'risk'"),
+    (["--fact", "=red"], "cannot read --fact '=red'"),
+    (["--fact", "risk="], "cannot read --fact 'risk='"),
+])
+@pytest.mark.parametrize("command", ["decide", "why-not"])
+def test_bad_input_exits_2_with_a_message(capsys, change, message, command):
+    options = dict(zip(DECIDE[::2], DECIDE[1::2]))
+    facts = []
+    if change[0] == "--fact":
+        facts = change
+    else:
+        options[change[0]] = change[1]
+    code, out, err = run(capsys, command, FIXTURE, *[x for kv in options.items() for x in kv], *facts)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and message in err
+
+
+def test_decide_on_an_invalid_protocol_exits_2_with_the_findings(tmp_path, capsys):
+    text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8").replace("kind: police", "kind: polise")
+    code, out, err = run(capsys, "decide", copy_protocol(tmp_path, text), *DECIDE)
+    assert code == 2
+    assert out == ""
+    assert any(FINDING_LINE.match(line) and "PK110" in line for line in err.splitlines())
+
+
+# -- why-not --------------------------------------------------------------------------------------
+
+def test_why_not_lists_what_would_allow_a_gap(capsys):
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "criminal.intelligence (gap):"
+    r1 = next(line for line in lines if "Rule R1" in line)
+    assert "risk is amber or higher (it is green)" in r1 and "would decide" in r1
+    assert any("Rule R3" in line for line in lines)  # needs the category added
+
+
+def test_why_not_json(capsys):
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert rows[0]["rule"] == "R1" and rows[0]["then"] == "decides"
+    assert rows[0]["scope_changes"] == [] and len(rows[0]["fact_changes"]) == 1
+    assert {row["rule"] for row in rows} == {"R1", "R3"}
+
+
+def test_why_not_when_everything_may_go(capsys):
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red")
+    assert code == 0
+    assert out.strip() == "Every category of this request may already go."
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+# -- test -----------------------------------------------------------------------------------------
+
+FAILING_CASE = """\
+id: failing
+title: Expectations that do not hold
+steps:
+  - stage: screening
+    learn: {risk: green}
+    requests:
+      - id: wrong_outcome
+        from: police
+        to: mash
+        categories: [criminal.intelligence]
+        purpose: safeguarding
+        expect: {outcome: share_minimum}
+      - id: right_outcome
+        from: police
+        to: school
+        categories: [criminal.convictions]
+        purpose: safeguarding
+        expect: {outcome: refuse}
+      - id: wrong_obligation
+        from: gp_surgery
+        to: csc
+        categories: [health.physical]
+        purpose: safeguarding
+        facts: {consent: given}
+        expect: {outcome: share, absent_obligations: [secure_channel]}
+"""
+
+
+def test_test_passing_cases_exits_0_and_ends_with_the_counts(capsys):
+    code, out, err = run(capsys, "test", FIXTURE)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[-1] == "3 passed, 0 failed"
+    assert "1 cases, 3 expectations" in lines
+    assert not any(line.startswith("FAIL") for line in lines)
+    assert "never exercised: R2" in out
+
+
+def test_test_with_a_failed_expectation_exits_1_and_writes_junit_and_json(tmp_path, capsys):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "failing.yaml").write_text(FAILING_CASE, encoding="utf-8")
+    junit, report = tmp_path / "out" / "junit.xml", tmp_path / "report.json"
+    junit.parent.mkdir()
+    code, out, err = run(capsys, "test", FIXTURE, "--cases", cases, "--junit", junit, "--json", report)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[-1] == "1 passed, 2 failed"
+    fails = [line for line in lines if line.startswith("FAIL")]
+    assert len(fails) == 2
+    assert fails[0].startswith("FAIL failing / step_1 / wrong_outcome: police -> mash criminal.intelligence")
+    assert "expected share_minimum, got gap" in out
+    assert "unexpected obligation: secure_channel" in out
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures")) == ("3", "2")
+    assert len(root.findall(".//failure")) == 2
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["summary"]["passed"] == 1 and data["summary"]["failed"] == 2
+    assert [e["request"] for e in data["expectations"] if not e["passed"]] == ["wrong_outcome", "wrong_obligation"]
+
+
+def test_test_with_unknown_names_in_cases_exits_2(tmp_path, capsys):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "bad.yaml").write_text(FAILING_CASE.replace("to: school", "to: scool"), encoding="utf-8")
+    code, out, err = run(capsys, "test", FIXTURE, "--cases", cases)
+    assert code == 2
+    match = FINDING_LINE.match(err.splitlines()[0])
+    assert match and match["code"] == "PK302"
+    assert int(match["line"]) == line_of(FAILING_CASE, "to: school")
+
+
+def test_test_without_cases_reports_zero_and_exits_0(tmp_path, capsys):
+    code, out, err = run(capsys, "test", copy_protocol(tmp_path))
+    assert code == 0
+    assert out.splitlines()[-1] == "0 passed, 0 failed"
+
+
+# -- schema ---------------------------------------------------------------------------------------
+
+def _yaml_as_json(path):
+    """A YAML file as JSON data (dates as ISO text, as an editor's YAML language server sees them)."""
+    data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
+    return json.loads(json.dumps(data, default=lambda value: value.isoformat()))
+
+
+def test_schema_prints_a_json_schema_the_fixtures_validate_against(capsys):
+    code, out, err = run(capsys, "schema")
+    assert code == 0
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in (SMALL / "protocol.yaml", FIXTURE / "protocol.yaml"):
+        assert [e.message for e in validator.iter_errors(_yaml_as_json(path))] == []
+    broken = _yaml_as_json(SMALL / "protocol.yaml")
+    broken["rules"][0]["colour"] = "red"
+    assert not validator.is_valid(broken)
+
+
+def test_schema_of_case_files(capsys, tmp_path):
+    out_file = tmp_path / "case.schema.json"
+    code, out, err = run(capsys, "schema", "--cases", "--out", out_file)
+    assert code == 0 and out == ""
+    schema = json.loads(out_file.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert validator.is_valid(_yaml_as_json(FIXTURE / "cases" / "family.yaml"))
+    assert not validator.is_valid({"id": "x", "title": "no steps"})
+
+
+# -- summary, help, version -----------------------------------------------------------------------
+
+def test_summary_prints_partners_and_rule_counts(capsys):
+    code, out, err = run(capsys, "summary", FIXTURE)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "CLI test protocol (version 2.0, draft)"
+    assert lines[2].startswith("5 partners, 4 rules, ")
+    assert "1 need-to-know profiles" in lines[2]
+    partner_lines = lines[lines.index("partners:") + 1: lines.index("partners:") + 6]
+    assert [line.split()[0] for line in partner_lines] == ["police", "csc", "mash", "gp_surgery", "school"]
+    assert "[childrens_social_care]" in partner_lines[2]
+    by_stage = {line.split()[0]: line.split(None, 1)[1] for line in lines[lines.index(partner_lines[-1]) + 2:]}
+    # share / minimum / consent / escalate / refuse
+    assert by_stage["screening"] == "1 / 1 / 1 / 0 / 1"
+    assert by_stage["referral"] == "1 / 0 / 1 / 0 / 1"
+    assert by_stage["assessment"] == "1 / 0 / 1 / 0 / 1"
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    code, out, err = run(capsys)
+    assert code == 2
+    assert "usage: protocolkit" in out
+
+
+def test_missing_protocol_folder_exits_2(tmp_path, capsys):
+    code, out, err = run(capsys, "summary", tmp_path / "nowhere")
+    assert code == 2
+    assert "PK114" in err
+
+
+def test_installed_console_script_prints_the_version():
+    script = ROOT / ".venv" / "bin" / "protocolkit"
+    if not script.exists():  # a different environment: the script sits next to this interpreter
+        script = Path(sys.executable).parent / "protocolkit"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"protocolkit {protocolkit.__version__}"
