@@ -58,8 +58,11 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     what = v.label("categories", decision.category).lower()
     when = f"at {v.label('stages', request.stage).lower()} for {v.label('purposes', request.purpose).lower()}"
     if decision.outcome == "gap":
-        return (f"No rule covers {sender} sharing {what} with {recipient} {when}, so nothing is shared. "
+        text = (f"No rule covers {sender} sharing {what} with {recipient} {when}, so nothing is shared. "
                 "This is a gap in the protocol: add a rule that decides it.")
+        if decision.need_to_know == "needed":
+            text += f" Note: {recipient} needs {what} here: possible under-sharing."
+        return text
     rule = winners[0]
     because = f"rule {rule.id} (\"{rule.title}\") applies{_conditions(rule)}"
     if len(winners) > 1:
