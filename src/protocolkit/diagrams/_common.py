@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -154,10 +154,10 @@ def common_prefix_word(names: list[str]) -> str | None:
 
 def short_name(name: str, width: int, drop: str | None = None) -> str:
     """A partner name shortened to ``width`` characters: locality dropped, then cut at a word."""
-    if drop and name.startswith(drop + " ") and len(name) > width:
+    if drop and name.startswith(drop + " ") and (len(name) > width or width == 0):
         name = name[len(drop) + 1:]
         name = name[:1].upper() + name[1:]
-    return textwrap.shorten(name, width=width, placeholder="…")
+    return textwrap.shorten(name, width=width, placeholder="…") if width else name
 
 
 def wrap(text: str, width: int, lines: int | None = None) -> list[str]:
@@ -205,13 +205,38 @@ def pyplot():
     return plt
 
 
+@lru_cache(maxsize=None)
+def _font(bold: bool):
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    return get_font(findfont(FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")))
+
+
+@lru_cache(maxsize=4096)
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width in points of one line of text in DejaVu Sans (matplotlib's own font, so no files are fetched)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextPath
+    font = _font(bold)
+    font.set_size(size, 72)
+    font.set_text(text, 0.0)
+    return font.get_width_height()[0] / 64.0
 
-    properties = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-    return float(TextPath((0, 0), text, size=size, prop=properties).get_extents().width)
+
+def fit_line(text: str, width: float, size: float, bold: bool = False) -> str:
+    """``text`` cut at a word (with an ellipsis) to fit ``width`` points at ``size`` points."""
+    if text_width(text, size, bold) <= width:
+        return text
+    for limit in range(len(text) - 1, 3, -1):
+        shorter = textwrap.shorten(text, width=limit, placeholder="…")
+        if text_width(shorter, size, bold) <= width:
+            return shorter
+    return text[:3] + "…"
+
+
+def fit_name(name: str, width: float, size: float, drop: str | None = None) -> str:
+    """A partner's name to fit ``width`` points: whole if it fits, else without the locality, then cut."""
+    if text_width(name, size) <= width:
+        return name
+    return fit_line(short_name(name, 0, drop) if drop else name, width, size)
 
 
 def save_figure(figure, path: str | Path) -> Path:

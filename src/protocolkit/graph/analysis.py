@@ -57,9 +57,12 @@ def onward_reach(protocol: Protocol, flows: pd.DataFrame | None = None, categori
     """Who can learn a category indirectly, through which chain, and whether the chain is guarded.
 
     For each category and each partner that sends it, every partner reachable in two or
-    more hops of permitted flows of that category (any stage, any purpose, some facts),
-    with the shortest chain. A chain is ``guarded`` when its first hop carries the owning
-    agency's agreement before onward disclosure, so the originator keeps control.
+    more hops of permitted flows of that category (any stage, any purpose, some facts) and
+    not sent it directly by the origin.
+    A recipient is reached ``guarded`` only when every first hop that leads to it carries
+    the owning agency's agreement before onward disclosure, so the originator keeps
+    control; otherwise the row shows an unguarded chain (the shortest through the first
+    unguarded first hop, in partner-id order). Guarded recipients show their shortest chain.
 
     Returns columns ``category``, ``origin``, ``recipient``, ``hops``, ``chain``, ``guarded``.
     """
@@ -73,13 +76,23 @@ def onward_reach(protocol: Protocol, flows: pd.DataFrame | None = None, categori
             guarded = graph.get_edge_data(edge[0], edge[1], {}).get("guarded", True) and bool(edge.guarded)
             graph.add_edge(edge[0], edge[1], guarded=guarded)
         for origin in sorted(n for n in graph if graph.out_degree(n)):
-            paths = nx.single_source_shortest_path(graph, origin)
-            for recipient in sorted(paths):
-                chain = paths[recipient]
-                if len(chain) < 3:
+            reached: dict[str, tuple[tuple, bool]] = {}
+            for first in sorted(graph.successors(origin)):
+                if first == origin:
                     continue
+                guarded = graph.edges[origin, first]["guarded"]
+                onward = nx.single_source_shortest_path(graph.subgraph(n for n in graph if n != origin), first)
+                for recipient, path in onward.items():
+                    if recipient == first or graph.has_edge(origin, recipient):
+                        continue  # the origin shares with it directly: no onward reach
+                    chain = (origin, *path)
+                    known = reached.get(recipient)
+                    if known is None or (known[1] and not guarded) or (known[1] == guarded and len(chain) < len(known[0])):
+                        reached[recipient] = (chain, guarded)
+            for recipient in sorted(reached):
+                chain, guarded = reached[recipient]
                 rows.append({"category": category, "origin": origin, "recipient": recipient, "hops": len(chain) - 1,
-                             "chain": tuple(chain), "guarded": graph.edges[chain[0], chain[1]]["guarded"]})
+                             "chain": chain, "guarded": guarded})
     return pd.DataFrame(rows, columns=["category", "origin", "recipient", "hops", "chain", "guarded"])
 
 
@@ -110,7 +123,7 @@ def special_flows(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.D
         gaps = [name for name, needed, have in (("art9", row.special, row.art9_conditions),
                                                  ("art10", row.criminal, row.art10_conditions)) if needed and not have]
         missing.append(" and ".join(gaps))
-    chosen["missing"] = missing
+    chosen["missing"] = pd.Series(missing, index=chosen.index, dtype=object)
     return chosen.reset_index(drop=True)
 
 
@@ -147,6 +160,8 @@ def under_sharing(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.D
     """Needs no rule serves: a profile lists a category for a recipient, stage and purpose, and
     no permitted flow (from anyone, under any facts) brings it or any part of it.
 
+    A profile for a named partner is served when the partner or any of its teams receives
+    the category; a profile for a kind is judged for each partner of that kind (with its teams).
     Returns columns ``profile``, ``recipient``, ``stage``, ``purpose``, ``category``.
     """
     flows = _flows(protocol, flows)
@@ -154,14 +169,17 @@ def under_sharing(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.D
     served = set(zip(flows["to"], flows["stage"], flows["purpose"], flows["category"]))
     rows = []
     for profile in protocol.need_to_know:
-        for recipient in sorted(v.partners_in(profile.recipient)):
+        heads = set(profile.recipient.partners)
+        heads |= {p for p in v.partners if set(profile.recipient.kinds) & v.partner_kinds(p)}
+        for recipient in sorted(heads):
+            members = {p for p in v.partners if recipient in v.partner_ancestors(p)}
             for stage in v.stage_ids:
                 if stage not in v.stages_in(profile.stages):
                     continue
                 for purpose in sorted(v.purposes_in(profile.purposes)):
                     for category in profile.categories:
                         parts = v.category_descendants(category)
-                        if not any((recipient, stage, purpose, part) in served for part in parts):
+                        if not any((m, stage, purpose, part) in served for m in members for part in parts):
                             rows.append({"profile": profile.id, "recipient": recipient, "stage": stage,
                                          "purpose": purpose, "category": category})
     return pd.DataFrame(rows, columns=["profile", "recipient", "stage", "purpose", "category"])

@@ -114,7 +114,9 @@ class _Collector:
             severity: Severity | None = None, extra: object = None) -> None:
         default, title = CODES.get(code, (Severity.WARNING, code))
         partners, rules, categories = (tuple(sorted(set(x))) for x in (partners, rules, categories))
-        ident = "/".join([code, *(rules or ()), key or ",".join([*partners, *categories])]).rstrip("/")
+        # the id names what the finding is about (its rules and key), not details that edits change,
+        # so that an edit to the subject reopens a marked finding instead of making a new one
+        ident = "/".join([code, *rules, *([key] if key else [] if rules else [",".join(partners or categories)])])
         subject = {
             "rules": [self.rules[r].model_dump(mode="json", by_alias=True) for r in rules if r in self.rules],
             "partners": partners, "categories": categories, "message": extra if extra is not None else message,
@@ -164,7 +166,7 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
         if not result.proven:
             g = result.guarantee
             request = result.counterexample
-            c.add("RV150", f"guarantee {g.id} is violated: {result.explanation}",
+            c.add("RV150", f"guarantee {g.id} is violated: {result.explanation.removeprefix('Violated: ')}",
                   "change the rule that allows the counterexample, or the guarantee if the promise was wrong",
                   partners=(request.sender, request.recipient), rules=(result.rule,) if result.rule else (),
                   categories=request.categories, key=g.id, extra=g.model_dump(mode="json", by_alias=True))
@@ -177,7 +179,7 @@ def _legal(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
         ("RV101", "art9", "special category data", "add an Art 9(2) condition, such as UKGDPR.9.2.g with DPA18.S1.P18"),
         ("RV102", "art10", "criminal offence data", "add UKGDPR.10 with the official authority, or a DPA 2018 Sch 1 condition"),
     ):
-        rows = special[special["missing"].str.contains(need)]
+        rows = special[special["missing"].astype(str).str.contains(need)]
         for rule, group in rows.groupby("rule", sort=True):
             c.add(code, f"rule {rule} lets {what} flow without the condition it needs "
                         f"({_few(sorted(set(group['category'])))}, to {_few(sorted(set(group['to'])))})",
@@ -204,8 +206,9 @@ def _need(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
     for (profile, recipient), group in under.groupby(["profile", "recipient"], sort=True):
         needs = sorted(set(group["category"]))
         stages = [s for s in Vocabulary.of(protocol).stage_ids if s in set(group["stage"])]
-        c.add("RV111", f"{recipient} needs {_few(needs)} at {', '.join(stages)} (profile {profile}) "
-                       "but no rule lets it reach them",
+        purposes = sorted(set(group["purpose"]))
+        c.add("RV111", f"{recipient} needs {_few(needs)} at {', '.join(stages)} for {_few(purposes)} "
+                       f"(profile {profile}) but no rule lets it reach them",
               "add a rule that serves the need, or remove it from the profile (a partner's own records need no rule)",
               partners=[recipient], categories=needs, key=f"{profile}:{recipient}",
               extra=sorted(group.astype(str).values.tolist()))
@@ -283,8 +286,11 @@ def mark_finding(protocol: Protocol, finding_id: str, status: str, by: str, reas
     ProtocolValidationError
         When no current finding has that id.
     """
+    from ..errors import ProtocolError
     from ..model import codes
 
+    if protocol.folder is None:
+        raise ProtocolError("marks live in the protocol's folder: save the protocol to a folder first")
     current = {f.id: f for f in review(protocol).findings}
     if finding_id not in current:
         from difflib import get_close_matches
