@@ -92,6 +92,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", help="write JUnit XML here")
     p.add_argument("--json", help="write the full results as JSON here")
     p.set_defaults(handler=cmd_test)
+
+    p = sub.add_parser("graph", help="draw the protocol: data flows, stage lanes or exposure heatmap "
+                                     "(.svg .png), or write .dot .graphml .gexf")
+    p.add_argument("path")
+    p.add_argument("--stage", metavar="ID", help="one stage only (lanes: the stages up to it)")
+    p.add_argument("--purpose", metavar="ID", help="one purpose only")
+    p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fixed fact (repeat)")
+    p.add_argument("--view", choices=("dataflow", "lanes", "heatmap"), default="dataflow",
+                   help="what to draw (default: dataflow)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
+    p.set_defaults(handler=cmd_graph)
     return parser
 
 
@@ -317,6 +328,25 @@ def _print_results(results) -> None:
             print(f"{label}: {row['case']} / {row['step']}: {row['from']} -> {row['to']} {row['category']} "
                   f"at {row['stage']}" + (f" (rule {row['rule']})" if isinstance(row.get("rule"), str) else ""))
 
+
+
+def cmd_graph(args) -> int:
+    from ..diagrams import FORMATS, write
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS[args.view]:
+        print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
+              f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
+        return 2
+    facts = {}
+    for item in args.fact:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise ProtocolError(f"cannot read --fact {item!r}: write KEY=VALUE, such as --fact risk=amber")
+        facts[key.strip()] = value.strip()
+    written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view, purpose=args.purpose)
+    print(written)
+    return 0
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

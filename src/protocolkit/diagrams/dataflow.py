@@ -471,9 +471,9 @@ def _heading_html(sc: Scene) -> str:
         sample = "━━━" if style == "solid" else "╍╍╍"
         cells.append(f'<TD ALIGN="LEFT"><FONT COLOR="{colour}">{sample}</FONT> {_html(text)}</TD>')
     families = sorted({m.family for b in sc.boxes for m in b.members}, key=[k for k, *_ in FAMILIES].index)
-    swatches = "".join(f'<TD BGCOLOR="{FAMILY_FILL[k]}" BORDER="1" COLOR="{FAMILY_LINE[k]}">{_html(h)}</TD>'
-                       for k, h, *_ in FAMILIES if k in families)
-    rows = [f'<TR><TD><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2"><TR>{swatches}</TR></TABLE></TD></TR>',
+    swatches = "     ".join(f'<FONT COLOR="{FAMILY_LINE[k]}" POINT-SIZE="13">■</FONT> {_html(h)}'
+                             for k, h, *_ in FAMILIES if k in families)
+    rows = [f"<TR><TD>{swatches}</TD></TR>",
             f'<TR><TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>']
     if sc.codes:
         codes = "   ".join(f"<B>{_html(c)}</B> {_html(n)}" for c, n in sc.codes)

@@ -20,7 +20,7 @@ from .keys import ANY, dotted_parent
 from .protocol import Protocol
 from .rules import SHARING_OUTCOMES, Condition
 from .vocabulary import Vocabulary
-from ..errors import Finding
+from ..errors import Finding, Severity
 
 Locate = Callable[[tuple], tuple]
 
@@ -39,7 +39,7 @@ def check_protocol(protocol: Protocol, *, locate: Locate | None = None, today: d
     ctx.duplicate_ids()
     ctx.cycles()
     ctx.references()
-    if not ctx.findings:
+    if not any(f.severity is Severity.ERROR for f in ctx.findings):
         ctx.legal_sense(today or dt.date.today())
     return ctx.findings
 
@@ -109,6 +109,12 @@ class _Context:
                 self._ref(("lawful_bases", i, "parent"), basis.parent, v.lawful_bases, "lawful basis")
         for i, rule in enumerate(self.p.rules):
             self._scope_refs(("rules", i), rule)
+            if rule.outcome == "share_minimum" and not rule.minimum:
+                self.add(codes.RULE_SHAPE, ("rules", i), f"share_minimum rule {rule.id} does not say what the minimum is",
+                         "add 'minimum:' with the fields or summary that may go")
+            if rule.outcome == "escalate" and not rule.escalate_to:
+                self.add(codes.RULE_SHAPE, ("rules", i), f"escalate rule {rule.id} names nobody to decide",
+                         "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             for j, obligation in enumerate(rule.obligations):
@@ -151,7 +157,12 @@ class _Context:
                 self._ref(path, fact_id, v.facts, "fact")
                 continue
             try:
-                allowed = Condition.parse(fact_id, raw).allowed(fact)
+                condition = Condition.parse(fact_id, raw)
+            except ValueError as exc:
+                self.add(codes.BAD_CONDITION, path, str(exc), "write a value, a list of values, or '>= value'")
+                continue
+            try:
+                allowed = condition.allowed(fact)
             except ValueError as exc:
                 self.add(codes.FACT_VALUE, path, str(exc), "use one of the fact's values")
                 continue

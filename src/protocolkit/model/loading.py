@@ -101,9 +101,9 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
         protocol = Protocol.model_validate(merged)
     except ValidationError as exc:
         return None, _sorted(findings + findings_from_validation_error(exc, source))
+    source.original = protocol.model_copy(deep=True)  # before the source is attached, so it is not copied too
     protocol._folder = folder
     protocol._source = source
-    source.original = protocol.model_copy(deep=True)
     findings += check_protocol(protocol, locate=source.locate, today=today)
     return protocol, _sorted(findings)
 

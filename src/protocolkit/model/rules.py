@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field, WithJsonSchema, field_validator, model_serializer, model_validator
+from pydantic import Field, WithJsonSchema, model_serializer, model_validator
 from typing_extensions import Annotated
 
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId
@@ -204,24 +204,9 @@ class Rule(Model):
         0, description="Higher priority rules decide before lower ones; within a priority the most protective outcome wins."
     )
 
-    @field_validator("when", mode="before")
-    @classmethod
-    def _conditions_readable(cls, value: object) -> object:
-        if isinstance(value, dict):
-            for fact, raw in value.items():
-                Condition.parse(str(fact), raw)
-        return value
-
-    @model_validator(mode="after")
-    def _outcome_complete(self) -> "Rule":
-        if self.outcome == "share_minimum" and not self.minimum:
-            raise ValueError("a share_minimum rule must say what the minimum is in 'minimum'")
-        if self.outcome == "escalate" and not self.escalate_to:
-            raise ValueError("an escalate rule must name who decides in 'escalate_to'")
-        return self
-
     def conditions(self) -> list[Condition]:
-        """The rule's conditions, parsed, in the order written."""
+        """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;
+        the validator reports those as PK115 before any rule is used)."""
         return [Condition.parse(fact, raw) for fact, raw in self.when.items()]
 
 

@@ -84,8 +84,18 @@ def save(protocol: Protocol, folder: str | Path | None = None) -> list[Path]:
         yaml_file = source.files[name]
         yaml_file.doc, yaml_file.sha256 = doc, file_hash(yaml_file.path)
     _refresh_item_sources(protocol, source)
-    source.original = protocol.model_copy(deep=True)
+    source.original = _snapshot(protocol)
     return written
+
+
+def _snapshot(protocol: Protocol) -> Protocol:
+    """A deep copy of the protocol's content, without copying its files' documents."""
+    source = protocol._source
+    protocol._source = None
+    try:
+        return protocol.model_copy(deep=True)
+    finally:
+        protocol._source = source
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -98,6 +108,10 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:  # a new file gets the usual mode, not mkstemp's owner-only one
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -216,22 +230,30 @@ def update_mapping(node: CommentedMap, old: dict, new: dict) -> None:
         if isinstance(current, CommentedMap) and isinstance(value, dict) and isinstance(old.get(key), dict):
             update_mapping(current, old[key], value)
         else:
-            node[key] = to_yaml(value)
+            flow = current.fa.flow_style() if isinstance(current, (CommentedMap, CommentedSeq)) else None
+            node[key] = to_yaml(value, flow=flow)
     for key in list(old):
         if key not in new and key in node:
             del node[key]
 
 
-def to_yaml(value: Any) -> Any:
-    """Plain data as ruamel containers: block mappings, short lists of scalars in flow style."""
+def to_yaml(value: Any, flow: bool | None = None) -> Any:
+    """Plain data as ruamel containers.
+
+    ``flow`` keeps the author's style of the value being replaced; otherwise mappings are
+    block style and short lists of scalars flow style.
+    """
     if isinstance(value, dict):
         out = CommentedMap()
         for k, v in value.items():
-            out[k] = to_yaml(v)
+            out[k] = to_yaml(v, flow=True if flow else None)
+        if flow:
+            out.fa.set_flow_style()
         return out
     if isinstance(value, (list, tuple)):
-        out = CommentedSeq(to_yaml(v) for v in value)
-        if all(not isinstance(v, (dict, list, tuple)) for v in value) and sum(len(str(v)) + 2 for v in value) < 70:
+        out = CommentedSeq(to_yaml(v, flow=True if flow else None) for v in value)
+        short = all(not isinstance(v, (dict, list, tuple)) for v in value) and sum(len(str(v)) + 2 for v in value) < 70
+        if flow or (flow is None and short):
             out.fa.set_flow_style()
         return out
     return value
