@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass
 class Box:
@@ -34,33 +36,50 @@ def beside(anchor: Box, box: Box, towards: tuple[float, float], gap: float) -> t
     return anchor.x + dx * t, anchor.y + dy * t
 
 
-def separate(boxes: dict[str, Box], gap: float, iterations: int = 400) -> None:
-    """Push overlapping boxes apart (in place), along the axis that needs the smaller move."""
+def separate(boxes: dict[str, Box], gap: float, iterations: int = 400, widen: float = 1.5) -> bool:
+    """Push overlapping boxes apart (in place), each pair along the axis that needs the smaller move.
+
+    Moves across count ``widen`` times less than moves up or down, so a crowded drawing
+    spreads sideways, the way a landscape page has room. Pairs are taken one by one in
+    name order, each box moving by its share of the two mobilities; sweeps repeat until
+    none overlap. Returns whether they all came apart.
+    """
     names = sorted(boxes)
-    for _ in range(iterations):
+    n = len(names)
+    x = np.array([boxes[k].x for k in names], dtype=float)
+    y = np.array([boxes[k].y for k in names], dtype=float)
+    w = np.array([boxes[k].w for k in names], dtype=float)
+    h = np.array([boxes[k].h for k in names], dtype=float)
+    m = np.array([boxes[k].mobility for k in names], dtype=float)
+    apart = n < 2
+    for _ in range(iterations if n > 1 else 0):
         moved = False
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                p, q = boxes[a], boxes[b]
-                dx, dy = q.x - p.x, q.y - p.y
-                ox = (p.w + q.w) / 2 + gap - abs(dx)
-                oy = (p.h + q.h) / 2 + gap - abs(dy)
-                if ox <= 0 or oy <= 0:
-                    continue
-                total = p.mobility + q.mobility
-                if total == 0:
+        for i in range(n - 1):
+            # find the boxes after i that overlap it (vectorised), then push them apart one by one
+            hits = np.flatnonzero((np.abs(x[i + 1:] - x[i]) < (w[i] + w[i + 1:]) / 2 + gap)
+                                  & (np.abs(y[i + 1:] - y[i]) < (h[i] + h[i + 1:]) / 2 + gap)) + i + 1
+            for j in hits.tolist():
+                dx, dy = x[j] - x[i], y[j] - y[i]
+                ox = (w[i] + w[j]) / 2 + gap - abs(dx)
+                oy = (h[i] + h[j]) / 2 + gap - abs(dy)
+                total = m[i] + m[j]
+                if ox <= 0 or oy <= 0 or total == 0:
                     continue
                 moved = True
-                if ox < oy:
-                    sign = 1.0 if dx > 0 or (dx == 0 and a < b) else -1.0
-                    p.x -= sign * ox * p.mobility / total
-                    q.x += sign * ox * q.mobility / total
+                if ox < oy * widen:
+                    sign = 1.0 if dx >= 0 else -1.0
+                    x[i] -= sign * ox * m[i] / total
+                    x[j] += sign * ox * m[j] / total
                 else:
-                    sign = 1.0 if dy > 0 or (dy == 0 and a < b) else -1.0
-                    p.y -= sign * oy * p.mobility / total
-                    q.y += sign * oy * q.mobility / total
+                    sign = 1.0 if dy >= 0 else -1.0
+                    y[i] -= sign * oy * m[i] / total
+                    y[j] += sign * oy * m[j] / total
         if not moved:
-            return
+            apart = True
+            break
+    for k, name in enumerate(names):
+        boxes[name].x, boxes[name].y = round(float(x[k]), 6), round(float(y[k]), 6)
+    return apart
 
 
 def extent(boxes: dict[str, Box]) -> tuple[float, float, float, float]:

@@ -520,6 +520,8 @@ def arrange(sc: Scene, first: dict[str, Box]) -> dict[str, Box]:
     for key, box in placed.items():
         box.mobility = 1.0 if key.startswith("_t") else 0.25
     separate(placed, GAP)
+    # once more with the labels in place: they take room the first pass did not count
+    placed = compact(placed, page, GAP)
     return placed
 
 
@@ -646,7 +648,7 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
                   bbox_to_anchor=(0.5, 0.925))
     notes = list(sc.notes)
     if sc.codes:
-        notes.insert(0, "   ".join(f"{c} {n}" for c, n in sc.codes))
+        notes[:0] = wrap("   ".join(f"{c}\u00a0{n.replace(' ', chr(0xa0))}" for c, n in sc.codes), 150)
     figure.text(0.5, 0.875, "\n".join(notes), ha="center", va="top", fontsize=7.5, color="#333333", linespacing=1.3)
     if not placed:
         figure.text(0.5, 0.5, "No partners", ha="center")

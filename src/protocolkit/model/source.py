@@ -27,7 +27,7 @@ def round_trip_yaml() -> YAML:
     """The one YAML reader/writer configuration used for protocol files."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    yaml.width = 100
+    yaml.width = 4096  # never re-wrap the author's long lines when a file is written back
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
 

@@ -71,7 +71,6 @@ def add_mark(folder: str | Path, mark: Mark) -> Path:
     path = Path(folder) / MARKS_FILE
     load_marks(folder)  # refuses a broken file before touching it
     yaml = round_trip_yaml()
-    yaml.width = 4096  # finding ids stay on one line
     doc = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
     if not isinstance(doc, CommentedMap):
         doc = yaml.load(HEADER + "marks: []\n")
