@@ -154,9 +154,11 @@ def common_prefix_word(names: list[str]) -> str | None:
 
 def short_name(name: str, width: int, drop: str | None = None) -> str:
     """A partner name shortened to ``width`` characters: locality dropped, then cut at a word."""
-    if drop and name.startswith(drop + " ") and (len(name) > width or width == 0):
-        name = name[len(drop) + 1:]
-        name = name[:1].upper() + name[1:]
+    rest = name[len(drop) + 1:] if drop and name.startswith(drop + " ") else ""
+    if rest.split(" ", 1)[0] in ("and", "&", "of", "upon", "-"):   # "Northbridge and Vale ...": a name, not a place
+        rest = ""
+    if rest and (len(name) > width or width == 0):
+        name = rest[:1].upper() + rest[1:]
     return textwrap.shorten(name, width=width, placeholder="…") if width else name
 
 
@@ -232,11 +234,26 @@ def fit_line(text: str, width: float, size: float, bold: bool = False) -> str:
     return text[:3] + "…"
 
 
-def fit_name(name: str, width: float, size: float, drop: str | None = None) -> str:
-    """A partner's name to fit ``width`` points: whole if it fits, else without the locality, then cut."""
-    if text_width(name, size) <= width:
-        return name
-    return fit_line(short_name(name, 0, drop) if drop else name, width, size)
+def fit_lines(name: str, width: float, size: float, lines: int = 2, drop: str | None = None) -> list[str]:
+    """A partner's name on at most ``lines`` lines no wider than ``width`` points.
+
+    The name is wrapped as widely as fits; if it cannot fit whole, the locality word is
+    dropped, and as a last resort the last line is cut at a word with an ellipsis.
+    """
+    candidates = [name] + ([short_name(name, 0, drop)] if drop and name.startswith(drop + " ") else [])
+    for text in candidates:
+        for chars in range(len(text), 3, -1):
+            out = textwrap.wrap(text, chars, break_long_words=False)
+            if len(out) > lines:
+                break
+            if all(text_width(x, size) <= width for x in out):
+                return out
+    text = candidates[-1]
+    chars = max(4, int(width / (size * 0.55)))
+    out = textwrap.wrap(text, chars, break_long_words=False)
+    if len(out) > lines:
+        out = out[:lines - 1] + [" ".join(out[lines - 1:])]
+    return [fit_line(x, width, size) for x in out]
 
 
 def save_figure(figure, path: str | Path) -> Path:
@@ -265,7 +282,8 @@ def received(flows: pd.DataFrame) -> pd.DataFrame:
     if flows.empty:
         return pd.DataFrame(columns=["to", "stage", "category", "outcome"])
     others = flows[flows["from"] != flows["to"]]
-    full = others.assign(full=others["outcome"] == "share").groupby(["to", "stage", "category"], sort=False)["full"].any()
+    marked = others.assign(full=others["outcome"] == "share")
+    full = marked.groupby(["to", "stage", "category"], sort=False)["full"].any()
     out = full.reset_index()
     out["outcome"] = out["full"].map({True: "share", False: "share_minimum"})
     return out.drop(columns="full")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+EPSILON = 1e-6   # inches: overlaps smaller than this count as none
+
 
 @dataclass
 class Box:
@@ -36,13 +38,15 @@ def beside(anchor: Box, box: Box, towards: tuple[float, float], gap: float) -> t
     return anchor.x + dx * t, anchor.y + dy * t
 
 
-def separate(boxes: dict[str, Box], gap: float, iterations: int = 400, widen: float = 1.5) -> bool:
+def separate(boxes: dict[str, Box], gap: float, iterations: int = 40, widen: float = 1.5) -> bool:
     """Push overlapping boxes apart (in place), each pair along the axis that needs the smaller move.
 
     Moves across count ``widen`` times less than moves up or down, so a crowded drawing
     spreads sideways, the way a landscape page has room. Pairs are taken one by one in
     name order, each box moving by its share of the two mobilities; sweeps repeat until
-    none overlap. Returns whether they all came apart.
+    none overlap; when ``iterations`` sweeps leave some overlapping (boxes hemmed in on both
+    sides), every centre moves 4% further from the middle and the sweeps start again, which
+    always ends. Returns whether they came apart without spreading.
     """
     names = sorted(boxes)
     n = len(names)
@@ -52,19 +56,34 @@ def separate(boxes: dict[str, Box], gap: float, iterations: int = 400, widen: fl
     h = np.array([boxes[k].h for k in names], dtype=float)
     m = np.array([boxes[k].mobility for k in names], dtype=float)
     apart = n < 2
-    for _ in range(iterations if n > 1 else 0):
+    for attempt in range(200 if n > 1 else 0):
+        if _sweeps(x, y, w, h, m, gap, iterations, widen):
+            apart = attempt == 0
+            break
+        cx, cy = float(x.mean()), float(y.mean())
+        x[:] = cx + (x - cx) * 1.04
+        y[:] = cy + (y - cy) * 1.04
+    for k, name in enumerate(names):
+        boxes[name].x, boxes[name].y = round(float(x[k]), 6), round(float(y[k]), 6)
+    return apart
+
+
+def _sweeps(x, y, w, h, m, gap: float, iterations: int, widen: float) -> bool:
+    n = len(x)
+    for _ in range(iterations):
         moved = False
         for i in range(n - 1):
             # find the boxes after i that overlap it (vectorised), then push them apart one by one
-            hits = np.flatnonzero((np.abs(x[i + 1:] - x[i]) < (w[i] + w[i + 1:]) / 2 + gap)
-                                  & (np.abs(y[i + 1:] - y[i]) < (h[i] + h[i + 1:]) / 2 + gap)) + i + 1
+            hits = np.flatnonzero((np.abs(x[i + 1:] - x[i]) < (w[i] + w[i + 1:]) / 2 + gap - EPSILON)
+                                  & (np.abs(y[i + 1:] - y[i]) < (h[i] + h[i + 1:]) / 2 + gap - EPSILON)) + i + 1
             for j in hits.tolist():
                 dx, dy = x[j] - x[i], y[j] - y[i]
                 ox = (w[i] + w[j]) / 2 + gap - abs(dx)
                 oy = (h[i] + h[j]) / 2 + gap - abs(dy)
                 total = m[i] + m[j]
-                if ox <= 0 or oy <= 0 or total == 0:
+                if ox <= EPSILON or oy <= EPSILON or total == 0:
                     continue
+                ox, oy = ox + EPSILON, oy + EPSILON   # land clear of the threshold, not on it
                 moved = True
                 if ox < oy * widen:
                     sign = 1.0 if dx >= 0 else -1.0
@@ -75,11 +94,8 @@ def separate(boxes: dict[str, Box], gap: float, iterations: int = 400, widen: fl
                     y[i] -= sign * oy * m[i] / total
                     y[j] += sign * oy * m[j] / total
         if not moved:
-            apart = True
-            break
-    for k, name in enumerate(names):
-        boxes[name].x, boxes[name].y = round(float(x[k]), 6), round(float(y[k]), 6)
-    return apart
+            return True
+    return False
 
 
 def extent(boxes: dict[str, Box]) -> tuple[float, float, float, float]:
@@ -99,7 +115,7 @@ def landscape(boxes: dict[str, Box]) -> dict[str, Box]:
 def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dict[str, Box]:
     """Draw the centres together as far as helps the drawing fill ``page`` (w, h) at the largest scale.
 
-    Tries shrink factors from 1 down to 0.4; after each, overlaps are pushed apart again.
+    Tries shrink factors from 1 down to 0.52; after each, overlaps are pushed apart again.
     Returns the least shrunk arrangement whose printed scale (page over extent, counted up
     to 1: printing larger than life gains nothing) is largest.
     """
@@ -110,9 +126,9 @@ def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dic
     cx = sum(b.x for b in boxes.values()) / len(boxes)
     cy = sum(b.y for b in boxes.values()) / len(boxes)
     best, best_scale = None, -1.0
-    for step in range(13):
-        f = 1.0 - 0.05 * step
-        for g in (1.0, 0.85, 0.7, 0.55):   # squeeze one axis more, to fit the page's shape
+    for step in range(5):
+        f = 1.0 - 0.12 * step
+        for g in (1.0, 0.75, 0.55):   # squeeze one axis more, to fit the page's shape
             trial = {k: Box(cx + (b.x - cx) * f * g, cy + (b.y - cy) * f, b.w, b.h, b.mobility)
                      for k, b in boxes.items()}
             separate(trial, gap)

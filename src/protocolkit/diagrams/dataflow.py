@@ -39,7 +39,7 @@ from ._placement import Box, beside, compact, extent, landscape, separate
 
 DOT_TIMEOUT = 120   # seconds
 MAX_GROUPS = 6      # top-level groups named on one arrow before "+N more"
-COMPACT_ABOVE = 12  # with more labels than this, arrows are labelled with the key's category codes
+COMPACT_ABOVE = 16  # with more labels than this, arrows are labelled with the key's category codes
 
 
 # -- what is drawn -------------------------------------------------------------------------------
@@ -457,7 +457,8 @@ def _box_html(box: OrgBox) -> str:
                     f'COLOR="{FAMILY_LINE[m.family]}" CELLPADDING="3">{text}</TD></TR>')
     for text, colour in box.internal:
         wrapped = "<BR/>".join(_html(x) for x in wrap(text, 34))
-        rows.append(f'<TR><TD BORDER="0" CELLPADDING="1"><FONT POINT-SIZE="8" COLOR="{colour}">{wrapped}</FONT></TD></TR>')
+        rows.append(f'<TR><TD BORDER="0" CELLPADDING="1"><FONT POINT-SIZE="8" COLOR="{colour}">{wrapped}</FONT>'
+                    "</TD></TR>")
     if not box.outlined:
         return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0">{rows[0]}</TABLE>'
     return (f'<TABLE BORDER="1" STYLE="rounded" COLOR="{FAMILY_LINE[box.family]}" CELLBORDER="1" CELLSPACING="4" '
@@ -544,7 +545,8 @@ def render(graph: nx.MultiDiGraph, path: str | Path, vocabulary: Vocabulary | No
         path.write_text(to_dot(graph, vocabulary), encoding="utf-8")
         return path
     if fmt not in ("svg", "png"):
-        raise ProtocolError(f"the data-flow diagram is written as .svg, .png or .dot, not {path.suffix or 'no extension'!r}")
+        raise ProtocolError("the data-flow diagram is written as .svg, .png or .dot, "
+                            f"not {path.suffix or 'a file without an extension'!r}")
     if engine is None:
         engine = "graphviz" if dot_available() else "matplotlib"
     sc = scene(graph, labels_for(vocabulary))
@@ -633,8 +635,8 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
     start = nx.circular_layout(sorted(sizes))
     first_layout = nx.spring_layout(helper, pos=start, seed=7, iterations=200, k=1.2 / math.sqrt(max(1, len(sizes))))
     spread = 3.2 + 0.25 * len(sc.boxes)
-    first = {k: Box(round(float(first_layout[k][0]) * spread, 4), round(float(first_layout[k][1]) * spread, 4), *sizes[k])
-             for k in sorted(sizes)}
+    first = {k: Box(round(float(first_layout[k][0]) * spread, 4), round(float(first_layout[k][1]) * spread, 4),
+                    *sizes[k]) for k in sorted(sizes)}
     placed = arrange(sc, first)
 
     figure = plt.figure(figsize=(11.69, 8.27))
@@ -691,8 +693,8 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
         colour = _colour(tag.arrow)
         ax.text(b.x, b.y, "\n".join(tag.lines), ha="center", va="center", fontsize=9 * scale, color=colour,
                 zorder=6, linespacing=1.1,
-                bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=colour, lw=0.8,
-                          ls="-" if tag.arrow.share else (0, (3, 2))))
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "lw": 0.8,
+                      "ls": "-" if tag.arrow.share else (0, (3, 2))})
     for edge in sc.edges:
         tail = rects.get(edge.tail) or rects[edge.tail.split(":")[0]]
         head = rects.get(edge.head) or rects[edge.head.split(":")[0]]

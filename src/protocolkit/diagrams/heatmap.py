@@ -19,8 +19,8 @@ from ..graph import permitted_flows
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from ._common import (
-    FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, MINIMUM_COLOUR, SHARE_COLOUR, Labels, common_prefix_word, fit_line, fit_name,
-    partners_by_family, pyplot, received, save_figure, text_width, title_of, wrap,
+    FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, MINIMUM_COLOUR, SHARE_COLOUR, Labels, common_prefix_word, fit_line,
+    fit_lines, partners_by_family, pyplot, received, save_figure, text_width, title_of, wrap,
 )
 from .lanes import _stages
 
@@ -140,14 +140,8 @@ def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpo
                 family = labels.family(partner.kind)
                 ax.add_patch(Rectangle((0.22, y + 0.01), 0.06, cell_h - 0.02, fc=FAMILY_FILL[family],
                                        ec=FAMILY_LINE[family], lw=0.5))
-                width = (names_width - 0.15) * 72
-                name = fit_name(partner.name, width, font, drop)
-                if name != partner.name and cell_h * 72 >= 2.3 * font:   # room for two lines
-                    for chars in range(max(8, len(partner.name) // 2), len(partner.name)):
-                        lines = wrap(partner.name, chars)
-                        if len(lines) <= 2 and all(text_width(x, font) <= width for x in lines):
-                            name = "\n".join(lines)
-                            break
+                room = 2 if cell_h * 72 >= 2.3 * font else 1
+                name = "\n".join(fit_lines(partner.name, (names_width - 0.15) * 72, font, room, drop))
                 ax.text(0.34, y + cell_h / 2, name, ha="left", va="center", fontsize=font, linespacing=1.0)
             for j, col in enumerate(columns):
                 cell = cells[(partner.id, col)]
@@ -164,7 +158,7 @@ def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpo
                 ax.plot([x0 + j * cell_w] * 2, [y_cells, y_top + group_height], color="#555555", lw=0.6)
             previous = group
             if r % 2 == 0:   # labels below even rows serve the row under them too
-                text = fit_line(_column_label(col, labels, leaves), (label_height - 0.08) * 72, col_font)
+                text = fit_line(_column_label(col, labels, leaves), (label_height - 0.1) * 72, col_font)
                 ax.text(x0 + (j + 0.5) * cell_w, y_cells - 0.04, text, rotation=90, ha="center", va="top",
                         fontsize=col_font)
         if leaves:
@@ -185,7 +179,7 @@ def _column_label(col: str, labels: Labels, leaves: bool) -> str:
 
 def _column_label_height(columns: list[str], labels: Labels, leaves: bool, size: float) -> float:
     longest = max((text_width(_column_label(c, labels, leaves), size) for c in columns), default=0.0)
-    return min(1.45, 0.12 + longest / 72)
+    return min(1.5, 0.16 + longest / 72)
 
 
 def _group_labels(ax, columns: list[str], labels: Labels, x0: float, cell_w: float, y: float, font: float) -> None:

@@ -17,8 +17,8 @@ from ..graph import permitted_flows
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from ._common import (
-    FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, SHARE_COLOUR, Labels, common_prefix_word, fit_line,
-    partners_by_family, pyplot, received, save_figure, short_name, title_of, wrap,
+    FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, SHARE_COLOUR, Labels, common_prefix_word, fit_lines,
+    partners_by_family, pyplot, received, save_figure, title_of, wrap,
 )
 
 PAGE = (11.69, 8.27)   # A4 landscape, inches
@@ -143,7 +143,7 @@ def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpo
         family = labels.family(partner.kind)
         ax.add_patch(Rectangle((0.22, y + 0.02), 0.07, row - 0.04, fc=FAMILY_FILL[family], ec=FAMILY_LINE[family],
                                lw=0.6))
-        name = [fit_line(x, (left - 0.45) * 72, name_font) for x in wrap(short_name(partner.name, 62, drop), 30, lines=2)]
+        name = fit_lines(partner.name, (left - 0.45) * 72, name_font, 2, drop)
         ax.text(0.36, y + row / 2, "\n".join(name), ha="left", va="center", fontsize=name_font, linespacing=1.05)
         mine = data[data["partner"] == partner.id]
         for j, s in enumerate(stages):

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
-import numpy as np
 import pandas as pd
 
 from ..errors import ProtocolValidationError, UnknownValueError
@@ -23,8 +22,8 @@ from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
-from .compiled import CompiledProtocol, compile_protocol
-from .decisions import CategoryDecision, Decision, decide_many, summary_outcome
+from .compiled import CompiledProtocol
+from .decisions import CategoryDecision, Decision, as_compiled, decide_many, summary_outcome
 from .explain import explain_request
 from .requests import Request, check_value, encode_facts
 
@@ -220,6 +219,19 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
         raise ProtocolValidationError(findings)
 
 
+def _check_expectation_references(compiled: CompiledProtocol, cases: list[Case]) -> None:
+    """The references that deciding does not check itself: expected categories and obligation types."""
+    known_categories, known_obligations = compiled.categories.index, compiled.vocab.obligation_types
+    for case in cases:
+        for step in case.steps:
+            for req in step.requests:
+                expect = req.expect
+                if expect is not None and (
+                        any(c not in known_categories for c in expect.categories)
+                        or any(o not in known_obligations for o in (*expect.obligations, *expect.absent_obligations))):
+                    check_case_references(compiled, [case])
+
+
 def _check_obligation_type(compiled: CompiledProtocol, kind: str) -> None:
     known = compiled.vocab.obligation_types
     if kind not in known:
@@ -228,14 +240,19 @@ def _check_obligation_type(compiled: CompiledProtocol, kind: str) -> None:
         raise UnknownValueError("obligation type", kind, get_close_matches(kind, list(known), n=3))
 
 
-def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
+def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, explain: bool = True) -> CaseResults:
     """Run sample cases against a protocol.
 
     Parameters
     ----------
-    protocol : Protocol
+    protocol : Protocol or CompiledProtocol
     cases : iterable of Case
         From :func:`protocolkit.load_cases`.
+    explain : bool
+        Explain every decision (the default). With False, nothing is explained (the
+        ``explanation`` columns are empty or absent) and everything else is the same: the fast
+        form for re-running every case on each edit in a workshop, where the one decision a
+        person looks at is explained on demand with :func:`~protocolkit.engine.decide`.
 
     Returns
     -------
@@ -255,9 +272,12 @@ def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
     0
     """
     cases = list(cases)
-    compiled = compile_protocol(protocol)
-    check_case_references(compiled, cases)
-    rows, meta = [], []
+    compiled = as_compiled(protocol)
+    protocol = compiled.protocol
+    _check_expectation_references(compiled, cases)
+    columns: dict[str, list] = {"from": [], "to": [], "categories": [], "stage": [], "purpose": []}
+    fact_columns: dict[str, list] = {}
+    meta = []
     for case in cases:
         facts = dict(case.facts)
         step_ids = case.step_ids()
@@ -265,16 +285,26 @@ def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
             facts.update(step.learn)
             for r, req in enumerate(step.requests):
                 request_facts = {k: v for k, v in {**facts, **req.facts}.items() if v != UNKNOWN}
-                rows.append({"from": req.from_, "to": req.to, "categories": list(req.categories),
-                             "stage": step.stage, "purpose": req.purpose, "facts": request_facts})
+                for name, value in (("from", req.from_), ("to", req.to), ("categories", list(req.categories)),
+                                    ("stage", step.stage), ("purpose", req.purpose)):
+                    columns[name].append(value)
+                for fact, value in request_facts.items():
+                    fact_columns.setdefault(fact, [None] * len(meta)).append(value)
                 meta.append((case, step_ids[s], s, step, req.id or f"request_{r + 1}", req, request_facts))
-    table = decide_many(protocol, rows)
+                for values in fact_columns.values():
+                    if len(values) < len(meta):
+                        values.append(None)
+    frame = pd.DataFrame({**columns, **{f: pd.Series(v, dtype=object) for f, v in fact_columns.items()}})
+    try:
+        table = decide_many(compiled, frame, detail="full" if explain else "rules")
+    except UnknownValueError:
+        check_case_references(compiled, cases)  # says where, in which case file and line
+        raise
     labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta],
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
-    expectations = _expectations(compiled, meta, decisions)
     return CaseResults(
-        expectations=expectations,
+        expectations=_expectations(compiled, meta, decisions, explain),
         decisions=decisions,
         coverage=_coverage(protocol, decisions),
         knowledge=_knowledge(cases, meta, decisions),
@@ -282,36 +312,42 @@ def run_cases(protocol: Protocol, cases: Iterable[Case]) -> CaseResults:
     )
 
 
-def _decision_of(compiled: CompiledProtocol, request: Request, rows: pd.DataFrame) -> Decision:
-    fields = CategoryDecision.__dataclass_fields__
-    def value(row: dict, name: str):
-        item = row[name]
-        if name in ("outcome", "need_to_know"):
-            return str(item)
-        return None if item is None or (isinstance(item, float) and np.isnan(item)) else item
+def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecision]]:
+    """The decisions table read once, as each request's category decisions."""
+    names = [f for f in CategoryDecision.__dataclass_fields__ if f != "explanation"]
+    columns = {name: decisions[name].tolist() for name in names}
+    columns["outcome"] = decisions["outcome"].astype(str).tolist()
+    columns["need_to_know"] = decisions["need_to_know"].astype(str).tolist()
+    texts = decisions["explanation"].tolist() if "explanation" in decisions.columns else None
+    out: dict[int, list[CategoryDecision]] = {}
+    for i, request in enumerate(decisions["request"].tolist()):
+        values = {name: columns[name][i] for name in names}
+        for name in ("rule", "minimum", "escalate_to"):  # pandas may hand back NaN for None
+            values[name] = values[name] if isinstance(values[name], str) else None
+        out.setdefault(request, []).append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
+    return out
 
-    categories = tuple(CategoryDecision(**{name: value(row, name) for name in fields})
-                       for row in rows.to_dict("records"))
-    overall = summary_outcome(c.outcome for c in categories)
-    return Decision(request, overall, categories, explain_request(compiled, request, categories, overall))
 
-
-def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFrame) -> pd.DataFrame:
+def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFrame, explain: bool) -> pd.DataFrame:
+    by_request = _category_decisions(decisions)
     out = []
-    by_request = dict(tuple(decisions.groupby("request", sort=True))) if len(decisions) else {}
     for index, (case, step_id, step_index, step, request_id, req, facts) in enumerate(meta):
         if req.expect is None:
             continue
         request = Request(req.from_, req.to, tuple(req.categories), step.stage, req.purpose, facts)
-        decision = _decision_of(compiled, request, by_request[index])
+        categories = tuple(by_request[index])
+        overall = summary_outcome(c.outcome for c in categories)
+        decision = Decision(request, overall, categories, "")
         problems = _problems(req.expect, decision)
+        # explanations are words for people; the fast form leaves them to decide(), on demand
+        text = explain_request(compiled, request, categories, overall) if explain else ""
         out.append({
             "case": case.id, "step": step_id, "step_index": step_index, "stage": step.stage,
             "request": request_id, "from": req.from_, "to": req.to, "categories": list(req.categories),
-            "purpose": req.purpose, "facts": facts, "expected": req.expect.outcome, "actual": decision.outcome,
+            "purpose": req.purpose, "facts": facts, "expected": req.expect.outcome, "actual": overall,
             "passed": not problems, "problems": problems, "rule": decision.rule,
             "rules_matched": list(decision.rules_matched), "obligations": list(decision.obligations),
-            "explanation": decision.explanation, "note": req.note,
+            "explanation": text, "note": req.note,
         })
     frame = pd.DataFrame(out, columns=EXPECTATION_COLUMNS).astype({"passed": bool})
     for column in ("rule", "note"):  # keep None as None: pandas would turn it into NaN in a text column

@@ -47,6 +47,13 @@ class Dimension:
     def index(self) -> dict[str, int]:
         return {v: i for i, v in enumerate(self.values)}
 
+    @cached_property
+    def lookup(self):
+        """The values as a pandas Index, for vectorised look-ups."""
+        import pandas as pd
+
+        return pd.Index(list(self.values))
+
 
 @dataclass
 class CompiledProtocol:
@@ -93,18 +100,26 @@ class CompiledProtocol:
         return self.protocol.rules[self.ranked[bit]]
 
     # -- matching ----------------------------------------------------------------------------
-    def match(self, sender, recipient, category, stage, purpose, fact_codes) -> np.ndarray:
+    def match(self, sender, recipient, category, stage, purpose, fact_codes, chunk: int = 8192) -> np.ndarray:
         """Bitsets of matching rules, one row per coded request-category: ``uint64[n, words]``.
 
-        Every argument is an integer array of codes (``fact_codes`` is ``[n, facts]``).
+        Every argument is an integer array of codes (``fact_codes`` is ``[n, facts]``). Rows
+        are matched in cache-sized chunks, gathering each table straight into a scratch buffer.
         """
-        bits = self.from_bits[sender] & self.to_bits[recipient]
-        bits &= self.category_bits[category]
-        bits &= self.stage_bits[stage]
-        bits &= self.purpose_bits[purpose]
-        for f, table in enumerate(self.fact_bits):
-            bits &= table[fact_codes[:, f]]
-        return bits
+        n = len(sender)
+        out = np.empty((n, self.words), dtype=np.uint64)
+        tables = [(self.to_bits, recipient), (self.category_bits, category), (self.stage_bits, stage),
+                  (self.purpose_bits, purpose)]
+        tables += [(table, fact_codes[:, f]) for f, table in enumerate(self.fact_bits)]
+        scratch = np.empty((min(chunk, max(n, 1)), self.words), dtype=np.uint64)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            rows, buffer = out[start:stop], scratch[: stop - start]
+            np.take(self.from_bits, sender[start:stop], axis=0, out=rows)
+            for table, index in tables:
+                np.take(table, index[start:stop], axis=0, out=buffer)
+                rows &= buffer
+        return out
 
     def resolve(self, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Outcome codes and deciding bits (-1 for a gap) of matched-rule bitsets."""
@@ -198,28 +213,28 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     ranked = sorted(range(len(rules)), key=lambda i: _rank_key(i, rules[i]))
     words = (len(rules) + _WORD - 1) // _WORD
 
-    def table(dimension: Dimension) -> np.ndarray:
-        return np.zeros((len(dimension.values), words), dtype=np.uint64)
-
-    from_bits, to_bits = table(partners), table(partners)
-    category_bits, stage_bits, purpose_bits = table(categories), table(stages), table(purposes)
-    fact_bits = [np.zeros((len(d.values), words), dtype=np.uint64) for d in facts]
+    # bitsets are built as Python integers (one per table row), then split into uint64 words
+    from_rows, to_rows = [0] * len(partners.values), [0] * len(partners.values)
+    category_rows, stage_rows = [0] * len(categories.values), [0] * len(stages.values)
+    purpose_rows = [0] * len(purposes.values)
+    fact_rows = [[0] * len(d.values) for d in facts]
     classes: dict[tuple, int] = {}
     bit_outcome = np.zeros(len(rules), dtype=np.int8)
     bit_class = np.zeros(len(rules), dtype=np.int64)
+    class_rows: list[int] = []
 
-    def set_bit(arr: np.ndarray, rows, bit: int) -> None:
-        word, mask = divmod(bit, _WORD)
-        for row in rows:
-            arr[row, word] |= np.uint64(1 << mask)
+    def mark(rows: list[int], indexes, bit: int) -> None:
+        flag = 1 << bit
+        for i in indexes:
+            rows[i] |= flag
 
     for bit, position in enumerate(ranked):
         rule = rules[position]
-        set_bit(from_bits, (partners.index[p] for p in vocab.partners_in(rule.from_)), bit)
-        set_bit(to_bits, (partners.index[p] for p in vocab.partners_in(rule.to)), bit)
-        set_bit(category_bits, (categories.index[c] for c in vocab.categories_in(rule.categories) if c in categories.index), bit)
-        set_bit(stage_bits, (stages.index[s] for s in vocab.stages_in(rule.stages) if s in stages.index), bit)
-        set_bit(purpose_bits, (purposes.index[u] for u in vocab.purposes_in(rule.purposes) if u in purposes.index), bit)
+        mark(from_rows, (partners.index[p] for p in vocab.partners_in(rule.from_)), bit)
+        mark(to_rows, (partners.index[p] for p in vocab.partners_in(rule.to)), bit)
+        mark(category_rows, (categories.index[c] for c in vocab.categories_in(rule.categories) if c in categories.index), bit)
+        mark(stage_rows, (stages.index[s] for s in vocab.stages_in(rule.stages) if s in stages.index), bit)
+        mark(purpose_rows, (purposes.index[u] for u in vocab.purposes_in(rule.purposes) if u in purposes.index), bit)
         conditions = {c.fact: c for c in rule.conditions()}
         for f, dimension in enumerate(facts):
             condition = conditions.get(dimension.name)
@@ -228,13 +243,22 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
             else:
                 ok = condition.allowed(vocab.facts[dimension.name])
                 allowed = [i for i, v in enumerate(dimension.values) if v in ok]
-            set_bit(fact_bits[f], allowed, bit)
+            mark(fact_rows[f], allowed, bit)
         bit_outcome[bit] = OUTCOME_CODES.index(rule.outcome)
         bit_class[bit] = classes.setdefault((rule.priority, rule.outcome), len(classes))
+        if bit_class[bit] == len(class_rows):
+            class_rows.append(0)
+        class_rows[bit_class[bit]] |= 1 << bit
 
-    class_masks = np.zeros((max(len(classes), 1), words), dtype=np.uint64)
-    for bit in range(len(rules)):
-        set_bit(class_masks, [bit_class[bit]], bit)
+    def words_of(rows: list[int]) -> np.ndarray:
+        mask = (1 << _WORD) - 1
+        return np.array([[(r >> (_WORD * w)) & mask for w in range(words)] for r in rows],
+                        dtype=np.uint64).reshape(len(rows), words)
+
+    from_bits, to_bits = words_of(from_rows), words_of(to_rows)
+    category_bits, stage_bits, purpose_bits = words_of(category_rows), words_of(stage_rows), words_of(purpose_rows)
+    fact_bits = [words_of(rows) for rows in fact_rows]
+    class_masks = words_of(class_rows or [0])
 
     need = _need_table(vocab, partners, stages, purposes, categories, protocol)
     return CompiledProtocol(

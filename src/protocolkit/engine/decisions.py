@@ -8,15 +8,15 @@ The semantics are those of ``docs/semantics.md``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable, Literal, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES
-from .compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compile_protocol
+from ..model.rules import SHARING_OUTCOMES, Rule
+from .compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .explain import explain_category, explain_request
 from .requests import Request, encode_facts, encode_frame, expand_requests, check_value
 
@@ -138,12 +138,21 @@ def summary_outcome(outcomes: Iterable[str]) -> str:
     return min(outcomes, key=SUMMARY_ORDER.index) if outcomes else "gap"
 
 
-def decide(protocol: Protocol, request: Request | Mapping) -> Decision:
+def as_compiled(protocol: Protocol | CompiledProtocol) -> CompiledProtocol:
+    """The compiled tables of a protocol; a compiled protocol is used as it is.
+
+    Compiling fingerprints the whole protocol to find its tables in a cache; a caller that
+    decides many single requests can compile once with :func:`compile_protocol` and pass that.
+    """
+    return protocol if isinstance(protocol, CompiledProtocol) else compile_protocol(protocol)
+
+
+def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) -> Decision:
     """Decide one sharing request.
 
     Parameters
     ----------
-    protocol : Protocol
+    protocol : Protocol or CompiledProtocol
     request : Request or mapping
         A mapping needs ``from``, ``to``, ``categories``, ``stage``, ``purpose`` and may have ``facts``.
 
@@ -170,7 +179,7 @@ def decide(protocol: Protocol, request: Request | Mapping) -> Decision:
     """
     if not isinstance(request, Request):
         request = Request.from_mapping(request)
-    compiled = compile_protocol(protocol)
+    compiled = as_compiled(protocol)
     n = len(request.categories)
     sender = check_value(request.sender, compiled.partners, "partner")
     recipient = check_value(request.recipient, compiled.partners, "partner")
@@ -180,65 +189,103 @@ def decide(protocol: Protocol, request: Request | Mapping) -> Decision:
     facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
     bits = compiled.match(full(sender), full(recipient), categories, full(stage), full(purpose), facts)
-    outcomes, deciders = compiled.resolve(bits)
+    _, deciders = compiled.resolve(bits)
     need = compiled.need[recipient, stage, purpose, categories]
     decisions = tuple(
-        _category_decision(compiled, request, category, bits[i], int(deciders[i]), int(need[i]))
+        category_decision(compiled, request, category, rule_detail(compiled, bits[i], int(deciders[i])), int(need[i]))
         for i, category in enumerate(request.categories)
     )
     overall = summary_outcome(d.outcome for d in decisions)
     return Decision(request, overall, decisions, explain_request(compiled, request, decisions, overall))
 
 
-def _category_decision(compiled: CompiledProtocol, request: Request, category: str, bits: np.ndarray,
-                       decider: int, need: int) -> CategoryDecision:
-    rules = compiled.rules
-    winners = [rules[i] for i in compiled.winners(bits, decider)]
-    matched = [rules[i] for i in compiled.matched(bits)]
-    first = winners[0] if winners else None
-    outcome = first.outcome if first else "gap"
-    obligations = _union([str(o) for o in r.obligations] for r in winners)
-    decision = CategoryDecision(
-        category=category,
-        outcome=outcome,
-        rule=first.id if first else None,
-        deciding_rules=tuple(r.id for r in winners),
-        rules_matched=tuple(r.id for r in matched),
-        lawful_bases=_union(r.lawful_bases for r in winners),
-        obligations=obligations,
-        minimum=first.minimum if first and outcome == "share_minimum" else None,
-        escalate_to=first.escalate_to if first and outcome == "escalate" else None,
-        need_to_know=NEED_CODES[need],
-        explanation="",
+@dataclass(frozen=True)
+class RuleDetail:
+    """What a set of matched rules decides: it depends on the matched rules alone, not on the request."""
+
+    outcome: str
+    winners: tuple[Rule, ...]
+    overridden: tuple[Rule, ...]
+    rule: str | None
+    deciding_rules: tuple[str, ...]
+    rules_matched: tuple[str, ...]
+    lawful_bases: tuple[str, ...]
+    obligations: tuple[str, ...]
+    minimum: str | None
+    escalate_to: str | None
+
+
+def winners_of(compiled: CompiledProtocol, bits: np.ndarray, deciders: np.ndarray) -> np.ndarray:
+    """The deciding rules' bits of each row of matched-rule bits (none for a gap)."""
+    if not len(compiled.rules):
+        return np.zeros_like(bits)
+    winners = bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
+    winners[deciders < 0] = 0
+    return winners
+
+
+def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> tuple:
+    """What the deciding rules of one row carry: the rules, their ids, bases, obligations, minimum, escalation."""
+    rules = tuple(compiled.rule_at_bit(b) for b in bits_set(winners))
+    first = rules[0] if rules else None
+    return (rules, tuple(r.id for r in rules), _union(r.lawful_bases for r in rules),
+            _union([str(o) for o in r.obligations] for r in rules),
+            first.minimum if first and first.outcome == "share_minimum" else None,
+            first.escalate_to if first and first.outcome == "escalate" else None)
+
+
+def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> RuleDetail:
+    """The decision carried by one row of matched-rule bits (``docs/semantics.md`` sections 3 and 4)."""
+    winners = winners_of(compiled, bits[None, :], np.array([decider]))[0]
+    rules, ids, bases, obligations, minimum, escalate_to = _deciding(compiled, winners)
+    matched = tuple(compiled.rule_at_bit(b) for b in bits_set(bits))
+    return RuleDetail(
+        outcome=rules[0].outcome if rules else "gap", winners=rules,
+        overridden=tuple(r for r in matched if r not in rules), rule=ids[0] if ids else None,
+        deciding_rules=ids, rules_matched=tuple(r.id for r in matched), lawful_bases=bases,
+        obligations=obligations, minimum=minimum, escalate_to=escalate_to,
     )
-    text = explain_category(compiled, request, decision, winners, [r for r in matched if r not in winners])
-    return CategoryDecision(**{**asdict(decision), "explanation": text})
 
 
-Detail = Literal["full", "outcome"]
+def category_decision(compiled: CompiledProtocol, request: Request, category: str, detail: RuleDetail,
+                      need: int, explain: bool = True) -> CategoryDecision:
+    """A category's decision from its rule detail and need-to-know code, explained unless told not to."""
+    decision = CategoryDecision(
+        category=category, outcome=detail.outcome, rule=detail.rule, deciding_rules=detail.deciding_rules,
+        rules_matched=detail.rules_matched, lawful_bases=detail.lawful_bases, obligations=detail.obligations,
+        minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need], explanation="",
+    )
+    if not explain:
+        return decision
+    return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden))
 
 
-def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
+Detail = Literal["full", "rules", "outcome"]
+OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know"]
+RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to"]
+
+
+def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
                 detail: Detail = "full") -> pd.DataFrame:
     """Decide a table of requests at once: one row per request and category.
 
     Parameters
     ----------
-    protocol : Protocol
+    protocol : Protocol or CompiledProtocol
     requests : DataFrame or iterable of Request or mappings
         Columns ``from``, ``to``, ``categories`` (list, or ``category``: one id), ``stage``,
         ``purpose``, and a ``facts`` column of mappings or one column per fact id
-        (missing or NaN means unknown). One column per fact is the fast form.
-    detail : {"full", "outcome"}
-        ``full`` gives every column of a :class:`Decision` (deciding and matched rules,
-        lawful bases, obligations, need-to-know, explanation), computed once per distinct
-        request scope and set of matched rules. ``outcome`` gives only ``outcome``, ``rule`` and ``need_to_know``,
-        fully vectorised, for very large tables.
+        (missing or NaN means unknown). One column per fact (text or categorical) is the fast form.
+    detail : {"full", "rules", "outcome"}
+        ``outcome`` gives ``outcome``, ``rule`` (the deciding rule) and ``need_to_know``, fully
+        vectorised, for very large tables; ``rules`` adds the deciding and matched rules, lawful
+        bases, obligations, minimum and escalation, computed once per distinct set of matched
+        rules; ``full`` adds the plain-English explanation (every column of a :class:`Decision`).
 
     Returns
     -------
     DataFrame
-        Columns :data:`DECISION_COLUMNS` (or the ``outcome`` subset).
+        Columns :data:`DECISION_COLUMNS` (or the subset of the detail asked for).
 
     Examples
     --------
@@ -250,55 +297,52 @@ def decide_many(protocol: Protocol, requests: pd.DataFrame | Iterable[Request | 
     >>> protocolkit.decide_many(p, table)[["category", "outcome"]].shape
     (2, 2)
     """
-    compiled = compile_protocol(protocol)
+    compiled = as_compiled(protocol)
     frame = expand_requests(requests)
+    columns = {"outcome": OUTCOME_COLUMNS, "rules": OUTCOME_COLUMNS + RULE_COLUMNS, "full": DECISION_COLUMNS}[detail]
     if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in (DECISION_COLUMNS if detail == "full" else
-                             ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know"])})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     codes = encode_frame(compiled, frame)
     bits = compiled.match(codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
     outcomes, deciders = compiled.resolve(bits)
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]
     rule_ids = np.array([None] + [compiled.rule_at_bit(b).id for b in range(len(compiled.rules))], dtype=object)
-    base = pd.DataFrame({
-        "request": frame["request"].to_numpy(),
-        "from": frame["from"].to_numpy(), "to": frame["to"].to_numpy(),
-        "category": frame["category"].to_numpy(), "stage": frame["stage"].to_numpy(),
-        "purpose": frame["purpose"].to_numpy(),
-        "outcome": pd.Categorical.from_codes(outcomes, categories=list(OUTCOME_CODES)),
-        "rule": pd.Series(rule_ids[deciders + 1], dtype=object),
-        "need_to_know": pd.Categorical.from_codes(need, categories=list(NEED_CODES)),
-    })
+    base = frame[["request", "from", "to", "category", "stage", "purpose"]].reset_index(drop=True)
+    base["outcome"] = pd.Categorical.from_codes(outcomes, categories=list(OUTCOME_CODES))
+    base["rule"] = pd.Series(rule_ids[deciders + 1], dtype=object)
+    base["need_to_know"] = pd.Categorical.from_codes(need, categories=list(NEED_CODES))
     if detail == "outcome":
         return base
-    return _add_detail(compiled, frame, codes, bits, deciders, base)
-
-
-def _add_detail(compiled: CompiledProtocol, frame: pd.DataFrame, codes: dict, bits: np.ndarray,
-                deciders: np.ndarray, base: pd.DataFrame) -> pd.DataFrame:
-    # the details depend on the request's scope and its matched rules, never on the facts themselves
-    key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           bits.view(np.int64)]) if len(base) else np.zeros((0, 1), dtype=np.int64)
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    details = []
-    for row in first:
-        request = Request(frame["from"].iat[row], frame["to"].iat[row], (frame["category"].iat[row],),
-                          frame["stage"].iat[row], frame["purpose"].iat[row])
-        need = int(compiled.need[codes["to"][row], codes["stage"][row], codes["purpose"][row], codes["category"][row]])
-        details.append(_category_decision(compiled, request, request.categories[0], bits[row], int(deciders[row]), need))
-    columns = {
-        "deciding_rules": [d.deciding_rules for d in details],
-        "rules_matched": [d.rules_matched for d in details],
-        "lawful_bases": [d.lawful_bases for d in details],
-        "obligations": [d.obligations for d in details],
-        "minimum": [d.minimum for d in details],
-        "escalate_to": [d.escalate_to for d in details],
-        "explanation": [d.explanation for d in details],
-    }
-    for name, values in columns.items():
+    # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
+    winners = winners_of(compiled, bits, deciders)
+    unique_winners, back = np.unique(winners, axis=0, return_inverse=True)
+    deciding = [_deciding(compiled, row) for row in unique_winners]
+    unique_bits, inverse = np.unique(bits, axis=0, return_inverse=True)
+    matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in unique_bits]
+    back, inverse = back.reshape(-1), inverse.reshape(-1)
+    for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
+                         ("obligations", [d[3] for d in deciding]), ("minimum", [d[4] for d in deciding]),
+                         ("escalate_to", [d[5] for d in deciding]), ("rules_matched", matched)):
         array = np.empty(len(values), dtype=object)
         array[:] = values
-        base[name] = pd.Series(array[inverse] if len(base) else array, dtype=object)
-    return base[DECISION_COLUMNS]
+        base[name] = pd.Series(array[inverse if name == "rules_matched" else back], dtype=object)
+    if detail == "full":
+        base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders), dtype=object)
+    return base[columns]
 
+
+def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, bits: np.ndarray,
+                  deciders: np.ndarray) -> np.ndarray:
+    """One explanation per distinct request scope and set of matched rules (facts never change the words)."""
+    key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
+                           bits.view(np.int64)])
+    _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    need = base["need_to_know"].cat.codes.to_numpy()
+    columns = {c: base[c].to_numpy() for c in ("from", "to", "category", "stage", "purpose")}
+    texts = np.empty(len(first), dtype=object)
+    for k, row in enumerate(first):
+        request = Request(columns["from"][row], columns["to"][row], (columns["category"][row],),
+                          columns["stage"][row], columns["purpose"][row])
+        detail = rule_detail(compiled, bits[row], int(deciders[row]))
+        texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row])).explanation
+    return texts[back.reshape(-1)]

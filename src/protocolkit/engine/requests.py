@@ -92,17 +92,45 @@ def _text(value) -> str:
     return "yes" if value is True else "no" if value is False else str(value)
 
 
+def _codes(values: pd.Series, dimension) -> np.ndarray:
+    """Codes of a column in a dimension, -1 where missing or not a value of it.
+
+    Text columns are looked up in one vectorised call; a categorical column through its
+    categories; only object or bool columns (which may hold booleans) pay a call per row.
+    """
+    index = dimension.lookup
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = index.get_indexer(pd.Index(values.cat.categories).map(_text))
+        raw = values.cat.codes.to_numpy()
+        return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
+    if values.dtype == object or values.dtype == bool:
+        values = values.map(_text, na_action="ignore")
+    return index.get_indexer(values).astype(np.int64)
+
+
 def encode_column(values: pd.Series, dimension, what: str) -> np.ndarray:
     """Integer codes of a column of ids; a missing or unknown id raises, naming it and its close matches."""
-    if values.isna().any():
-        row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise ProtocolError(f"request {row} has no {what}: every request names its from, to, categories, "
-                            "stage and purpose")
-    codes = pd.Index(list(dimension.values)).get_indexer(values.map(_text)).astype(np.int64)
+    codes = _codes(values, dimension)
     if (codes < 0).any():
+        missing = values.isna().to_numpy()
+        if missing.any():
+            raise ProtocolError(f"request {int(np.flatnonzero(missing)[0])} has no {what}: every request names its "
+                                "from, to, categories, stage and purpose")
         bad = _text(values.iloc[int(np.flatnonzero(codes < 0)[0])])
         raise UnknownValueError(what, bad, _suggest(bad, dimension.values))
     return codes
+
+
+def encode_fact_column(column: pd.Series, dimension, what: str, into: np.ndarray) -> None:
+    """Write a fact column's codes into ``into``; an empty cell leaves what ``into`` holds (unknown,
+    or the value from a ``facts`` column)."""
+    codes = _codes(column, dimension)
+    stated = ~column.isna().to_numpy()
+    bad = (codes < 0) & stated
+    if bad.any():
+        value = _text(column[bad].iloc[0])
+        raise UnknownValueError(what, value, _suggest(value, dimension.values[1:]))
+    into[stated] = codes[stated]
 
 
 def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.DataFrame:
@@ -128,7 +156,8 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
     if missing:
         raise ProtocolError(f"the request table has no '{missing[0]}' column "
                             "(it needs from, to, categories, stage and purpose)")
-    if frame["categories"].map(lambda v: isinstance(v, (list, tuple))).any():
+    column = frame["categories"]
+    if column.dtype == object and column.map(lambda v: isinstance(v, (list, tuple))).any():
         frame = frame.explode("categories", ignore_index=True)
     return frame.rename(columns={"categories": "category"})
 
@@ -161,9 +190,6 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, n
                 facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
     for f, dimension in enumerate(compiled.facts):
         if dimension.name in frame.columns:
-            column = frame[dimension.name].astype(object)
-            stated = column.notna().to_numpy()  # a missing cell leaves a value from the facts column in place
-            if stated.any():
-                facts[stated, f] = encode_column(column[stated], dimension, f"value of fact '{dimension.name}'")
+            encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f])
     codes["facts"] = facts
     return codes

@@ -158,18 +158,27 @@ class Vocabulary:
         """The partner and the partners it is part of, nearest first."""
         return _walk_up(partner, lambda p: self.partners[p].part_of if p in self.partners else None)
 
+    @cached_property
+    def _partner_tree(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """Each partner's ancestors (itself included) and every kind it counts as, computed once."""
+        tree = {}
+        for p in self.partners:
+            ancestors = self.partner_ancestors(p)
+            kinds = {k for a in ancestors if a in self.partners for k in self.kind_ancestors(self.partners[a].kind)}
+            tree[p] = (frozenset(ancestors), frozenset(kinds))
+        return tree
+
     def partner_kinds(self, partner: str) -> set[str]:
         """Every kind a partner counts as: its own kind, its ancestors, and those of what it is part of."""
-        return {k for p in self.partner_ancestors(partner) if p in self.partners
-                for k in self.kind_ancestors(self.partners[p].kind)}
+        return set(self._partner_tree[partner][1])
 
     def partners_in(self, scope: Selector | str) -> set[str]:
         """Every partner a selector covers (``any``, named partners and their teams, kinds and sub-kinds)."""
         if scope == ANY:
             return set(self.partners)
         named, kinds = set(scope.partners), set(scope.kinds)
-        return {p for p in self.partners
-                if named.intersection(self.partner_ancestors(p)) or kinds.intersection(self.partner_kinds(p))}
+        return {p for p, (ancestors, own_kinds) in self._partner_tree.items()
+                if not named.isdisjoint(ancestors) or not kinds.isdisjoint(own_kinds)}
 
     def is_public_body(self, partner: str) -> bool:
         """Whether a partner is a public authority: its own flag, else its kind's."""
