@@ -42,6 +42,7 @@ lab: setup
 ## bench: the benchmarks (decisions per second against Cedar, workshop re-evaluation)
 bench: setup
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/guarantees.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -171,15 +171,21 @@ def cmd_schema(args) -> int:
     return 0
 
 
-def _request(args):
-    from ..engine.requests import Request
-
+def _facts(args) -> dict[str, str]:
+    """The ``--fact KEY=VALUE`` options as a mapping."""
     facts = {}
     for item in args.fact:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise ProtocolError(f"cannot read --fact {item!r}: write KEY=VALUE, such as --fact risk=amber")
         facts[key.strip()] = value.strip()
+    return facts
+
+
+def _request(args):
+    from ..engine.requests import Request
+
+    facts = _facts(args)
     categories = tuple(c.strip() for c in args.data.split(",") if c.strip())
     return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts)
 
@@ -338,12 +344,7 @@ def cmd_graph(args) -> int:
         print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
               f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
         return 2
-    facts = {}
-    for item in args.fact:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise ProtocolError(f"cannot read --fact {item!r}: write KEY=VALUE, such as --fact risk=amber")
-        facts[key.strip()] = value.strip()
+    facts = _facts(args)
     written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view, purpose=args.purpose)
     print(written)
     return 0

@@ -31,7 +31,9 @@ GUARD = "owner_agreement_before_onward_disclosure"
 
 def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
                     facts: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Every permitted flow, one row per way it is permitted (deciding rule).
+    """Every permitted flow between two partners, one row per way it is permitted (deciding rule).
+
+    A partner passing information to itself is not a flow and is never listed.
 
     Parameters
     ----------
@@ -76,7 +78,10 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
     if fact_codes is not None:
         for f, table in enumerate(c.fact_bits):
             bits &= table[fact_codes[f]]
-    candidates = np.flatnonzero((bits & sharing).any(axis=1))
+    sharing_somewhere = (bits & sharing).any(axis=1).reshape(shape)
+    partner_index = np.arange(shape[0])
+    sharing_somewhere[partner_index, partner_index] = False  # a partner does not share with itself
+    candidates = np.flatnonzero(sharing_somewhere.reshape(-1))
     if len(candidates) == 0:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     patterns, inverse = np.unique(bits[candidates], axis=0, return_inverse=True)
