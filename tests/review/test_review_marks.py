@@ -286,8 +286,15 @@ def test_empty_marks_file_means_no_marks(art9):
     assert [m.finding for m in load_marks(art9)] == ["RV121/R3"]
 
 
-def test_example_folder_has_no_marks():
-    assert load_marks(protocolkit.example_path("mash")) == []
+def test_example_marks_all_apply_to_current_findings():
+    """The example's review.yaml documents decisions on findings that exist, none of them reopened."""
+    from protocolkit.review import review
+
+    marks = load_marks(protocolkit.example_path("mash"))
+    assert marks and all(m.by and m.reason for m in marks)
+    findings = {f.id: f for f in review(protocolkit.load(protocolkit.example_path("mash"))).findings}
+    for mark in marks:
+        assert findings[mark.finding].status == mark.status
 
 
 def test_marking_a_protocol_without_a_folder_is_a_protocol_error():
