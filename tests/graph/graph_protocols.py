@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rulebook import rule  # noqa: F401  (re-exported for the tests)
 from protocolkit import Protocol
 
 #: The five partners of most protocols here.
@@ -31,22 +32,6 @@ EDUCATION = ["education", "education.attainment", "education.attendance", "educa
 
 PUBLIC_TASK = ["UKGDPR.6.1.e", "CA2004.s11"]
 ART9 = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18"]
-
-
-def rule(rule_id: str, outcome: str = "share", **fields: Any) -> dict[str, Any]:
-    """A rule dict whose scope is ``any`` everywhere unless ``fields`` narrow it (``sender=`` for ``from``)."""
-    data: dict[str, Any] = {
-        "id": rule_id, "title": f"Rule {rule_id}", "from": "any", "to": "any", "categories": "any",
-        "stages": "any", "purposes": "any", "outcome": outcome, "rationale": f"Rationale of {rule_id}.",
-    }
-    if outcome == "share_minimum":
-        data["minimum"] = f"minimum of {rule_id}"
-    if outcome == "escalate":
-        data["escalate_to"] = f"manager of {rule_id}"
-    if "sender" in fields:
-        data["from"] = fields.pop("sender")
-    data.update(fields)
-    return data
 
 
 def protocol(rules: list[dict[str, Any]], partners: list[dict[str, Any]] | None = None,
