@@ -18,6 +18,7 @@ from . import codes
 from .entities import Selector
 from .keys import ANY, dotted_parent
 from .protocol import Protocol
+from .source import path_text
 from .rules import SHARING_OUTCOMES, Condition
 from .vocabulary import Vocabulary
 from ..errors import Finding, Severity
@@ -227,13 +228,13 @@ class _Context:
         special = sorted(c for c in categories if v.is_special(c))
         if special and not kinds & ({"art9"} | PART3):
             self.add(codes.SPECIAL_WITHOUT_ART9, path,
-                     f"rule {rule.id} lets special category data flow ({_few(special)}) without an Art 9 condition",
+                     f"rule {rule.id} lets special category data flow ({few_names(special)}) without an Art 9 condition",
                      "add an Art 9(2) condition, such as UKGDPR.9.2.g with DPA18.S1.P18 (safeguarding)")
         criminal = sorted(c for c in categories if v.is_criminal(c))
         art10 = "art10" in kinds or kinds & PART3 or any(b.kind == "dpa_sch1" and b.art10_condition for b in bases)
         if criminal and not art10:
             self.add(codes.CRIMINAL_WITHOUT_ART10, path,
-                     f"rule {rule.id} lets criminal offence data flow ({_few(criminal)}) without an Art 10 condition",
+                     f"rule {rule.id} lets criminal offence data flow ({few_names(criminal)}) without an Art 10 condition",
                      "add UKGDPR.10 with the official authority relied on, or a DPA 2018 Sch 1 condition such as DPA18.S1.P18")
         senders = v.partners_in(rule.from_)
         public = sorted(s for s in senders if v.is_public_body(s))
@@ -241,24 +242,20 @@ class _Context:
         if public and restricted:
             self.add(codes.LEGITIMATE_INTERESTS_PUBLIC_BODY, path,
                      f"rule {rule.id} relies on {', '.join(restricted)}, which a public body performing its tasks "
-                     f"cannot use ({_few(public)})",
+                     f"cannot use ({few_names(public)})",
                      "use public task (UKGDPR.6.1.e) for public bodies, or narrow 'from' to non-public partners")
 
 
-def _few(items: list[str], n: int = 3) -> str:
+def few_names(items: list[str], n: int = 3) -> str:
+    """The first ``n`` names and how many more, for messages: ``a, b, c and 4 more``."""
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
 def _key(path: tuple, protocol: Protocol) -> str:
-    text = ""
-    for i, step in enumerate(path):
-        if isinstance(step, int):
-            label = step
-            if i == 1:
-                entries = getattr(protocol, path[0], None)
-                if isinstance(entries, list) and step < len(entries) and hasattr(entries[step], "id"):
-                    label = entries[step].id
-            text += f"[{label}]"
-        else:
-            text += ("." if text else "") + str(step)
-    return text
+    def entry_id(section: str, index: int) -> str | None:
+        entries = getattr(protocol, section, None)
+        if isinstance(entries, list) and index < len(entries):
+            return getattr(entries[index], "id", None)
+        return None
+
+    return path_text(path, entry_id)

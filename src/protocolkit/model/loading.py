@@ -20,7 +20,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from . import codes
 from .checks import check_protocol
 from .protocol import LIST_SECTIONS, Protocol
-from .source import ItemSource, SourceMap, YamlFile, key_position, node_position, read_yaml, to_plain
+from .source import (
+    ItemSource, SourceMap, YamlFile, key_position, node_position, path_text, read_yaml, to_plain,
+)
 from ..errors import Finding, ProtocolValidationError, Severity
 
 PROTOCOL_FILE = "protocol.yaml"
@@ -274,18 +276,14 @@ def _key_locate(loc: tuple, source: SourceMap) -> tuple[str, int | None, int | N
 
 def _key_text(loc: tuple, source: SourceMap) -> str:
     """``rules[R12].from.partners[0]``: list entries named by their id where they have one."""
-    text = ""
-    for i, step in enumerate(loc):
-        if isinstance(step, int):
-            label = step
-            if i == 1 and loc[0] in source.items and step < len(source.items[loc[0]]):
-                item = source.items[loc[0]][step].node
-                if isinstance(item, dict) and isinstance(item.get("id"), str):
-                    label = item["id"]
-            text += f"[{label}]"
-        else:
-            text += ("." if text else "") + str(step)
-    return text
+    def entry_id(section: str, index: int) -> str | None:
+        if section in source.items and index < len(source.items[section]):
+            item = source.items[section][index].node
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                return item["id"]
+        return None
+
+    return path_text(loc, entry_id)
 
 
 def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -184,6 +184,21 @@ def key_position(node: Any, path: tuple) -> tuple[int | None, int | None]:
             return node_position(node, path)
         return line + 1, col + 1
     return node_position(node, path)
+
+
+def path_text(path: tuple, entry_id: Callable[[str, int], str | None]) -> str:
+    """A model path as people read it: ``rules[R12].from.partners[0]``.
+
+    ``entry_id(section, index)`` names the entry of a list section by its id where it has one.
+    """
+    text = ""
+    for i, step in enumerate(path):
+        if isinstance(step, int):
+            label = entry_id(path[0], step) if i == 1 else None
+            text += f"[{step if label is None else label}]"
+        else:
+            text += ("." if text else "") + str(step)
+    return text
 
 
 def file_hash(path: Path) -> str | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..engine.guarantees import check_guarantees
 from ..errors import ProtocolValidationError, Severity
-from ..model.checks import check_protocol
+from ..model.checks import check_protocol, few_names
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
 from ..model.vocabulary import Vocabulary
@@ -182,7 +182,8 @@ def _legal(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
         rows = special[special["missing"].astype(str).str.contains(need)]
         for rule, group in rows.groupby("rule", sort=True):
             c.add(code, f"rule {rule} lets {what} flow without the condition it needs "
-                        f"({_few(sorted(set(group['category'])))}, to {_few(sorted(set(group['to'])))})",
+                        f"({few_names(sorted(set(group['category'])), 4)}, "
+                        f"to {few_names(sorted(set(group['to'])), 4)})",
                   fix, partners=set(group["from"]) | set(group["to"]), rules=[rule], categories=set(group["category"]))
     weak = analysis.weak_basis_flows(protocol, flows)
     for (rule, weakness), group in weak.groupby(["rule", "weakness"], sort=True):
@@ -190,7 +191,7 @@ def _legal(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
         fix = ("name the Article 6 basis (usually UKGDPR.6.1.e public task) and the gateway" if code == "RV103"
                else "consent can be withdrawn and is rarely free in safeguarding: rely on public task with a gateway")
         c.add(code, f"rule {rule}: {weakness} for {len(group)} permitted flows "
-                    f"({_few(sorted(set(group['category'])))})",
+                    f"({few_names(sorted(set(group['category'])), 4)})",
               fix, partners=set(group["from"]) | set(group["to"]), rules=[rule], categories=set(group["category"]))
 
 
@@ -198,7 +199,7 @@ def _need(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
     over = analysis.over_sharing(protocol, flows)
     for (rule, recipient), group in over.groupby(["rule", "to"], sort=True):
         stages = sorted(set(group["stage"]))
-        c.add("RV110", f"rule {rule} lets {recipient} receive {_few(sorted(set(group['category'])))} at "
+        c.add("RV110", f"rule {rule} lets {recipient} receive {few_names(sorted(set(group['category'])), 4)} at "
                        f"{', '.join(stages)}, beyond its need-to-know profile",
               "narrow the rule's categories or stages, or add the need to the profile with a rationale",
               partners=[recipient], rules=[rule], categories=set(group["category"]), key=recipient)
@@ -207,7 +208,7 @@ def _need(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
         needs = sorted(set(group["category"]))
         stages = [s for s in Vocabulary.of(protocol).stage_ids if s in set(group["stage"])]
         purposes = sorted(set(group["purpose"]))
-        c.add("RV111", f"{recipient} needs {_few(needs)} at {', '.join(stages)} for {_few(purposes)} "
+        c.add("RV111", f"{recipient} needs {few_names(needs, 4)} at {', '.join(stages)} for {few_names(purposes, 4)} "
                        f"(profile {profile}) but no rule lets it reach them",
               "add a rule that serves the need, or remove it from the profile (a partner's own records need no rule)",
               partners=[recipient], categories=needs, key=f"{profile}:{recipient}",
@@ -226,7 +227,7 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
     for row in analysis.rule_effect(protocol).itertuples(index=False):
         if row.status == "shadowed":
             c.add("RV121", f"rule {row.rule} matches requests but never decides one: always overridden by "
-                           f"{_few(list(row.overridden_by))}",
+                           f"{few_names(list(row.overridden_by), 4)}",
                   "remove the rule, or give it a priority if it is meant to be an exception", rules=[row.rule])
         elif row.status == "dead":
             c.add("RV122", f"rule {row.rule} matches no possible request",
@@ -240,8 +241,9 @@ def _reach(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary
     unguarded = unguarded.assign(first_hop=unguarded["chain"].map(lambda ch: ch[1]))
     for (origin, first_hop), group in unguarded.groupby(["origin", "first_hop"], sort=True):
         chains = sorted({" -> ".join(ch) for ch in group["chain"]})
-        c.add("RV130", f"{_few(sorted(set(group['category'])))} from {origin} can travel on through {first_hop} "
-                       f"to {_few(sorted(set(group['recipient'])))} with no owner's agreement on the first hop "
+        c.add("RV130", f"{few_names(sorted(set(group['category'])), 4)} from {origin} "
+                       f"can travel on through {first_hop} "
+                       f"to {few_names(sorted(set(group['recipient'])), 4)} with no owner's agreement on the first hop "
                        f"(e.g. {chains[0]})",
               "add 'owner_agreement_before_onward_disclosure' to the rule for the first hop, or accept the chain",
               partners=[origin, first_hop, *group["recipient"]], categories=set(group["category"]),
@@ -303,7 +305,3 @@ def mark_finding(protocol: Protocol, finding_id: str, status: str, by: str, reas
                 subject=current[finding_id].subject)
     add_mark(protocol.folder, mark)
     return mark
-
-
-def _few(items: list[str], n: int = 4) -> str:
-    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
