@@ -2,7 +2,7 @@
 # Install the Debian packages protocolkit's tests and diagrams use, when we are root.
 # Each package is installed only when missing; without root we say what to install and go on.
 set -euo pipefail
-packages=(graphviz)
+packages=(graphviz chromium libreoffice-writer-nogui poppler-utils fonts-dejavu-core)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
