@@ -1,6 +1,11 @@
-"""Exports of a protocol: the agreement's documents and machine-readable rules, all from one model.
+"""Exports: the agreement as documents, and the rules in machine-readable forms.
 
-Every export derives from the canonical form (:mod:`protocolkit.export.canonical`) and
-carries its stamp (protocol id, version, status, SHA-256 of the canonical JSON). Nothing
-here is imported by ``import protocolkit``; the heavy formats load their libraries on use.
+Every export is generated from the one model (and the one engine where a decision is
+needed); nothing is hand-written. :mod:`protocolkit.export.formats` is the registry of
+formats the ``protocolkit export`` command offers. Importing this package loads no
+document, RDF or policy library: each writer is imported when it is used.
 """
+
+from .formats import FORMATS, ExportFormat, export, format_names, get_format, register
+
+__all__ = ["FORMATS", "ExportFormat", "export", "format_names", "get_format", "register"]
