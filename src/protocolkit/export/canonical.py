@@ -217,3 +217,26 @@ def canonical_schema() -> dict[str, Any]:
     schema["required"] = sorted({*schema.get("required", []), "format_version", "metadata", *VOCABULARY_SECTIONS})
     schema["additionalProperties"] = False
     return schema
+
+
+def write_json(protocol: Protocol, out_dir) -> list:
+    """Write ``<id>.json`` (the canonical form) and ``<id>.schema.json`` (its JSON Schema) into ``out_dir``.
+
+    Refuses a protocol with errors (:func:`ensure_exportable`).
+
+    Examples
+    --------
+    >>> import protocolkit, tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     [p.name for p in write_json(protocolkit.load(protocolkit.example_path("mash")), out)]
+    ['northbridge_mash.json', 'northbridge_mash.schema.json']
+    """
+    from pathlib import Path
+
+    ensure_exportable(protocol)
+    out = Path(out_dir)
+    data = canonical_json(protocol)
+    target, schema = out / f"{protocol.metadata.id}.json", out / f"{protocol.metadata.id}.schema.json"
+    target.write_bytes(data)
+    schema.write_bytes(dumps_canonical(canonical_schema()))
+    return [target, schema]
