@@ -291,7 +291,18 @@ def cmd_test(args) -> int:
     from ..model.cases import load_cases
 
     protocol = load(args.path)
-    cases_dir = Path(args.cases) if args.cases else protocol.folder / "cases"
+    if args.cases:
+        cases_dir = Path(args.cases)
+        if not cases_dir.exists():
+            print(f"error: the cases folder {args.cases} does not exist; name a folder of case files "
+                  f"(the protocol's own are in {protocol.folder / 'cases'})", file=sys.stderr)
+            return 2
+        if cases_dir.is_dir() and not any(cases_dir.glob("*.yaml")):
+            print(f"error: the cases folder {args.cases} holds no case files (*.yaml); "
+                  "name the folder that holds them", file=sys.stderr)
+            return 2
+    else:
+        cases_dir = protocol.folder / "cases"
     cases = load_cases(cases_dir) if cases_dir.exists() else []
     results = run_cases(protocol, cases)
     _print_results(results)
@@ -344,8 +355,21 @@ def cmd_graph(args) -> int:
         print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
               f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
         return 2
+    if not out.parent.is_dir():
+        print(f"error: cannot write {out}: the folder {out.parent} does not exist; create it first or choose "
+              "another --out", file=sys.stderr)
+        return 2
     facts = _facts(args)
-    written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view, purpose=args.purpose)
+    try:
+        written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view,
+                        purpose=args.purpose)
+    except ModuleNotFoundError as exc:
+        print(f"error: the {args.view} view needs the Python package {exc.name!r}, which is not installed; "
+              "install it with: pip install 'protocolkit[workbench]'", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(written)
     return 0
 
