@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     protocol, findings = load_with_findings(args.path)
     case_findings = []
-    if protocol is not None and not any(f.severity is Severity.ERROR for f in findings):
+    if protocol is not None and not _blocking(findings, protocol):
         case_findings = _case_findings(protocol, Path(args.path))
     findings = findings + case_findings
     for finding in findings:
@@ -120,6 +120,12 @@ def cmd_validate(args) -> int:
     warnings = len(findings) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     return 1 if errors else 0
+
+
+def _blocking(findings, protocol) -> list:
+    from ..model.readiness import blocking_findings
+
+    return blocking_findings(findings, protocol.metadata.status)
 
 
 def _case_findings(protocol, path: Path) -> list:
@@ -266,12 +272,25 @@ def cmd_review(args) -> int:
 def cmd_prove(args) -> int:
     from ..engine.guarantees import check_guarantees
 
-    report = check_guarantees(load(args.path))
+    protocol = load(args.path)
+    _draft_notice(protocol)
+    report = check_guarantees(protocol)
     _print_guarantees(report)
     if args.json:
         Path(args.json).write_text(json.dumps([r.as_dict() for r in report.results], indent=2) + "\n", encoding="utf-8")
     print(f"{report.passed} passed, {report.failed} failed")
     return 0 if report.ok else 1
+
+
+def _draft_notice(protocol) -> None:
+    """Say so when a draft is tested with legal-sense errors that will block its signature."""
+    from ..model.readiness import draft_only_errors, signature_blockers
+
+    errors = draft_only_errors(signature_blockers(protocol), protocol.metadata.status)
+    if errors:
+        print(f"This draft has {len(errors)} legal-sense error{'s' if len(errors) != 1 else ''}: it can be tested, "
+              "but not agreed, published or exported for signature until they are fixed "
+              "(protocolkit validate lists them).")
 
 
 def _print_guarantees(report) -> None:
@@ -291,6 +310,7 @@ def cmd_test(args) -> int:
     from ..model.cases import load_cases
 
     protocol = load(args.path)
+    _draft_notice(protocol)
     if args.cases:
         cases_dir = Path(args.cases)
         if not cases_dir.exists():
