@@ -120,12 +120,13 @@ class ProtocolValidationError(ProtocolError):
 class UnknownValueError(ProtocolError, ValueError):
     """A request names a partner, category, stage, purpose or fact value the protocol lacks."""
 
-    def __init__(self, what: str, value: str, suggestions: list[str] | None = None):
+    def __init__(self, what: str, value: str, suggestions: list[str] | None = None, fix: str = ""):
         self.what = what
         self.value = value
         self.suggestions = suggestions or []
+        self.fix = fix
         hint = f"; did you mean {' or '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"unknown {what} {value!r}{hint}")
+        super().__init__(f"unknown {what} {value!r}{hint}{f' ({fix})' if fix else ''}")
 
 
 class SaveRefusedError(ProtocolError):

@@ -27,6 +27,10 @@ OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "s
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
 OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
 BASES = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10", "CA1989.s47"]
+OUTSIDE_KINDS = ["organisation", "data_subject", "family_member", "public"]
+OUTSIDE = ["data_subject", "public", {"id": "landlord", "kind": "organisation", "label": "A private landlord"},
+           {"id": "grandparent", "kind": "family_member", "label": "A grandparent"}]
+REQUESTED_BY = ["unstated", "proactive", "recipient", "third_party"]
 
 
 @st.composite
@@ -38,13 +42,16 @@ def protocols(draw):
         partners.append({"id": f"p{i}", "name": f"Partner {i}", "kind": draw(st.sampled_from(LEAF_KINDS)),
                          **({"part_of": part_of} if part_of else {})})
     ids = [p["id"] for p in partners]
+    outside = draw(st.lists(st.sampled_from(OUTSIDE), max_size=3, unique_by=lambda o: o if isinstance(o, str) else o["id"]))
+    outside_names = sorted({o if isinstance(o, str) else o["id"] for o in outside} | set(OUTSIDE_KINDS))
 
     def selector():
         return draw(st.one_of(
             st.just("any"),
-            st.builds(lambda ps, ks: {"partners": ps, "kinds": ks} if ps or ks else "any",
+            st.builds(lambda ps, ks, os: {"partners": ps, "kinds": ks, "outside": os} if ps or ks or os else "any",
                       st.lists(st.sampled_from(ids), max_size=2, unique=True),
-                      st.lists(st.sampled_from(sorted(KINDS)), max_size=2, unique=True)),
+                      st.lists(st.sampled_from(sorted(KINDS)), max_size=2, unique=True),
+                      st.lists(st.sampled_from(outside_names), max_size=2, unique=True)),
         ))
 
     def scope(values):
@@ -72,6 +79,8 @@ def protocols(draw):
             "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
             "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=3, unique=True)),
             "rationale": "generated", "priority": draw(st.sampled_from([0, 0, 0, 1, 2])),
+            "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
+                                                                    max_size=2, unique=True))),
         })
     profiles = [{
         "id": f"n{i}", "recipient": draw(st.sampled_from([{"partners": [draw(st.sampled_from(ids))]},
@@ -96,18 +105,23 @@ def protocols(draw):
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
+        "outside": outside,
     })
     return protocol
 
 
 @st.composite
 def requests(draw, protocol: Protocol):
-    ids = [p.id for p in protocol.partners]
+    ids = [p.id for p in protocol.partners] + [o.id for o in protocol.outside]
     facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
-    return Request(draw(st.sampled_from(ids)), draw(st.sampled_from(ids)),
+    sender, recipient = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
+    requester, requested_by = draw(st.sampled_from([
+        (None, None), (sender, None), (recipient, None), (draw(st.sampled_from(ids)), None),
+        (None, draw(st.sampled_from(REQUESTED_BY)))]))
+    return Request(sender, recipient,
                    tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
                    draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
-                   {k: v for k, v in facts.items() if v is not None})
+                   {k: v for k, v in facts.items() if v is not None}, requester, requested_by)
 
 
 # -- the oracle: docs/semantics.md, read literally -------------------------------------------------
@@ -119,6 +133,9 @@ def _up(node, parent_of):
 
 
 def _partner_matches(protocol, selector, partner_id) -> bool:
+    outside = {o.id: o for o in protocol.outside}
+    if partner_id in outside:  # reached only when named under 'outside', by id or kind; 'any' is partners only
+        return selector != "any" and bool({partner_id, outside[partner_id].kind} & set(selector.outside))
     if selector == "any":
         return True
     partners = {p.id: p for p in protocol.partners}
@@ -164,9 +181,19 @@ def _could_hold(fact, raw, value) -> bool:
     return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS[fact])
 
 
+def _who_asked(request: Request) -> str:
+    if request.requester is None:
+        return request.requested_by or "unstated"
+    if request.requester == request.sender:
+        return "proactive"
+    return "recipient" if request.requester == request.recipient else "third_party"
+
+
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     matched, waiting = [], []
     for rule in protocol.rules:
+        if rule.requested_by != "any" and _who_asked(request) not in rule.requested_by:
+            continue
         if not (_partner_matches(protocol, rule.from_, request.sender)
                 and _partner_matches(protocol, rule.to, request.recipient)
                 and _covers(rule.categories, category, hierarchical=True)

@@ -54,7 +54,8 @@ def test_one_column_per_fact_gives_the_same_answers_as_a_facts_column(data):
     batch = [data.draw(requests(protocol)) for _ in range(5)]
     with_dicts = decide_many(protocol, batch, detail="outcome")
     flat = pd.DataFrame([{"from": r.sender, "to": r.recipient, "categories": list(r.categories), "stage": r.stage,
-                          "purpose": r.purpose, **{f: r.facts.get(f) for f in FACTS}} for r in batch])
+                          "purpose": r.purpose, "requester": r.requester, "requested_by": r.requested_by,
+                          **{f: r.facts.get(f) for f in FACTS}} for r in batch])
     with_columns = decide_many(protocol, flat, detail="outcome")
     assert with_dicts["outcome"].astype(str).tolist() == with_columns["outcome"].astype(str).tolist()
     assert with_dicts["rule"].tolist() == with_columns["rule"].tolist()

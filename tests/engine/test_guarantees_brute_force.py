@@ -20,6 +20,7 @@ from protocolkit.engine import decide_many
 from protocolkit.engine.compiled import compile_protocol
 from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
 from protocolkit.model.guarantees import Guarantee
+from protocolkit.model.rules import REQUESTED_BY
 
 SHARED = {"share", "share_minimum"}
 
@@ -31,7 +32,7 @@ def brute_force(protocol, guarantee):
     axes = scope_axes(compiled, guarantee)
     values = {
         "from": compiled.partners.values, "to": compiled.partners.values, "category": compiled.categories.values,
-        "stage": compiled.stages.values, "purpose": compiled.purposes.values,
+        "stage": compiled.stages.values, "purpose": compiled.purposes.values, "requested_by": REQUESTED_BY,
         **{f"fact:{d.name}": d.values for d in compiled.facts},
     }
     lists = [sorted(axes[name].allowed.tolist()) for name in order]
@@ -39,6 +40,7 @@ def brute_force(protocol, guarantee):
     for combo in itertools.product(*lists):
         named = {name: values[name][code] for name, code in zip(order, combo)}
         row = {k: named[k] for k in ("from", "to", "category", "stage", "purpose")}
+        row["requested_by"] = None if named["requested_by"] == "unstated" else named["requested_by"]
         row.update({d.name: (None if named[f"fact:{d.name}"] == "unknown" else named[f"fact:{d.name}"])
                     for d in compiled.facts})
         rows.append(row)
@@ -111,8 +113,9 @@ def test_checker_agrees_with_brute_force(kind, data):
     assert result.proven == proven
     if not proven:
         c = result.counterexample
-        assert (c.sender, c.recipient, c.categories[0], c.stage, c.purpose) == (
-            first["from"], first["to"], first["category"], first["stage"], first["purpose"])
+        assert (c.sender, c.recipient, c.categories[0], c.stage, c.purpose, c.requested_by) == (
+            first["from"], first["to"], first["category"], first["stage"], first["purpose"], first["requested_by"])
         assert dict(c.facts) == {f: v for f, v in first.items() if f in FACTS or f in ("statutory_notice", "child_competent")
                                  if v is not None}
+        assert result.explanation.count("Violated") == 1
         assert result.decision is not None and result.explanation.startswith("Violated")

@@ -24,7 +24,7 @@ import numpy as np
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
 from ..model.outcomes import DECISION_OUTCOMES, OUTCOMES_MOST_PROTECTIVE_FIRST
-from ..model.rules import Fallback, Rule
+from ..model.rules import REQUESTED_BY, Fallback, Rule
 from ..model.vocabulary import Vocabulary
 
 #: Outcome codes in the compiled tables; GAP means nothing decided.
@@ -88,6 +88,7 @@ class CompiledProtocol:
     category_bits: np.ndarray
     stage_bits: np.ndarray
     purpose_bits: np.ndarray
+    initiative_bits: np.ndarray      # [who asked code, word]
     fact_bits: list[np.ndarray]
     bit_outcome: np.ndarray          # outcome code of each bit
     bit_class: np.ndarray            # (priority, outcome) class of each bit
@@ -117,18 +118,21 @@ class CompiledProtocol:
 
     # -- matching ----------------------------------------------------------------------------
     def match(self, sender, recipient, category, stage, purpose, fact_codes, chunk: int = 8192,
-              relaxed: bool = False) -> np.ndarray:
+              relaxed: bool = False, initiative=None) -> np.ndarray:
         """Bitsets of matching rules, one row per coded request-category: ``uint64[n, words]``.
 
         Every argument is an integer array of codes (``fact_codes`` is ``[n, facts]``). Rows
         are matched in cache-sized chunks, gathering each table straight into a scratch buffer.
         With ``relaxed``, an unknown fact satisfies every condition that some stated value
         satisfies: the rules that match or *wait* on unknown facts (``docs/semantics.md`` section 5).
+        ``initiative`` holds who asked (codes of :data:`~protocolkit.model.rules.REQUESTED_BY`; default unstated).
         """
         n = len(sender)
+        if initiative is None:
+            initiative = np.zeros(n, dtype=np.int64)
         out = np.empty((n, self.words), dtype=np.uint64)
         tables = [(self.to_bits, recipient), (self.category_bits, category), (self.stage_bits, stage),
-                  (self.purpose_bits, purpose)]
+                  (self.purpose_bits, purpose), (self.initiative_bits, initiative)]
         fact_tables = self.relaxed_fact_bits if relaxed else self.fact_bits
         tables += [(table, fact_codes[:, f]) for f, table in enumerate(fact_tables)]
         scratch = np.empty((min(chunk, max(n, 1)), self.words), dtype=np.uint64)
@@ -210,7 +214,8 @@ class CompiledProtocol:
         """The table of one axis for :func:`~protocolkit.engine.space.explore`: each row is the value's rule
         bits, then (with fallbacks) its relaxed bits and the one-hot bit of its purpose's fallback."""
         table = {"from": self.from_bits, "to": self.to_bits, "category": self.category_bits,
-                 "stage": self.stage_bits, "purpose": self.purpose_bits}.get(axis)
+                 "stage": self.stage_bits, "purpose": self.purpose_bits,
+                 "requested_by": self.initiative_bits}.get(axis)
         table = self.fact_bits[fact] if table is None else table
         if not self.fallbacks:
             return table
@@ -319,7 +324,7 @@ def _rank_key(position: int, rule: Rule) -> tuple:
 
 def _compile(protocol: Protocol) -> CompiledProtocol:
     vocab = Vocabulary.of(protocol)
-    partners = Dimension("partner", tuple(vocab.partners))
+    partners = Dimension("partner", (*vocab.partners, *(o for o in vocab.outside if o not in vocab.partners)))
     categories = Dimension("category", tuple(vocab.categories))
     stages = Dimension("stage", tuple(vocab.stage_ids))
     purposes = Dimension("purpose", tuple(vocab.purposes))
@@ -334,6 +339,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     from_rows, to_rows = [0] * len(partners.values), [0] * len(partners.values)
     category_rows, stage_rows = [0] * len(categories.values), [0] * len(stages.values)
     purpose_rows = [0] * len(purposes.values)
+    initiative_rows = [0] * len(REQUESTED_BY)
     fact_rows = [[0] * len(d.values) for d in facts]
     classes: dict[tuple, int] = {}
     bit_outcome = np.zeros(len(rules), dtype=np.int8)
@@ -352,6 +358,8 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         mark(category_rows, (categories.index[c] for c in vocab.categories_in(rule.categories) if c in categories.index), bit)
         mark(stage_rows, (stages.index[s] for s in vocab.stages_in(rule.stages) if s in stages.index), bit)
         mark(purpose_rows, (purposes.index[u] for u in vocab.purposes_in(rule.purposes) if u in purposes.index), bit)
+        mark(initiative_rows, (i for i, who in enumerate(REQUESTED_BY)
+                               if rule.requested_by == "any" or who in rule.requested_by), bit)
         conditions = {c.fact: c for c in rule.conditions()}
         for f, dimension in enumerate(facts):
             condition = conditions.get(dimension.name)
@@ -374,6 +382,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
 
     from_bits, to_bits = words_of(from_rows), words_of(to_rows)
     category_bits, stage_bits, purpose_bits = words_of(category_rows), words_of(stage_rows), words_of(purpose_rows)
+    initiative_bits = words_of(initiative_rows)
     fact_bits = [words_of(rows) for rows in fact_rows]
     class_masks = words_of(class_rows or [0])
     relaxed_fact_bits = []
@@ -401,7 +410,8 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     return CompiledProtocol(
         protocol=protocol, vocab=vocab, partners=partners, categories=categories, stages=stages,
         purposes=purposes, facts=facts, ranked=ranked, words=words, from_bits=from_bits, to_bits=to_bits,
-        category_bits=category_bits, stage_bits=stage_bits, purpose_bits=purpose_bits, fact_bits=fact_bits,
+        category_bits=category_bits, stage_bits=stage_bits, purpose_bits=purpose_bits,
+        initiative_bits=initiative_bits, fact_bits=fact_bits,
         bit_outcome=bit_outcome, bit_class=bit_class, class_masks=class_masks, need=need, fact_index=fact_index,
         relaxed_fact_bits=relaxed_fact_bits, outcome_masks=outcome_masks, before_masks=before_masks,
         needs_known=needs_known, fallbacks=fallbacks, purpose_fallback=purpose_fallback, fallback_on=fallback_on,

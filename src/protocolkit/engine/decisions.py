@@ -19,7 +19,8 @@ from ..model.protocol import Protocol
 from ..model.rules import Fallback, Rule
 from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .explain import explain_category, explain_request
-from .requests import Request, encode_facts, encode_frame, expand_requests, check_value
+from ..model.rules import REQUESTED_BY
+from .requests import PARTY, Request, encode_facts, encode_frame, expand_requests, check_value
 
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
@@ -128,7 +129,8 @@ class Decision:
         return {
             "request": {"from": self.request.sender, "to": self.request.recipient,
                         "categories": list(self.request.categories), "stage": self.request.stage,
-                        "purpose": self.request.purpose, "facts": dict(self.request.facts)},
+                        "purpose": self.request.purpose, "facts": dict(self.request.facts),
+                        "requester": self.request.requester, "requested_by": self.request.initiative},
             "outcome": self.outcome,
             "rule": self.rule,
             "categories": [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()}
@@ -201,16 +203,19 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
         request = Request.from_mapping(request)
     compiled = as_compiled(protocol)
     n = len(request.categories)
-    sender = check_value(request.sender, compiled.partners, "partner")
-    recipient = check_value(request.recipient, compiled.partners, "partner")
+    sender = check_value(request.sender, compiled.partners, PARTY)
+    recipient = check_value(request.recipient, compiled.partners, PARTY)
+    if request.requester is not None:
+        check_value(request.requester, compiled.partners, PARTY)
+    initiative = REQUESTED_BY.index(request.initiative)
     stage = check_value(request.stage, compiled.stages, "stage")
     purpose = check_value(request.purpose, compiled.purposes, "purpose")
     categories = np.array([check_value(c, compiled.categories, "category") for c in request.categories], dtype=np.int64)
     facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
     coded = (full(sender), full(recipient), categories, full(stage), full(purpose), facts)
-    bits = compiled.match(*coded)
-    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    bits = compiled.match(*coded, initiative=full(initiative))
+    relaxed = compiled.match(*coded, relaxed=True, initiative=full(initiative)) if compiled.waits_on_facts else None
     _, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, full(purpose))
     waiting = compiled.waiting_on(blocking, facts)
     need = compiled.need[recipient, stage, purpose, categories]
@@ -353,8 +358,8 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     codes = encode_frame(compiled, frame)
     coded = (codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
-    bits = compiled.match(*coded)
-    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    bits = compiled.match(*coded, initiative=codes["initiative"])
+    relaxed = compiled.match(*coded, relaxed=True, initiative=codes["initiative"]) if compiled.waits_on_facts else None
     outcomes, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, codes["purpose"])
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]
     rule_ids = np.array([None] + [compiled.rule_at_bit(b).id for b in range(len(compiled.rules))], dtype=object)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from ..model.outcomes import outcome_words
-from ..model.rules import Fallback, Rule
+from ..model.rules import Fallback, Rule, describe_requested_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import CompiledProtocol
@@ -26,6 +26,8 @@ def _join(items: Sequence[str], last: str = "and") -> str:
 
 def _conditions(rule: Rule) -> str:
     parts = [c.describe() for c in rule.conditions()]
+    if rule.requested_by != "any":
+        parts.append(describe_requested_by(rule.requested_by))
     return f" ({_join(parts)})" if parts else ""
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..model.guarantees import Guarantee
 from ..model.protocol import Protocol
+from ..model.rules import REQUESTED_BY, describe_requested_by
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
 from .decisions import Decision, decide
 from .requests import Request
@@ -71,7 +72,7 @@ class GuaranteeResult:
             "proven": self.proven, "space_size": self.space_size, "states": self.states, "method": self.method,
             "counterexample": None if c is None else {
                 "from": c.sender, "to": c.recipient, "categories": list(c.categories), "stage": c.stage,
-                "purpose": c.purpose, "facts": dict(c.facts)},
+                "purpose": c.purpose, "facts": dict(c.facts), "requested_by": c.initiative},
             "outcome": self.decision.outcome if self.decision else None,
             "rule": self.rule, "explanation": self.explanation,
         }
@@ -120,8 +121,8 @@ def axis_order(guarantee: Guarantee, compiled: CompiledProtocol) -> list[str]:
     """The order of dimensions in which counterexamples are smallest-first."""
     facts = [f"fact:{d.name}" for d in compiled.facts]
     if guarantee.kind == "need_to_know":
-        return ["to", "category", "stage", "purpose", "from", *facts]
-    return ["from", "to", "category", "stage", "purpose", *facts]
+        return ["to", "category", "stage", "purpose", "from", "requested_by", *facts]
+    return ["from", "to", "category", "stage", "purpose", "requested_by", *facts]
 
 
 def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Axis]:
@@ -147,6 +148,7 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
         "purpose": Axis("purpose", table("purpose"), codes(compiled.purposes, v.purposes_in(guarantee.purposes)),
                         keep=keep_need),
     }
+    axes["requested_by"] = Axis("requested_by", table("requested_by"), np.arange(len(REQUESTED_BY), dtype=np.int64))
     conditions = {c.fact: c for c in _conditions(guarantee)}
     for f, dimension in enumerate(compiled.facts):
         allowed = np.arange(len(dimension.values), dtype=np.int64)
@@ -242,13 +244,16 @@ def _request_of(compiled: CompiledProtocol, order: list[str], witness: np.ndarra
             facts[dimension.name] = dimension.values[code]
     return Request(compiled.partners.values[value["from"]], compiled.partners.values[value["to"]],
                    (compiled.categories.values[value["category"]],), compiled.stages.values[value["stage"]],
-                   compiled.purposes.values[value["purpose"]], facts)
+                   compiled.purposes.values[value["purpose"]], facts,
+                   requested_by=REQUESTED_BY[value["requested_by"]] if value["requested_by"] else None)
 
 
 def describe_request(compiled: CompiledProtocol, request: Request) -> str:
     """A request in words: who, what, to whom, when, why, on which facts."""
     v = compiled.vocab
     facts = ", ".join(f"{k} {val}" for k, val in request.facts.items()) or "no facts stated"
+    if request.initiative != "unstated":
+        facts += f"; {describe_requested_by([request.initiative])}"
     return (f"{v.label('partners', request.sender)} sharing {', '.join(request.categories)} with "
             f"{v.label('partners', request.recipient)} at {request.stage} for {request.purpose} ({facts})")
 

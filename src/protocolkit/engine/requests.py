@@ -16,7 +16,11 @@ import pandas as pd
 
 from ..errors import ProtocolError, UnknownValueError
 from ..model.keys import UNKNOWN
+from ..model.rules import REQUESTED_BY
 from .compiled import CompiledProtocol
+
+#: How errors name a party: a partner, or someone outside the partnership the protocol declares.
+PARTY = "partner or outside party"
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,19 @@ class Request:
         Stage and purpose ids.
     facts : mapping
         Fact id to value; a fact not given is ``unknown``.
+    requester : str, optional
+        Who asked (a partner or outside party id): the sender itself for a proactive disclosure,
+        the recipient, or a third party. None when nobody says.
+    requested_by : str, optional
+        The same, as a relation (``proactive``, ``recipient``, ``third_party``, ``unstated``), for
+        a request that does not name the requester; derived from ``requester`` when that is given.
 
     Examples
     --------
     >>> Request("police", "csc", ["criminal.intelligence"], "screening", "safeguarding", {"risk": "amber"}).categories
     ('criminal.intelligence',)
+    >>> Request("school", "csc", ["education"], "referral", "safeguarding", requester="school").initiative
+    'proactive'
     """
 
     sender: str
@@ -46,8 +58,24 @@ class Request:
     stage: str
     purpose: str
     facts: Mapping[str, str] = field(default_factory=dict)
+    requester: str | None = None
+    requested_by: str | None = None
+
+    @property
+    def initiative(self) -> str:
+        """Who asked, relative to the flow: ``unstated``, ``proactive``, ``recipient`` or ``third_party``."""
+        if self.requester is None:
+            return self.requested_by or "unstated"
+        if self.requester == self.sender:
+            return "proactive"
+        return "recipient" if self.requester == self.recipient else "third_party"
 
     def __post_init__(self):
+        if self.requested_by is not None and self.requested_by not in REQUESTED_BY:
+            raise UnknownValueError("requested_by", self.requested_by, _suggest(self.requested_by, REQUESTED_BY))
+        if self.requester is not None and self.requested_by is not None and self.initiative != self.requested_by:
+            raise ProtocolError(f"the request says requested_by {self.requested_by!r}, but requester "
+                                f"{self.requester!r} makes it {self.initiative!r}: give one of them")
         cats = (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
         if not cats:
             raise ProtocolError("a request must name at least one data category")
@@ -60,7 +88,8 @@ class Request:
     def from_mapping(cls, data: Mapping) -> "Request":
         """Build from a mapping with keys ``from``, ``to``, ``categories``, ``stage``, ``purpose``, ``facts``."""
         categories = data.get("categories", data.get("category", ()))
-        return cls(data["from"], data["to"], categories, data["stage"], data["purpose"], data.get("facts") or {})
+        return cls(data["from"], data["to"], categories, data["stage"], data["purpose"], data.get("facts") or {},
+                   data.get("requester"), data.get("requested_by"))
 
 
 def _suggest(value: str, known: Iterable[str]) -> list[str]:
@@ -71,8 +100,22 @@ def check_value(value: str, dimension, what: str) -> int:
     """The code of a value in a dimension, or :class:`UnknownValueError` with suggestions."""
     code = dimension.index.get(value)
     if code is None:
+        if what in ("partner", PARTY):
+            raise unknown_party(value, dimension.values)
         raise UnknownValueError(what, value, _suggest(value, dimension.values))
     return code
+
+
+def unknown_party(value: str, known) -> UnknownValueError:
+    """The error for a party that is neither a partner nor a declared outside party, with the fix."""
+    from ..model.entities import OUTSIDE_KIND_LABELS
+
+    if value in OUTSIDE_KIND_LABELS:
+        fix = f"to speak of {OUTSIDE_KIND_LABELS[value].lower()}, declare it in the protocol: outside: [{value}]"
+    else:
+        fix = ("name a partner, or declare someone outside the partnership under 'outside' "
+               "(organisation, data_subject, family_member or public)")
+    return UnknownValueError(PARTY, value, _suggest(value, known), fix)
 
 
 def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str]) -> np.ndarray:
@@ -117,6 +160,8 @@ def encode_column(values: pd.Series, dimension, what: str) -> np.ndarray:
             raise ProtocolError(f"request {int(np.flatnonzero(missing)[0])} has no {what}: every request names its "
                                 "from, to, categories, stage and purpose")
         bad = _text(values.iloc[int(np.flatnonzero(codes < 0)[0])])
+        if what == PARTY:
+            raise unknown_party(bad, dimension.values)
         raise UnknownValueError(what, bad, _suggest(bad, dimension.values))
     return codes
 
@@ -146,8 +191,10 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
         for r in requests:
             r = r if isinstance(r, Request) else Request.from_mapping(r)
             rows.append({"from": r.sender, "to": r.recipient, "categories": list(r.categories),
-                         "stage": r.stage, "purpose": r.purpose, "facts": dict(r.facts)})
-        requests = pd.DataFrame(rows, columns=["from", "to", "categories", "stage", "purpose", "facts"])
+                         "stage": r.stage, "purpose": r.purpose, "facts": dict(r.facts),
+                         "requester": r.requester, "requested_by": r.requested_by})
+        requests = pd.DataFrame(rows, columns=["from", "to", "categories", "stage", "purpose", "facts", "requester",
+                                               "requested_by"])
     frame = requests.reset_index(drop=True)
     frame = frame.assign(request=np.arange(len(frame)))
     if "category" in frame.columns and "categories" not in frame.columns:
@@ -162,7 +209,8 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
     return frame.rename(columns={"categories": "category"})
 
 
-REQUEST_COLUMNS = frozenset({"from", "to", "category", "categories", "stage", "purpose", "facts", "request"})
+REQUEST_COLUMNS = frozenset({"from", "to", "category", "categories", "stage", "purpose", "facts", "request",
+                             "requester", "requested_by"})
 
 
 def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -177,8 +225,8 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, n
                                     _suggest(str(column), [*compiled.fact_index, "from", "to", "categories", "stage",
                                                            "purpose", "facts"]))
     codes = {
-        "from": encode_column(frame["from"], compiled.partners, "partner"),
-        "to": encode_column(frame["to"], compiled.partners, "partner"),
+        "from": encode_column(frame["from"], compiled.partners, PARTY),
+        "to": encode_column(frame["to"], compiled.partners, PARTY),
         "category": encode_column(frame["category"], compiled.categories, "category"),
         "stage": encode_column(frame["stage"], compiled.stages, "stage"),
         "purpose": encode_column(frame["purpose"], compiled.purposes, "purpose"),
@@ -192,4 +240,36 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, n
         if dimension.name in frame.columns:
             encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f])
     codes["facts"] = facts
+    codes["initiative"] = encode_initiative(compiled, frame, codes)
     return codes
+
+
+def encode_initiative(compiled: CompiledProtocol, frame: pd.DataFrame, codes: dict) -> np.ndarray:
+    """Codes of who asked (:data:`~protocolkit.model.rules.REQUESTED_BY`), from ``requester`` or ``requested_by``."""
+    initiative = np.zeros(len(frame), dtype=np.int64)
+    if "requested_by" in frame.columns:
+        stated = frame["requested_by"].notna().to_numpy()
+        given = _codes(frame["requested_by"], _RELATIONS)
+        bad = stated & (given < 0)
+        if bad.any():
+            value = _text(frame["requested_by"][bad].iloc[0])
+            raise UnknownValueError("requested_by", value, _suggest(value, REQUESTED_BY))
+        initiative[stated] = given[stated]
+    if "requester" in frame.columns:
+        stated = frame["requester"].notna().to_numpy()
+        if stated.any():
+            who = encode_column(frame["requester"][stated], compiled.partners, PARTY)
+            relation = np.where(who == codes["from"][stated], 1, np.where(who == codes["to"][stated], 2, 3))
+            clash = (initiative[stated] != 0) & (initiative[stated] != relation)
+            if clash.any():
+                raise ProtocolError("a request's requested_by disagrees with its requester: give one of them")
+            initiative[stated] = relation
+    return initiative
+
+
+class _Relations:
+    values = REQUESTED_BY
+    lookup = pd.Index(list(REQUESTED_BY))
+
+
+_RELATIONS = _Relations()

@@ -15,7 +15,7 @@ from difflib import get_close_matches
 from typing import Callable, Iterable
 
 from . import codes
-from .entities import Selector
+from .entities import OUTSIDE_KIND_LABELS, Selector
 from .keys import ANY, dotted_parent
 from .protocol import Protocol
 from .source import path_text
@@ -55,7 +55,7 @@ class _Context:
 
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
-        for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts",
+        for section in ("partner_kinds", "partners", "outside", "categories", "stages", "purposes", "facts",
                         "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security",
                         "guarantees"):
             first: dict[str, int] = {}
@@ -127,6 +127,10 @@ class _Context:
                              f"obligation '{obligation.type}' needs a detail",
                              f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
         self._fallbacks()
+        for i, party in enumerate(self.p.outside):
+            if party.id in self.v.partners:
+                self.add(codes.DUPLICATE_ID, ("outside", i, "id"),
+                         f"'{party.id}' is both a partner and an outside party", "give the outside party another id")
         for i, profile in enumerate(self.p.need_to_know):
             self._selector(("need_to_know", i, "recipient"), profile.recipient)
             self._list(("need_to_know", i, "stages"), profile.stages, v.stage_ids, "stage")
@@ -198,6 +202,8 @@ class _Context:
             return
         self._list((*path, "partners"), selector.partners, self.v.partners, "partner")
         self._list((*path, "kinds"), selector.kinds, self.v.kinds, "partner kind")
+        self._list((*path, "outside"), selector.outside, [*self.v.outside, *OUTSIDE_KIND_LABELS],
+                   "outside party or kind (declare it under 'outside')")
 
     def _list(self, path: tuple, values: list[str] | str, known: Iterable[str], what: str) -> None:
         if values == ANY:

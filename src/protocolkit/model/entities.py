@@ -65,6 +65,8 @@ class PartnerKind(Model):
     label: str = Field(description="Plain-English name.")
     parent: Key | None = Field(None, description="The broader kind this one belongs to.")
     public_body: bool = Field(True, description="Whether organisations of this kind are public authorities.")
+    competent_authority: bool = Field(
+        False, description="Whether organisations of this kind are competent authorities (DPA 2018 s30, Sch 7).")
 
 
 class Partner(Model):
@@ -78,11 +80,55 @@ class Partner(Model):
     )
     controller_role: ControllerRole = Field("controller", description="Its role under UK GDPR.")
     public_body: bool | None = Field(None, description="Override the kind's public-body flag.")
+    competent_authority: bool | None = Field(
+        None, description="Override the kind's competent-authority flag (DPA 2018 s30, Sch 7).")
     statutory_powers: list[BasisId] = Field(
         default_factory=list, description="Statutory gateways it relies on to share (lawful basis ids)."
     )
     contacts: Contacts = Field(default_factory=Contacts, description="Governance contacts.")
     description: str | None = Field(None, description="What the partner does in the partnership.")
+
+
+OutsideKind = Literal["organisation", "data_subject", "family_member", "public"]
+
+OUTSIDE_KIND_LABELS: dict[str, str] = {
+    "organisation": "An organisation outside the partnership",
+    "data_subject": "The person the information is about",
+    "family_member": "A member of the person's family",
+    "public": "A member of the public",
+}
+
+
+class OutsideParty(Model):
+    """Someone outside the partnership a request may come from or go to, spoken of by kind.
+
+    In YAML an entry is a kind on its own (``data_subject``: its id is the kind) or a mapping
+    naming one such party (``{id: landlord, kind: organisation, label: A private landlord}``).
+    Rules reach outside parties only by naming them under ``outside:`` (``any`` means any partner).
+
+    Examples
+    --------
+    >>> OutsideParty.model_validate("data_subject").label
+    'The person the information is about'
+    >>> OutsideParty.model_validate({"id": "landlord", "kind": "organisation", "label": "A private landlord"}).kind
+    'organisation'
+    """
+
+    id: Key = Field(description="How requests and rules name the party.")
+    kind: OutsideKind = Field(description="organisation, data_subject, family_member or public.")
+    label: str = Field(description="Plain-English name.")
+    description: str | None = Field(None, description="Who this covers (a subject access request, a landlord...).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_kind(cls, data: object) -> object:
+        if isinstance(data, str):
+            return {"id": data, "kind": data, "label": OUTSIDE_KIND_LABELS.get(data, data.replace("_", " "))}
+        if isinstance(data, dict) and "id" in data and "kind" not in data and data["id"] in OUTSIDE_KIND_LABELS:
+            data = {"kind": data["id"], **data}
+        if isinstance(data, dict) and "label" not in data and "kind" in data:
+            data = {**data, "label": OUTSIDE_KIND_LABELS.get(data["kind"], str(data.get("id")))}
+        return data
 
 
 class DataCategory(Model):
@@ -111,6 +157,9 @@ class Purpose(Model):
     id: Key = Field(description="The purpose's id.")
     label: str = Field(description="Plain-English name.")
     description: str | None = Field(None, description="What the purpose covers.")
+    law_enforcement: bool = Field(
+        False, description="A law enforcement purpose (DPA 2018 s31): a competent authority's sharing for it "
+                           "is Part 3 processing.")
     dpv: str | None = Field(None, description="The W3C DPV purpose IRI, where one fits.")
 
 
@@ -165,11 +214,15 @@ class Selector(Model):
 
     partners: list[Key] = Field(default_factory=list, description="Partner ids (a partner covers its teams).")
     kinds: list[Key] = Field(default_factory=list, description="Partner kinds (a kind covers its sub-kinds).")
+    outside: list[Key] = Field(
+        default_factory=list,
+        description="Parties outside the partnership: their ids or kinds (organisation, data_subject, "
+                    "family_member, public). 'any' never covers them.")
 
     @model_validator(mode="after")
     def _not_empty(self) -> "Selector":
-        if not self.partners and not self.kinds:
-            raise ValueError(f"name at least one partner or kind, or write '{ANY}'")
+        if not self.partners and not self.kinds and not self.outside:
+            raise ValueError(f"name at least one partner, kind or outside party, or write '{ANY}'")
         return self
 
 

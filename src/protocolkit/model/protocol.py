@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import Field, PrivateAttr
 
 from .entities import (
-    DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, Partner,
+    DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, OutsideParty, Partner,
     PartnerKind, Purpose, Stage, Statement,
 )
 from .guarantees import Guarantee
@@ -26,7 +26,7 @@ from .rules import Fallback, Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
-    "partner_kinds", "partners", "categories", "stages", "purposes", "facts",
+    "partner_kinds", "partners", "outside", "categories", "stages", "purposes", "facts",
     "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security", "guarantees",
 )
 
@@ -51,6 +51,10 @@ class Protocol(Model):
     )
     partner_kinds: list[PartnerKind] = Field(default_factory=list, description="Kinds added to the shipped ones.")
     partners: list[Partner] = Field(default_factory=list, description="The partner organisations and teams.")
+    outside: list[OutsideParty] = Field(
+        default_factory=list,
+        description="Parties outside the partnership requests may name: a kind on its own (organisation, "
+                    "data_subject, family_member, public) or a named party of a kind.")
     categories: list[DataCategory] = Field(default_factory=list, description="Data categories added to the shipped tree.")
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")

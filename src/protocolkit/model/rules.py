@@ -32,6 +32,24 @@ from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in o
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
 )
 
+RequestedBy = Literal["unstated", "proactive", "recipient", "third_party"]
+
+#: Who asked, relative to the flow (``docs/semantics.md`` section 1): nobody said; the holder discloses
+#: on its own initiative; the recipient asked; someone else (a third partner, an outside party) asked.
+#: Codes in the compiled tables follow this order.
+REQUESTED_BY: tuple[str, ...] = ("unstated", "proactive", "recipient", "third_party")
+
+_REQUESTED_BY_WORDS = {
+    "unstated": "nobody has said who asked", "proactive": "the holder shares on its own initiative",
+    "recipient": "the recipient asked", "third_party": "someone other than the holder and the recipient asked",
+}
+
+
+def describe_requested_by(values: list[str] | str) -> str:
+    """Plain English for a rule's ``requested_by``: ``the recipient asked or ...``."""
+    return " or ".join(_REQUESTED_BY_WORDS[v] for v in values) if values != "any" else "anyone asked"
+
+
 _OPERATORS = (">=", "<=", "!=", "==", ">", "<")
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|>|<)?\s*([A-Za-z0-9_]+)\s*$")
 
@@ -187,6 +205,9 @@ class Rule(Model):
     when: dict[DottedKey, ConditionValue] = Field(
         default_factory=dict, description="Conditions on facts, all of which must hold."
     )
+    requested_by: list[RequestedBy] | Literal["any"] = Field(
+        "any", description="Who asked: proactive (the holder's own initiative), recipient, third_party, or "
+                           "unstated; 'any' (the default) whoever asked or nobody said.")
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
     minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")

@@ -18,7 +18,7 @@ from typing import Iterable, TypeVar
 from ruamel.yaml import YAML
 
 from .entities import (
-    DataCategory, Fact, LawfulBasis, ObligationType, Partner, PartnerKind, Purpose, Selector, Stage,
+    DataCategory, Fact, LawfulBasis, ObligationType, OutsideParty, Partner, PartnerKind, Purpose, Selector, Stage,
 )
 from .keys import ANY, dotted_parent
 from .protocol import Protocol
@@ -89,6 +89,7 @@ class Vocabulary:
 
     kinds: dict[str, PartnerKind]
     partners: dict[str, Partner]
+    outside: dict[str, OutsideParty]
     categories: dict[str, DataCategory]
     stages: tuple[Stage, ...]
     purposes: dict[str, Purpose]
@@ -102,6 +103,7 @@ class Vocabulary:
         return cls(
             kinds=_merge(shipped("partner_kinds"), protocol.partner_kinds),
             partners={p.id: p for p in protocol.partners},
+            outside={o.id: o for o in protocol.outside},
             categories=_merge(shipped("categories"), protocol.categories),
             stages=tuple(protocol.stages) if protocol.stages else shipped("stages"),
             purposes=_merge(shipped("purposes"), protocol.purposes),
@@ -177,16 +179,46 @@ class Vocabulary:
         if scope == ANY:
             return set(self.partners)
         named, kinds = set(scope.partners), set(scope.kinds)
-        return {p for p, (ancestors, own_kinds) in self._partner_tree.items()
-                if not named.isdisjoint(ancestors) or not kinds.isdisjoint(own_kinds)}
+        found = {p for p, (ancestors, own_kinds) in self._partner_tree.items()
+                 if not named.isdisjoint(ancestors) or not kinds.isdisjoint(own_kinds)}
+        outside = set(scope.outside)
+        return found | {o.id for o in self.outside.values() if o.id in outside or o.kind in outside}
+
+    def is_outside(self, party: str) -> bool:
+        """Whether a party is outside the partnership (declared under ``outside``)."""
+        return party in self.outside and party not in self.partners
 
     def is_public_body(self, partner: str) -> bool:
-        """Whether a partner is a public authority: its own flag, else its kind's."""
-        entry = self.partners[partner]
+        """Whether a partner is a public authority: its own flag, else its kind's (never for an outside party)."""
+        entry = self.partners.get(partner)
+        if entry is None:
+            return False
         if entry.public_body is not None:
             return entry.public_body
         kind = self.kinds.get(entry.kind)
         return True if kind is None else kind.public_body
+
+    def is_competent_authority(self, partner: str) -> bool:
+        """Whether a partner is a competent authority (DPA 2018 s30): its own flag, else its kind's or a
+        broader kind's, else that of the organisation it is part of. Never an outside party."""
+        for ancestor in self.partner_ancestors(partner):
+            entry = self.partners.get(ancestor)
+            if entry is None:
+                return False
+            if entry.competent_authority is not None:
+                return entry.competent_authority
+            for kind in self.kind_ancestors(entry.kind):
+                if kind in self.kinds and self.kinds[kind].competent_authority:
+                    return True
+        return False
+
+    def regime(self, sender: str, purpose: str) -> str:
+        """The data protection regime of a flow (``docs/semantics.md`` section 4): ``part3`` when a competent
+        authority shares for a law enforcement purpose, else ``uk_gdpr``."""
+        entry = self.purposes.get(purpose)
+        if entry is not None and entry.law_enforcement and self.is_competent_authority(sender):
+            return "part3"
+        return "uk_gdpr"
 
     # -- stages, purposes, facts ------------------------------------------------------------
     @cached_property
@@ -204,7 +236,7 @@ class Vocabulary:
 
     def label(self, section: str, key: str) -> str:
         """The plain-English label of an entry, or the key itself where it has none."""
-        table = {"partners": self.partners, "categories": self.categories, "purposes": self.purposes,
+        table = {"partners": {**self.outside, **self.partners}, "categories": self.categories, "purposes": self.purposes,
                  "kinds": self.kinds, "lawful_bases": self.lawful_bases,
                  "stages": {s.id: s for s in self.stages}, "facts": self.facts,
                  "obligation_types": self.obligation_types}[section]
