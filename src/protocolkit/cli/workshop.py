@@ -14,8 +14,6 @@ def register(subparsers) -> None:
     p.add_argument("path", help="protocol folder or protocol.yaml")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--case", metavar="ID", help="the sample case to open first")
-    p.add_argument("--decision-log", metavar="FILE",
-                   help="where decisions are recorded (default: the decision log in the protocol folder)")
     p.add_argument("--cull-after", type=int, default=600, metavar="SECONDS",
                    help="shut down the Python behind a page closed this long ago (default: 600)")
     p.set_defaults(handler=run)
@@ -27,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from ..workshop.server import start
 
     load(args.path)  # a broken protocol is reported here, with file and line, not in the browser
-    parameters = {"case": args.case, "decision_log_path": args.decision_log}
+    parameters = {"case": args.case}
     print("Starting the workshop page...", flush=True)
     server = start(args.path, port=args.port or None, parameters=parameters, cull_idle_timeout=args.cull_after)
     try:

@@ -100,7 +100,7 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
     partners = partners_by_family(protocol, labels)
     drop = common_prefix_word([p.name for p in partners])
     elements: list[dict] = []
-    radius = max(220.0, 42.0 * len(partners))
+    radius = max(240.0, 46.0 * len(partners))
     for order, partner in enumerate(partners):
         angle = 2 * math.pi * order / max(len(partners), 1) - math.pi / 2
         family = labels.family(partner.kind)
@@ -108,7 +108,7 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
             "group": "nodes",
             "data": {"id": partner.id, "label": "\n".join(wrap(short_name(partner.name, 40, drop), 20, lines=2)),
                      "order": order, "fill": FAMILY_FILL[family], "line": FAMILY_LINE[family],
-                     "size": 40 if partner.part_of else 56, "fontSize": "15px"},
+                     "size": 44 if partner.part_of else 60, "fontSize": "21px"},
             "position": {"x": round(radius * math.cos(angle), 1), "y": round(radius * math.sin(angle), 1)},
             "classes": "team" if partner.part_of else "",
         })
@@ -280,7 +280,11 @@ STYLE = """<style>
 .pk-graph-panel .pk-details h4 { margin: 10px 0 4px 0; }
 .pk-graph-panel .pk-scope { color: #4a5866; margin: 0 0 4px 0; }
 .pk-graph-panel .pk-lead { font-weight: 600; margin: 0 0 6px 0; }
-.pk-graph-panel .pk-details-box { max-height: 620px; overflow-y: auto; padding: 4px 10px; }
+.pk-graph-panel .pk-details-box { max-height: var(--pk-graph-height, 620px); overflow-y: auto; overflow-x: auto;
+  padding: 4px 10px; }
+.pk-graph-panel .pk-details-box .widget-html-content { white-space: normal; line-height: 1.35; overflow: visible; }
+.pk-graph-panel .pk-details { line-height: 1.35; }
+.pk-graph-panel table.pk-flows { font-size: 0.82em; }
 .pk-graph-panel table.pk-flows { border-collapse: collapse; width: 100%; }
 .pk-graph-panel table.pk-flows th { text-align: left; background: #eef2f5; padding: 4px 6px; }
 .pk-graph-panel table.pk-flows td { vertical-align: top; border-top: 1px solid #dde3e8; padding: 4px 6px;
@@ -301,7 +305,8 @@ class PartnerGraph(widgets.VBox):
 
     Parameters
     ----------
-    protocol : Protocol
+    source : Protocol or protocolkit.ui.session.Session
+        The protocol; with a workbench session the graph redraws after every edit.
     stage, purpose : str, optional
         The first view; by default the first stage and every purpose.
     facts : mapping, optional
@@ -320,23 +325,24 @@ class PartnerGraph(widgets.VBox):
     True
     """
 
-    def __init__(self, protocol: Protocol, stage: str | None = EVERY, purpose: str | None = None,
+    def __init__(self, source, stage: str | None = EVERY, purpose: str | None = None,
                  facts: Mapping[str, str] | None = None, height: str = "560px", **kwargs):
-        self.protocol = protocol
-        self.vocabulary = Vocabulary.of(protocol)
+        session = source if hasattr(source, "on_change") else None
+        self.protocol: Protocol = session.protocol if session is not None else source
+        self.vocabulary = Vocabulary.of(self.protocol)
         v = self.vocabulary
         self._updating = False
-        self.canvas = GraphCanvas(height=height, layout=widgets.Layout(flex="3 1 0%", min_width="360px"))
+        self.canvas = GraphCanvas(height=height, layout=widgets.Layout(flex="11 1 0%", min_width="360px"))
         self.stage_picker = widgets.Dropdown(
             description="Stage", options=[("Every stage", EVERY)] + [(v.label("stages", s), s) for s in v.stage_ids],
             value=v.stage_ids[0] if stage == EVERY and v.stage_ids else (stage or EVERY))
         self.purpose_picker = widgets.Dropdown(
             description="Purpose", options=[("Every purpose", EVERY)] + [(v.label("purposes", p), p)
                                                                          for p in v.purposes],
-            value=purpose or EVERY, layout=widgets.Layout(width="auto"))
+            value=purpose or EVERY, layout=widgets.Layout(width="430px"))
         self.facts_mode = widgets.ToggleButtons(
             options=[("Whatever the facts", "any"), ("These facts", "fixed")],
-            value="any" if facts is None else "fixed", description="Facts")
+            value="any" if facts is None else "fixed", description="Facts", style={"button_width": "auto"})
         self.fact_pickers = {
             fact.id: widgets.Dropdown(description=fact.id.replace("_", " ").replace(".", ": "),
                                       options=[("not known", UNKNOWN)] + [(x.replace("_", " "), x) for x in fact.values],
@@ -346,7 +352,8 @@ class PartnerGraph(widgets.VBox):
         self.fact_box = widgets.GridBox(list(self.fact_pickers.values()), layout=widgets.Layout(
             grid_template_columns="repeat(auto-fill, 390px)", display="" if facts is not None else "none"))
         self.legend = widgets.HTML(LEGEND)
-        self.details = widgets.HTML(_HINT, layout=widgets.Layout(flex="2 1 0%", min_width="320px"))
+        self.details = widgets.HTML(_HINT, layout=widgets.Layout(flex="9 1 0%", min_width="320px",
+                                                                 max_height=height))
         self.details.add_class("pk-details-box")
         self.flows = pd.DataFrame()
         controls = widgets.HBox([self.stage_picker, self.purpose_picker, self.facts_mode],
@@ -357,6 +364,8 @@ class PartnerGraph(widgets.VBox):
         for picker in [self.stage_picker, self.purpose_picker, self.facts_mode, *self.fact_pickers.values()]:
             picker.observe(self._filters_changed, names="value")
         self.canvas.observe(self._selection_changed, names="selected")
+        if session is not None:
+            session.on_change(lambda changed, what: self.use_protocol(changed.protocol))
         self._refresh()
 
     # -- the current view ---------------------------------------------------------------------
@@ -400,6 +409,12 @@ class PartnerGraph(widgets.VBox):
                 picker.value = (facts or {}).get(fact, UNKNOWN)
         finally:
             self._updating = False
+        self._refresh()
+
+    def use_protocol(self, protocol: Protocol) -> None:
+        """Redraw for an edited protocol, keeping the view and the selection."""
+        self.protocol = protocol
+        self.vocabulary = Vocabulary.of(protocol)
         self._refresh()
 
     def select_partner(self, partner: str) -> None:

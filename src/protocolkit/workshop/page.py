@@ -57,8 +57,7 @@ class WorkshopPage(widgets.VBox):
         self.add_class("pk-workshop")
 
 
-def workshop_page(protocol_path: str | Path, case: str | None = None,
-                  decision_log_path: str | Path | None = None) -> WorkshopPage:
+def workshop_page(protocol_path: str | Path, case: str | None = None) -> WorkshopPage:
     """Load a protocol and build its workshop page (what the workshop notebook shows).
 
     Parameters
@@ -67,8 +66,6 @@ def workshop_page(protocol_path: str | Path, case: str | None = None,
         The protocol folder or its ``protocol.yaml``.
     case : str, optional
         The sample case to open first.
-    decision_log_path : path, optional
-        Where decisions are recorded; by default the protocol folder's decision log.
     """
     source = Path(protocol_path)
     return WorkshopPage(load(source), source=source)

@@ -167,7 +167,7 @@ def start(protocol_path: str | Path, port: int | None = None, parameters: Mappin
     port : int, optional
         By default a free one.
     parameters : mapping, optional
-        More notebook parameters (``case``, ``decision_log_path``).
+        More notebook parameters (``case``: the sample case to open first).
     directory : path, optional
         The working folder (notebook, kernelspec, server log); by default a temporary one,
         removed when the server stops.

@@ -1,12 +1,12 @@
 // protocolkit partner graph: the anywidget front end.
 // Appended to the vendored cytoscape bundle by protocolkit/ui/graph.py, which turns the
-// bundle's `export{x as default}` into `const __pkCytoscape = x;`. Everything the graph
+// bundle's default export into `const __pkCytoscape = ...;`. Everything the graph
 // shows (nodes, arrows, colours, positions) comes from Python; a tap is sent back to
 // Python through the `selected` traitlet, and Python answers with the details.
 
 const PK_STYLE = [
   { selector: "node", style: {
-      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "150px",
+      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "190px",
       "font-family": "Helvetica, Arial, sans-serif", "font-size": "data(fontSize)", "font-weight": 600,
       "color": "#1d2731", "text-valign": "bottom", "text-margin-y": 6,
       "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": "2px",
@@ -18,7 +18,7 @@ const PK_STYLE = [
       "width": "data(width)", "line-color": "data(colour)", "target-arrow-color": "data(colour)",
       "opacity": 0.8 } },
   { selector: "edge.minimum", style: { "line-style": "dashed" } },
-  { selector: ".faded", style: { "opacity": 0.1, "text-opacity": 0.25 } },
+  { selector: ".faded", style: { "opacity": 0.12, "text-opacity": 0.5 } },
   { selector: "node.chosen", style: { "border-width": 7, "border-color": "#111111" } },
   { selector: "edge.chosen", style: { "opacity": 1, "z-index": 10, "line-color": "#111111",
       "target-arrow-color": "#111111" } },
