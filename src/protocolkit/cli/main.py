@@ -106,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from . import show
     show.register(sub)
+    from . import workshop
+    workshop.register(sub)
     return parser
 
 
