@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     from . import lifecycle, show
     show.register(sub)
     lifecycle.register(sub)
+    from . import workshop
+    workshop.register(sub)
     return parser
 
 
