@@ -125,4 +125,6 @@ def export(protocol: Any, names: str | list[str], out_dir: str | Path, **options
 # register("docx", ".docx", "protocolkit.export.documents.docx:write_docx", "...")
 
 # -- the rules, for systems: registered here by the machine-readable exporters ------------------
-# register("json", ".json", "protocolkit.export.canonical:write_json", "...", kind="rules")
+register("json", ".json", "protocolkit.export.canonical:write_json",
+         "The canonical JSON of the protocol, with its JSON Schema: the form every other export derives from.",
+         kind="rules")

@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from . import codes
 from .checks import check_protocol
 from .protocol import LIST_SECTIONS, Protocol
+from .readiness import blocking_findings
 from .source import (
     ItemSource, SourceMap, YamlFile, key_position, node_position, path_text, read_yaml, to_plain,
 )
@@ -51,7 +52,8 @@ def load(path: str | Path, *, today: dt.date | None = None) -> Protocol:
     Raises
     ------
     ProtocolValidationError
-        With every finding, when any has error severity.
+        With every finding, when any error blocks: every error, except that a draft's
+        legal-sense errors (``PK2xx``) do not block (see :mod:`protocolkit.model.readiness`).
 
     Examples
     --------
@@ -61,7 +63,7 @@ def load(path: str | Path, *, today: dt.date | None = None) -> Protocol:
     True
     """
     protocol, findings = load_with_findings(path, today=today)
-    if protocol is None or any(f.severity is Severity.ERROR for f in findings):
+    if protocol is None or blocking_findings(findings, protocol.metadata.status):
         raise ProtocolValidationError(findings)
     return protocol
 
