@@ -103,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="what to draw (default: dataflow)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
+
+    from . import export
+    export.register(sub)
     return parser
 
 

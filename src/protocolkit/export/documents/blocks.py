@@ -84,7 +84,8 @@ def ul(items) -> str:
     """A bulleted list; each item is text or a list of runs."""
     out = []
     for item in items:
-        out.append(_runs(item if isinstance(item, list) and item and isinstance(item[0], list) else [item]))
+        is_run = isinstance(item, list) and len(item) == 2 and item[1] in ("b", "i", "code") and isinstance(item[0], str)
+        out.append(_runs(item if isinstance(item, list) and not is_run else [item]))
     return _line({"t": "ul", "items": out})
 
 

@@ -58,6 +58,10 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             for obligation in flow.obligations:
                 duties[names.obligation(obligation)] = None
         table = []
+        for to, row in list(rows.items()):   # a team that receives just what its organisation receives adds nothing
+            parent = v.partners[to].part_of
+            if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
+                del rows[to]
         for row in sorted(rows.values(), key=lambda r: r["to"]):
             stages = sorted(row["stages"], key=stage_order.get)
             table.append({"to": row["to"], "what": "; ".join(sorted(row["groups"])),

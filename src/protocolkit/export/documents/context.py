@@ -138,13 +138,20 @@ class _Names:
     def selector(self, scope) -> str:
         if scope == "any":
             return "any partner"
-        names = [self.partner(p) for p in scope.partners] + [f"any {self.kind(k)}" for k in scope.kinds]
+        names = [self.partner(p) for p in scope.partners] + [f"any {_lower_first(self.kind(k))}" for k in scope.kinds]
         return join(names)
 
     def scope(self, values, name, everything: str) -> str:
         if values == "any":
             return everything
         return join([name(x) for x in values])
+
+
+def _lower_first(text: str) -> str:
+    """``School or academy`` -> ``school or academy``; acronyms (``DWP``, ``NHS trust``) stay."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def join(items: list[str], last: str = "and") -> str:
@@ -281,7 +288,8 @@ def _used(protocol: Protocol, v: Vocabulary) -> set[str]:
 def _purposes_used(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
     used = set()
     for r in protocol.rules:
-        used |= v.purposes_in(r.purposes)
+        if r.outcome != "refuse":
+            used |= v.purposes_in(r.purposes)
     return [{"label": n.purpose(p), "description": plain(v.purposes[p].description)} for p in v.purposes if p in used]
 
 

@@ -94,7 +94,7 @@ class _Writer:
 
     def runs(self, paragraph, runs, size: float | None = None) -> None:
         for text, style in runs:
-            run = paragraph.add_run(clean(text) if text.strip() else text)
+            run = paragraph.add_run(clean(text, strip=False))
             run.bold = style == "b" or None
             run.italic = style == "i" or None
             if style == "code":

@@ -118,6 +118,12 @@ def finding_rows(findings):
     return rows
 
 
+def plural(count, word: str) -> str:
+    """``1 finding``, ``2 findings``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 FILTERS = {name: fn for name, fn in globals().items()
            if name.endswith(("_rows", "_items", "_text")) and callable(fn)}
 FILTERS["zip"] = _zip
+FILTERS["plural"] = plural

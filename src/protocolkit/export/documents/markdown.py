@@ -17,7 +17,7 @@ _ALWAYS = re.compile(r"([\\`*_\[\]<>|~&{}])")
 _LEADING = re.compile(r"^([#+\-=>!:]|\d+[.)])")
 
 
-def escape(text: str) -> str:
+def escape(text: str, strip: bool = True) -> str:
     """Markdown-safe text: every character that could start markup is backslash-escaped.
 
     Examples
@@ -25,7 +25,7 @@ def escape(text: str) -> str:
     >>> escape("# <b>Hi</b> | *x*")
     '\\\\# \\\\<b\\\\>Hi\\\\</b\\\\> \\\\| \\\\*x\\\\*'
     """
-    text = _ALWAYS.sub(r"\\\1", clean(text))
+    text = _ALWAYS.sub(r"\\\1", clean(text, strip))
     return _LEADING.sub(lambda m: "\\" + m.group(0) if not m.group(0)[0].isdigit()
                         else m.group(0)[:-1] + "\\" + m.group(0)[-1], text)
 
@@ -33,8 +33,8 @@ def escape(text: str) -> str:
 def _runs(runs) -> str:
     out = []
     for text, style in runs:
-        t = escape(text)
-        if not t:
+        t = escape(text, strip=False)
+        if not t.strip():
             continue
         lead, core, trail = re.match(r"^(\s*)(.*?)(\s*)$", t).groups()
         if style == "b" and core:
@@ -53,7 +53,7 @@ def render_markdown(blocks: list[dict], context: dict, image_dir: str | None) ->
 
     lines: list[str] = []
     stamp = context["stamp"]
-    lines += [f"<!-- {escape(stamp.line()).replace('--', '- -')} -->", ""]
+    lines += [f"<!-- {clean(stamp.line()).replace('--', '- -').replace('>', ' ')} -->", ""]
     for blk in blocks:
         t = blk["t"]
         if t == "h":

@@ -16,8 +16,8 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _SPACE = re.compile(r"\s+")
 
 
-def clean(text: str) -> str:
-    """One line of printable text.
+def clean(text: str, strip: bool = True) -> str:
+    """One line of printable text; ``strip=False`` keeps one space at either end (text runs).
 
     Examples
     --------
@@ -26,4 +26,5 @@ def clean(text: str) -> str:
     """
     text = _CONTROL.sub(" ", str(text))
     text = _BIDI.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", text)
-    return _SPACE.sub(" ", text).strip()
+    text = _SPACE.sub(" ", text)
+    return text.strip() if strip else text
