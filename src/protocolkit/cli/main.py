@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
 
-    from . import export
+    from . import export, show
+    show.register(sub)
     export.register(sub)
     return parser
 
