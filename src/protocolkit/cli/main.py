@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     from . import export, show
     show.register(sub)
     export.register(sub)
+    from . import workshop
+    workshop.register(sub)
     return parser
 
 
