@@ -104,9 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
 
-    from . import lifecycle, show
+    from . import export, lifecycle, show
     show.register(sub)
     lifecycle.register(sub)
+    export.register(sub)
     from . import workshop
     workshop.register(sub)
     return parser
