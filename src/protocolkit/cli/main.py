@@ -103,6 +103,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="what to draw (default: dataflow)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
+
+    from . import export, lifecycle, show
+    show.register(sub)
+    lifecycle.register(sub)
+    export.register(sub)
+    from . import workshop
+    workshop.register(sub)
     return parser
 
 
@@ -113,6 +120,10 @@ def cmd_validate(args) -> int:
     case_findings = []
     if protocol is not None and not _blocking(findings, protocol):
         case_findings = _case_findings(protocol, Path(args.path))
+    if protocol is not None:
+        from ..lifecycle import lifecycle_findings
+
+        case_findings += lifecycle_findings(protocol)
     findings = findings + case_findings
     for finding in findings:
         print(finding.format())

@@ -56,3 +56,8 @@ CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the pro
 ALL_CODES: dict[str, Code] = {
     c.code: c for c in list(globals().values()) if isinstance(c, Code)
 }
+
+# PK4xx: the protocol's lifecycle (sign-off, versions, review dates)
+EDITED_SINCE_SIGNED = Code("PK401", E, "an agreed or published protocol was edited after it was signed")
+REVIEW_DATE_NEAR = Code("PK402", W, "the protocol's review date is within 60 days")
+UNSIGNED_PARTNER = Code("PK403", W, "a partner that sends or receives information has not signed this version")
