@@ -58,7 +58,7 @@ def protocols(draw):
         return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
 
     def condition(fact):
-        values = FACTS[fact]
+        values = FACTS.get(fact, ["yes", "no"])
         options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
                    st.sampled_from(values).map(lambda v: f"!= {v}")]
         if fact == "risk":
@@ -102,10 +102,17 @@ def protocols(draw):
             "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
             "rationale": "generated",
         })
+    constraints = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        first, second = draw(st.sampled_from([("risk", "consent"), ("consent", "risk"), ("risk", "child_competent"),
+                                              ("child_competent", "consent")]))
+        constraints.append({"id": f"c{i}", "if": {first: condition(first)},
+                            draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
         "outside": outside,
+        "fact_constraints": constraints,
     })
     return protocol
 
@@ -114,6 +121,8 @@ def protocols(draw):
 def requests(draw, protocol: Protocol):
     ids = [p.id for p in protocol.partners] + [o.id for o in protocol.outside]
     facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
+    if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
+        facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
     sender, recipient = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
     requester, requested_by = draw(st.sampled_from([
         (None, None), (sender, None), (recipient, None), (draw(st.sampled_from(ids)), None),
@@ -158,7 +167,7 @@ def _covers(scope, value, hierarchical=False) -> bool:
 
 
 def _condition_holds(fact, raw, value) -> bool:
-    values = FACTS[fact]
+    values = FACTS.get(fact, [])  # only ordered comparisons need the order
     if isinstance(raw, list):
         return value in raw
     raw = str(raw)
@@ -250,3 +259,17 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         else frozenset(), "waiting_on": waiting_on,
     })
     return result
+def possible_facts(protocol: Protocol, facts: dict) -> bool:
+    """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
+    read literally from docs/semantics.md section 11."""
+    def holds(pattern):
+        return all(_condition_holds(f, raw, facts.get(f, "unknown")) for f, raw in pattern.items())
+
+    for constraint in protocol.fact_constraints:
+        if not holds(constraint.if_):
+            continue
+        if constraint.then and not holds(constraint.then):
+            return False
+        if constraint.excludes and holds(constraint.excludes):
+            return False
+    return True

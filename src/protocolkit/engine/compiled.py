@@ -104,6 +104,11 @@ class CompiledProtocol:
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
 
     @property
+    def uses_requested_by(self) -> bool:
+        """Whether some rule looks at who asked (else every value of that dimension decides alike)."""
+        return any(rule.requested_by != "any" for rule in self.protocol.rules)
+
+    @property
     def waits_on_facts(self) -> bool:
         """Whether some fallback applies when a rule waits on an unknown fact (else no relaxed match is needed)."""
         return bool(self.fallbacks) and bool(self.fallback_on[:, 2].any())

@@ -20,7 +20,7 @@ from ..model.rules import REQUESTED_BY
 from .compiled import CompiledProtocol
 
 #: How errors name a party: a partner, or someone outside the partnership the protocol declares.
-PARTY = "partner or outside party"
+PARTY = "partner"
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def check_value(value: str, dimension, what: str) -> int:
     """The code of a value in a dimension, or :class:`UnknownValueError` with suggestions."""
     code = dimension.index.get(value)
     if code is None:
-        if what in ("partner", PARTY):
+        if what == PARTY:
             raise unknown_party(value, dimension.values)
         raise UnknownValueError(what, value, _suggest(value, dimension.values))
     return code

@@ -13,6 +13,7 @@ widget              what it is for
 ``CaseStepper``     step through a sample case; flip a fact; "why not?"
 ``ExposureView``    who may receive what at each stage; over- and under-sharing
 ``DecisionLogEditor`` record what a workshop agreed (``decisions.yaml``)
+``PartnerGraph``    who may send what to whom; click a partner or an arrow
 ``ExportPanel``     write the agreement and the machine-readable rules
 ``Workbench``       all of them in tabs
 ==================  ==========================================================
@@ -34,7 +35,7 @@ _WHERE = {
     "DecisionLogEditor": "decision_log",
     "ExportPanel": "export",
     "Workbench": "workbench",
-    "GraphWidget": "graph",
+    "PartnerGraph": "graph",
 }
 
 
