@@ -60,11 +60,12 @@ def build(rules: list[dict[str, Any]], **sections: Any) -> Protocol:
 
 
 def request(sender: str = "police", recipient: str = "csc", categories: Any = ("education.attendance",),
-            stage: str = "screening", purpose: str = "safeguarding", **facts: Any) -> Request:
+            stage: str = "screening", purpose: str = "safeguarding", requester: str | None = None,
+            requested_by: str | None = None, **facts: Any) -> Request:
     """A request; the defaults are a plain police -> csc request at screening for safeguarding."""
     if isinstance(categories, str):
         categories = (categories,)
-    return Request(sender, recipient, tuple(categories), stage, purpose, facts)
+    return Request(sender, recipient, tuple(categories), stage, purpose, facts, requester, requested_by)
 
 
 def ask(protocol: Protocol, *args: Any, **kwargs: Any) -> Decision:

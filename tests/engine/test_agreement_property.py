@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import FACTS, oracle, possible_facts, protocols, requests
+from generated import FEATURES, FACTS, oracle, possible_facts, protocols, requests
 from protocolkit.engine import decide, decide_many
 from protocolkit.errors import ImpossibleFactsError
 
@@ -22,7 +22,7 @@ from protocolkit.errors import ImpossibleFactsError
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_decide_and_decide_many_agree_with_the_semantics(data):
-    protocol = data.draw(protocols())
+    protocol = data.draw(protocols(FEATURES))
     drawn = [data.draw(requests(protocol)) for _ in range(data.draw(st.integers(1, 6)))]
     # a request whose facts break a fact constraint is bad input, refused by both, naming the first such request
     impossible = [i for i, r in enumerate(drawn) if not possible_facts(protocol, dict(r.facts))]
@@ -65,7 +65,7 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_one_column_per_fact_gives_the_same_answers_as_a_facts_column(data):
-    protocol = data.draw(protocols())
+    protocol = data.draw(protocols(FEATURES))
     batch = [r for r in (data.draw(requests(protocol)) for _ in range(5)) if possible_facts(protocol, dict(r.facts))]
     if not batch:
         return

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, possible_facts, protocols
+from generated import FEATURES, CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, possible_facts, protocols
 from protocolkit.engine import decide_many
 from protocolkit.engine.compiled import compile_protocol
 from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
@@ -108,7 +108,7 @@ def guarantees(draw, protocol, kind):
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_checker_agrees_with_brute_force(kind, data):
-    protocol = data.draw(protocols())
+    protocol = data.draw(protocols(FEATURES))
     guarantee = data.draw(guarantees(protocol, kind))
     result = check_guarantee(protocol, guarantee)
     proven, first, size = brute_force(protocol, guarantee)

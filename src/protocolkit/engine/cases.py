@@ -206,6 +206,8 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                 where = ("steps", s, "requests", r)
                 check(case, (*where, "from"), lambda: check_value(req.from_, compiled.partners, "partner"))
                 check(case, (*where, "to"), lambda: check_value(req.to, compiled.partners, "partner"))
+                if req.requester is not None:
+                    check(case, (*where, "requester"), lambda: check_value(req.requester, compiled.partners, "partner"))
                 check(case, (*where, "purpose"), lambda: check_value(req.purpose, compiled.purposes, "purpose"))
                 check(case, (*where, "facts"), lambda: encode_facts(compiled, req.facts))
                 for c, category in enumerate(req.categories):
@@ -276,7 +278,8 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     compiled = as_compiled(protocol)
     protocol = compiled.protocol
     _check_expectation_references(compiled, cases)
-    columns: dict[str, list] = {"from": [], "to": [], "categories": [], "stage": [], "purpose": []}
+    columns: dict[str, list] = {"from": [], "to": [], "categories": [], "stage": [], "purpose": [], "requester": [],
+                                "requested_by": []}
     fact_columns: dict[str, list] = {}
     meta = []
     for case in cases:
@@ -287,7 +290,8 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
             for r, req in enumerate(step.requests):
                 request_facts = {k: v for k, v in {**facts, **req.facts}.items() if v != UNKNOWN}
                 for name, value in (("from", req.from_), ("to", req.to), ("categories", list(req.categories)),
-                                    ("stage", step.stage), ("purpose", req.purpose)):
+                                    ("stage", step.stage), ("purpose", req.purpose), ("requester", req.requester),
+                                    ("requested_by", req.requested_by)):
                     columns[name].append(value)
                 for fact, value in request_facts.items():
                     fact_columns.setdefault(fact, [None] * len(meta)).append(value)
@@ -348,7 +352,8 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
     for index, (case, step_id, step_index, step, request_id, req, facts) in enumerate(meta):
         if req.expect is None:
             continue
-        request = Request(req.from_, req.to, tuple(req.categories), step.stage, req.purpose, facts)
+        request = Request(req.from_, req.to, tuple(req.categories), step.stage, req.purpose, facts, req.requester,
+                          req.requested_by)
         categories = tuple(by_request[index])
         overall = summary_outcome(c.outcome for c in categories)
         decision = Decision(request, overall, categories, "")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model.keys import ANY, UNKNOWN
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES
+from ..model.rules import SHARING_OUTCOMES, describe_requested_by
 from .compiled import CompiledProtocol, compile_protocol
 from .constraints import compiled_constraints, possible
 from .decisions import decide
@@ -116,6 +116,8 @@ def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category:
         out.append(f"the stage were {' or '.join(rule.stages)}")
     if request.purpose not in v.purposes_in(rule.purposes):
         out.append(f"the purpose were {' or '.join(rule.purposes)}")
+    if rule.requested_by != ANY and request.initiative not in rule.requested_by:
+        out.append(f"{describe_requested_by(rule.requested_by)} (now: {describe_requested_by([request.initiative])})")
     return out
 
 
@@ -172,7 +174,8 @@ def _possible_completion(compiled: CompiledProtocol, target: dict[str, str],
 
 def _then(protocol: Protocol, request: Request, category: str, rule, wanted: dict[str, str]) -> str:
     facts = {k: v for k, v in {**request.facts, **wanted}.items() if v != UNKNOWN}
-    trial = Request(request.sender, request.recipient, (category,), request.stage, request.purpose, facts)
+    trial = Request(request.sender, request.recipient, (category,), request.stage, request.purpose, facts,
+                    request.requester, request.requested_by)
     result = decide(protocol, trial).categories[0]
     if rule.id in result.deciding_rules:
         return "decides"

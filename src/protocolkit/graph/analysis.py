@@ -18,6 +18,7 @@ import pandas as pd
 from ..engine.compiled import CompiledProtocol, compile_protocol, fingerprint
 from ..engine.guarantees import describe_request
 from ..engine.requests import Request
+from ..model.rules import REQUESTED_BY
 from ..engine.space import Axis, Exploration, explore
 from ..model.checks import CONSENT_BASES, PART3
 from ..model.protocol import Protocol
@@ -199,7 +200,8 @@ def _space(protocol: Protocol) -> tuple[CompiledProtocol, Exploration]:
                 Axis("to", compiled.to_bits, np.arange(len(compiled.partners.values))),
                 Axis("category", compiled.category_bits, np.arange(len(compiled.categories.values))),
                 Axis("stage", compiled.stage_bits, np.arange(len(compiled.stages.values))),
-                Axis("purpose", compiled.purpose_bits, np.arange(len(compiled.purposes.values)))]
+                Axis("purpose", compiled.purpose_bits, np.arange(len(compiled.purposes.values))),
+                Axis("requested_by", compiled.initiative_bits, np.arange(len(compiled.initiative_bits)))]
         axes += [Axis(d.name, compiled.fact_bits[f], np.arange(len(d.values))) for f, d in enumerate(compiled.facts)]
         _SPACES[key] = explore(axes, compiled.words)
         while len(_SPACES) > 4:
@@ -209,10 +211,10 @@ def _space(protocol: Protocol) -> tuple[CompiledProtocol, Exploration]:
 
 def _witness_request(compiled: CompiledProtocol, witness: np.ndarray) -> Request:
     codes = witness.tolist()
-    facts = {d.name: d.values[code] for d, code in zip(compiled.facts, codes[5:]) if code}
+    facts = {d.name: d.values[code] for d, code in zip(compiled.facts, codes[6:]) if code}
     return Request(compiled.partners.values[codes[0]], compiled.partners.values[codes[1]],
                    (compiled.categories.values[codes[2]],), compiled.stages.values[codes[3]],
-                   compiled.purposes.values[codes[4]], facts)
+                   compiled.purposes.values[codes[4]], facts, requested_by=REQUESTED_BY[codes[5]] if codes[5] else None)
 
 
 def rule_effect(protocol: Protocol) -> pd.DataFrame:

@@ -48,6 +48,11 @@ def build(protocol: Protocol, stage: str | None = None, purpose: str | None = No
         graph.add_node(partner.id, name=partner.name, kind=partner.kind, part_of=partner.part_of,
                        public_body=v.is_public_body(partner.id), controller_role=partner.controller_role)
     flows = permitted_flows(protocol, stage=stage, purpose=purpose, facts=facts)
+    reached = set(flows["from"]) | set(flows["to"]) if len(flows) else set()
+    for party in protocol.outside:  # someone outside the partnership is a node only where information flows
+        if party.id in reached and party.id not in graph:
+            graph.add_node(party.id, name=party.label, kind=party.kind, part_of=None, public_body=False,
+                           controller_role=None, outside=True)
     for row in flows.to_dict("records"):
         key = f"{row['category']}@{row['stage']}/{row['purpose']}#{row['rule']}"
         attributes = {k: val for k, val in row.items() if k not in ("from", "to")}

@@ -19,7 +19,7 @@ from ..engine.compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compi
 from ..engine.requests import check_value, encode_facts
 from ..engine.space import Axis, explore
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES
+from ..model.rules import REQUESTED_BY, SHARING_OUTCOMES, describe_requested_by
 
 FLOW_COLUMNS = [
     "from", "to", "category", "stage", "purpose", "outcome", "rule", "rules", "conditions", "lawful_bases",
@@ -101,13 +101,16 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
 
 def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray | None) -> pd.DataFrame:
     """For each distinct matched-rules pattern: each sharing way it can be decided, with a witness."""
+    # who asked is explored too where a rule looks at it (else every request reads "unstated")
+    asked = Axis("requested_by", c.space_table("requested_by"), np.arange(len(REQUESTED_BY) if c.uses_requested_by else 1))
     if fact_codes is not None:
-        states_bits, pattern_ids = patterns, np.arange(len(patterns))
-        witnesses = np.tile(fact_codes, (len(patterns), 1))
+        space = explore([asked], c.space_words, start=patterns)
+        states_bits, pattern_ids = space.bits, space.witness[:, 0]
+        witnesses = np.tile(fact_codes, (len(space.bits), 1))
     else:
         axes = [Axis(d.name, c.space_table("fact", f), np.arange(len(d.values))) for f, d in enumerate(c.facts)]
-        space = explore(axes, c.space_words, start=patterns)
-        states_bits, pattern_ids, witnesses = space.bits, space.witness[:, 0], space.witness[:, 1:]
+        space = explore([asked, *axes], c.space_words, start=patterns)
+        states_bits, pattern_ids, witnesses = space.bits, space.witness[:, 0], space.witness[:, 2:]
     states_bits, outcomes, deciders, _, _, _ = c.settle_space(states_bits)
     keep = np.isin(np.array(OUTCOME_CODES)[outcomes], list(SHARING_OUTCOMES))
     records = {}
@@ -121,7 +124,8 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         obligations = tuple(dict.fromkeys(str(o) for r in winners for o in r.obligations))
         records[key] = {
             "pattern": key[0], "outcome": rule.outcome, "rule": rule.id, "rules": tuple(r.id for r in winners),
-            "conditions": "; ".join(cond.describe() for cond in rule.conditions()),
+            "conditions": "; ".join([cond.describe() for cond in rule.conditions()]
+                                    + ([describe_requested_by(rule.requested_by)] if rule.requested_by != "any" else [])),
             "lawful_bases": tuple(dict.fromkeys(b for r in winners for b in r.lawful_bases)),
             "obligations": obligations, "guarded": any(o.partition(": ")[0] == GUARD for o in obligations),
             "facts": facts,

@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from . import codes
 from .keys import DottedKey, Key, Model
+from .rules import RequestedBy
 from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
@@ -58,6 +59,10 @@ class CaseRequest(Model):
     to: Key = Field(description="The receiving partner.")
     categories: list[DottedKey] = Field(min_length=1, description="The categories asked for.")
     purpose: Key = Field(description="Why.")
+    requester: Key | None = Field(
+        None, description="Who asked: the sender (a proactive disclosure), the recipient, or a third party.")
+    requested_by: RequestedBy | None = Field(
+        None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
     facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")

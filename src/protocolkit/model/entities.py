@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .keys import ANY, BasisId, DottedKey, Key, Model, UNKNOWN
+from .keys import ANY, BasisId, DottedKey, Key, Model, UNKNOWN, quiet_defaults
 
 Status = Literal["draft", "agreed", "published"]
 ControllerRole = Literal["controller", "joint_controller", "processor"]
@@ -67,6 +67,7 @@ class PartnerKind(Model):
     public_body: bool = Field(True, description="Whether organisations of this kind are public authorities.")
     competent_authority: bool = Field(
         False, description="Whether organisations of this kind are competent authorities (DPA 2018 s30, Sch 7).")
+    _quiet = quiet_defaults("competent_authority")
 
 
 class Partner(Model):
@@ -82,6 +83,7 @@ class Partner(Model):
     public_body: bool | None = Field(None, description="Override the kind's public-body flag.")
     competent_authority: bool | None = Field(
         None, description="Override the kind's competent-authority flag (DPA 2018 s30, Sch 7).")
+    _quiet = quiet_defaults("competent_authority")
     statutory_powers: list[BasisId] = Field(
         default_factory=list, description="Statutory gateways it relies on to share (lawful basis ids)."
     )
@@ -160,6 +162,7 @@ class Purpose(Model):
     law_enforcement: bool = Field(
         False, description="A law enforcement purpose (DPA 2018 s31): a competent authority's sharing for it "
                            "is Part 3 processing.")
+    _quiet = quiet_defaults("law_enforcement")
     dpv: str | None = Field(None, description="The W3C DPV purpose IRI, where one fits.")
 
 
@@ -218,6 +221,7 @@ class Selector(Model):
         default_factory=list,
         description="Parties outside the partnership: their ids or kinds (organisation, data_subject, "
                     "family_member, public). 'any' never covers them.")
+    _quiet = quiet_defaults("outside")
 
     @model_validator(mode="after")
     def _not_empty(self) -> "Selector":

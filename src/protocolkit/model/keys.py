@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, SerializationInfo, model_serializer
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -59,3 +59,23 @@ def dotted_parent(key: str) -> str | None:
     """
     head, sep, _ = key.rpartition(".")
     return head if sep else None
+
+
+def quiet_defaults(*names: str):
+    """A serializer for a model class that leaves out these fields while they hold their defaults.
+
+    Fields added to the format later use it, so that files, content hashes and golden exports
+    written before they existed stay byte-identical until a protocol uses them.
+    """
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler, info: SerializationInfo):
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in names:
+                field = type(self).model_fields[name]
+                key = field.alias if info.by_alias and field.alias else name
+                if key in data and getattr(self, name) == field.get_default(call_default_factory=True):
+                    del data[key]
+        return data
+
+    return _serialize

@@ -22,7 +22,7 @@ from .entities import (
 )
 from .constraints import FactConstraint
 from .guarantees import Guarantee
-from .keys import Model
+from .keys import Model, quiet_defaults
 from .rules import Fallback, Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
@@ -70,6 +70,8 @@ class Protocol(Model):
         default_factory=list,
         description="Per purpose, what a request gets when no rule decides it (a gap, or a rule waiting on an "
                     "unknown fact); without one, such a request is a gap.")
+    _quiet = quiet_defaults('fallbacks', 'outside')
+
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
     retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
     security: list[Statement] = Field(default_factory=list, description="Security statements.")

@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field, WithJsonSchema, model_serializer, model_validator
 from typing_extensions import Annotated
 
-from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId
+from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
@@ -208,6 +208,8 @@ class Rule(Model):
     requested_by: list[RequestedBy] | Literal["any"] = Field(
         "any", description="Who asked: proactive (the holder's own initiative), recipient, third_party, or "
                            "unstated; 'any' (the default) whoever asked or nobody said.")
+    _quiet = quiet_defaults('requested_by')
+
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
     minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")
