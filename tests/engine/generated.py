@@ -25,6 +25,9 @@ PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
 FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
 OUTCOMES = ["refuse", "escalate", "seek_consent", "share_minimum", "share"]
 OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+#: Obligation types that survive an override, as docs/semantics.md section 12 lists them.
+SURVIVES_OVERRIDE = {"record_decision", "deadline", "secure_channel", "owner_agreement_before_onward_disclosure",
+                     "verify_requester", "return_or_delete", "dpia_required"}
 BASES = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10", "CA1989.s47"]
 
 
@@ -175,10 +178,15 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     best = min(OUTCOMES.index(r.outcome) for r in matched if r.priority == top)
     deciding = [r for r in matched if r.priority == top and OUTCOMES.index(r.outcome) == best]
     union = lambda lists: tuple(dict.fromkeys(x for lst in lists for x in lst))  # noqa: E731
+    obligations = union([str(o) for o in r.obligations] for r in deciding)
+    if OUTCOMES[best] in ("share", "share_minimum"):  # section 12: handling duties of overridden sharing rules stay
+        obligations += tuple(dict.fromkeys(
+            str(o) for r in matched if r not in deciding and r.outcome in ("share", "share_minimum")
+            for o in r.obligations if o.type in SURVIVES_OVERRIDE and str(o) not in obligations))
     return {
         "outcome": OUTCOMES[best], "rule": deciding[0].id, "deciding": tuple(r.id for r in deciding),
         "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
-        "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
+        "obligations": obligations, "need": need,
     }
 
 
