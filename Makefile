@@ -23,12 +23,13 @@ setup: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-## demo: set up, then validate the shipped example, print its summary and run its sample cases
+## demo: set up, then validate the shipped example, print its summary, run its sample cases and export it
 demo: setup
 	$(PK) validate $(EXAMPLE)
 	$(PK) summary $(EXAMPLE)
 	@mkdir -p $(OUT)
 	$(PK) test $(EXAMPLE) --junit $(OUT)/junit.xml --json $(OUT)/results.json
+	$(PK) export $(EXAMPLE) --format all --out $(OUT)/export
 
 ## test: set up, then run the whole suite (library, doctests, example, command line)
 test: setup system-deps
@@ -47,6 +48,7 @@ workshop: setup
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/guarantees.py
+	$(PY) benchmarks/exports.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
