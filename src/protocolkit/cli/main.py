@@ -20,7 +20,7 @@ from ..model.loading import load, load_with_findings
 
 
 #: Commands that live in their own module of this package, each with ``register(subparsers)``, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop")
+COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop", "lab", "notebooks")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,11 +24,12 @@ from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ._text import STYLE, badge, ident, named, outcome_words, paragraphs, table
 from .session import Session
+from .reports import Snapshot
 
 NOT_STATED = "(not stated)"
 
 
-class CaseStepper(widgets.VBox):
+class CaseStepper(Snapshot, widgets.VBox):
     """Step through a sample case; each request shows its decision and why.
 
     Parameters
