@@ -23,13 +23,14 @@ setup: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-## demo: set up, validate the shipped example, print its summary, run its sample cases, and build the
-## evidence pack of the guided notebooks (out/evidence: executed notebooks, HTML pages, the agreement)
+## demo: set up, validate the shipped example, print its summary, run its sample cases, export it, and build
+## the evidence pack of the guided notebooks (out/evidence: executed notebooks, HTML pages, the agreement)
 demo: setup
 	$(PK) validate $(EXAMPLE)
 	$(PK) summary $(EXAMPLE)
 	@mkdir -p $(OUT)
 	$(PK) test $(EXAMPLE) --junit $(OUT)/junit.xml --json $(OUT)/results.json
+	$(PK) export $(EXAMPLE) --format all --out $(OUT)/export
 	$(PK) notebooks $(EXAMPLE) --out $(OUT)/evidence
 
 ## test: set up, then run the whole suite (library, doctests, example, command line)
@@ -49,6 +50,7 @@ workshop: setup
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/guarantees.py
+	$(PY) benchmarks/exports.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -170,8 +170,8 @@ def join(items: list[str], last: str = "and") -> str:
 
 def _regime(bases: list[dict]) -> str:
     if any(b["kind"] in _PART3 and b["id"].startswith("DPA18.s3") or b["kind"] == "dpa_part3" for b in bases):
-        return "DPA 2018 Part 3 (law enforcement)"
-    return "UK GDPR and DPA 2018"
+        return "DPA 2018 Part 3"
+    return "UK GDPR"
 
 
 def agreement_context(protocol: Protocol, *, warnings: list | None = None, today: dt.date | None = None,
