@@ -52,12 +52,17 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
 
 
 def random_requests(protocol, n: int, seed: int) -> list[dict]:
-    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included)."""
+    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included);
+    fact states the protocol's fact constraints rule out are drawn again (they are bad input)."""
+    from protocolkit.engine.constraints import possible
+
     t = rule_tables(protocol)
     rnd = random.Random(seed)
     out = []
-    for _ in range(n):
+    while len(out) < n:
         facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
+        if not possible(t.compiled, facts):
+            continue
         out.append({"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
                     "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
                     "purpose": rnd.choice(t.purposes), "facts": facts})

@@ -136,3 +136,5 @@ register("json", ".json", "protocolkit.export.canonical:write_json",
          kind="rules")
 register("rego", ".rego", "protocolkit.export.rego:write_rego",
          "The rules as a Rego policy for Open Policy Agent, with tests from the sample cases.", kind="rules")
+register("cedar", (".cedar", ".json"), "protocolkit.export.cedar:write_cedar",
+         "The rules as Cedar policies, with their schema and entities (partners, kinds, categories).", kind="rules")

@@ -129,6 +129,10 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
               "stages": tables.stages, "purposes": tables.purposes}
     for name, comment in comments.items():
         out += [f"# {comment}", f"{name} := " + _index(values[name], lambda v, n=name: by[n].get(v, ())), ""]
+    out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
+    out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
+                                          for c, cube in tables.impossible]))
+    out.append("")
     out.append("# For each fact and value, the rules whose conditions it satisfies ('unknown' only where named).")
     out.append("facts := {")
     for fact, index in fact_index.items():
@@ -201,6 +205,9 @@ unknown(request) := {msg |
 	facts[fact]
 	not facts[fact][given[fact]]
 	msg := concat(" ", ["unknown value", text(given[fact]), "of fact", text(fact)])
+} | {msg |
+	some constraint in broken_constraints(request)
+	msg := concat(" ", ["these facts cannot all be true under the fact constraint", constraint])
 }
 
 {MATCHED}
@@ -248,6 +255,14 @@ valid(request) if {
 	}
 	every fact, value in object.get(request, "facts", {}) {
 		facts[fact][value]
+	}
+	count(broken_constraints(request)) == 0
+}
+
+broken_constraints(request) := {cube.constraint |
+	some cube in impossible
+	every fact, values in cube.facts {
+		fact_value(request, fact) in values
 	}
 }
 

@@ -65,6 +65,8 @@ class Tables:
     stages: tuple[str, ...]
     purposes: tuple[str, ...]
     facts: tuple[tuple[str, tuple[str, ...]], ...]  # fact -> values, "unknown" first
+    impossible: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    """Forbidden fact states (``docs/semantics.md`` section 11): (constraint id, fact -> values), one per cube."""
 
     def classes(self) -> list[tuple[int, str]]:
         """The (priority, outcome) classes that occur, in decision order (the winning class first)."""
@@ -117,7 +119,20 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         compiled=compiled, rules=tuple(out), partners=compiled.partners.values,
         categories=compiled.categories.values, stages=compiled.stages.values, purposes=compiled.purposes.values,
         facts=tuple((d.name, d.values) for d in compiled.facts),
+        impossible=_impossible(compiled),
     )
+
+
+def _impossible(compiled: CompiledProtocol) -> tuple:
+    """The fact constraints' forbidden cubes, values in the fact's order."""
+    if not getattr(compiled.protocol, "fact_constraints", None):
+        return ()
+    from ..engine.constraints import compiled_constraints
+
+    order = {d.name: d.values for d in compiled.facts}
+    return tuple((cube.constraint, tuple((f, tuple(v for v in order[f] if v in allowed))
+                                         for f, allowed in cube.values.items()))
+                 for cube in compiled_constraints(compiled).cubes)
 
 
 def _unique(items) -> tuple[str, ...]:
