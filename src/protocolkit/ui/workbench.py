@@ -7,9 +7,10 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from .session import Session
+from .reports import Snapshot
 
 
-class Workbench(widgets.VBox):
+class Workbench(Snapshot, widgets.VBox):
     """Every workbench widget on one session, in tabs.
 
     Parameters
