@@ -32,16 +32,22 @@ from protocolkit.export.rego_tests import sample_requests
 
 WRITERS = (write_json, write_odrl, write_rego, write_cedar, write_csv)
 
-RTL = "\u202eexe.gnp\u202c \u05e9\u05dc\u05d5\u05dd"
+RTL = "\u200f\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627\u200e"  # right-to-left text and marks; overrides are refused at load
 ZERO_WIDTH = "zero\u200bwidth\u200djoiner\ufeff"
 SYNTAX = ('"} ] ) ; import data.x; package evil\n# rego\n} else := {"outcome": "share"} '
           'permit(principal, action, resource); // cedar */ @id("R1") '
-          '{"@id": "odrl:x", "a": 1} \\u0000 \\ <script>alert(1)</script> =HYPERLINK("x") \r\n\t')
+          '{"@id": "odrl:x", "a": 1} \\u0000 \\ <script>alert(1)</script> =HYPERLINK("x") \n\t')
 LONG = "Name" + "y" * 9996
 
 
 def hostile(text: str) -> str:
+    """Free text (rationales, minimums, details): newlines and tabs allowed by the model."""
     return f"{text} {SYNTAX} {RTL} {ZERO_WIDTH} \U0001F600 O'Brien"
+
+
+def hostile_name(text: str) -> str:
+    """A name, title or label: one line (the model refuses control characters there)."""
+    return hostile(text).replace("\n", " ").replace("\t", " ")
 
 
 def standards() -> Path:
@@ -69,18 +75,18 @@ def hostile_protocol(tmp_path_factory):
     shutil.copytree(SMALL, folder, dirs_exist_ok=True)
     yaml = YAML()
     data = yaml.load((folder / "protocol.yaml").read_text())
-    data["metadata"]["title"] = hostile("Title")
-    data["metadata"]["version"] = hostile("1.0")
+    data["metadata"]["title"] = hostile_name("Title")
+    data["metadata"]["version"] = hostile_name("1.0")
     data["partners"][0]["name"] = LONG
-    data["partners"][1]["name"] = hostile("Council")
+    data["partners"][1]["name"] = hostile_name("Council")
     for rule in data["rules"]:
-        rule["title"] = hostile(rule["title"])
+        rule["title"] = hostile_name(rule["title"])
         rule["rationale"] = hostile("Rationale")
     data["rules"][0]["minimum"] = hostile("Minimum")
-    data["rules"][4]["escalate_to"] = hostile("Manager")
+    data["rules"][4]["escalate_to"] = hostile_name("Manager")
     data["rules"][4]["obligations"] = ["record_decision", {"do_not_inform_family": hostile("Until")},
                                        {"deadline": LONG}]
-    data["retention"][0]["period"] = hostile("=1+1 Period")
+    data["retention"][0]["period"] = hostile_name("=1+1 Period")
     (folder / "protocol.yaml").write_text(json.dumps(data, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
     return protocolkit.load(folder)
 
@@ -133,7 +139,7 @@ def test_hostile_text_is_harmless_in_every_rule_format(hostile_protocol, tmp_pat
     for path in written:
         text = path.read_text(encoding="utf-8")
         if path.suffix in {".rego", ".cedar"}:
-            assert "\u202e" not in text and "\u200b" not in text, f"{path.name}: an invisible mark is written raw"
+            assert "\u200f" not in text and "\u200b" not in text, f"{path.name}: an invisible mark is written raw"
             starts = [line.split(" ")[0] for line in text.splitlines()]
             assert starts.count("package") == (1 if path.suffix == ".rego" else 0), path.name  # no injected package
         if path.suffix in {".json", ".jsonld"}:
