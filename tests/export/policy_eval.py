@@ -20,13 +20,13 @@ from protocolkit.export.rego import package_name, rego_module
 from protocolkit.export.tables import rule_tables
 
 CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
-                   "escalate_to")
+                   "escalate_to", "fallback", "fallback_reason")
 
 
 def comparable(decision: dict) -> tuple:
     """A decision (engine ``to_dict`` or Rego ``decision``) as a tuple that compares exactly."""
     return (decision["outcome"], decision["rule"], tuple(decision["obligations"]), tuple(decision["lawful_bases"]),
-            tuple(tuple(tuple(c[k]) if isinstance(c[k], list) else c[k] for k in CATEGORY_FIELDS)
+            tuple(tuple(tuple(c.get(k)) if isinstance(c.get(k), list) else c.get(k) for k in CATEGORY_FIELDS)
                   for c in decision["categories"]))
 
 
@@ -45,7 +45,8 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
             category=r["category"], outcome=str(r["outcome"]), rule=r["rule"], deciding_rules=tuple(r["deciding_rules"]),
             rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
             obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
-            need_to_know=str(r["need_to_know"]), explanation="") for r in by_request[index])
+            need_to_know=str(r["need_to_know"]), explanation="", fallback=r["fallback"],
+            fallback_reason=r["fallback_reason"]) for r in by_request[index])
         d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
         out.append(comparable(d.to_dict()))
     return out

@@ -31,10 +31,11 @@ them one by one instead.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..model.keys import ANY, UNKNOWN
+from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import Stamp, dumps_canonical, ensure_exportable, stamp
@@ -44,6 +45,9 @@ from .text import cedar_string, comment_safe
 
 #: The action every rule permits where it matches, whatever its class: "which rules match?".
 MATCH = "match"
+
+#: The action every rule permits where it matches or waits on an unknown fact (only with such fallbacks).
+WAIT = "match_or_wait"
 
 
 def class_action(priority: int, outcome: str) -> str:
@@ -175,6 +179,7 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
             f"@priority({cedar_string(str(table.priority))})",
             f"@obligations({cedar_string(json.dumps(list(table.obligations), ensure_ascii=False))})",
             f"@lawful_bases({cedar_string(json.dumps(list(table.lawful_bases), ensure_ascii=False))})",
+            f"@survivable({cedar_string(json.dumps(list(table.survivable), ensure_ascii=False))})",
         ]
         if table.minimum is not None:
             annotations.append(f"@minimum({cedar_string(table.minimum)})")
@@ -185,6 +190,14 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
         own_action = _ref("Action", class_action(*classes[own]))
         out.append(f"permit (principal, action in [{own_action}, {_ref('Action', MATCH)}], resource){when};")
         out.append("")
+        if tables.waits_on_facts:
+            relaxed_table = replace(table, facts=table.relaxed_facts)
+            relaxed = _conditions(rule, relaxed_table, tables, tree)
+            relaxed_when = (" when {\n  " + " &&\n  ".join(relaxed) + "\n}") if relaxed else ""
+            out.append(f"// rule {comment_safe(table.id)} matches, or waits on an unknown fact")
+            out.append(f"@id({cedar_string(table.id)})")
+            out.append(f"permit (principal, action == {_ref('Action', WAIT)}, resource){relaxed_when};")
+            out.append("")
         lower = classes[own + 1:]
         if lower:
             actions = ", ".join(_ref("Action", class_action(*c)) for c in lower)
@@ -213,14 +226,19 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f, _ in tables.facts}},
     }}
     label = {"type": "Record", "attributes": {"name": {"type": "String"}}}
+    fallback = {"type": "Record", "attributes": {
+        "fallback": {"type": "String"}, "outcome": {"type": "String"}, "escalate_to": {"type": "String"},
+        "obligations": {"type": "String"}, "on_gap": {"type": "Boolean"}, "on_unknown_fact": {"type": "Boolean"}}}
+    actions = [*(class_action(*c) for c in tables.classes()), MATCH] + ([WAIT] if tables.waits_on_facts else [])
     return {"": {
         "entityTypes": {
             "Partner": {"memberOfTypes": ["Partner", "Kind"], "shape": label},
             "Kind": {"memberOfTypes": ["Kind"], "shape": label},
             "Category": {"memberOfTypes": ["Category"], "shape": label},
+            "Fallback": {"memberOfTypes": [], "shape": fallback},
         },
         "actions": {a: {"appliesTo": {"principalTypes": ["Partner"], "resourceTypes": ["Category"],
-                                      "context": context}} for a in [*(class_action(*c) for c in tables.classes()), MATCH]},
+                                      "context": context}} for a in actions},
     }}
 
 
@@ -228,8 +246,17 @@ def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dic
     """The Cedar entities (JSON form): kinds, partners and categories with their parents, and the actions."""
     tables = tables or rule_tables(protocol)
     vocab = tables.compiled.vocab
-    actions = [*(class_action(*c) for c in tables.classes()), MATCH]
+    actions = [*(class_action(*c) for c in tables.classes()), MATCH] + ([WAIT] if tables.waits_on_facts else [])
     out = [{"uid": {"type": "Action", "id": a}, "attrs": {}, "parents": []} for a in actions]
+    # each purpose's fallback (docs/semantics.md section 5), read by CedarDecider; one entity per purpose that has one
+    for purpose, k in tables.purpose_fallback:
+        if k < 0:
+            continue
+        f = tables.fallbacks[k]
+        out.append({"uid": {"type": "Fallback", "id": purpose}, "parents": [], "attrs": {
+            "fallback": f.id, "outcome": f.outcome, "escalate_to": f.escalate_to or "",
+            "obligations": json.dumps(list(f.obligations), ensure_ascii=False),
+            "on_gap": f.on_gap, "on_unknown_fact": f.on_unknown_fact}})
     for kind in vocab.kinds.values():
         out.append({"uid": {"type": "Kind", "id": kind.id}, "attrs": {"name": kind.label},
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Kind", kind.id)]})
@@ -279,7 +306,9 @@ class CedarDecider:
         self._cedarpy = cedarpy
         self.policy_set = cedarpy.PolicySet.from_str(self.policies)
         self.entity_set = cedarpy.Entities.from_json_str(json.dumps(self.entities))
-        actions = [a for a in self.schema[""]["actions"] if a != MATCH]
+        actions = [a for a in self.schema[""]["actions"] if a not in (MATCH, WAIT)]
+        self.waits = WAIT in self.schema[""]["actions"]
+        self.fallbacks = {e["uid"]["id"]: e["attrs"] for e in self.entities if e["uid"]["type"] == "Fallback"}
         self.classes = sorted(actions, key=_class_order)
         self.facts = list(self.schema[""]["actions"][MATCH]["appliesTo"]["context"]["attributes"]["facts"]
                           ["attributes"])
@@ -287,12 +316,13 @@ class CedarDecider:
         self.rules = {}
         self.constraints = {p["annotations"]["id"] for p in parsed.values() if "constraint" in p["annotations"]}
         for policy in parsed.values():
-            if policy["effect"] == "permit":
-                a = policy["annotations"]
+            a = policy["annotations"]
+            if policy["effect"] == "permit" and "position" in a:
                 self.rules[a["id"]] = {"position": int(a["position"]), "outcome": a["outcome"],
                                        "priority": int(a["priority"]),
                                        "obligations": json.loads(a["obligations"]),
                                        "lawful_bases": json.loads(a["lawful_bases"]),
+                                       "survivable": json.loads(a.get("survivable", "[]")),
                                        "minimum": a.get("minimum"), "escalate_to": a.get("escalate_to")}
 
     @classmethod
@@ -347,21 +377,66 @@ class CedarDecider:
                     raise ValueError(f"Cedar allowed two decision classes for {items[k]}")
                 winners[k] = sorted(set(answer.diagnostics.id_annotations_by_reason.values()),
                                     key=lambda i: self.rules[i]["position"])
+        matched = {k: set(p.diagnostics.id_annotations_by_reason.values()) if p.allowed else set()
+                   for k, p in enumerate(probes)}
+        relaxed: dict[int, set] = {}
+        if self.waits:
+            asked = [k for k, (r, _) in enumerate(items)
+                     if self.fallbacks.get(r["purpose"], {}).get("on_unknown_fact")]
+            for k, answer in zip(asked, self._ask([self.cedar_request(*items[k], WAIT) for k in asked])):
+                relaxed[k] = set(answer.diagnostics.id_annotations_by_reason.values()) if answer.allowed else set()
         out, k = [], 0
         for request in requests:
             categories = []
             for category in request["categories"]:
                 if probes[k].allowed and k not in winners:
                     raise ValueError(f"Cedar allowed no decision class for {category} although rules match")
-                categories.append(_category(category, [(i, self.rules[i]) for i in winners.get(k, [])]))
+                deciding = winners.get(k, [])
+                fallback = self._fallback(request["purpose"], matched[k], deciding, relaxed.get(k, set()))
+                if fallback is not None:
+                    categories.append(fallback | {"category": category})
+                else:
+                    entry = _category(category, [(i, self.rules[i]) for i in deciding])
+                    entry["obligations"] = _unique([*entry["obligations"], *self._kept(matched[k], deciding)])
+                    categories.append(entry)
                 k += 1
             out.append(_request_decision(categories))
         return out
 
+    def _rank(self, rule_id: str) -> tuple:
+        r = self.rules[rule_id]
+        return (-r["priority"], OUTCOMES_MOST_PROTECTIVE_FIRST.index(r["outcome"]), r["position"])
+
+    def _kept(self, matched: set, deciding: list) -> list:
+        """Obligations of overridden sharing rules that survive an override, when the deciding rules share."""
+        if not deciding or self.rules[deciding[0]]["outcome"] not in SHARING_OUTCOMES:
+            return []
+        own = {o for i in deciding for o in self.rules[i]["obligations"]}
+        return [o for i in sorted(matched - set(deciding), key=self._rank)
+                if self.rules[i]["outcome"] in SHARING_OUTCOMES for o in self.rules[i]["survivable"] if o not in own]
+
+    def _fallback(self, purpose: str, matched: set, deciding: list, relaxed: set) -> dict | None:
+        """The purpose's fallback decision where it applies (section 5), else None."""
+        fallback = self.fallbacks.get(purpose)
+        if fallback is None:
+            return None
+        if fallback["on_gap"] and not matched:
+            reason = "gap"
+        else:
+            top = self._rank(deciding[0])[:2] if deciding else None
+            current = self.rules[deciding[0]]["outcome"] if deciding else "gap"
+            blocking = [i for i in relaxed - matched if top is None or (
+                self._rank(i)[:2] < top and self.rules[i]["outcome"] != current)]
+            if not (fallback["on_unknown_fact"] and blocking):
+                return None
+            reason = "unknown_fact"
+        return {"outcome": fallback["outcome"], "rule": None, "deciding_rules": [], "lawful_bases": [],
+                "obligations": json.loads(fallback["obligations"]), "minimum": None,
+                "escalate_to": fallback["escalate_to"] or None, "fallback": fallback["fallback"],
+                "fallback_reason": reason}
+
 
 def _class_order(action: str) -> tuple:
-    from ..model.rules import OUTCOMES_MOST_PROTECTIVE_FIRST
-
     priority, _, outcome = action[1:].partition(".")
     return (-int(priority), OUTCOMES_MOST_PROTECTIVE_FIRST.index(outcome))
 
