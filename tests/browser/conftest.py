@@ -79,7 +79,7 @@ class RequestLog:
 
 @pytest.fixture
 def page_with_log(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=1)
     page = context.new_page()
     page.set_default_timeout(60_000)
     log = RequestLog(page)
