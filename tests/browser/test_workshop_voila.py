@@ -3,24 +3,12 @@ and nothing is fetched from outside the machine."""
 
 from __future__ import annotations
 
-from conftest import screenshot_path
+from conftest import click_partner, screenshot_path
 
 from protocolkit.workshop.server import start
 
 CASE = "school_low_level_consent_refused"
 QUESTION = "Does the school tell early help when a father refuses consent at green?"
-
-
-def click_partner(page, partner: str) -> None:
-    """Click a partner's node where cytoscape drew it (a real mouse click on the canvas)."""
-    page.locator(".pk-graph-canvas").scroll_into_view_if_needed()
-    x, y = page.evaluate("""(id) => {
-        const box = document.querySelector('.pk-graph-canvas');
-        const node = box._pkCy.getElementById(id);
-        const p = node.renderedPosition(), r = box.getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y];
-    }""", partner)
-    page.mouse.click(x, y)
 
 
 def test_workshop_page_graph_click_decision_and_offline(page_with_log, jupyter_env, protocol_copy, tmp_path):
