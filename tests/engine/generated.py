@@ -50,7 +50,7 @@ def protocols(draw):
         return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
 
     def condition(fact):
-        values = FACTS[fact]
+        values = FACTS.get(fact, ["yes", "no"])
         options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
                    st.sampled_from(values).map(lambda v: f"!= {v}")]
         if fact == "risk":
@@ -78,9 +78,16 @@ def protocols(draw):
         "stages": scope(STAGES), "purposes": scope(PURPOSES),
         "categories": draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True)),
     } for i in range(draw(st.integers(0, 3)))]
+    constraints = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        first, second = draw(st.sampled_from([("risk", "consent"), ("consent", "risk"), ("risk", "child_competent"),
+                                              ("child_competent", "consent")]))
+        constraints.append({"id": f"c{i}", "if": {first: condition(first)},
+                            draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles,
+        "fact_constraints": constraints,
     })
     return protocol
 
@@ -89,6 +96,8 @@ def protocols(draw):
 def requests(draw, protocol: Protocol):
     ids = [p.id for p in protocol.partners]
     facts = {f: draw(st.sampled_from([*v, None])) for f, v in FACTS.items()}
+    if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
+        facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
     return Request(draw(st.sampled_from(ids)), draw(st.sampled_from(ids)),
                    tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
                    draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
@@ -126,7 +135,7 @@ def _covers(scope, value, hierarchical=False) -> bool:
 
 
 def _condition_holds(fact, raw, value) -> bool:
-    values = FACTS[fact]
+    values = FACTS.get(fact, [])  # only ordered comparisons need the order
     if isinstance(raw, list):
         return value in raw
     raw = str(raw)
@@ -171,3 +180,19 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
         "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
     }
+
+
+def possible_facts(protocol: Protocol, facts: dict) -> bool:
+    """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
+    read literally from docs/semantics.md section 11."""
+    def holds(pattern):
+        return all(_condition_holds(f, raw, facts.get(f, "unknown")) for f, raw in pattern.items())
+
+    for constraint in protocol.fact_constraints:
+        if not holds(constraint.if_):
+            continue
+        if constraint.then and not holds(constraint.then):
+            return False
+        if constraint.excludes and holds(constraint.excludes):
+            return False
+    return True

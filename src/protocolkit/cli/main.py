@@ -11,11 +11,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from importlib import import_module
 from typing import Sequence
 
 from .. import __version__
 from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from ..model.loading import load, load_with_findings
+
+
+#: Commands that live in their own module of this package, each with ``register(subparsers)``, in help order.
+COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,10 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
 
-    from . import show
-    show.register(sub)
-    from . import workshop
-    workshop.register(sub)
+    for name in COMMAND_MODULES:
+        import_module(f"{__package__}.{name}").register(sub)
     return parser
 
 
@@ -118,6 +121,10 @@ def cmd_validate(args) -> int:
     case_findings = []
     if protocol is not None and not _blocking(findings, protocol):
         case_findings = _case_findings(protocol, Path(args.path))
+    if protocol is not None:
+        from ..lifecycle import lifecycle_findings
+
+        case_findings += lifecycle_findings(protocol)
     findings = findings + case_findings
     for finding in findings:
         print(finding.format())

@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
-from ..errors import ProtocolValidationError, UnknownValueError
+from ..errors import ImpossibleFactsError, ProtocolValidationError, UnknownValueError
 from ..model import codes
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
@@ -300,6 +300,14 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     except UnknownValueError:
         check_case_references(compiled, cases)  # says where, in which case file and line
         raise
+    except ImpossibleFactsError as exc:
+        case, _, s, _, _, req, _ = meta[exc.row]
+        path = ("steps", s, "requests", _request_index(case, s, req))
+        file, line, column = case.locate(path)
+        raise ProtocolValidationError([codes.CASE_IMPOSSIBLE_FACTS.finding(
+            f"case '{case.id}': {str(exc).split(': ', 1)[1]}",
+            "correct the case's facts (its starting facts, what earlier steps learn, or the request's own facts)",
+            file=file, line=line, column=column, key=".".join(map(str, path)))]) from exc
     labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta],
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
@@ -310,6 +318,11 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
         knowledge=_knowledge(cases, meta, decisions),
         stage_order=list(compiled.vocab.stage_ids),
     )
+
+
+def _request_index(case: Case, step: int, request) -> int:
+    """The position of a request in its step."""
+    return next(i for i, r in enumerate(case.steps[step].requests) if r is request)
 
 
 def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecision]]:

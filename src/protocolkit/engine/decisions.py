@@ -17,6 +17,7 @@ import pandas as pd
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES, Rule
 from .compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
+from .constraints import check_possible
 from .explain import explain_category, explain_request
 from .requests import Request, encode_facts, encode_frame, expand_requests, check_value
 
@@ -164,6 +165,8 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     ------
     UnknownValueError
         When the request names a partner, category, stage, purpose, fact or value the protocol lacks.
+    ImpossibleFactsError
+        When the request's facts break one of the protocol's fact constraints (``docs/semantics.md`` section 11).
 
     Examples
     --------
@@ -187,6 +190,7 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     purpose = check_value(request.purpose, compiled.purposes, "purpose")
     categories = np.array([check_value(c, compiled.categories, "category") for c in request.categories], dtype=np.int64)
     facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
+    check_possible(compiled, facts[:1])
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
     bits = compiled.match(full(sender), full(recipient), categories, full(stage), full(purpose), facts)
     _, deciders = compiled.resolve(bits)
@@ -303,6 +307,7 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     codes = encode_frame(compiled, frame)
+    check_possible(compiled, codes["facts"], rows=frame["request"].to_numpy())
     bits = compiled.match(codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
     outcomes, deciders = compiled.resolve(bits)
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]

@@ -6,7 +6,10 @@ need-to-know profiles, statements and guarantees, with every vocabulary section
 *effective*, that is the shipped defaults merged with the protocol's own entries.
 It is therefore self-contained: the same canonical JSON always decides the same way,
 whatever taxonomy a later version of protocolkit ships. How the files were laid out
-(``include``) is not part of it.
+(``include``) is not part of it, and neither is the lifecycle ``status`` (draft, agreed,
+published): the status is a label *about* the content, carried beside the hash in the
+:class:`Stamp`, so agreeing or publishing a protocol does not change the content the
+partners signed (see :mod:`protocolkit.lifecycle`).
 
 Serialisation is fixed: keys sorted, lists in protocol order (rule order matters),
 UTF-8 without escaping, two-space indentation, one newline at the end. The content
@@ -63,7 +66,7 @@ def canonical_dict(protocol: Protocol) -> dict[str, Any]:
     """
     from ..model.vocabulary import Vocabulary
 
-    data = protocol.model_dump(mode="json", by_alias=True, exclude={"include"})
+    data = protocol.model_dump(mode="json", by_alias=True, exclude={"include": True, "metadata": {"status"}})
     vocab = Vocabulary.of(protocol)
     for section in VOCABULARY_SECTIONS:
         entries = getattr(vocab, _VOCAB_ATTRIBUTE[section])

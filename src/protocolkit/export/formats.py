@@ -121,8 +121,14 @@ def export(protocol: Any, names: str | list[str], out_dir: str | Path, **options
     return written
 
 
-# -- the agreement, for people: registered here as the document writers land ------------------
-# register("docx", ".docx", "protocolkit.export.documents.docx:write_docx", "...")
+# -- the agreement, for people ---------------------------------------------------------------------
+_DOCS = "protocolkit.export.documents"
+register("docx", ".docx", f"{_DOCS}.docx:write_docx", "The agreement as a Word document (A4), for signature.")
+register("html", ".html", f"{_DOCS}.html:write_html", "The agreement as one self-contained web page that prints on A4.")
+register("md", ".md", f"{_DOCS}.markdown:write_markdown",
+         "The agreement as Markdown, for review in a repository (diagrams as PNG files beside it).")
+register("cards", ".html", f"{_DOCS}.cards:write_cards",
+         "One quick-reference card per partner, each a page of its own: what it may share, with whom, at which stage.")
 
 # -- the rules, for systems: registered here by the machine-readable exporters ------------------
 register("json", ".json", "protocolkit.export.canonical:write_json",

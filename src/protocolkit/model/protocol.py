@@ -20,13 +20,14 @@ from .entities import (
     DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, Partner,
     PartnerKind, Purpose, Stage, Statement,
 )
+from .constraints import FactConstraint
 from .guarantees import Guarantee
 from .keys import Model
 from .rules import Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
-    "partner_kinds", "partners", "categories", "stages", "purposes", "facts",
+    "partner_kinds", "partners", "categories", "stages", "purposes", "facts", "fact_constraints",
     "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security", "guarantees",
 )
 
@@ -55,6 +56,9 @@ class Protocol(Model):
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
     facts: list[Fact] = Field(default_factory=list, description="Facts added to the shipped ones.")
+    fact_constraints: list[FactConstraint] = Field(
+        default_factory=list,
+        description="Combinations of fact values no case can have (implies, excludes); see docs/semantics.md section 11.")
     obligation_types: list[ObligationType] = Field(default_factory=list, description="Obligation types added to the shipped ones.")
     lawful_bases: list[LawfulBasis] = Field(default_factory=list, description="Local lawful bases added to the shipped taxonomy.")
     rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")

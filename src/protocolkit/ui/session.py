@@ -157,10 +157,14 @@ class Session:
         raise KeyError(f"no sample case {case_id!r}; the cases are {', '.join(c.id for c in self.cases)}")
 
     def case_results(self):
-        """Every sample case run against the current protocol (:class:`~protocolkit.engine.CaseResults`)."""
+        """Every sample case run against the current protocol (:class:`~protocolkit.engine.CaseResults`).
+
+        Decisions are not explained here (the fast form re-run after every edit); the stepper
+        explains the decisions a person looks at.
+        """
         from ..engine.cases import run_cases
 
-        return self._cached("cases", lambda: run_cases(self.compiled, self.cases))
+        return self._cached("cases", lambda: run_cases(self.compiled, self.cases, explain=False))
 
     def guarantees(self):
         """The guarantees checked over every possible request (a ``GuaranteeReport``)."""
