@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import click_partner, run_all_cells, screenshot_path
+import pytest
+
+from browser_support import lab, lab_root, jupyter_env, browser, page_with_log  # noqa: F401 (fixtures)
+from browser_support import click_partner, run_all_cells, screenshot_path
 
 GRAPH = ("next(w for w in __import__('ipywidgets').widgets.widget._instances.values() "
          "if type(w).__name__ == 'GraphCanvas')")
+
+pytestmark = pytest.mark.browser
 
 
 def test_graph_click_in_jupyterlab_reaches_python(lab, page_with_log):

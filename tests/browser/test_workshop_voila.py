@@ -3,12 +3,17 @@ and nothing is fetched from outside the machine."""
 
 from __future__ import annotations
 
-from conftest import click_partner, screenshot_path
+import pytest
+
+from browser_support import browser, jupyter_env, page_with_log, protocol_copy  # noqa: F401 (fixtures)
+from browser_support import click_partner, screenshot_path
 
 from protocolkit.workshop.server import start
 
 CASE = "school_low_level_consent_refused"
 QUESTION = "Does the school tell early help when a father refuses consent at green?"
+
+pytestmark = pytest.mark.browser
 
 
 def test_workshop_page_graph_click_decision_and_offline(page_with_log, jupyter_env, protocol_copy, tmp_path):

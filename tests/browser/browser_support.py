@@ -1,8 +1,10 @@
-"""Real-browser tests: Debian's chromium driven by Playwright against servers started on loopback.
+"""The browser tests' fixtures and helpers: chromium, servers on loopback, request log, screenshots, clicks.
 
-The project installs chromium (scripts/system-deps.sh); a missing browser is a failure,
-not a skip. Every server gets its own temporary Jupyter config, data and runtime folders
-and a kernelspec that runs this Python, so the user's Jupyter set-up plays no part.
+Debian's chromium is driven by Playwright; the project installs it (scripts/system-deps.sh),
+so a missing browser is a failure, not a skip. Every server gets its own temporary Jupyter
+config, data and runtime folders and a kernelspec that runs this Python, so the user's
+Jupyter set-up plays no part. Test modules import the fixtures they use from here (a
+conftest.py here would clash with the other test folders' under ``--doctest-modules``).
 """
 
 from __future__ import annotations
@@ -18,50 +20,8 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), (f"{CHROMIUM} is missing: the browser tests need Debian's chromium; "
-                               "run `make test` as root (scripts/system-deps.sh installs it)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def jupyter_env(tmp_path) -> dict[str, str]:
-    """Environment for a Jupyter server with temporary Jupyter folders and this Python as its kernel."""
-    from protocolkit.workshop.server import write_kernelspec
-
-    env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        folder = tmp_path / "jupyter-home" / name.lower()
-        folder.mkdir(parents=True)
-        env[name] = str(folder)
-    write_kernelspec(Path(env["JUPYTER_DATA_DIR"]))
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-                                                                if p]])
-    env.pop("JUPYTER_PATH", None)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return env
-
-
-@pytest.fixture
-def protocol_copy(tmp_path) -> Path:
-    """A copy of the shipped example, so what the page records lands in a temporary folder."""
-    import protocolkit
-
-    target = tmp_path / "mash"
-    shutil.copytree(protocolkit.example_path("mash"), target)
-    return target
+SCREENSHOTS = REPO / "out" / "screenshots"
 
 
 class RequestLog:
@@ -75,16 +35,6 @@ class RequestLog:
     def outside_loopback(self) -> list[str]:
         return [u for u in self.urls
                 if urlparse(u).scheme not in ("data", "blob", "about") and urlparse(u).hostname != "127.0.0.1"]
-
-
-@pytest.fixture
-def page_with_log(browser):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=1)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    log = RequestLog(page)
-    yield page, log
-    context.close()
 
 
 def screenshot_path(name: str) -> Path:
@@ -170,24 +120,6 @@ class LabServer:
                 self.process.wait(10)
 
 
-@pytest.fixture
-def lab_root(tmp_path) -> Path:
-    """The notebooks and the examples, copied so runs write nothing into the source tree."""
-    import protocolkit
-
-    root = tmp_path / "lab"
-    shutil.copytree(REPO / "notebooks", root / "notebooks")
-    shutil.copytree(protocolkit.example_path("mash").parent, root / "examples")
-    return root
-
-
-@pytest.fixture
-def lab(lab_root, jupyter_env, tmp_path):
-    server = LabServer(lab_root, jupyter_env, tmp_path / "lab.log")
-    yield server
-    server.stop()
-
-
 def run_all_cells(page) -> None:
     """Run All Cells from the Run menu once the kernel is connected, then wait for it to be idle again.
 
@@ -222,3 +154,77 @@ def click_partner(page, partner: str) -> None:
         return [r.left + p.x, r.top + p.y];
     }""", partner)
     page.mouse.click(x, y)
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, one per test module (each module imports this fixture, so a session scope would
+    start a second Playwright while the first still runs)."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), (f"{CHROMIUM} is missing: the browser tests need Debian's chromium; "
+                               "run `make test` as root (scripts/system-deps.sh installs it)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def jupyter_env(tmp_path) -> dict[str, str]:
+    """Environment for a Jupyter server with temporary Jupyter folders and this Python as its kernel."""
+    from protocolkit.workshop.server import write_kernelspec
+
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        folder = tmp_path / "jupyter-home" / name.lower()
+        folder.mkdir(parents=True)
+        env[name] = str(folder)
+    write_kernelspec(Path(env["JUPYTER_DATA_DIR"]))
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                                                                if p]])
+    env.pop("JUPYTER_PATH", None)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+@pytest.fixture
+def protocol_copy(tmp_path) -> Path:
+    """A copy of the shipped example, so what the page records lands in a temporary folder."""
+    import protocolkit
+
+    target = tmp_path / "mash"
+    shutil.copytree(protocolkit.example_path("mash"), target)
+    return target
+
+
+@pytest.fixture
+def page_with_log(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    log = RequestLog(page)
+    yield page, log
+    context.close()
+
+
+@pytest.fixture
+def lab_root(tmp_path) -> Path:
+    """The notebooks and the examples, copied so runs write nothing into the source tree."""
+    import protocolkit
+
+    root = tmp_path / "lab"
+    shutil.copytree(REPO / "notebooks", root / "notebooks")
+    shutil.copytree(protocolkit.example_path("mash").parent, root / "examples")
+    return root
+
+
+@pytest.fixture
+def lab(lab_root, jupyter_env, tmp_path):
+    server = LabServer(lab_root, jupyter_env, tmp_path / "lab.log")
+    yield server
+    server.stop()
+
+
