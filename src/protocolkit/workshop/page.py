@@ -73,7 +73,7 @@ class WorkshopPage(widgets.VBox):
         self.following = widgets.HTML()
         self.following.add_class("pk-following")
         self.decision_log = DecisionLogEditor(session)
-        case_card = _card("The case", self.stepper, flex="5 1 0%")
+        case_card = _card("The case", self.stepper, flex="4 1 0%")
         graph_card = _card("Who may share with whom now", widgets.VBox([self.following, self.graph]), flex="7 1 0%")
         middle = widgets.HBox([case_card, graph_card], layout=widgets.Layout(width="100%", align_items="flex-start"))
         log_card = _card("Decisions of this workshop", self.decision_log)

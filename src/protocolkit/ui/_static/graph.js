@@ -54,7 +54,7 @@ function pkRender({ model, el }) {
       const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
       const c = Math.cos(angle), s = Math.sin(angle);
       node.position({ x: rx * c, y: ry * s });
-      const side = Math.abs(c) >= 0.05;  // only the top (and bottom) partner labels above (below)
+      const side = Math.abs(c) >= 0.45;  // labels beside on the flanks, above (below) at the top (bottom)
       node.data({ halign: side ? (c > 0 ? "right" : "left") : "center",
                   valign: side ? "center" : (s < 0 ? "top" : "bottom"),
                   mx: side ? (c > 0 ? 8 : -8) : 0, my: side ? 0 : (s < 0 ? -6 : 6) });
