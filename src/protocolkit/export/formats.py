@@ -134,3 +134,5 @@ register("cards", ".html", f"{_DOCS}.cards:write_cards",
 register("json", ".json", "protocolkit.export.canonical:write_json",
          "The canonical JSON of the protocol, with its JSON Schema: the form every other export derives from.",
          kind="rules")
+register("rego", ".rego", "protocolkit.export.rego:write_rego",
+         "The rules as a Rego policy for Open Policy Agent, with tests from the sample cases.", kind="rules")
