@@ -229,7 +229,7 @@ class Selector(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> "Selector":
         if not self.partners and not self.kinds and not self.outside:
-            raise ValueError(f"name at least one partner, kind or outside party, or write '{ANY}'")
+            raise ValueError(f"name at least one partner or kind (or an outside party), or write '{ANY}'")
         return self
 
 
