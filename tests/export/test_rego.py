@@ -93,7 +93,7 @@ def test_ten_thousand_generated_requests_over_the_example(mash, mash_regorus):
 
 
 def test_regopy_agrees_on_generated_requests_over_the_example(mash):
-    requests = random_requests(mash, 60, seed=7)
+    requests = random_requests(mash, 30, seed=7)
     assert [comparable(d) for d in Regopy(mash).decide_many(requests)] == engine_answers(mash, requests)
 
 
