@@ -22,7 +22,9 @@ def snapshot_html(widget: widgets.Widget) -> str:
 
     def walk(w: widgets.Widget) -> None:
         if isinstance(w, (widgets.HTML, widgets.HTMLMath)):
-            parts.append(w.value)
+            parts.append(f"<div>{w.value}</div>")
+        elif isinstance(w, widgets.Dropdown) and w.description and w.label is not None:
+            parts.append(f"<div>{escape(w.description)}: <b>{escape(str(w.label))}</b></div>")
         elif isinstance(w, widgets.Tab):
             for i, child in enumerate(w.children):
                 parts.append(f"<h3>{escape(w.get_title(i) or '')}</h3>")

@@ -270,8 +270,11 @@ class CaseStepper(Snapshot, widgets.VBox):
             elif c.escalate_to:
                 detail = f" &ndash; for {escape(c.escalate_to)} to decide"
             rule = f" {ident('rule ' + c.rule)}" if c.rule else ""
-            need = {"not_needed": " <span class='pk-flag-warning'>beyond what they need to know</span>",
-                    "needed": ""}.get(c.need_to_know, "")
+            need = ""
+            if c.shared and c.need_to_know == "not_needed":
+                need = " <span class='pk-flag-warning'>beyond what they need to know</span>"
+            elif not c.shared and c.need_to_know == "needed":
+                need = " <span class='pk-flag-warning'>they need this, and it is withheld</span>"
             rule += _fallback_note(s, c)
             lines.append(f"<li>{named(s.label('categories', c.category), c.category)}: {badge(c.outcome)}{detail}{rule}{need}</li>")
         expected = ""

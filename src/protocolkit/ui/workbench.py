@@ -29,7 +29,10 @@ class Workbench(Snapshot, widgets.VBox):
 
         self.session = protocol if isinstance(protocol, Session) else Session(protocol)
         self.savebar = SaveBar(self.session)
-        self.parts = {"Partners and data": PartnersEditor(self.session), "Rules": RulesEditor(self.session)}
+        from .graph import PartnerGraph
+
+        self.parts = {"Partners and data": PartnersEditor(self.session), "Rules": RulesEditor(self.session),
+                      "Partner graph": PartnerGraph(self.session)}
         if self.session.cases:
             self.parts["Cases"] = CaseStepper(self.session)
         self.parts["Exposure"] = ExposureView(self.session)
