@@ -10,6 +10,7 @@ from review_helpers import load_seeded, seeded
 
 TODAY = dt.date(2030, 1, 1)
 
+
 #: R1 shares a police summary with a deadline-free record duty; R20 overrides it at red risk and shares,
 #: with no duty at all: R1's record_decision survives (semantics section 12), its owner agreement survives
 #: too, but R21's duty to tell the family is lost.
