@@ -30,7 +30,7 @@ KERNEL_NAME = "python3"
 
 
 def workshop_notebook() -> Path:
-    """The workshop notebook: shipped in the package, else the source tree's ``notebooks/``.
+    """The workshop notebook: in the installed package's ``notebooks/``, else the source tree's.
 
     Examples
     --------
@@ -38,7 +38,7 @@ def workshop_notebook() -> Path:
     'workshop.ipynb'
     """
     here = Path(__file__).resolve().parent
-    for candidate in (here / NOTEBOOK_NAME, here.parents[2] / "notebooks" / NOTEBOOK_NAME):
+    for candidate in (here.parent / "notebooks" / NOTEBOOK_NAME, here.parents[2] / "notebooks" / NOTEBOOK_NAME):
         if candidate.exists():
             return candidate
     raise FileNotFoundError("the workshop notebook is missing from this installation of protocolkit")
