@@ -48,7 +48,6 @@ _GOLDEN = re.compile(r"golden rules?\s+((?:\d(?:\s*(?:,|and|to|-)\s*)?)+)|\bGR(\
 #: Kinds of lawful basis shown in each column of the lawful-basis table.
 _ART6 = {"art6", "art6_annex1"}
 _CONDITIONS = {"art9", "art10", "dpa_sch1", "dpa_sch8"}
-_PART3 = {"dpa_part3", "dpa_sch8"}
 
 
 def plain(text: Any) -> str:
@@ -169,12 +168,6 @@ def join(items: list[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def _regime(bases: list[dict]) -> str:
-    if any(b["kind"] in _PART3 and b["id"].startswith("DPA18.s3") or b["kind"] == "dpa_part3" for b in bases):
-        return "DPA 2018 Part 3"
-    return "UK GDPR"
-
-
 def agreement_context(protocol: Protocol, *, warnings: list | None = None, today: dt.date | None = None,
                       cases: list | None = None) -> dict[str, Any]:
     """Everything the agreement's templates print, as plain data (strings, lists, dicts).
@@ -224,7 +217,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     }
     ctx["guarantees"] = _guarantees(protocol)
     ctx["need_by_stage"] = _need_by_stage(protocol, n, v)
-    ctx["flows"] = [_flow(r, n) for r in sharing_rules]
+    ctx["flows"] = [_flow(r, n, v) for r in sharing_rules]
     ctx["special_categories"] = [n.category(c) for c in v.categories if v.is_special(c) and c in _used(protocol, v)]
     ctx["criminal_categories"] = [n.category(c) for c in v.categories if v.is_criminal(c) and c in _used(protocol, v)]
     ctx["consent"] = _consent(protocol, n)
@@ -332,7 +325,9 @@ def _need_by_stage(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
     return stages
 
 
-def _flow(rule, n: _Names) -> dict:
+def _flow(rule, n: _Names, v: Vocabulary) -> dict:
+    from ..register import regime   # the same words as the CSV register of flows
+
     bases = [n.basis(b) for b in rule.lawful_bases]
     return {
         "rule": rule.id, "title": plain(rule.title),
@@ -345,7 +340,7 @@ def _flow(rule, n: _Names) -> dict:
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
         "gateways": [b for b in bases if b["kind"] not in _ART6 | _CONDITIONS | {"dpa_part3"}],
-        "regime": _regime(bases),
+        "regime": plain(regime(v, rule.lawful_bases, rule)),
         "no_basis": not bases,
     }
 
