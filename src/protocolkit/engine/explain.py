@@ -86,8 +86,9 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
 
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
                      winners: Sequence[Rule], overridden: Sequence[Rule], fallback: Fallback | None = None,
-                     waiting: Sequence[Rule] = ()) -> str:
-    """The explanation of one category's decision."""
+                     waiting: Sequence[Rule] = (), kept: Sequence[tuple[str, str]] = ()) -> str:
+    """The explanation of one category's decision; ``kept`` lists (obligation, rule) kept from overridden rules
+    (``docs/semantics.md`` section 12)."""
     v = compiled.vocab
     sender, recipient = v.label("partners", request.sender), v.label("partners", request.recipient)
     what = v.label("categories", decision.category).lower()
@@ -121,6 +122,12 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     if decision.lawful_bases:
         sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
     sentences += _duties(compiled, decision.obligations)
+    if kept:
+        by_rule: dict[str, list[str]] = {}
+        for text, rule_id in kept:
+            by_rule.setdefault(rule_id, []).append(text)
+        sentences.append("Kept from overridden " + "; ".join(
+            f"rule {rule_id}: {', '.join(texts)}" for rule_id, texts in by_rule.items()) + ".")
     if rule.rationale:
         sentences.append(f"Why: {rule.rationale.strip()}")
     if overridden:

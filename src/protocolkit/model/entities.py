@@ -138,6 +138,9 @@ class ObligationType(Model):
     id: Key = Field(description="The obligation's id, used in rules and case expectations.")
     label: str = Field(description="Plain-English description, read in explanations.")
     needs_detail: bool = Field(False, description="Whether a rule must say more (a deadline, a reason).")
+    survives_override: bool = Field(
+        False, description="Kept from an overridden sharing rule when the deciding rule shares too "
+                           "(docs/semantics.md section 12).")
 
 
 class LawfulBasis(Model):

@@ -42,6 +42,7 @@ CODES = {
     "RV140": (Severity.INFO, "a partner has no flows in or out"),
     "RV141": (Severity.INFO, "a partner is the hub of the network"),
     "RV150": (Severity.ERROR, "a guarantee is violated"),
+    "RV160": (Severity.WARNING, "an obligation is lost when a rule is overridden"),
 }
 
 
@@ -160,6 +161,7 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     _legal(c, protocol, flows)
     _need(c, protocol, flows)
     _rules(c, protocol)
+    _lost_obligations(c, protocol)
     _reach(c, protocol, flows, v)
     _network(c, protocol, flows)
     for result in check_guarantees(protocol).results:
@@ -232,6 +234,57 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
         elif row.status == "dead":
             c.add("RV122", f"rule {row.rule} matches no possible request",
                   "check its scope and conditions: a partner, stage or fact value may be wrong", rules=[row.rule])
+
+
+def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
+    """RV160: where a sharing decision overrides a rule, the obligations of that rule it drops
+    (``docs/semantics.md`` section 12: only the types that survive an override are kept)."""
+    from ..engine.decisions import kept_obligations
+    from ..engine.guarantees import describe_request
+
+    compiled, space = analysis._space(protocol)
+    if not len(space.bits) or not protocol.rules:
+        return
+    _, deciders = compiled.resolve(space.bits)
+    lost: dict[tuple[str, str], tuple[set[str], object]] = {}
+    for row, decider, witness in zip(space.bits, deciders.tolist(), space.witness):
+        if decider < 0 or compiled.rule_at_bit(decider).outcome not in SHARING_OUTCOMES:
+            continue
+        winners = winners_of_row(compiled, row, decider)
+        carried = {o.type for b in winners for o in compiled.rule_at_bit(b).obligations}
+        carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
+        winner_id = compiled.rule_at_bit(decider).id
+        for position in compiled.matched(row):
+            rule = protocol.rules[position]
+            if rule.id in {compiled.rule_at_bit(b).id for b in winners}:
+                continue
+            dropped = {o.type for o in rule.obligations} - carried
+            if dropped:
+                entry = lost.setdefault((rule.id, winner_id), (set(), witness))
+                entry[0].update(dropped)
+    for (rule_id, winner_id), (types, witness) in sorted(lost.items()):
+        example = describe_request(compiled, analysis._witness_request(compiled, witness))
+        c.add("RV160", f"when rule {winner_id} overrides rule {rule_id} and shares, {rule_id}'s "
+                       f"{', '.join(sorted(types))} no longer applies (for example {example})",
+              f"add {', '.join(sorted(types))} to {winner_id} if it should still apply, or accept this finding",
+              rules=[rule_id, winner_id], key=",".join(sorted(types)))
+
+
+def winners_of_row(compiled, row, decider: int) -> list[int]:
+    """The bits of the deciding rules of one row of matched-rule bits."""
+    from ..engine.compiled import bits_set
+
+    return bits_set(row & compiled.class_masks[compiled.bit_class[decider]])
+
+
+def bits_of(compiled, bits: list[int]):
+    """A bitset row with the given bits set."""
+    import numpy as np
+
+    row = np.zeros(compiled.words, dtype=np.uint64)
+    for b in bits:
+        row[b // 64] |= np.uint64(1 << (b % 64))
+    return row
 
 
 def _reach(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary) -> None:

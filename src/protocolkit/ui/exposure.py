@@ -18,6 +18,7 @@ from ..graph.analysis import exposure_by_stage, over_sharing, under_sharing
 from ..graph.flows import permitted_flows
 from ._text import STYLE, ident, named, table
 from .session import Session
+from .reports import Snapshot
 
 ALL = "__all__"
 
@@ -29,7 +30,7 @@ def _shade(count: int, top: int) -> str:
     return f"rgba(178,24,43,{strength:.2f})"
 
 
-class ExposureView(widgets.VBox):
+class ExposureView(Snapshot, widgets.VBox):
     """The stage-by-stage exposure heatmap and the over- and under-sharing found.
 
     Examples

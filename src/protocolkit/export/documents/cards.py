@@ -55,8 +55,8 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
             row["rules"][flow.rule] = None
-            for obligation in flow.obligations:
-                duties[names.obligation(obligation)] = None
+            for obligation in flow.obligations:   # the duty, not each rule's detail: the card is one page
+                duties[names.obligation(str(obligation).partition(": ")[0])] = None
         table = []
         for to, row in list(rows.items()):   # a team that receives just what its organisation receives adds nothing
             parent = v.partners[to].part_of
@@ -70,8 +70,11 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
         never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                  if r.outcome == "refuse" and covered(r.from_)]
-        decides = [{"rule": r.id, "title": plain(r.title), "role": plain(r.escalate_to)} for r in protocol.rules
-                   if r.outcome == "escalate" and covered(r.from_)]
+        roles: "OrderedDict[str, list[str]]" = OrderedDict()
+        for r in protocol.rules:
+            if r.outcome == "escalate" and covered(r.from_):
+                roles.setdefault(plain(r.escalate_to), []).append(r.id)
+        decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
         consent = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo

@@ -38,6 +38,7 @@ OUTCOME_WORDS = {
     "seek_consent": "seek consent first",
     "escalate": "a named role decides",
     "refuse": "do not share",
+    "neither_confirm_nor_deny": "neither confirm nor deny that information is held",
     "gap": "no rule covers it (gap)",
 }
 
@@ -170,8 +171,8 @@ def join(items: list[str], last: str = "and") -> str:
 
 def _regime(bases: list[dict]) -> str:
     if any(b["kind"] in _PART3 and b["id"].startswith("DPA18.s3") or b["kind"] == "dpa_part3" for b in bases):
-        return "DPA 2018 Part 3 (law enforcement)"
-    return "UK GDPR and DPA 2018"
+        return "DPA 2018 Part 3"
+    return "UK GDPR"
 
 
 def agreement_context(protocol: Protocol, *, warnings: list | None = None, today: dt.date | None = None,
@@ -229,6 +230,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["consent"] = _consent(protocol, n)
     ctx["informing"] = _informing(protocol, n)
     ctx["escalation"] = _escalation(protocol, n)
+    ctx["fallbacks"] = _fallbacks(protocol, n)
     ctx["retention"] = [_statement(s, n, v) for s in protocol.retention]
     ctx["security"] = [_statement(s, n, v) for s in protocol.security]
     ctx["contacts"] = _contacts(protocol, n)
@@ -339,7 +341,7 @@ def _flow(rule, n: _Names) -> dict:
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
         "when": "; ".join(c.describe() for c in rule.conditions()),
-        "outcome": OUTCOME_WORDS[rule.outcome],
+        "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome),
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
         "gateways": [b for b in bases if b["kind"] not in _ART6 | _CONDITIONS | {"dpa_part3"}],
@@ -364,7 +366,7 @@ def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
             "when": "; ".join(c.describe() for c in rule.conditions()) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
-            "outcome": OUTCOME_WORDS[rule.outcome], "rationale": plain(rule.rationale),
+            "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
             "escalate_to": plain(rule.escalate_to)}
 
 
@@ -403,6 +405,21 @@ def _escalation(protocol: Protocol, n: _Names) -> list[dict]:
     return [{"role": role, "rules": rules} for role, rules in routes.items()]
 
 
+def _fallbacks(protocol: Protocol, n: _Names) -> list[dict]:
+    """What each purpose's requests get when no rule decides them (``docs/semantics.md`` section 5)."""
+    triggers = {"gap": "no rule covers the request", "unknown_fact": "a fact that would change the answer is not known"}
+    out = []
+    for f in getattr(protocol, "fallbacks", []) or []:
+        out.append({"id": f.id, "title": plain(f.title) or f.id,
+                    "purposes": n.scope(f.purposes, n.purpose, "every purpose"),
+                    "when": join([triggers.get(t, t) for t in f.on], "or"),
+                    "outcome": OUTCOME_WORDS.get(f.outcome, f.outcome)
+                    + (f" ({plain(f.escalate_to)} decides)" if f.escalate_to else ""),
+                    "obligations": "; ".join(n.obligation(str(o)) for o in f.obligations),
+                    "rationale": plain(f.rationale)})
+    return out
+
+
 def _statement(s, n: _Names, v: Vocabulary) -> dict:
     return {"id": s.id, "partners": n.scope(s.partners, n.partner, "every partner"),
             "categories": n.scope(s.categories, n.category, "all data"), "text": plain(s.text),
@@ -430,6 +447,9 @@ def _golden(protocol: Protocol) -> list[dict]:
     for g in protocol.guarantees:
         for number in sorted(golden_rules_cited(f"{g.statement} {g.rationale or ''}")):
             cited[number].append(g.id)
+    for f in getattr(protocol, "fallbacks", []) or []:
+        for number in sorted(golden_rules_cited(f"{f.title or ''} {f.rationale}")):
+            cited[number].append(f.id)
     out = []
     for rule in golden_rules():
         number = int(rule["number"])

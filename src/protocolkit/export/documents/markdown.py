@@ -98,7 +98,7 @@ def write_markdown(protocol: Protocol, out_dir: Path, *, today: dt.date | None =
     """Write ``<protocol id>-agreement.md`` (and its diagrams as PNG files beside it)."""
     from .render import agreement_blocks, images_for
 
-    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings)
+    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings, diagrams=diagrams)
     base = f"{protocol.metadata.id}-agreement"
     written = []
     image_dir = f"{base}-diagrams" if diagrams else None
