@@ -159,10 +159,12 @@ class BadRequestsError(UnknownValueError):
 
     SHOWN = 20
 
-    def __init__(self, rows, problems: list[str]):
+    def __init__(self, rows, problems: list[str], first: UnknownValueError | None = None):
         self.rows = [int(r) for r in rows]
         self.problems = list(problems)
-        self.what, self.value, self.suggestions = "request", str(self.rows[0]) if self.rows else "", []
+        # what, value and suggestions of the first problem, as an UnknownValueError has them
+        self.what, self.value, self.suggestions = (first.what, first.value, first.suggestions) if first else (
+            "request", str(self.rows[0]) if self.rows else "", [])
         shown = self.problems[: self.SHOWN]
         more = len(self.rows) - len(shown)
         lines = [f"{len(self.rows):,} request{'s' if len(self.rows) != 1 else ''} cannot be decided:",

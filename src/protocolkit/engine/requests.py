@@ -129,11 +129,16 @@ class _Problems:
     def __init__(self, n: int):
         self.mask = np.zeros(n, dtype=bool)
         self.text = np.full(n, None, dtype=object)
+        self.errors: dict[int, UnknownValueError] = {}   # the first error of the first few rows
 
-    def add(self, positions: np.ndarray, texts) -> None:
+    def add(self, positions: np.ndarray, errors: list[Exception]) -> None:
         fresh = ~self.mask[positions]
         self.mask[positions] = True
-        self.text[positions[fresh]] = np.asarray(texts, dtype=object)[fresh]
+        errors = np.asarray(errors, dtype=object)
+        for pos, error in zip(positions[fresh][:50], errors[fresh][:50]):
+            if isinstance(error, UnknownValueError):
+                self.errors.setdefault(int(pos), error)
+        self.text[positions[fresh]] = [str(e) for e in errors[fresh]]
 
 
 def _unknown_texts(values: pd.Series, positions: np.ndarray, what: str, known) -> list[str]:
@@ -143,11 +148,11 @@ def _unknown_texts(values: pd.Series, positions: np.ndarray, what: str, known) -
     out = []
     for cell in cells.tolist():
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
-            out.append(f"has no {what}: every request names its from, to, categories, stage and purpose")
+            out.append(ProtocolError(f"has no {what}: every request names its from, to, categories, stage and purpose"))
             continue
         key = _text(cell)
         if key not in said:
-            said[key] = str(UnknownValueError(what, key, _suggest(key, known) if len(said) < 50 else []))
+            said[key] = UnknownValueError(what, key, _suggest(key, known) if len(said) < 50 else [])
         out.append(said[key])
     return out
 
@@ -199,7 +204,8 @@ def _bad_requests(problems: _Problems, requests: np.ndarray) -> BadRequestsError
         shown.append(f"request {row}: {problems.text[pos]}")
         if len(shown) >= BadRequestsError.SHOWN:
             break
-    return BadRequestsError(np.unique(rows), shown)
+    first = next((problems.errors[int(pos)] for pos in positions[order] if int(pos) in problems.errors), None)
+    return BadRequestsError(np.unique(rows), shown, first)
 
 
 def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.DataFrame:
@@ -263,7 +269,7 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = 
                 try:
                     facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
                 except UnknownValueError as exc:
-                    problems.add(np.array([i]), [str(exc)])
+                    problems.add(np.array([i]), [exc])
     for f, dimension in enumerate(compiled.facts):
         if dimension.name in frame.columns:
             encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f],
