@@ -92,7 +92,7 @@ class ExposureView(Snapshot, widgets.VBox):
         head = "".join(f"<th>{escape(s.label('stages', c))}</th>" for c in h.columns)
         body = []
         for category, row in h.iterrows():
-            cells = "".join(f"<td style='background:{_shade(int(n), top)};text-align:center;"
+            cells = "".join(f"<td style='background:{_shade(int(n), top)};text-align:center !important;"
                             f"color:{'#fff' if n > top / 2 else '#000'}'>{int(n) or ''}</td>" for n in row)
             body.append(f"<tr><th>{named(s.label('categories', category), category)}</th>{cells}</tr>")
         return (f"<div style='max-height:480px;overflow:auto'><table class='pk-table'><thead><tr><th>Information</th>"

@@ -88,7 +88,7 @@ def render_markdown(blocks: list[dict], context: dict, image_dir: str | None) ->
             for hd in headings(blocks, 1):
                 lines.append(f"- [{escape(hd['text'])}](#{hd['id']})")
             lines.append("")
-        elif t == "pagebreak":
+        elif t in ("pagebreak", "orientation"):
             continue
     return "\n".join(lines).rstrip() + "\n"
 
