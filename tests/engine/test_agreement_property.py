@@ -53,6 +53,12 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
             assert set(got.lawful_bases) == set(want["bases"]) == set(row["lawful_bases"])
             assert set(got.obligations) == set(want["obligations"]) == set(row["obligations"])
             assert got.need_to_know == want["need"] == str(row["need_to_know"])
+            event(f"fallback {want['fallback_reason']}")
+            assert got.fallback == want["fallback"] == (row["fallback"] if isinstance(row["fallback"], str) else None)
+            assert got.fallback_reason == want["fallback_reason"] == row["fallback_reason"]
+            assert frozenset(got.waiting_rules) == want["waiting_rules"] == frozenset(row["waiting_rules"])
+            assert tuple(got.waiting_on) == want["waiting_on"] == tuple(row["waiting_on"])
+            assert got.gap == (not want["matched"])
             assert got.explanation == row["explanation"]
 
 

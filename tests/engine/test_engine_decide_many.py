@@ -125,7 +125,7 @@ def test_several_categories_make_one_row_each_with_the_request_position():
 def test_detail_outcome_gives_only_the_outcome_columns_with_the_same_answers():
     table = decide_many(PROTOCOL, REQUESTS, detail="outcome")
     assert list(table.columns) == ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule",
-                                   "need_to_know"]
+                                   "need_to_know", "fallback"]
     full = decide_many(PROTOCOL, REQUESTS)
     assert list(table["outcome"].astype(str)) == list(full["outcome"].astype(str))
     assert [_text(v) for v in table["rule"]] == [_text(v) for v in full["rule"]]
@@ -146,7 +146,8 @@ def test_repeated_requests_are_decided_identically():
     req = request("gp_surgery", "csc", ["health.physical"], "screening", risk="red")
     table = decide_many(PROTOCOL, [req] * 5)
     assert table["rule"].tolist() == ["R-RED"] * 5
-    assert table["obligations"].map(tuple).tolist() == [("inform_family",)] * 5
+    # R-RED overrides R-HEALTH, which shares too: its deadline survives the override (semantics section 12)
+    assert table["obligations"].map(tuple).tolist() == [("inform_family", "deadline: within a day")] * 5
 
 
 def test_boolean_fact_column_reads_like_the_facts_column():

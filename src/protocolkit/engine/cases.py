@@ -99,8 +99,8 @@ class CaseResults:
 
     @property
     def gaps(self) -> pd.DataFrame:
-        """Decisions no rule covered."""
-        return self.decisions[self.decisions["outcome"] == "gap"]
+        """Decisions no rule covered, including those a fallback then decided (its ``fallback`` column says which)."""
+        return self.decisions[self.decisions["rules_matched"].map(len) == 0]
 
     def sharing_by_stage(self) -> pd.DataFrame:
         """Per stage: categories requested, shared, over-shared, under-shared and gaps."""
@@ -108,7 +108,7 @@ class CaseResults:
             shared=self.decisions["outcome"].isin(SHARING_OUTCOMES),
             over=lambda t: t["shared"] & (t["need_to_know"] == "not_needed"),
             under=lambda t: ~t["shared"] & (t["need_to_know"] == "needed"),
-            gap=self.decisions["outcome"] == "gap",
+            gap=self.decisions["rules_matched"].map(len) == 0,
         )
         table = d.groupby("stage", observed=True).agg(
             requested=("category", "size"), shared=("shared", "sum"), over_shared=("over", "sum"),
@@ -152,7 +152,8 @@ class CaseResults:
             "sharing_by_stage": records(self.sharing_by_stage().reset_index()),
             "over_sharing": records(self.over_sharing[["case", "step", "from", "to", "category", "stage", "outcome", "rule"]]),
             "under_sharing": records(self.under_sharing[["case", "step", "from", "to", "category", "stage", "outcome", "rule"]]),
-            "gaps": records(self.gaps[["case", "step", "from", "to", "category", "stage", "purpose"]]),
+            "gaps": records(self.gaps[["case", "step", "from", "to", "category", "stage", "purpose", "outcome",
+                                       "fallback"]]),
         }
 
     def to_junit(self, path: str | Path, name: str = "protocolkit", guarantees=None) -> None:
@@ -335,7 +336,7 @@ def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecis
     out: dict[int, list[CategoryDecision]] = {}
     for i, request in enumerate(decisions["request"].tolist()):
         values = {name: columns[name][i] for name in names}
-        for name in ("rule", "minimum", "escalate_to"):  # pandas may hand back NaN for None
+        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason"):  # pandas may give NaN for None
             values[name] = values[name] if isinstance(values[name], str) else None
         out.setdefault(request, []).append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
     return out

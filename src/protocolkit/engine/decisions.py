@@ -14,19 +14,19 @@ from typing import Iterable, Literal, Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import ProtocolError
+from ..model.outcomes import GAP, SHARING_OUTCOMES, SUMMARY_ORDER
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES, Rule
-from .compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
+from ..model.rules import Fallback, Rule
+from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .constraints import check_possible
 from .explain import explain_category, explain_request
 from .requests import Request, encode_facts, encode_frame, expand_requests, check_value
 
-#: Outcome of a request with several categories: the most protective, a gap counting above refuse.
-SUMMARY_ORDER: tuple[str, ...] = ("gap", "refuse", "escalate", "seek_consent", "share_minimum", "share")
-
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
-    "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know", "explanation",
+    "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know",
+    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "explanation",
 ]
 
 
@@ -44,7 +44,11 @@ class CategoryDecision:
     minimum: str | None
     escalate_to: str | None
     need_to_know: str
-    explanation: str
+    fallback: str | None = None
+    fallback_reason: str | None = None
+    waiting_on: tuple[str, ...] = ()
+    waiting_rules: tuple[str, ...] = ()
+    explanation: str = ""
 
     @property
     def shared(self) -> bool:
@@ -53,8 +57,13 @@ class CategoryDecision:
 
     @property
     def gap(self) -> bool:
-        """Whether no rule covers the category."""
-        return self.outcome == "gap"
+        """Whether no rule covers the category (a gap stays a gap when a fallback decides it)."""
+        return not self.rules_matched
+
+    @property
+    def by_fallback(self) -> bool:
+        """Whether the purpose's fallback decided, not a rule."""
+        return self.fallback is not None
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,17 @@ class Decision:
 
     @property
     def obligations(self) -> tuple[str, ...]:
-        return _union(c.obligations for c in self.categories if c.outcome != "gap")
+        return _union(c.obligations for c in self.categories if c.outcome != GAP)
+
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        """Categories no rule covers, whether or not a fallback decided them."""
+        return tuple(c.category for c in self.categories if c.gap)
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """The fallbacks that decided some category."""
+        return _union([c.fallback] for c in self.categories if c.fallback)
 
     @property
     def may_share(self) -> tuple[str, ...]:
@@ -121,6 +140,8 @@ class Decision:
             "rules_matched": list(self.rules_matched),
             "lawful_bases": list(self.lawful_bases),
             "obligations": list(self.obligations),
+            "gaps": list(self.gaps),
+            "fallbacks": list(self.fallbacks),
             "explanation": self.explanation,
         }
 
@@ -136,7 +157,7 @@ def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
 def summary_outcome(outcomes: Iterable[str]) -> str:
     """The overall outcome of several categories: the most protective, gap first."""
     outcomes = list(outcomes)
-    return min(outcomes, key=SUMMARY_ORDER.index) if outcomes else "gap"
+    return min(outcomes, key=SUMMARY_ORDER.index) if outcomes else GAP
 
 
 def as_compiled(protocol: Protocol | CompiledProtocol) -> CompiledProtocol:
@@ -192,11 +213,16 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
     check_possible(compiled, facts[:1])
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
-    bits = compiled.match(full(sender), full(recipient), categories, full(stage), full(purpose), facts)
-    _, deciders = compiled.resolve(bits)
+    coded = (full(sender), full(recipient), categories, full(stage), full(purpose), facts)
+    bits = compiled.match(*coded)
+    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    _, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, full(purpose))
+    waiting = compiled.waiting_on(blocking, facts)
     need = compiled.need[recipient, stage, purpose, categories]
     decisions = tuple(
-        category_decision(compiled, request, category, rule_detail(compiled, bits[i], int(deciders[i])), int(need[i]))
+        category_decision(compiled, request, category,
+                          with_fallback(compiled, rule_detail(compiled, bits[i], int(deciders[i])), int(fallbacks[i]),
+                                        int(reasons[i]), blocking[i], waiting[i]), int(need[i]))
         for i, category in enumerate(request.categories)
     )
     overall = summary_outcome(d.outcome for d in decisions)
@@ -217,6 +243,26 @@ class RuleDetail:
     obligations: tuple[str, ...]
     minimum: str | None
     escalate_to: str | None
+    kept: tuple[tuple[str, str], ...] = ()
+    fallback: Fallback | None = None
+    fallback_reason: str | None = None
+    waiting_on: tuple[str, ...] = ()
+    waiting_rules: tuple[Rule, ...] = ()
+
+
+def with_fallback(compiled: CompiledProtocol, detail: RuleDetail, fallback: int, reason: int,
+                  blocking: np.ndarray, waiting_on: tuple[str, ...]) -> RuleDetail:
+    """The detail of a category a fallback decides: the fallback's outcome, escalation and duties, no rule."""
+    if fallback < 0:
+        return detail
+    entry = compiled.fallbacks[fallback]
+    waiting = tuple(compiled.rule_at_bit(b) for b in bits_set(blocking))
+    # settle() left no deciding rule for this row, so every matched rule is already listed as overridden
+    return replace(
+        detail, outcome=entry.outcome, winners=(), rule=None, deciding_rules=(),
+        lawful_bases=(), obligations=tuple(dict.fromkeys(str(o) for o in entry.obligations)), minimum=None,
+        escalate_to=entry.escalate_to if entry.outcome == "escalate" else None, fallback=entry, kept=(),
+        fallback_reason=FALLBACK_REASONS[reason], waiting_on=waiting_on, waiting_rules=waiting)
 
 
 def winners_of(compiled: CompiledProtocol, bits: np.ndarray, deciders: np.ndarray) -> np.ndarray:
@@ -238,16 +284,39 @@ def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> tuple:
             first.escalate_to if first and first.outcome == "escalate" else None)
 
 
+def kept_obligations(compiled: CompiledProtocol, bits: np.ndarray, winners: np.ndarray) -> tuple[tuple[str, str], ...]:
+    """Obligations kept from overridden sharing rules when the deciding rules share (``docs/semantics.md``
+    section 12): those of a type that survives an override, as (obligation, rule id), in decision order."""
+    deciding = [compiled.rule_at_bit(b) for b in bits_set(winners)]
+    if not deciding or deciding[0].outcome not in SHARING_OUTCOMES:
+        return ()
+    own = {str(o) for r in deciding for o in r.obligations}
+    types = compiled.vocab.obligation_types
+    kept: dict[str, str] = {}
+    for b in bits_set(bits & ~winners):
+        rule = compiled.rule_at_bit(b)
+        if rule.outcome not in SHARING_OUTCOMES:
+            continue
+        for obligation in rule.obligations:
+            text = str(obligation)
+            entry = types.get(obligation.type)
+            if entry is not None and entry.survives_override and text not in own and text not in kept:
+                kept[text] = rule.id
+    return tuple(kept.items())
+
+
 def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> RuleDetail:
     """The decision carried by one row of matched-rule bits (``docs/semantics.md`` sections 3 and 4)."""
     winners = winners_of(compiled, bits[None, :], np.array([decider]))[0]
     rules, ids, bases, obligations, minimum, escalate_to = _deciding(compiled, winners)
+    kept = kept_obligations(compiled, bits, winners)
+    obligations = (*obligations, *(text for text, _ in kept))
     matched = tuple(compiled.rule_at_bit(b) for b in bits_set(bits))
     return RuleDetail(
         outcome=rules[0].outcome if rules else "gap", winners=rules,
         overridden=tuple(r for r in matched if r not in rules), rule=ids[0] if ids else None,
         deciding_rules=ids, rules_matched=tuple(r.id for r in matched), lawful_bases=bases,
-        obligations=obligations, minimum=minimum, escalate_to=escalate_to,
+        obligations=obligations, minimum=minimum, escalate_to=escalate_to, kept=kept,
     )
 
 
@@ -257,20 +326,25 @@ def category_decision(compiled: CompiledProtocol, request: Request, category: st
     decision = CategoryDecision(
         category=category, outcome=detail.outcome, rule=detail.rule, deciding_rules=detail.deciding_rules,
         rules_matched=detail.rules_matched, lawful_bases=detail.lawful_bases, obligations=detail.obligations,
-        minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need], explanation="",
+        minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need],
+        fallback=detail.fallback.id if detail.fallback else None, fallback_reason=detail.fallback_reason,
+        waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), explanation="",
     )
     if not explain:
         return decision
-    return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden))
+    return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden,
+                                                          detail.fallback, detail.waiting_rules, detail.kept))
 
 
 Detail = Literal["full", "rules", "outcome"]
-OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know"]
-RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to"]
+OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know",
+                   "fallback"]
+RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to",
+                "fallback_reason", "waiting_on", "waiting_rules"]
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
-                detail: Detail = "full") -> pd.DataFrame:
+                detail: Detail = "full", errors: str = "raise") -> pd.DataFrame:
     """Decide a table of requests at once: one row per request and category.
 
     Parameters
@@ -285,6 +359,11 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         vectorised, for very large tables; ``rules`` adds the deciding and matched rules, lawful
         bases, obligations, minimum and escalation, computed once per distinct set of matched
         rules; ``full`` adds the plain-English explanation (every column of a :class:`Decision`).
+    errors : {"raise", "gap"}
+        A request naming something the protocol lacks raises
+        :class:`~protocolkit.errors.BadRequestsError`, naming every such request by its position
+        (default); ``"gap"`` decides the rest and gives the bad ones outcome ``gap`` and a
+        ``problem`` column saying what is wrong.
 
     Returns
     -------
@@ -306,18 +385,26 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     columns = {"outcome": OUTCOME_COLUMNS, "rules": OUTCOME_COLUMNS + RULE_COLUMNS, "full": DECISION_COLUMNS}[detail]
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    codes = encode_frame(compiled, frame)
+    if errors not in ("raise", "gap"):
+        raise ProtocolError(f"errors={errors!r}: use 'raise' or 'gap'")
+    codes = encode_frame(compiled, frame, errors=errors)
+    bad = codes.pop("bad", None)
+    problem = codes.pop("problem", None)
     check_possible(compiled, codes["facts"], rows=frame["request"].to_numpy())
-    bits = compiled.match(codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
-    outcomes, deciders = compiled.resolve(bits)
+    coded = (codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
+    bits = compiled.match(*coded)
+    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    outcomes, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, codes["purpose"])
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]
     rule_ids = np.array([None] + [compiled.rule_at_bit(b).id for b in range(len(compiled.rules))], dtype=object)
+    fallback_ids = np.array([None] + [f.id for f in compiled.fallbacks], dtype=object)
     base = frame[["request", "from", "to", "category", "stage", "purpose"]].reset_index(drop=True)
     base["outcome"] = pd.Categorical.from_codes(outcomes, categories=list(OUTCOME_CODES))
     base["rule"] = pd.Series(rule_ids[deciders + 1], dtype=object)
     base["need_to_know"] = pd.Categorical.from_codes(need, categories=list(NEED_CODES))
+    base["fallback"] = pd.Series(fallback_ids[fallbacks + 1], dtype=object)
     if detail == "outcome":
-        return base
+        return _mark_bad(base, bad, problem)
     # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
     winners = winners_of(compiled, bits, deciders)
     unique_winners, back = np.unique(winners, axis=0, return_inverse=True)
@@ -325,22 +412,85 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     unique_bits, inverse = np.unique(bits, axis=0, return_inverse=True)
     matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in unique_bits]
     back, inverse = back.reshape(-1), inverse.reshape(-1)
+    # obligations depend on the overridden rules too (those kept from them): once per set of matches and winners
+    pair = np.column_stack([bits.view(np.int64), winners.view(np.int64)])
+    _, first_row, by_pair = np.unique(pair, axis=0, return_index=True, return_inverse=True)
+    by_pair = by_pair.reshape(-1)
+    obligations = [deciding[back[row]][3] + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
+                   for row in first_row.tolist()]
     for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
-                         ("obligations", [d[3] for d in deciding]), ("minimum", [d[4] for d in deciding]),
+                         ("obligations", obligations), ("minimum", [d[4] for d in deciding]),
                          ("escalate_to", [d[5] for d in deciding]), ("rules_matched", matched)):
         array = np.empty(len(values), dtype=object)
         array[:] = values
-        base[name] = pd.Series(array[inverse if name == "rules_matched" else back], dtype=object)
+        index = inverse if name == "rules_matched" else by_pair if name == "obligations" else back
+        base[name] = pd.Series(array[index], dtype=object)
+    _fallback_columns(compiled, base, fallbacks, reasons, blocking, codes["facts"])
     if detail == "full":
-        base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders), dtype=object)
-    return base[columns]
+        base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,
+                                                      blocking), dtype=object)
+    return _mark_bad(base[columns], bad, problem)
+
+
+def _mark_bad(table: pd.DataFrame, bad: np.ndarray | None, problem: np.ndarray | None) -> pd.DataFrame:
+    """With ``errors="gap"``: the bad requests' rows become gaps, with a ``problem`` column saying why."""
+    if bad is None:
+        return table
+    table = table.copy()
+    table.loc[bad, "outcome"] = GAP
+    for column in table.columns:
+        if column in ("rule", "fallback", "deciding_rules", "matched_rules", "lawful_bases", "obligations",
+                      "minimum", "escalate_to"):
+            table[column] = table[column].astype(object)
+            table.loc[bad, column] = None
+    if "explanation" in table.columns:
+        table.loc[bad, "explanation"] = ["This request cannot be decided: it " + str(p) if str(p).startswith("has ")
+                                         else f"This request cannot be decided: {p}." for p in problem[bad]]
+    table["problem"] = pd.Series(problem, dtype=object)
+    return table
+
+
+def _fallback_columns(compiled: CompiledProtocol, base: pd.DataFrame, fallbacks: np.ndarray, reasons: np.ndarray,
+                      blocking: np.ndarray, fact_codes: np.ndarray) -> None:
+    """Overwrite the rule columns of the rows a fallback decided, and add the fallback's own columns."""
+    n = len(base)
+    reason_names = np.array(FALLBACK_REASONS, dtype=object)
+    base["fallback_reason"] = pd.Series(reason_names[reasons], dtype=object)
+    waiting_on = np.empty(n, dtype=object)
+    waiting_on[:] = compiled.waiting_on(blocking, fact_codes)
+    waiting_rules = np.empty(n, dtype=object)
+    waiting_rules[:] = [()] * n
+    rows = np.flatnonzero(fallbacks >= 0)
+    if len(rows):
+        cache: dict[tuple, tuple] = {}
+        columns = {name: base[name].to_numpy(dtype=object).copy()
+                   for name in ("deciding_rules", "lawful_bases", "obligations", "minimum", "escalate_to")}
+        for row in rows.tolist():
+            key = (int(fallbacks[row]), blocking[row].tobytes())
+            if key not in cache:
+                entry = compiled.fallbacks[key[0]]
+                cache[key] = ((), (), tuple(dict.fromkeys(str(o) for o in entry.obligations)), None,
+                              entry.escalate_to if entry.outcome == "escalate" else None,
+                              tuple(compiled.rule_at_bit(b).id for b in bits_set(blocking[row])))
+            values = cache[key]
+            for name, value in zip(columns, values[:5]):
+                columns[name][row] = value
+            waiting_rules[row] = values[5]
+        for name, values in columns.items():
+            base[name] = pd.Series(values, dtype=object)
+    base["waiting_on"] = pd.Series(waiting_on, dtype=object)
+    base["waiting_rules"] = pd.Series(waiting_rules, dtype=object)
 
 
 def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, bits: np.ndarray,
-                  deciders: np.ndarray) -> np.ndarray:
-    """One explanation per distinct request scope and set of matched rules (facts never change the words)."""
+                  deciders: np.ndarray, fallbacks: np.ndarray, reasons: np.ndarray, blocking: np.ndarray) -> np.ndarray:
+    """One explanation per distinct request scope, set of matched rules and fallback (facts change the words only
+    through the facts a rule waits on)."""
+    waiting = base["waiting_on"].tolist()
+    _, waiting_codes = np.unique(np.array([",".join(w) for w in waiting], dtype=object), return_inverse=True)
     key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           bits.view(np.int64)])
+                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64),
+                           waiting_codes.reshape(-1)])
     _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
     need = base["need_to_know"].cat.codes.to_numpy()
     columns = {c: base[c].to_numpy() for c in ("from", "to", "category", "stage", "purpose")}
@@ -348,6 +498,7 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
     for k, row in enumerate(first):
         request = Request(columns["from"][row], columns["to"][row], (columns["category"][row],),
                           columns["stage"][row], columns["purpose"][row])
-        detail = rule_detail(compiled, bits[row], int(deciders[row]))
+        detail = with_fallback(compiled, rule_detail(compiled, bits[row], int(deciders[row])), int(fallbacks[row]),
+                               int(reasons[row]), blocking[row], tuple(waiting[row]))
         texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row])).explanation
     return texts[back.reshape(-1)]

@@ -178,7 +178,8 @@ def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
     grid_a, grid_b = np.repeat(a, len(b)), np.tile(b, len(a))
     keep = grid_a != grid_b
     pairs = np.column_stack([grid_a[keep], grid_b[keep]]).astype(np.int64)
-    table = first.table[pairs[:, 0]] & second.table[pairs[:, 1]] if len(pairs) else np.zeros((0, compiled.words), np.uint64)
+    table = (first.table[pairs[:, 0]] & second.table[pairs[:, 1]] if len(pairs)
+             else np.zeros((0, compiled.space_words), np.uint64))
     tags = None
     if guarantee.kind == "only_via":
         sender_tag = dict(zip(np.asarray(single["from"].allowed).tolist(), single["from"].tags.tolist()))
@@ -198,10 +199,10 @@ def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
             group, states = tied[fact]
             group_names = tuple(f"fact:{compiled.facts[p].name}" for p in group)
             ok = np.ones(len(states), dtype=bool)
-            rows = np.full((len(states), compiled.words), np.iinfo(np.uint64).max, dtype=np.uint64)
+            rows = np.full((len(states), compiled.space_words), np.iinfo(np.uint64).max, dtype=np.uint64)
             for k, p in enumerate(group):
                 ok &= np.isin(states[:, k], single[group_names[k]].allowed)
-                rows &= compiled.fact_bits[p][states[:, k]]
+                rows &= compiled.space_table("fact", p)[states[:, k]]
             kept = states[ok]
             axes.append(Axis("+".join(group_names), rows[ok], np.arange(len(kept), dtype=np.int64)))
             names.append(group_names)
@@ -228,13 +229,14 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
         via = v.partners_in(guarantee.via)
         sender_tags = np.array([int(compiled.partners.values[c] in via) for c in senders], dtype=np.int64)
     keep_need = guarantee.kind == "need_to_know"
+    table = compiled.space_table  # rule bits, and what settling fallbacks needs (docs/semantics.md section 5)
     axes = {
-        "from": Axis("from", compiled.from_bits, senders, tags=sender_tags),
-        "to": Axis("to", compiled.to_bits, codes(compiled.partners, v.partners_in(guarantee.to)), keep=keep_need),
-        "category": Axis("category", compiled.category_bits, codes(compiled.categories, v.categories_in(guarantee.categories)),
+        "from": Axis("from", table("from"), senders, tags=sender_tags),
+        "to": Axis("to", table("to"), codes(compiled.partners, v.partners_in(guarantee.to)), keep=keep_need),
+        "category": Axis("category", table("category"), codes(compiled.categories, v.categories_in(guarantee.categories)),
                          keep=keep_need),
-        "stage": Axis("stage", compiled.stage_bits, codes(compiled.stages, v.stages_in(guarantee.stages)), keep=keep_need),
-        "purpose": Axis("purpose", compiled.purpose_bits, codes(compiled.purposes, v.purposes_in(guarantee.purposes)),
+        "stage": Axis("stage", table("stage"), codes(compiled.stages, v.stages_in(guarantee.stages)), keep=keep_need),
+        "purpose": Axis("purpose", table("purpose"), codes(compiled.purposes, v.purposes_in(guarantee.purposes)),
                         keep=keep_need),
     }
     conditions = {c.fact: c for c in _conditions(guarantee)}
@@ -243,7 +245,7 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
         if dimension.name in conditions:
             ok = conditions[dimension.name].allowed(v.facts[dimension.name])
             allowed = np.array([i for i, value in enumerate(dimension.values) if value in ok], dtype=np.int64)
-        axes[f"fact:{dimension.name}"] = Axis(dimension.name, compiled.fact_bits[f], allowed)
+        axes[f"fact:{dimension.name}"] = Axis(dimension.name, table("fact", f), allowed)
     return axes
 
 
@@ -253,12 +255,30 @@ def _conditions(guarantee: Guarantee):
     return [Condition.parse(fact, raw) for fact, raw in guarantee.when.items()]
 
 
-def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str) -> np.ndarray:
+def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str,
+                        bits: np.ndarray | None = None, shared: np.ndarray | None = None,
+                        fallbacks: np.ndarray | None = None) -> np.ndarray:
+    """Whether each state's decision carries an obligation of this type: from a deciding rule, its fallback, or
+    kept from an overridden sharing rule when the decision shares and the type survives an override (section 12)."""
     mask = np.zeros(compiled.words, dtype=np.uint64)
+    kept = np.zeros(compiled.words, dtype=np.uint64)
+    entry = compiled.vocab.obligation_types.get(kind)
+    survives = entry is not None and entry.survives_override
     for bit in range(len(compiled.rules)):
-        if any(o.type == kind for o in compiled.rule_at_bit(bit).obligations):
+        rule = compiled.rule_at_bit(bit)
+        if any(o.type == kind for o in rule.obligations):
             mask[bit // 64] |= np.uint64(1 << (bit % 64))
-    return (winners & mask[None, :]).any(axis=1) if len(winners) else np.zeros(0, dtype=bool)
+            if survives and rule.outcome in ("share", "share_minimum"):
+                kept[bit // 64] |= np.uint64(1 << (bit % 64))
+    if not len(winners):
+        return np.zeros(0, dtype=bool)
+    present = (winners & mask[None, :]).any(axis=1)
+    if bits is not None and survives:
+        present |= shared & ((bits & ~winners) & kept[None, :]).any(axis=1)
+    if fallbacks is not None and compiled.fallbacks and len(present):
+        carries = np.array([any(o.type == kind for o in f.obligations) for f in compiled.fallbacks] + [False])
+        present = present | carries[fallbacks]  # index -1 is the appended False
+    return present
 
 
 def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult:
@@ -278,16 +298,16 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
             need = compiled.need[plan.column(witness, "to"), witness[:, 2], witness[:, 3], witness[:, 1]]
             return (need == 1) | ((need == 0) if strict else False)
         prune = {3: beyond_profile}
-    space = explore(plan.axes, compiled.words, prune=prune)
+    space = explore(plan.axes, compiled.space_words, prune=prune)
     space.space_size = plan.space_size
-    outcomes, deciders = compiled.resolve(space.bits)
+    bits, outcomes, deciders, fallbacks, _, _ = compiled.settle_space(space.bits)
     outcome_names = np.array(OUTCOME_CODES)[outcomes] if len(outcomes) else np.array([], dtype=str)
     shared = np.isin(outcome_names, ["share", "share_minimum"])
     if len(compiled.rules):
-        winners = space.bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
+        winners = bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
         winners[deciders < 0] = 0
     else:
-        winners = np.zeros_like(space.bits)
+        winners = np.zeros_like(bits)
 
     if guarantee.kind == "never":
         violated = np.isin(outcome_names, guarantee.forbidden_outcomes())
@@ -295,11 +315,12 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         constrained = np.isin(outcome_names, guarantee.when_outcome) if guarantee.when_outcome else np.ones(len(outcomes), bool)
         wrong = ~np.isin(outcome_names, guarantee.outcomes) if guarantee.outcomes else np.zeros(len(outcomes), bool)
         for kind in guarantee.obligations:
-            wrong |= ~_obligation_present(compiled, winners, kind)
+            wrong |= ~_obligation_present(compiled, winners, kind, bits, shared, fallbacks)
         violated = constrained & wrong
     elif guarantee.kind == "only_via":
         in_via = space.tags[:, 0] == 1
-        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation)
+        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation, bits, shared,
+                                                            fallbacks)
     else:  # need_to_know: the pruning kept only requests beyond the profile
         violated = shared
 

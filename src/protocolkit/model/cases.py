@@ -22,7 +22,7 @@ from .keys import DottedKey, Key, Model
 from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
-ExpectedOutcome = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse", "gap"]
+from .outcomes import OutcomeOrGap as ExpectedOutcome
 FactValue = str | bool
 
 

@@ -57,7 +57,7 @@ class _Context:
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
         for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts", "fact_constraints",
-                        "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security",
+                        "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security",
                         "guarantees"):
             first: dict[str, int] = {}
             for i, item in enumerate(getattr(self.p, section)):
@@ -127,6 +127,7 @@ class _Context:
                     self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
                              f"obligation '{obligation.type}' needs a detail",
                              f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+        self._fallbacks()
         for i, profile in enumerate(self.p.need_to_know):
             self._selector(("need_to_know", i, "recipient"), profile.recipient)
             self._list(("need_to_know", i, "stages"), profile.stages, v.stage_ids, "stage")
@@ -144,6 +145,27 @@ class _Context:
             for i, statement in enumerate(getattr(self.p, section)):
                 self._list((section, i, "partners"), statement.partners, v.partners, "partner")
                 self._list((section, i, "categories"), statement.categories, v.categories, "category")
+
+    def _fallbacks(self) -> None:
+        """A fallback names known purposes and obligation types, escalates to someone, and no purpose has two."""
+        claimed: dict[str, str] = {}
+        for i, fallback in enumerate(self.p.fallbacks):
+            self._list(("fallbacks", i, "purposes"), fallback.purposes, self.v.purposes, "purpose")
+            if fallback.outcome == "escalate" and not fallback.escalate_to:
+                self.add(codes.RULE_SHAPE, ("fallbacks", i), f"fallback {fallback.id} escalates to nobody",
+                         "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
+            for j, obligation in enumerate(fallback.obligations):
+                kind = self.v.obligation_types.get(obligation.type)
+                if kind is None:
+                    self._ref(("fallbacks", i, "obligations", j), obligation.type, self.v.obligation_types,
+                              "obligation type")
+            for purpose in sorted(self.v.purposes_in(fallback.purposes)):
+                if purpose in claimed:
+                    self.add(codes.RULE_SHAPE, ("fallbacks", i, "purposes"),
+                             f"purpose '{purpose}' has two fallbacks, {claimed[purpose]} and {fallback.id}",
+                             "give each purpose at most one fallback")
+                    break
+                claimed[purpose] = fallback.id
 
     def _scope_refs(self, where: tuple, item) -> None:
         """References of a rule's or guarantee's scope and fact conditions."""

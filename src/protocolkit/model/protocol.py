@@ -21,14 +21,15 @@ from .entities import (
     PartnerKind, Purpose, Stage, Statement,
 )
 from .constraints import FactConstraint
+from .governance import Governance
 from .guarantees import Guarantee
 from .keys import Model
-from .rules import Rule
+from .rules import Fallback, Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
     "partner_kinds", "partners", "categories", "stages", "purposes", "facts", "fact_constraints",
-    "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security", "guarantees",
+    "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security", "guarantees",
 )
 
 
@@ -62,8 +63,15 @@ class Protocol(Model):
     obligation_types: list[ObligationType] = Field(default_factory=list, description="Obligation types added to the shipped ones.")
     lawful_bases: list[LawfulBasis] = Field(default_factory=list, description="Local lawful bases added to the shipped taxonomy.")
     rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")
+    fallbacks: list[Fallback] = Field(
+        default_factory=list,
+        description="Per purpose, what a request gets when no rule decides it (a gap, or a rule waiting on an "
+                    "unknown fact); without one, such a request is a gap.")
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
-    retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
+    retention: list[Statement] = Field(
+        default_factory=list, description="Retention statements: who keeps which categories, for how long.")
+    governance: Governance = Field(
+        default_factory=Governance, description="Who admits new partners; when the partner list was last reviewed.")
     security: list[Statement] = Field(default_factory=list, description="Security statements.")
     guarantees: list[Guarantee] = Field(
         default_factory=list, description="Properties the partnership promises, proven over every possible request.")
@@ -79,6 +87,13 @@ class Protocol(Model):
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; ``KeyError`` naming close matches otherwise."""
         return _by_id(self.rules, rule_id, "rule")
+
+    def fallback_for(self, purpose: str) -> Fallback | None:
+        """The fallback that decides a purpose's undecided requests, or None."""
+        for fallback in self.fallbacks:
+            if fallback.purposes == "any" or purpose in fallback.purposes:
+                return fallback
+        return None
 
     def partner(self, partner_id: str) -> Partner:
         """The partner with this id; ``KeyError`` naming close matches otherwise."""
