@@ -104,3 +104,15 @@ def test_lab_prepares_parameterised_notebooks_without_running_them(tmp_path, cap
 def test_an_unknown_notebook_is_refused_with_the_names(tmp_path, capsys):
     assert main(["notebooks", str(protocolkit.example_path("mash")), "--out", str(tmp_path), "--only", "07"]) == 2
     assert "01_model_partners" in capsys.readouterr().err
+
+
+def test_a_new_repository_notebooks_open_its_own_protocol(tmp_path):
+    from protocolkit.lifecycle.repository import init_repository
+
+    folder = tmp_path / "repo"
+    init_repository(folder, "supporting-families")
+    for name in GUIDED:
+        nb = nbformat.read(folder / "notebooks" / f"{name}.ipynb", as_version=4)
+        params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        assert 'protocol_path = ".."' in params.source
+        assert protocolkit.load((folder / "notebooks" / "..").resolve()).metadata.id == "eastmoor_supporting_families"

@@ -86,6 +86,17 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
     return " ".join(sentences)
 
 
+def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str) -> list[str]:
+    """How long the recipient keeps what it receives, from the retention statements with a duration (section 13)."""
+    from ..model.governance import retention_for
+
+    periods = [f"{s.duration}{f' after {s.after}' if s.after else ''} ({s.id})"
+               for s in retention_for(compiled.protocol, compiled.vocab, recipient_id, category) if s.duration]
+    if not periods:
+        return [f"No retention period is agreed for {recipient} keeping this."] if compiled.protocol.retention else []
+    return [f"Retention: {recipient} keeps it for {_join(periods, 'or')}."]
+
+
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
                      winners: Sequence[Rule], overridden: Sequence[Rule], fallback: Fallback | None = None,
                      waiting: Sequence[Rule] = (), kept: Sequence[tuple[str, str]] = ()) -> str:
@@ -135,6 +146,8 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     if overridden:
         sentences.append("Also matched but overridden: "
                          + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")
+    if decision.shared:
+        sentences += _retention(compiled, request.recipient, decision.category, recipient)
     if decision.shared and decision.need_to_know == "not_needed":
         sentences.append(f"Note: {what} is not in {recipient}'s need-to-know profile here, so this may be over-sharing.")
     if not decision.shared and decision.need_to_know == "needed":

@@ -18,6 +18,7 @@ import pandas as pd
 from ..engine.guarantees import check_guarantees
 from ..errors import ProtocolValidationError, Severity
 from ..model.checks import check_protocol, few_names
+from ..model.governance import retention_for
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
 from ..model.vocabulary import Vocabulary
@@ -43,6 +44,9 @@ CODES = {
     "RV141": (Severity.INFO, "a partner is the hub of the network"),
     "RV150": (Severity.ERROR, "a guarantee is violated"),
     "RV160": (Severity.WARNING, "an obligation is lost when a rule is overridden"),
+    "RV170": (Severity.WARNING, "a recipient receives data with no retention period"),
+    "RV180": (Severity.ERROR, "a partner past its end date can still share or receive"),
+    "RV181": (Severity.WARNING, "the partner list has not been reviewed in time"),
 }
 
 
@@ -164,6 +168,8 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     _lost_obligations(c, protocol)
     _reach(c, protocol, flows, v)
     _network(c, protocol, flows)
+    _retention(c, protocol, flows, v)
+    _governance(c, protocol, flows, today or dt.date.today())
     for result in check_guarantees(protocol).results:
         if not result.proven:
             g = result.guarantee
@@ -314,6 +320,48 @@ def _network(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
                            "of contact whose absence stops information moving",
                   "make sure it has cover and a named single point of contact", partners=[row.partner],
                   extra=row.partner)
+
+
+def _retention(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary) -> None:
+    """RV170: every category a recipient receives has a retention statement with a checkable duration."""
+    received = flows[["to", "category"]].drop_duplicates()
+    missing: dict[str, list[str]] = {}
+    for recipient, category in received.itertuples(index=False):
+        if not any(s.duration for s in retention_for(protocol, v, recipient, category)):
+            missing.setdefault(recipient, []).append(category)
+    for recipient, categories in sorted(missing.items()):
+        c.add("RV170", f"{v.label('partners', recipient)} receives {few_names(sorted(categories), 4)} and no retention "
+                       "statement says for how long it keeps them",
+              "add a retention statement for this recipient and these categories with a 'duration' (such as "
+              "'6 years') and the event it runs from ('after')",
+              partners=[recipient], categories=categories, key=recipient)
+
+
+def _governance(c: _Collector, protocol: Protocol, flows: pd.DataFrame, today: dt.date) -> None:
+    """RV180: a partner that has left still shares or receives; RV181: the partner list is not reviewed in time."""
+    from ..model.governance import duration_days
+
+    for partner in protocol.partners:
+        if partner.left is None or partner.left >= today:
+            continue
+        named = [r.id for r in protocol.rules
+                 for side in (r.from_, r.to) if side != "any" and partner.id in side.partners]
+        flowing = flows[(flows["from"] == partner.id) | (flows["to"] == partner.id)]
+        if named or len(flowing):
+            c.add("RV180", f"{partner.name} left the partnership on {partner.left.isoformat()}, but "
+                           + (f"rules {few_names(sorted(set(named)), 4)} still name it" if named else
+                              f"{len(flowing)} permitted flows still go to or from it"),
+                  "remove it from the rules (or narrow their kinds), or correct its end date",
+                  partners=[partner.id], rules=sorted(set(named)), key=partner.id)
+    governance = protocol.governance
+    interval = duration_days(governance.review_interval)
+    reviewed = governance.partner_list_reviewed
+    if reviewed is None or (today - reviewed).days > interval:
+        when = "has never been recorded as reviewed" if reviewed is None else \
+            f"was last reviewed on {reviewed.isoformat()}, more than {governance.review_interval} ago"
+        c.add("RV181", f"the list of partners {when}",
+              "review who is in the partnership (who joined, who left) and record the date under "
+              "governance.partner_list_reviewed", key="partner_list")
 
 
 def _apply_marks(report: ReviewReport, protocol: Protocol) -> ReviewReport:

@@ -48,7 +48,6 @@ _GOLDEN = re.compile(r"golden rules?\s+((?:\d(?:\s*(?:,|and|to|-)\s*)?)+)|\bGR(\
 #: Kinds of lawful basis shown in each column of the lawful-basis table.
 _ART6 = {"art6", "art6_annex1"}
 _CONDITIONS = {"art9", "art10", "dpa_sch1", "dpa_sch8"}
-_PART3 = {"dpa_part3", "dpa_sch8"}
 
 
 def plain(text: Any) -> str:
@@ -104,6 +103,11 @@ class _Names:
         self.protocol, self.v = protocol, v
 
     def partner(self, pid: str) -> str:
+        """A partner's name, or an outside party's label (parties outside the partnership)."""
+        if pid not in self.v.partners:
+            outside = {o.id: o for o in getattr(self.protocol, "outside", []) or []}
+            if pid in outside:
+                return plain(outside[pid].label)
         return plain(self.v.label("partners", pid))
 
     def category(self, cid: str) -> str:
@@ -140,6 +144,7 @@ class _Names:
         if scope == "any":
             return "any partner"
         names = [self.partner(p) for p in scope.partners] + [f"any {_lower_first(self.kind(k))}" for k in scope.kinds]
+        names += [_lower_first(self.partner(o)) for o in getattr(scope, "outside", []) or []]
         return join(names)
 
     def scope(self, values, name, everything: str) -> str:
@@ -167,12 +172,6 @@ def join(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
-def _regime(bases: list[dict]) -> str:
-    if any(b["kind"] in _PART3 and b["id"].startswith("DPA18.s3") or b["kind"] == "dpa_part3" for b in bases):
-        return "DPA 2018 Part 3"
-    return "UK GDPR"
 
 
 def agreement_context(protocol: Protocol, *, warnings: list | None = None, today: dt.date | None = None,
@@ -217,6 +216,9 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
         },
         "warnings": [_finding_text(f) for f in (warnings or [])],
         "partners": [_partner(p, n, v) for p in protocol.partners],
+        "outside": [{"label": plain(o.label), "kind": plain(str(o.kind).replace("_", " ")),
+                     "description": plain(getattr(o, "description", None))}
+                    for o in getattr(protocol, "outside", []) or []],
         "stages": [{"id": s.id, "label": plain(s.label), "description": plain(s.description)} for s in v.stages],
         "purposes": _purposes_used(protocol, n, v),
         "rules_count": len(protocol.rules),
@@ -224,7 +226,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     }
     ctx["guarantees"] = _guarantees(protocol)
     ctx["need_by_stage"] = _need_by_stage(protocol, n, v)
-    ctx["flows"] = [_flow(r, n) for r in sharing_rules]
+    ctx["flows"] = [_flow(r, n, v) for r in sharing_rules]
     ctx["special_categories"] = [n.category(c) for c in v.categories if v.is_special(c) and c in _used(protocol, v)]
     ctx["criminal_categories"] = [n.category(c) for c in v.categories if v.is_criminal(c) and c in _used(protocol, v)]
     ctx["consent"] = _consent(protocol, n)
@@ -332,7 +334,9 @@ def _need_by_stage(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
     return stages
 
 
-def _flow(rule, n: _Names) -> dict:
+def _flow(rule, n: _Names, v: Vocabulary) -> dict:
+    from ..register import regime   # the same words as the CSV register of flows
+
     bases = [n.basis(b) for b in rule.lawful_bases]
     return {
         "rule": rule.id, "title": plain(rule.title),
@@ -340,12 +344,12 @@ def _flow(rule, n: _Names) -> dict:
         "data": n.scope(rule.categories, n.category, "any data"),
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
-        "when": "; ".join(c.describe() for c in rule.conditions()),
+        "when": _when(rule),
         "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome),
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
         "gateways": [b for b in bases if b["kind"] not in _ART6 | _CONDITIONS | {"dpa_part3"}],
-        "regime": _regime(bases),
+        "regime": plain(regime(v, rule.lawful_bases, rule)),
         "no_basis": not bases,
     }
 
@@ -362,9 +366,20 @@ def _bases_used(protocol: Protocol, v: Vocabulary) -> list[dict]:
     return out
 
 
+def _when(rule) -> str:
+    """The rule's conditions in words, with who asked where the rule says (``requested_by``)."""
+    parts = [c.describe() for c in rule.conditions()]
+    asked = getattr(rule, "requested_by", "any")
+    if asked != "any":
+        from ...model import rules as rule_model
+
+        parts.append(rule_model.describe_requested_by(asked))
+    return "; ".join(parts)
+
+
 def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
-            "when": "; ".join(c.describe() for c in rule.conditions()) or "always",
+            "when": _when(rule) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
             "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
             "escalate_to": plain(rule.escalate_to)}
