@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 from . import codes
 from .entities import Selector
+from .legal import check_legal_entries
 from .keys import ANY, dotted_parent
 from .protocol import Protocol
 from .source import path_text
@@ -214,10 +215,12 @@ class _Context:
                              f"rule {rule.id} relies on consent ({', '.join(consent)}) for safeguarding sharing; "
                              "the ICO and HM Government advice say consent is usually not the right basis there",
                              "rely on public task (UKGDPR.6.1.e) with a statutory gateway, and keep consent as good practice")
+        check_legal_entries(p, v, self.add)
 
     def _rule_bases(self, i: int, rule) -> None:
         v = self.v
-        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases]
+        # A heading (UKGDPR.6.1, DPA18.S8) satisfies nothing: only specific entries count.
+        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases and not v.lawful_bases[b].group]
         kinds = {b.kind for b in bases}
         path = ("rules", i, "lawful_bases") if rule.lawful_bases else ("rules", i, "id")
         if not kinds & ({"art6"} | PART3):
