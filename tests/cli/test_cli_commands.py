@@ -178,7 +178,7 @@ def test_decide_json(capsys):
         {"category": "criminal.intelligence", "outcome": "gap", "rule": None},
     ]
     assert data["rules_matched"] == ["R3"]
-    assert data["lawful_bases"] == ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18"]
+    assert data["lawful_bases"] == ["UKGDPR.6.1.e", "UKGDPR.9.2.h", "DPA18.S1.P2"]
     assert data["obligations"] == ["secure_channel"]
     assert data["may_share"] == ["health.physical"] and data["may_not_share"] == ["criminal.intelligence"]
     assert data["request"]["facts"] == {"consent": "given", "risk": "red"}

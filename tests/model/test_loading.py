@@ -156,7 +156,7 @@ def test_includes_merge_list_sections_in_order(tmp_path):
     write(tmp_path, {
         "protocol.yaml": small_text() + "include:\n  - more/partners.yaml\n  - more/rules.yaml\n",
         "more/partners.yaml": "partners:\n  - id: gp_practice\n    name: Riverside GP\n    kind: gp\n"
-                              "    statutory_powers: [HSCA2012.s251B]\n",
+                              "    statutory_powers: [NHSA2006.Pt4]\n",
         "more/rules.yaml": "rules:\n" + RULE.format(id="R3", sender="gp_practice") + RULE.format(id="R4", sender="school"),
     })
     protocol = protocolkit.load(tmp_path, today=TODAY)

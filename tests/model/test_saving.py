@@ -210,7 +210,7 @@ def test_reordering_rules_keeps_each_rules_comment(work):
 
 def test_adding_a_partner_used_by_a_new_rule(work):
     protocol = protocolkit.load(work, today=TODAY)
-    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["HSCA2012.s251B"]))
+    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["NHSA2006.Pt4"]))
     rule = dict(NEW_RULE, id="R9", to={"partners": ["gp_practice"]})
     protocol.rules.append(Rule.model_validate(rule))
     protocolkit.save(protocol)
@@ -222,12 +222,12 @@ def test_adding_a_partner_used_by_a_new_rule(work):
 def test_appended_partner_goes_before_the_blank_line_that_ends_the_section(work):
     before = text_of(work)
     protocol = protocolkit.load(work, today=TODAY)
-    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["HSCA2012.s251B"]))
+    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["NHSA2006.Pt4"]))
     protocolkit.save(protocol)
     after = text_of(work)
     assert changed_lines(before, after) == [("insert", [], [
-        "  - id: gp_practice", "    name: Riverside GP", "    kind: gp", "    statutory_powers: [HSCA2012.s251B]"])]
-    assert "    statutory_powers: [HSCA2012.s251B]\n\nrules:\n" in after
+        "  - id: gp_practice", "    name: Riverside GP", "    kind: gp", "    statutory_powers: [NHSA2006.Pt4]"])]
+    assert "    statutory_powers: [NHSA2006.Pt4]\n\nrules:\n" in after
 
 
 # -- refusing to save ---------------------------------------------------------------------------

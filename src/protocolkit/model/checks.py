@@ -208,7 +208,10 @@ class _Context:
         for i, rule in enumerate(p.rules):
             if rule.outcome in SHARING_OUTCOMES:
                 self._rule_bases(i, rule)
-            if rule.lawful_bases and (rule.purposes == ANY or "safeguarding" in rule.purposes):
+            # The power imbalance that makes consent a poor basis is an authority's; a charity may rely
+            # on explicit consent where a family agrees (ICO safeguarding FAQs).
+            public_senders = any(v.is_public_body(s) for s in v.partners_in(rule.from_))
+            if rule.lawful_bases and public_senders and (rule.purposes == ANY or "safeguarding" in rule.purposes):
                 consent = sorted(CONSENT_BASES.intersection(rule.lawful_bases))
                 if consent:
                     self.add(codes.CONSENT_FOR_SAFEGUARDING, ("rules", i, "lawful_bases"),

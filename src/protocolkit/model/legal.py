@@ -225,13 +225,15 @@ def public_task_basis_in_law(c: Checker, i: int, rule: Rule) -> None:
     if "UKGDPR.6.1.e" not in rule.lawful_bases:
         return
     cited = [b for b in c.entries(rule.lawful_bases) if b.basis_in_law]
+    recipients = c.vocab.partners_in(rule.to)
     lacking = []
     for partner in sorted(c.vocab.partners_in(rule.from_)):
         kinds = c.kinds_of(partner)
         own = [b for a in c.vocab.partner_ancestors(partner) if a in c.vocab.partners
                for b in c.entries(c.vocab.partners[a].statutory_powers) if b.basis_in_law]
         usable = [b for b in [*cited, *own] if b.in_force and (not b.senders or not kinds.isdisjoint(b.senders))
-                  and (rule.purposes == ANY or not b.purposes or not set(rule.purposes).isdisjoint(b.purposes))]
+                  and (rule.purposes == ANY or not b.purposes or not set(rule.purposes).isdisjoint(b.purposes))
+                  and (not b.recipients or all(not c.kinds_of(r).isdisjoint(b.recipients) for r in recipients))]
         if not usable:
             lacking.append(partner)
     if lacking:
@@ -254,9 +256,10 @@ def consent_conditions(c: Checker, i: int, rule: Rule) -> None:
         return
     if "given" not in _consent_values(c, rule):
         return
+    # Another Sch 1 / Sch 8 condition, or explicit consent itself, covers the case where consent is given.
     others = [b for b in c.entries(rule.lawful_bases)
-              if b.kind in {"dpa_sch1", "dpa_sch8"} and not b.group and not b.only_without_consent
-              and b.id not in {"DPA18.S1.P36"}]
+              if (b.kind in {"dpa_sch1", "dpa_sch8"} and not b.group and not b.only_without_consent
+                  and b.id != "DPA18.S1.P36") or b.id == "UKGDPR.9.2.a"]
     if others:
         return
     basis = without[0]
