@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-core
 EXAMPLE := examples/mash
 OUT    := out
 
-.PHONY: demo test lab setup system-deps bench clean
+.PHONY: demo test lab workshop setup system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: setup system-deps
 lab: setup
 	$(PY) -m pip install --quiet -e '.[workbench]'
 	$(VENV)/bin/jupyter lab notebooks/
+
+## workshop: serve the workshop page for the example in a browser (Voila, offline, 127.0.0.1 only)
+workshop: setup
+	$(PK) workshop $(EXAMPLE)
 
 ## bench: the benchmarks (decisions per second against Cedar, workshop re-evaluation)
 bench: setup

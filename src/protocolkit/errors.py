@@ -128,5 +128,17 @@ class UnknownValueError(ProtocolError, ValueError):
         super().__init__(f"unknown {what} {value!r}{hint}")
 
 
+class ImpossibleFactsError(ProtocolError, ValueError):
+    """A request states facts that the protocol's fact constraints rule out (bad input, never decided).
+
+    ``constraint`` is the id of the first constraint broken; ``row`` the request's position in a table.
+    """
+
+    def __init__(self, message: str, constraint: str, row: int | None = None):
+        self.constraint = constraint
+        self.row = row
+        super().__init__(message)
+
+
 class SaveRefusedError(ProtocolError):
     """A save was refused; the file on disk is unchanged."""

@@ -23,7 +23,8 @@ CATEGORIES = ["health", "health.mental_health", "health.physical", "criminal", "
 STAGES = ["referral", "screening", "strategy_discussion", "assessment", "plan", "review", "closure"]
 PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
 FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
-OUTCOMES = ["refuse", "escalate", "seek_consent", "share_minimum", "share"]
+OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
+FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
 OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
 BASES = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10", "CA1989.s47"]
 
@@ -50,7 +51,7 @@ def protocols(draw):
         return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
 
     def condition(fact):
-        values = FACTS[fact]
+        values = FACTS.get(fact, ["yes", "no"])
         options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
                    st.sampled_from(values).map(lambda v: f"!= {v}")]
         if fact == "risk":
@@ -78,9 +79,30 @@ def protocols(draw):
         "stages": scope(STAGES), "purposes": scope(PURPOSES),
         "categories": draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True)),
     } for i in range(draw(st.integers(0, 3)))]
+    fallbacks, free = [], list(PURPOSES)
+    for i in range(draw(st.integers(0, 2))):
+        purposes = draw(st.lists(st.sampled_from(free), min_size=1, max_size=2, unique=True)) if free else []
+        if not purposes:
+            break
+        free = [p for p in free if p not in purposes]
+        outcome = draw(st.sampled_from(FALLBACK_OUTCOMES))
+        fallbacks.append({
+            "id": f"fallback_{i}", "purposes": purposes, "outcome": outcome,
+            "on": draw(st.sampled_from([["gap"], ["unknown_fact"], ["gap", "unknown_fact"]])),
+            "escalate_to": "the duty manager" if outcome == "escalate" else None,
+            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "rationale": "generated",
+        })
+    constraints = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        first, second = draw(st.sampled_from([("risk", "consent"), ("consent", "risk"), ("risk", "child_competent"),
+                                              ("child_competent", "consent")]))
+        constraints.append({"id": f"c{i}", "if": {first: condition(first)},
+                            draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
-        "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles,
+        "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
+        "fact_constraints": constraints,
     })
     return protocol
 
@@ -88,7 +110,9 @@ def protocols(draw):
 @st.composite
 def requests(draw, protocol: Protocol):
     ids = [p.id for p in protocol.partners]
-    facts = {f: draw(st.sampled_from([*v, None])) for f, v in FACTS.items()}
+    facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
+    if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
+        facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
     return Request(draw(st.sampled_from(ids)), draw(st.sampled_from(ids)),
                    tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
                    draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
@@ -126,7 +150,7 @@ def _covers(scope, value, hierarchical=False) -> bool:
 
 
 def _condition_holds(fact, raw, value) -> bool:
-    values = FACTS[fact]
+    values = FACTS.get(fact, [])  # only ordered comparisons need the order
     if isinstance(raw, list):
         return value in raw
     raw = str(raw)
@@ -142,8 +166,15 @@ def _condition_holds(fact, raw, value) -> bool:
     return value == raw.removeprefix("==").strip()
 
 
+def _could_hold(fact, raw, value) -> bool:
+    """The condition holds, or the fact is unknown and some stated value would make it hold."""
+    if _condition_holds(fact, raw, value):
+        return True
+    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS[fact])
+
+
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
-    matched = []
+    matched, waiting = [], []
     for rule in protocol.rules:
         if not (_partner_matches(protocol, rule.from_, request.sender)
                 and _partner_matches(protocol, rule.to, request.recipient)
@@ -152,6 +183,8 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
             continue
         if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in rule.when.items()):
             matched.append(rule)
+        elif all(_could_hold(f, raw, request.facts.get(f, "unknown")) for f, raw in rule.when.items()):
+            waiting.append(rule)
     need = "no_profile"
     for profile in protocol.need_to_know:
         if (_partner_matches(protocol, profile.recipient, request.recipient)
@@ -160,14 +193,56 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
                 need = "needed"
             elif need != "needed":
                 need = "not_needed"
-    if not matched:
-        return {"outcome": "gap", "rule": None, "deciding": (), "matched": frozenset(), "bases": (), "obligations": (), "need": need}
-    top = max(r.priority for r in matched)
-    best = min(OUTCOMES.index(r.outcome) for r in matched if r.priority == top)
-    deciding = [r for r in matched if r.priority == top and OUTCOMES.index(r.outcome) == best]
     union = lambda lists: tuple(dict.fromkeys(x for lst in lists for x in lst))  # noqa: E731
-    return {
-        "outcome": OUTCOMES[best], "rule": deciding[0].id, "deciding": tuple(r.id for r in deciding),
-        "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
-        "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
-    }
+    if not matched:
+        result = {"outcome": "gap", "rule": None, "deciding": (), "matched": frozenset(), "bases": (),
+                  "obligations": (), "need": need}
+        blocking = list(waiting)
+    else:
+        top = max(r.priority for r in matched)
+        best = min(OUTCOMES.index(r.outcome) for r in matched if r.priority == top)
+        deciding = [r for r in matched if r.priority == top and OUTCOMES.index(r.outcome) == best]
+        result = {
+            "outcome": OUTCOMES[best], "rule": deciding[0].id, "deciding": tuple(r.id for r in deciding),
+            "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
+            "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
+        }
+        # a waiting rule blocks when, stated, it would outrank the deciding rule with another outcome
+        blocking = [r for r in waiting if r.outcome != OUTCOMES[best]
+                    and (r.priority > top or (r.priority == top and OUTCOMES.index(r.outcome) < best))]
+    result.update({"fallback": None, "fallback_reason": None, "waiting_rules": frozenset(), "waiting_on": ()})
+    fallback = next((f for f in protocol.fallbacks if f.purposes == "any" or request.purpose in f.purposes), None)
+    if fallback is None:
+        return result
+    if result["outcome"] == "gap" and "gap" in fallback.on:
+        reason = "gap"
+    elif blocking and "unknown_fact" in fallback.on:
+        reason = "unknown_fact"
+    else:
+        return result
+    waiting_on = ()
+    if reason == "unknown_fact":
+        names = [f for f in FACTS if request.facts.get(f, "unknown") == "unknown"
+                 and any(f in r.when and not _condition_holds(f, r.when[f], "unknown") for r in blocking)]
+        waiting_on = tuple(names)
+    result.update({
+        "outcome": fallback.outcome, "rule": None, "deciding": (), "bases": (),
+        "obligations": union([[str(o) for o in fallback.obligations]]), "fallback": fallback.id,
+        "fallback_reason": reason, "waiting_rules": frozenset(r.id for r in blocking) if reason == "unknown_fact"
+        else frozenset(), "waiting_on": waiting_on,
+    })
+    return result
+def possible_facts(protocol: Protocol, facts: dict) -> bool:
+    """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
+    read literally from docs/semantics.md section 11."""
+    def holds(pattern):
+        return all(_condition_holds(f, raw, facts.get(f, "unknown")) for f, raw in pattern.items())
+
+    for constraint in protocol.fact_constraints:
+        if not holds(constraint.if_):
+            continue
+        if constraint.then and not holds(constraint.then):
+            return False
+        if constraint.excludes and holds(constraint.excludes):
+            return False
+    return True

@@ -125,7 +125,7 @@ def test_several_categories_make_one_row_each_with_the_request_position():
 def test_detail_outcome_gives_only_the_outcome_columns_with_the_same_answers():
     table = decide_many(PROTOCOL, REQUESTS, detail="outcome")
     assert list(table.columns) == ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule",
-                                   "need_to_know"]
+                                   "need_to_know", "fallback"]
     full = decide_many(PROTOCOL, REQUESTS)
     assert list(table["outcome"].astype(str)) == list(full["outcome"].astype(str))
     assert [_text(v) for v in table["rule"]] == [_text(v) for v in full["rule"]]

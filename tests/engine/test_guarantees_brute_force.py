@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, protocols
+from generated import CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, possible_facts, protocols
 from protocolkit.engine import decide_many
 from protocolkit.engine.compiled import compile_protocol
 from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
@@ -38,6 +38,10 @@ def brute_force(protocol, guarantee):
     rows = []
     for combo in itertools.product(*lists):
         named = {name: values[name][code] for name, code in zip(order, combo)}
+        if named["from"] == named["to"]:
+            continue  # a partner sending to itself is no flow (docs/semantics.md section 11)
+        if not possible_facts(protocol, {d.name: named[f"fact:{d.name}"] for d in compiled.facts}):
+            continue  # ruled out by a fact constraint: not a possible request
         row = {k: named[k] for k in ("from", "to", "category", "stage", "purpose")}
         row.update({d.name: (None if named[f"fact:{d.name}"] == "unknown" else named[f"fact:{d.name}"])
                     for d in compiled.facts})

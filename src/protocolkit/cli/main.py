@@ -11,11 +11,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from importlib import import_module
 from typing import Sequence
 
 from .. import __version__
 from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from ..model.loading import load, load_with_findings
+
+
+#: Commands that live in their own module of this package, each with ``register(subparsers)``, in help order.
+COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="what to draw (default: dataflow)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
+
+    for name in COMMAND_MODULES:
+        import_module(f"{__package__}.{name}").register(sub)
     return parser
 
 
@@ -111,8 +119,12 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     protocol, findings = load_with_findings(args.path)
     case_findings = []
-    if protocol is not None and not any(f.severity is Severity.ERROR for f in findings):
+    if protocol is not None and not _blocking(findings, protocol):
         case_findings = _case_findings(protocol, Path(args.path))
+    if protocol is not None:
+        from ..lifecycle import lifecycle_findings
+
+        case_findings += lifecycle_findings(protocol)
     findings = findings + case_findings
     for finding in findings:
         print(finding.format())
@@ -120,6 +132,12 @@ def cmd_validate(args) -> int:
     warnings = len(findings) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     return 1 if errors else 0
+
+
+def _blocking(findings, protocol) -> list:
+    from ..model.readiness import blocking_findings
+
+    return blocking_findings(findings, protocol.metadata.status)
 
 
 def _case_findings(protocol, path: Path) -> list:
@@ -266,12 +284,25 @@ def cmd_review(args) -> int:
 def cmd_prove(args) -> int:
     from ..engine.guarantees import check_guarantees
 
-    report = check_guarantees(load(args.path))
+    protocol = load(args.path)
+    _draft_notice(protocol)
+    report = check_guarantees(protocol)
     _print_guarantees(report)
     if args.json:
         Path(args.json).write_text(json.dumps([r.as_dict() for r in report.results], indent=2) + "\n", encoding="utf-8")
     print(f"{report.passed} passed, {report.failed} failed")
     return 0 if report.ok else 1
+
+
+def _draft_notice(protocol) -> None:
+    """Say so when a draft is tested with legal-sense errors that will block its signature."""
+    from ..model.readiness import draft_only_errors, signature_blockers
+
+    errors = draft_only_errors(signature_blockers(protocol), protocol.metadata.status)
+    if errors:
+        print(f"This draft has {len(errors)} legal-sense error{'s' if len(errors) != 1 else ''}: it can be tested, "
+              "but not agreed, published or exported for signature until they are fixed "
+              "(protocolkit validate lists them).")
 
 
 def _print_guarantees(report) -> None:
@@ -291,7 +322,19 @@ def cmd_test(args) -> int:
     from ..model.cases import load_cases
 
     protocol = load(args.path)
-    cases_dir = Path(args.cases) if args.cases else protocol.folder / "cases"
+    _draft_notice(protocol)
+    if args.cases:
+        cases_dir = Path(args.cases)
+        if not cases_dir.exists():
+            print(f"error: the cases folder {args.cases} does not exist; name a folder of case files "
+                  f"(the protocol's own are in {protocol.folder / 'cases'})", file=sys.stderr)
+            return 2
+        if cases_dir.is_dir() and not any(cases_dir.glob("*.yaml")):
+            print(f"error: the cases folder {args.cases} holds no case files (*.yaml); "
+                  "name the folder that holds them", file=sys.stderr)
+            return 2
+    else:
+        cases_dir = protocol.folder / "cases"
     cases = load_cases(cases_dir) if cases_dir.exists() else []
     results = run_cases(protocol, cases)
     _print_results(results)
@@ -344,8 +387,21 @@ def cmd_graph(args) -> int:
         print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
               f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
         return 2
+    if not out.parent.is_dir():
+        print(f"error: cannot write {out}: the folder {out.parent} does not exist; create it first or choose "
+              "another --out", file=sys.stderr)
+        return 2
     facts = _facts(args)
-    written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view, purpose=args.purpose)
+    try:
+        written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view,
+                        purpose=args.purpose)
+    except ModuleNotFoundError as exc:
+        print(f"error: the {args.view} view needs the Python package {exc.name!r}, which is not installed; "
+              "install it with: pip install 'protocolkit[workbench]'", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(written)
     return 0
 

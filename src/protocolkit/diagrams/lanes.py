@@ -62,9 +62,11 @@ def _stages(v: Vocabulary, stage: str | None) -> list[str]:
     if stage is None:
         return stages
     if stage not in stages:
+        from difflib import get_close_matches
+
         from ..errors import UnknownValueError
 
-        raise UnknownValueError(f"unknown stage {stage!r}; stages are {', '.join(stages)}")
+        raise UnknownValueError("stage", stage, get_close_matches(stage, stages, n=3) or stages)
     return stages[:stages.index(stage) + 1]
 
 

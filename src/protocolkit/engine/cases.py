@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
-from ..errors import ProtocolValidationError, UnknownValueError
+from ..errors import ImpossibleFactsError, ProtocolValidationError, UnknownValueError
 from ..model import codes
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
@@ -99,8 +99,8 @@ class CaseResults:
 
     @property
     def gaps(self) -> pd.DataFrame:
-        """Decisions no rule covered."""
-        return self.decisions[self.decisions["outcome"] == "gap"]
+        """Decisions no rule covered, including those a fallback then decided (its ``fallback`` column says which)."""
+        return self.decisions[self.decisions["rules_matched"].map(len) == 0]
 
     def sharing_by_stage(self) -> pd.DataFrame:
         """Per stage: categories requested, shared, over-shared, under-shared and gaps."""
@@ -108,7 +108,7 @@ class CaseResults:
             shared=self.decisions["outcome"].isin(SHARING_OUTCOMES),
             over=lambda t: t["shared"] & (t["need_to_know"] == "not_needed"),
             under=lambda t: ~t["shared"] & (t["need_to_know"] == "needed"),
-            gap=self.decisions["outcome"] == "gap",
+            gap=self.decisions["rules_matched"].map(len) == 0,
         )
         table = d.groupby("stage", observed=True).agg(
             requested=("category", "size"), shared=("shared", "sum"), over_shared=("over", "sum"),
@@ -152,7 +152,8 @@ class CaseResults:
             "sharing_by_stage": records(self.sharing_by_stage().reset_index()),
             "over_sharing": records(self.over_sharing[["case", "step", "from", "to", "category", "stage", "outcome", "rule"]]),
             "under_sharing": records(self.under_sharing[["case", "step", "from", "to", "category", "stage", "outcome", "rule"]]),
-            "gaps": records(self.gaps[["case", "step", "from", "to", "category", "stage", "purpose"]]),
+            "gaps": records(self.gaps[["case", "step", "from", "to", "category", "stage", "purpose", "outcome",
+                                       "fallback"]]),
         }
 
     def to_junit(self, path: str | Path, name: str = "protocolkit", guarantees=None) -> None:
@@ -300,6 +301,14 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     except UnknownValueError:
         check_case_references(compiled, cases)  # says where, in which case file and line
         raise
+    except ImpossibleFactsError as exc:
+        case, _, s, _, _, req, _ = meta[exc.row]
+        path = ("steps", s, "requests", _request_index(case, s, req))
+        file, line, column = case.locate(path)
+        raise ProtocolValidationError([codes.CASE_IMPOSSIBLE_FACTS.finding(
+            f"case '{case.id}': {str(exc).split(': ', 1)[1]}",
+            "correct the case's facts (its starting facts, what earlier steps learn, or the request's own facts)",
+            file=file, line=line, column=column, key=".".join(map(str, path)))]) from exc
     labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta],
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
@@ -312,6 +321,11 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     )
 
 
+def _request_index(case: Case, step: int, request) -> int:
+    """The position of a request in its step."""
+    return next(i for i, r in enumerate(case.steps[step].requests) if r is request)
+
+
 def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecision]]:
     """The decisions table read once, as each request's category decisions."""
     names = [f for f in CategoryDecision.__dataclass_fields__ if f != "explanation"]
@@ -322,7 +336,7 @@ def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecis
     out: dict[int, list[CategoryDecision]] = {}
     for i, request in enumerate(decisions["request"].tolist()):
         values = {name: columns[name][i] for name in names}
-        for name in ("rule", "minimum", "escalate_to"):  # pandas may hand back NaN for None
+        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason"):  # pandas may give NaN for None
             values[name] = values[name] if isinstance(values[name], str) else None
         out.setdefault(request, []).append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
     return out

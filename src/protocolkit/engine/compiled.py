@@ -23,12 +23,16 @@ import numpy as np
 
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
-from ..model.rules import OUTCOMES_MOST_PROTECTIVE_FIRST, Rule
+from ..model.outcomes import DECISION_OUTCOMES, OUTCOMES_MOST_PROTECTIVE_FIRST
+from ..model.rules import Fallback, Rule
 from ..model.vocabulary import Vocabulary
 
-#: Outcome codes in the compiled tables; GAP means no rule matched.
-OUTCOME_CODES: tuple[str, ...] = ("gap", *OUTCOMES_MOST_PROTECTIVE_FIRST)
+#: Outcome codes in the compiled tables; GAP means nothing decided.
+OUTCOME_CODES: tuple[str, ...] = DECISION_OUTCOMES
 GAP = 0
+
+#: Why a fallback decided a category (codes of :meth:`CompiledProtocol.settle`).
+FALLBACK_REASONS: tuple[str | None, ...] = (None, "gap", "unknown_fact")
 
 #: Need-to-know codes.
 NEED_CODES: tuple[str, ...] = ("no_profile", "not_needed", "needed")
@@ -90,6 +94,18 @@ class CompiledProtocol:
     class_masks: np.ndarray          # [class, word]: the bits of each class
     need: np.ndarray                 # [to, stage, purpose, category] -> need code
     fact_index: dict[str, int] = field(default_factory=dict)
+    relaxed_fact_bits: list[np.ndarray] = field(default_factory=list)  # row 0 (unknown) = any stated value
+    outcome_masks: np.ndarray | None = None    # [outcome code, word]: the bits of rules with that outcome
+    before_masks: np.ndarray | None = None     # [decider + 1, word]: bits ranked before it (row 0: every bit)
+    needs_known: np.ndarray | None = None      # [fact, word]: rules whose condition on the fact excludes unknown
+    fallbacks: list[Fallback] = field(default_factory=list)
+    purpose_fallback: np.ndarray | None = None  # [purpose] -> fallback index, -1 for none
+    fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
+
+    @property
+    def waits_on_facts(self) -> bool:
+        """Whether some fallback applies when a rule waits on an unknown fact (else no relaxed match is needed)."""
+        return bool(self.fallbacks) and bool(self.fallback_on[:, 2].any())
 
     @property
     def rules(self) -> list[Rule]:
@@ -100,17 +116,21 @@ class CompiledProtocol:
         return self.protocol.rules[self.ranked[bit]]
 
     # -- matching ----------------------------------------------------------------------------
-    def match(self, sender, recipient, category, stage, purpose, fact_codes, chunk: int = 8192) -> np.ndarray:
+    def match(self, sender, recipient, category, stage, purpose, fact_codes, chunk: int = 8192,
+              relaxed: bool = False) -> np.ndarray:
         """Bitsets of matching rules, one row per coded request-category: ``uint64[n, words]``.
 
         Every argument is an integer array of codes (``fact_codes`` is ``[n, facts]``). Rows
         are matched in cache-sized chunks, gathering each table straight into a scratch buffer.
+        With ``relaxed``, an unknown fact satisfies every condition that some stated value
+        satisfies: the rules that match or *wait* on unknown facts (``docs/semantics.md`` section 5).
         """
         n = len(sender)
         out = np.empty((n, self.words), dtype=np.uint64)
         tables = [(self.to_bits, recipient), (self.category_bits, category), (self.stage_bits, stage),
                   (self.purpose_bits, purpose)]
-        tables += [(table, fact_codes[:, f]) for f, table in enumerate(self.fact_bits)]
+        fact_tables = self.relaxed_fact_bits if relaxed else self.fact_bits
+        tables += [(table, fact_codes[:, f]) for f, table in enumerate(fact_tables)]
         scratch = np.empty((min(chunk, max(n, 1)), self.words), dtype=np.uint64)
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
@@ -135,6 +155,103 @@ class CompiledProtocol:
         decider = np.where(has, word.astype(np.int64) * _WORD + position, -1)
         outcome = np.where(has, self.bit_outcome[np.maximum(decider, 0)], GAP).astype(np.int8)
         return outcome, decider
+
+    def blocking(self, bits: np.ndarray, relaxed: np.ndarray, outcomes: np.ndarray, deciders: np.ndarray) -> np.ndarray:
+        """The rules that wait on an unknown fact and, stated, would outrank the decider with another outcome."""
+        if self.words == 0:
+            return np.zeros_like(bits)
+        return relaxed & ~bits & self.before_masks[deciders + 1] & ~self.outcome_masks[outcomes]
+
+    def settle(self, bits: np.ndarray, relaxed: np.ndarray | None, purposes: np.ndarray | None,
+               candidate: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Resolve matched rules, then apply the purposes' fallbacks (``docs/semantics.md`` section 5).
+
+        Returns outcome codes, deciding bits (-1 where no rule decides), fallback index (-1 for
+        none), fallback reason codes (:data:`FALLBACK_REASONS`) and the blocking rules' bits.
+        ``relaxed`` may be None when no fallback applies to unknown facts. ``candidate`` (each
+        row's purpose fallback index) may be given instead of the purpose codes.
+        """
+        outcomes, deciders = self.resolve(bits)
+        n = len(outcomes)
+        fallback = np.full(n, -1, dtype=np.int64)
+        reason = np.zeros(n, dtype=np.int8)
+        blocking = np.zeros_like(bits)
+        if not self.fallbacks:
+            return outcomes, deciders, fallback, reason, blocking
+        if candidate is None:
+            candidate = self.purpose_fallback[purposes]
+        has = candidate >= 0
+        safe = np.maximum(candidate, 0)
+        undecided = np.zeros(n, dtype=bool)
+        if relaxed is not None and self.waits_on_facts:
+            blocking = self.blocking(bits, relaxed, outcomes, deciders)
+            undecided = blocking.any(axis=1) if self.words else undecided
+        gap = outcomes == GAP
+        by_gap = has & gap & self.fallback_on[safe, 1]
+        by_fact = has & ~by_gap & undecided & self.fallback_on[safe, 2]
+        applies = by_gap | by_fact
+        reason[by_gap], reason[by_fact] = 1, 2
+        fallback[applies] = candidate[applies]
+        codes = np.array([OUTCOME_CODES.index(f.outcome) for f in self.fallbacks], dtype=np.int8)
+        outcomes = np.where(applies, codes[safe], outcomes).astype(np.int8)
+        deciders = np.where(applies, -1, deciders)
+        blocking[~by_fact] = 0
+        return outcomes, deciders, fallback, reason, blocking
+
+    # -- exploring the whole space (guarantees, graph) -------------------------------------------
+    @property
+    def space_words(self) -> int:
+        """Width of a space state: rule bits, then relaxed bits and fallback bits where fallbacks exist."""
+        if not self.fallbacks:
+            return self.words
+        return self.words * (2 if self.waits_on_facts else 1) + (len(self.fallbacks) + _WORD - 1) // _WORD
+
+    def space_table(self, axis: str, fact: int | None = None) -> np.ndarray:
+        """The table of one axis for :func:`~protocolkit.engine.space.explore`: each row is the value's rule
+        bits, then (with fallbacks) its relaxed bits and the one-hot bit of its purpose's fallback."""
+        table = {"from": self.from_bits, "to": self.to_bits, "category": self.category_bits,
+                 "stage": self.stage_bits, "purpose": self.purpose_bits}.get(axis)
+        table = self.fact_bits[fact] if table is None else table
+        if not self.fallbacks:
+            return table
+        parts = [table]
+        if self.waits_on_facts:
+            parts.append(self.relaxed_fact_bits[fact] if axis == "fact" else table)
+        fallback_words = (len(self.fallbacks) + _WORD - 1) // _WORD
+        ones = np.iinfo(np.uint64).max
+        tail = np.full((len(table), fallback_words), ones, dtype=np.uint64)
+        if axis == "purpose":
+            tail[:] = 0
+            for code, index in enumerate(self.purpose_fallback.tolist()):
+                if index >= 0:
+                    tail[code, index // _WORD] |= np.uint64(1 << (index % _WORD))
+        parts.append(tail)
+        return np.ascontiguousarray(np.concatenate(parts, axis=1))
+
+    def settle_space(self, states: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:meth:`settle` for explored states built from :meth:`space_table` rows; also returns the rule bits."""
+        bits = np.ascontiguousarray(states[:, :self.words])
+        if not self.fallbacks:
+            return (bits, *self.settle(bits, None, None))
+        relaxed = np.ascontiguousarray(states[:, self.words:2 * self.words]) if self.waits_on_facts else None
+        tail = states[:, self.space_words - (len(self.fallbacks) + _WORD - 1) // _WORD:]
+        candidate = np.full(len(states), -1, dtype=np.int64)
+        for index in range(len(self.fallbacks)):
+            on = (tail[:, index // _WORD] >> np.uint64(index % _WORD)) & np.uint64(1)
+            candidate[(on == 1) & (candidate < 0)] = index
+        return (bits, *self.settle(bits, relaxed, None, candidate=candidate))
+
+    def waiting_on(self, blocking: np.ndarray, fact_codes: np.ndarray) -> list[tuple[str, ...]]:
+        """For each row, the unknown facts the blocking rules wait on, in vocabulary order."""
+        n = len(blocking)
+        if n == 0 or not self.words or not blocking.any():
+            return [()] * n
+        hits = []
+        for f, dimension in enumerate(self.facts):
+            hits.append((fact_codes[:, f] == 0) & (blocking & self.needs_known[f]).any(axis=1))
+        names = [d.name for d in self.facts]
+        matrix = np.column_stack(hits) if hits else np.zeros((n, 0), dtype=bool)
+        return [tuple(names[f] for f in np.flatnonzero(row)) for row in matrix]
 
     def winners(self, bits: np.ndarray, decider: int) -> list[int]:
         """The deciding rules (positions in ``protocol.rules``) of one matched bitset row."""
@@ -259,6 +376,26 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     category_bits, stage_bits, purpose_bits = words_of(category_rows), words_of(stage_rows), words_of(purpose_rows)
     fact_bits = [words_of(rows) for rows in fact_rows]
     class_masks = words_of(class_rows or [0])
+    relaxed_fact_bits = []
+    for table in fact_bits:
+        relaxed = table.copy()
+        relaxed[0] = np.bitwise_or.reduce(table, axis=0) if len(table) else 0
+        relaxed_fact_bits.append(relaxed)
+    everything = (1 << len(rules)) - 1
+    outcome_rows = [0] * len(OUTCOME_CODES)
+    for bit in range(len(rules)):
+        outcome_rows[int(bit_outcome[bit])] |= 1 << bit
+    outcome_masks = words_of(outcome_rows)
+    before_masks = words_of([everything] + [(1 << bit) - 1 for bit in range(len(rules))])
+    needs_known = words_of([everything & ~rows[0] for rows in fact_rows]) if fact_rows else np.zeros((0, words), np.uint64)
+    fallbacks = list(protocol.fallbacks)
+    purpose_fallback = np.full(len(purposes.values), -1, dtype=np.int64)
+    for index, fallback in enumerate(fallbacks):
+        for purpose in vocab.purposes_in(fallback.purposes):
+            if purpose in purposes.index and purpose_fallback[purposes.index[purpose]] < 0:
+                purpose_fallback[purposes.index[purpose]] = index
+    fallback_on = np.array([[False, "gap" in f.on, "unknown_fact" in f.on] for f in fallbacks], dtype=bool
+                           ).reshape(len(fallbacks), 3)
 
     need = _need_table(vocab, partners, stages, purposes, categories, protocol)
     return CompiledProtocol(
@@ -266,6 +403,8 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         purposes=purposes, facts=facts, ranked=ranked, words=words, from_bits=from_bits, to_bits=to_bits,
         category_bits=category_bits, stage_bits=stage_bits, purpose_bits=purpose_bits, fact_bits=fact_bits,
         bit_outcome=bit_outcome, bit_class=bit_class, class_masks=class_masks, need=need, fact_index=fact_index,
+        relaxed_fact_bits=relaxed_fact_bits, outcome_masks=outcome_masks, before_masks=before_masks,
+        needs_known=needs_known, fallbacks=fallbacks, purpose_fallback=purpose_fallback, fallback_on=fallback_on,
     )
 
 

@@ -14,18 +14,18 @@ from typing import Iterable, Literal, Mapping
 import numpy as np
 import pandas as pd
 
+from ..model.outcomes import GAP, SHARING_OUTCOMES, SUMMARY_ORDER
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES, Rule
-from .compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
+from ..model.rules import Fallback, Rule
+from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
+from .constraints import check_possible
 from .explain import explain_category, explain_request
 from .requests import Request, encode_facts, encode_frame, expand_requests, check_value
 
-#: Outcome of a request with several categories: the most protective, a gap counting above refuse.
-SUMMARY_ORDER: tuple[str, ...] = ("gap", "refuse", "escalate", "seek_consent", "share_minimum", "share")
-
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
-    "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know", "explanation",
+    "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know",
+    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "explanation",
 ]
 
 
@@ -43,7 +43,11 @@ class CategoryDecision:
     minimum: str | None
     escalate_to: str | None
     need_to_know: str
-    explanation: str
+    fallback: str | None = None
+    fallback_reason: str | None = None
+    waiting_on: tuple[str, ...] = ()
+    waiting_rules: tuple[str, ...] = ()
+    explanation: str = ""
 
     @property
     def shared(self) -> bool:
@@ -52,8 +56,13 @@ class CategoryDecision:
 
     @property
     def gap(self) -> bool:
-        """Whether no rule covers the category."""
-        return self.outcome == "gap"
+        """Whether no rule covers the category (a gap stays a gap when a fallback decides it)."""
+        return not self.rules_matched
+
+    @property
+    def by_fallback(self) -> bool:
+        """Whether the purpose's fallback decided, not a rule."""
+        return self.fallback is not None
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,17 @@ class Decision:
 
     @property
     def obligations(self) -> tuple[str, ...]:
-        return _union(c.obligations for c in self.categories if c.outcome != "gap")
+        return _union(c.obligations for c in self.categories if c.outcome != GAP)
+
+    @property
+    def gaps(self) -> tuple[str, ...]:
+        """Categories no rule covers, whether or not a fallback decided them."""
+        return tuple(c.category for c in self.categories if c.gap)
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """The fallbacks that decided some category."""
+        return _union([c.fallback] for c in self.categories if c.fallback)
 
     @property
     def may_share(self) -> tuple[str, ...]:
@@ -120,6 +139,8 @@ class Decision:
             "rules_matched": list(self.rules_matched),
             "lawful_bases": list(self.lawful_bases),
             "obligations": list(self.obligations),
+            "gaps": list(self.gaps),
+            "fallbacks": list(self.fallbacks),
             "explanation": self.explanation,
         }
 
@@ -135,7 +156,7 @@ def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
 def summary_outcome(outcomes: Iterable[str]) -> str:
     """The overall outcome of several categories: the most protective, gap first."""
     outcomes = list(outcomes)
-    return min(outcomes, key=SUMMARY_ORDER.index) if outcomes else "gap"
+    return min(outcomes, key=SUMMARY_ORDER.index) if outcomes else GAP
 
 
 def as_compiled(protocol: Protocol | CompiledProtocol) -> CompiledProtocol:
@@ -164,6 +185,8 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     ------
     UnknownValueError
         When the request names a partner, category, stage, purpose, fact or value the protocol lacks.
+    ImpossibleFactsError
+        When the request's facts break one of the protocol's fact constraints (``docs/semantics.md`` section 11).
 
     Examples
     --------
@@ -187,12 +210,18 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     purpose = check_value(request.purpose, compiled.purposes, "purpose")
     categories = np.array([check_value(c, compiled.categories, "category") for c in request.categories], dtype=np.int64)
     facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
+    check_possible(compiled, facts[:1])
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
-    bits = compiled.match(full(sender), full(recipient), categories, full(stage), full(purpose), facts)
-    _, deciders = compiled.resolve(bits)
+    coded = (full(sender), full(recipient), categories, full(stage), full(purpose), facts)
+    bits = compiled.match(*coded)
+    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    _, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, full(purpose))
+    waiting = compiled.waiting_on(blocking, facts)
     need = compiled.need[recipient, stage, purpose, categories]
     decisions = tuple(
-        category_decision(compiled, request, category, rule_detail(compiled, bits[i], int(deciders[i])), int(need[i]))
+        category_decision(compiled, request, category,
+                          with_fallback(compiled, rule_detail(compiled, bits[i], int(deciders[i])), int(fallbacks[i]),
+                                        int(reasons[i]), blocking[i], waiting[i]), int(need[i]))
         for i, category in enumerate(request.categories)
     )
     overall = summary_outcome(d.outcome for d in decisions)
@@ -213,6 +242,25 @@ class RuleDetail:
     obligations: tuple[str, ...]
     minimum: str | None
     escalate_to: str | None
+    fallback: Fallback | None = None
+    fallback_reason: str | None = None
+    waiting_on: tuple[str, ...] = ()
+    waiting_rules: tuple[Rule, ...] = ()
+
+
+def with_fallback(compiled: CompiledProtocol, detail: RuleDetail, fallback: int, reason: int,
+                  blocking: np.ndarray, waiting_on: tuple[str, ...]) -> RuleDetail:
+    """The detail of a category a fallback decides: the fallback's outcome, escalation and duties, no rule."""
+    if fallback < 0:
+        return detail
+    entry = compiled.fallbacks[fallback]
+    waiting = tuple(compiled.rule_at_bit(b) for b in bits_set(blocking))
+    # settle() left no deciding rule for this row, so every matched rule is already listed as overridden
+    return replace(
+        detail, outcome=entry.outcome, winners=(), rule=None, deciding_rules=(),
+        lawful_bases=(), obligations=tuple(dict.fromkeys(str(o) for o in entry.obligations)), minimum=None,
+        escalate_to=entry.escalate_to if entry.outcome == "escalate" else None, fallback=entry,
+        fallback_reason=FALLBACK_REASONS[reason], waiting_on=waiting_on, waiting_rules=waiting)
 
 
 def winners_of(compiled: CompiledProtocol, bits: np.ndarray, deciders: np.ndarray) -> np.ndarray:
@@ -253,16 +301,21 @@ def category_decision(compiled: CompiledProtocol, request: Request, category: st
     decision = CategoryDecision(
         category=category, outcome=detail.outcome, rule=detail.rule, deciding_rules=detail.deciding_rules,
         rules_matched=detail.rules_matched, lawful_bases=detail.lawful_bases, obligations=detail.obligations,
-        minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need], explanation="",
+        minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need],
+        fallback=detail.fallback.id if detail.fallback else None, fallback_reason=detail.fallback_reason,
+        waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), explanation="",
     )
     if not explain:
         return decision
-    return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden))
+    return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden,
+                                                          detail.fallback, detail.waiting_rules))
 
 
 Detail = Literal["full", "rules", "outcome"]
-OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know"]
-RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to"]
+OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know",
+                   "fallback"]
+RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to",
+                "fallback_reason", "waiting_on", "waiting_rules"]
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
@@ -303,14 +356,19 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     codes = encode_frame(compiled, frame)
-    bits = compiled.match(codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
-    outcomes, deciders = compiled.resolve(bits)
+    check_possible(compiled, codes["facts"], rows=frame["request"].to_numpy())
+    coded = (codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
+    bits = compiled.match(*coded)
+    relaxed = compiled.match(*coded, relaxed=True) if compiled.waits_on_facts else None
+    outcomes, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, codes["purpose"])
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]
     rule_ids = np.array([None] + [compiled.rule_at_bit(b).id for b in range(len(compiled.rules))], dtype=object)
+    fallback_ids = np.array([None] + [f.id for f in compiled.fallbacks], dtype=object)
     base = frame[["request", "from", "to", "category", "stage", "purpose"]].reset_index(drop=True)
     base["outcome"] = pd.Categorical.from_codes(outcomes, categories=list(OUTCOME_CODES))
     base["rule"] = pd.Series(rule_ids[deciders + 1], dtype=object)
     base["need_to_know"] = pd.Categorical.from_codes(need, categories=list(NEED_CODES))
+    base["fallback"] = pd.Series(fallback_ids[fallbacks + 1], dtype=object)
     if detail == "outcome":
         return base
     # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
@@ -326,16 +384,54 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         array = np.empty(len(values), dtype=object)
         array[:] = values
         base[name] = pd.Series(array[inverse if name == "rules_matched" else back], dtype=object)
+    _fallback_columns(compiled, base, fallbacks, reasons, blocking, codes["facts"])
     if detail == "full":
-        base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders), dtype=object)
+        base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,
+                                                      blocking), dtype=object)
     return base[columns]
 
 
+def _fallback_columns(compiled: CompiledProtocol, base: pd.DataFrame, fallbacks: np.ndarray, reasons: np.ndarray,
+                      blocking: np.ndarray, fact_codes: np.ndarray) -> None:
+    """Overwrite the rule columns of the rows a fallback decided, and add the fallback's own columns."""
+    n = len(base)
+    reason_names = np.array(FALLBACK_REASONS, dtype=object)
+    base["fallback_reason"] = pd.Series(reason_names[reasons], dtype=object)
+    waiting_on = np.empty(n, dtype=object)
+    waiting_on[:] = compiled.waiting_on(blocking, fact_codes)
+    waiting_rules = np.empty(n, dtype=object)
+    waiting_rules[:] = [()] * n
+    rows = np.flatnonzero(fallbacks >= 0)
+    if len(rows):
+        cache: dict[tuple, tuple] = {}
+        columns = {name: base[name].to_numpy(dtype=object).copy()
+                   for name in ("deciding_rules", "lawful_bases", "obligations", "minimum", "escalate_to")}
+        for row in rows.tolist():
+            key = (int(fallbacks[row]), blocking[row].tobytes())
+            if key not in cache:
+                entry = compiled.fallbacks[key[0]]
+                cache[key] = ((), (), tuple(dict.fromkeys(str(o) for o in entry.obligations)), None,
+                              entry.escalate_to if entry.outcome == "escalate" else None,
+                              tuple(compiled.rule_at_bit(b).id for b in bits_set(blocking[row])))
+            values = cache[key]
+            for name, value in zip(columns, values[:5]):
+                columns[name][row] = value
+            waiting_rules[row] = values[5]
+        for name, values in columns.items():
+            base[name] = pd.Series(values, dtype=object)
+    base["waiting_on"] = pd.Series(waiting_on, dtype=object)
+    base["waiting_rules"] = pd.Series(waiting_rules, dtype=object)
+
+
 def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, bits: np.ndarray,
-                  deciders: np.ndarray) -> np.ndarray:
-    """One explanation per distinct request scope and set of matched rules (facts never change the words)."""
+                  deciders: np.ndarray, fallbacks: np.ndarray, reasons: np.ndarray, blocking: np.ndarray) -> np.ndarray:
+    """One explanation per distinct request scope, set of matched rules and fallback (facts change the words only
+    through the facts a rule waits on)."""
+    waiting = base["waiting_on"].tolist()
+    _, waiting_codes = np.unique(np.array([",".join(w) for w in waiting], dtype=object), return_inverse=True)
     key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           bits.view(np.int64)])
+                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64),
+                           waiting_codes.reshape(-1)])
     _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
     need = base["need_to_know"].cat.codes.to_numpy()
     columns = {c: base[c].to_numpy() for c in ("from", "to", "category", "stage", "purpose")}
@@ -343,6 +439,7 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
     for k, row in enumerate(first):
         request = Request(columns["from"][row], columns["to"][row], (columns["category"][row],),
                           columns["stage"][row], columns["purpose"][row])
-        detail = rule_detail(compiled, bits[row], int(deciders[row]))
+        detail = with_fallback(compiled, rule_detail(compiled, bits[row], int(deciders[row])), int(fallbacks[row]),
+                               int(reasons[row]), blocking[row], tuple(waiting[row]))
         texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row])).explanation
     return texts[back.reshape(-1)]

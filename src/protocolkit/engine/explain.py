@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from ..model.rules import Rule
+from ..model.outcomes import outcome_words
+from ..model.rules import Fallback, Rule
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import CompiledProtocol
@@ -50,13 +51,49 @@ def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[st
     return sentences
 
 
+def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", fallback: Fallback,
+                   waiting: Sequence[Rule], overridden: Sequence[Rule], sender: str, recipient: str, what: str,
+                   when: str) -> str:
+    purpose = compiled.vocab.label("purposes", fallback.purposes[0]) if fallback.purposes != "any" else "every purpose"
+    if decision.fallback_reason == "gap":
+        why = (f"No rule covers {sender} sharing {what} with {recipient} {when}. This is a gap in the protocol "
+               "(add a rule that decides it);")
+    else:
+        rules = _join([f"{r.id} (\"{r.title}\", {outcome_words(r.outcome)}) would apply{_conditions(r)}"
+                       for r in waiting])
+        facts = _join(list(decision.waiting_on))
+        why = (f"Whether {sender} may share {what} with {recipient} {when} depends on "
+               f"{'a fact' if len(decision.waiting_on) == 1 else 'facts'} nobody has stated yet ({facts}): "
+               f"rule {rules}, and would outrank the rules that match now. Until {facts} "
+               f"{'is' if len(decision.waiting_on) == 1 else 'are'} known,")
+    action = {
+        "escalate": f"{decision.escalate_to} decides",
+        "refuse": "nothing is shared",
+        "seek_consent": "the family's consent is sought before anything is shared",
+        "neither_confirm_nor_deny": "the request is neither confirmed nor denied: nothing is shared and "
+                                    "the reply does not say whether anything is held",
+    }[decision.outcome]
+    sentences = [f"{why} the partnership's fallback {fallback.id} for {purpose.lower()} decides: {action}."]
+    sentences += _duties(compiled, decision.obligations)
+    sentences.append(f"Why: {fallback.rationale.strip()}")
+    if overridden:
+        sentences.append("Matched but not deciding while this is open: "
+                         + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")
+    if decision.need_to_know == "needed":
+        sentences.append(f"Note: {recipient} needs {what} here, and it does not go yet: possible under-sharing.")
+    return " ".join(sentences)
+
+
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
-                     winners: Sequence[Rule], overridden: Sequence[Rule]) -> str:
+                     winners: Sequence[Rule], overridden: Sequence[Rule], fallback: Fallback | None = None,
+                     waiting: Sequence[Rule] = ()) -> str:
     """The explanation of one category's decision."""
     v = compiled.vocab
     sender, recipient = v.label("partners", request.sender), v.label("partners", request.recipient)
     what = v.label("categories", decision.category).lower()
     when = f"at {v.label('stages', request.stage).lower()} for {v.label('purposes', request.purpose).lower()}"
+    if fallback is not None:
+        return _fallback_text(compiled, decision, fallback, waiting, overridden, sender, recipient, what, when)
     if decision.outcome == "gap":
         text = (f"No rule covers {sender} sharing {what} with {recipient} {when}, so nothing is shared. "
                 "This is a gap in the protocol: add a rule that decides it.")
@@ -76,6 +113,9 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
         "escalate": f"{sender} does not decide alone whether to share {what} with {recipient} {when}: "
                     f"{decision.escalate_to} decides, because {because}.",
         "refuse": f"{sender} may not share {what} with {recipient} {when}, because {because}.",
+        "neither_confirm_nor_deny": f"{sender} neither confirms nor denies holding {what} to {recipient} {when} "
+                                    f"(nothing is shared, and the reply does not say whether anything is held), "
+                                    f"because {because}.",
     }[decision.outcome]
     sentences = [head]
     if decision.lawful_bases:
@@ -85,7 +125,7 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
         sentences.append(f"Why: {rule.rationale.strip()}")
     if overridden:
         sentences.append("Also matched but overridden: "
-                         + _join([f"{r.id} ({r.outcome.replace('_', ' ')})" for r in overridden]) + ".")
+                         + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")
     if decision.shared and decision.need_to_know == "not_needed":
         sentences.append(f"Note: {what} is not in {recipient}'s need-to-know profile here, so this may be over-sharing.")
     if not decision.shared and decision.need_to_know == "needed":
@@ -100,9 +140,10 @@ def explain_request(compiled: "CompiledProtocol", request: "Request", decisions:
         return decisions[0].explanation
     v = compiled.vocab
     go = [v.label("categories", d.category) for d in decisions if d.shared]
-    stay = [f"{v.label('categories', d.category)} ({d.outcome.replace('_', ' ')}"
-            + (f", {d.rule})" if d.rule else ")") for d in decisions if not d.shared]
-    lines = [f"Overall: {overall.replace('_', ' ')}. "
+    stay = [f"{v.label('categories', d.category)} ({outcome_words(d.outcome)}"
+            + (f", {d.rule})" if d.rule else f", fallback {d.fallback})" if d.fallback else ")")
+            for d in decisions if not d.shared]
+    lines = [f"Overall: {outcome_words(overall)}. "
              + (f"May go: {_join(go)}. " if go else "Nothing may go. ")
              + (f"May not go: {_join(stay)}." if stay else "")]
     lines += [f"- {d.explanation}" for d in decisions]

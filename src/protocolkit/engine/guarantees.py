@@ -21,6 +21,7 @@ import pandas as pd
 from ..model.guarantees import Guarantee
 from ..model.protocol import Protocol
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
+from .constraints import compiled_constraints
 from .decisions import Decision, decide
 from .requests import Request
 from .space import Axis, explore
@@ -117,11 +118,102 @@ def check_guarantees(protocol: Protocol) -> GuaranteeReport:
 
 
 def axis_order(guarantee: Guarantee, compiled: CompiledProtocol) -> list[str]:
-    """The order of dimensions in which counterexamples are smallest-first."""
-    facts = [f"fact:{d.name}" for d in compiled.facts]
+    """The order of dimensions in which counterexamples are smallest-first.
+
+    Facts come in protocol order, except that facts tied together by fact constraints are taken
+    together, at the place of the first of them (``docs/semantics.md`` section 11).
+    """
+    positions = list(range(len(compiled.facts)))
+    for group in compiled_constraints(compiled).groups:
+        rest = [p for p in positions if p not in group[1:]]
+        at = rest.index(group[0])
+        positions = rest[:at] + group + rest[at + 1:]
+    facts = [f"fact:{compiled.facts[p].name}" for p in positions]
     if guarantee.kind == "need_to_know":
-        return ["to", "category", "stage", "purpose", "from", *facts]
+        return ["to", "from", "category", "stage", "purpose", *facts]
     return ["from", "to", "category", "stage", "purpose", *facts]
+
+
+@dataclass
+class Layout:
+    """The axes a check explores, and how each axis's codes read back as request dimensions.
+
+    The sender and recipient are one axis of pairs (a partner never sends to itself, as in
+    the partner graph); facts tied by constraints are one axis of their possible states.
+    """
+
+    axes: list[Axis]
+    names: list[tuple[str, ...]]
+    lookups: list[np.ndarray | None]  # per axis: code -> dimension codes (None: the code is the dimension code)
+
+    def decode(self, witness: np.ndarray) -> dict[str, int]:
+        """A witness row as dimension name -> code."""
+        out: dict[str, int] = {}
+        for names, lookup, code in zip(self.names, self.lookups, witness.tolist()):
+            values = [code] if lookup is None else lookup[code].tolist()
+            out.update(zip(names, values))
+        return out
+
+    def column(self, witness: np.ndarray, name: str) -> np.ndarray:
+        """The codes of one dimension across witness rows."""
+        for i, (names, lookup) in enumerate(zip(self.names, self.lookups)):
+            if name in names:
+                return witness[:, i] if lookup is None else lookup[witness[:, i], names.index(name)]
+        raise KeyError(name)
+
+    @property
+    def space_size(self) -> int:
+        size = 1
+        for axis in self.axes:
+            size *= int(len(axis.allowed))
+        return size
+
+
+def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
+    """The joint axes of a guarantee's space: sender-recipient pairs without self-flows, tied facts' possible states."""
+    order = axis_order(guarantee, compiled)
+    single = scope_axes(compiled, guarantee)
+    first, second = single[order[0]], single[order[1]]
+    a, b = np.sort(first.allowed), np.sort(second.allowed)
+    grid_a, grid_b = np.repeat(a, len(b)), np.tile(b, len(a))
+    keep = grid_a != grid_b
+    pairs = np.column_stack([grid_a[keep], grid_b[keep]]).astype(np.int64)
+    table = (first.table[pairs[:, 0]] & second.table[pairs[:, 1]] if len(pairs)
+             else np.zeros((0, compiled.space_words), np.uint64))
+    tags = None
+    if guarantee.kind == "only_via":
+        sender_tag = dict(zip(np.asarray(single["from"].allowed).tolist(), single["from"].tags.tolist()))
+        tags = np.array([sender_tag[s] for s in pairs[:, 0].tolist()], dtype=np.int64)
+    elif guarantee.kind == "need_to_know":
+        tags = pairs[:, 0].copy()  # the recipient, whose profile decides
+    axes = [Axis(f"{order[0]}+{order[1]}", table, np.arange(len(pairs), dtype=np.int64), tags=tags)]
+    names: list[tuple[str, ...]] = [(order[0], order[1])]
+    lookups: list[np.ndarray | None] = [pairs]
+    constraints = compiled_constraints(compiled)
+    tied = {compiled.facts[g[0]].name: (g, states) for g, states in zip(constraints.groups, constraints.states)}
+    index = 2
+    while index < len(order):
+        name = order[index]
+        fact = name.removeprefix("fact:")
+        if name.startswith("fact:") and fact in tied:
+            group, states = tied[fact]
+            group_names = tuple(f"fact:{compiled.facts[p].name}" for p in group)
+            ok = np.ones(len(states), dtype=bool)
+            rows = np.full((len(states), compiled.space_words), np.iinfo(np.uint64).max, dtype=np.uint64)
+            for k, p in enumerate(group):
+                ok &= np.isin(states[:, k], single[group_names[k]].allowed)
+                rows &= compiled.space_table("fact", p)[states[:, k]]
+            kept = states[ok]
+            axes.append(Axis("+".join(group_names), rows[ok], np.arange(len(kept), dtype=np.int64)))
+            names.append(group_names)
+            lookups.append(kept)
+            index += len(group)
+        else:
+            axes.append(single[name])
+            names.append((name,))
+            lookups.append(None)
+            index += 1
+    return Layout(axes, names, lookups)
 
 
 def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Axis]:
@@ -137,13 +229,14 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
         via = v.partners_in(guarantee.via)
         sender_tags = np.array([int(compiled.partners.values[c] in via) for c in senders], dtype=np.int64)
     keep_need = guarantee.kind == "need_to_know"
+    table = compiled.space_table  # rule bits, and what settling fallbacks needs (docs/semantics.md section 5)
     axes = {
-        "from": Axis("from", compiled.from_bits, senders, tags=sender_tags),
-        "to": Axis("to", compiled.to_bits, codes(compiled.partners, v.partners_in(guarantee.to)), keep=keep_need),
-        "category": Axis("category", compiled.category_bits, codes(compiled.categories, v.categories_in(guarantee.categories)),
+        "from": Axis("from", table("from"), senders, tags=sender_tags),
+        "to": Axis("to", table("to"), codes(compiled.partners, v.partners_in(guarantee.to)), keep=keep_need),
+        "category": Axis("category", table("category"), codes(compiled.categories, v.categories_in(guarantee.categories)),
                          keep=keep_need),
-        "stage": Axis("stage", compiled.stage_bits, codes(compiled.stages, v.stages_in(guarantee.stages)), keep=keep_need),
-        "purpose": Axis("purpose", compiled.purpose_bits, codes(compiled.purposes, v.purposes_in(guarantee.purposes)),
+        "stage": Axis("stage", table("stage"), codes(compiled.stages, v.stages_in(guarantee.stages)), keep=keep_need),
+        "purpose": Axis("purpose", table("purpose"), codes(compiled.purposes, v.purposes_in(guarantee.purposes)),
                         keep=keep_need),
     }
     conditions = {c.fact: c for c in _conditions(guarantee)}
@@ -152,7 +245,7 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
         if dimension.name in conditions:
             ok = conditions[dimension.name].allowed(v.facts[dimension.name])
             allowed = np.array([i for i, value in enumerate(dimension.values) if value in ok], dtype=np.int64)
-        axes[f"fact:{dimension.name}"] = Axis(dimension.name, compiled.fact_bits[f], allowed)
+        axes[f"fact:{dimension.name}"] = Axis(dimension.name, table("fact", f), allowed)
     return axes
 
 
@@ -162,12 +255,18 @@ def _conditions(guarantee: Guarantee):
     return [Condition.parse(fact, raw) for fact, raw in guarantee.when.items()]
 
 
-def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str) -> np.ndarray:
+def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str,
+                        fallbacks: np.ndarray | None = None) -> np.ndarray:
+    """Whether each state's decision carries an obligation of this kind: from its deciding rules, or its fallback."""
     mask = np.zeros(compiled.words, dtype=np.uint64)
     for bit in range(len(compiled.rules)):
         if any(o.type == kind for o in compiled.rule_at_bit(bit).obligations):
             mask[bit // 64] |= np.uint64(1 << (bit % 64))
-    return (winners & mask[None, :]).any(axis=1) if len(winners) else np.zeros(0, dtype=bool)
+    present = (winners & mask[None, :]).any(axis=1) if len(winners) else np.zeros(0, dtype=bool)
+    if fallbacks is not None and compiled.fallbacks and len(present):
+        carries = np.array([any(o.type == kind for o in f.obligations) for f in compiled.fallbacks] + [False])
+        present = present | carries[fallbacks]  # index -1 is the appended False
+    return present
 
 
 def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult:
@@ -179,25 +278,24 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         Proven, or violated with the smallest counterexample and the engine's explanation.
     """
     compiled = compile_protocol(protocol)
-    order = axis_order(guarantee, compiled)
-    by_name = scope_axes(compiled, guarantee)
-    axes = [by_name[name] for name in order]
+    plan = layout(compiled, guarantee)
     prune = None
     strict = guarantee.strict
     if guarantee.kind == "need_to_know":
         def beyond_profile(witness: np.ndarray) -> np.ndarray:
-            need = compiled.need[witness[:, 0], witness[:, 2], witness[:, 3], witness[:, 1]]
+            need = compiled.need[plan.column(witness, "to"), witness[:, 2], witness[:, 3], witness[:, 1]]
             return (need == 1) | ((need == 0) if strict else False)
         prune = {3: beyond_profile}
-    space = explore(axes, compiled.words, prune=prune)
-    outcomes, deciders = compiled.resolve(space.bits)
+    space = explore(plan.axes, compiled.space_words, prune=prune)
+    space.space_size = plan.space_size
+    bits, outcomes, deciders, fallbacks, _, _ = compiled.settle_space(space.bits)
     outcome_names = np.array(OUTCOME_CODES)[outcomes] if len(outcomes) else np.array([], dtype=str)
     shared = np.isin(outcome_names, ["share", "share_minimum"])
     if len(compiled.rules):
-        winners = space.bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
+        winners = bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
         winners[deciders < 0] = 0
     else:
-        winners = np.zeros_like(space.bits)
+        winners = np.zeros_like(bits)
 
     if guarantee.kind == "never":
         violated = np.isin(outcome_names, guarantee.forbidden_outcomes())
@@ -205,11 +303,11 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         constrained = np.isin(outcome_names, guarantee.when_outcome) if guarantee.when_outcome else np.ones(len(outcomes), bool)
         wrong = ~np.isin(outcome_names, guarantee.outcomes) if guarantee.outcomes else np.zeros(len(outcomes), bool)
         for kind in guarantee.obligations:
-            wrong |= ~_obligation_present(compiled, winners, kind)
+            wrong |= ~_obligation_present(compiled, winners, kind, fallbacks)
         violated = constrained & wrong
     elif guarantee.kind == "only_via":
-        in_via = space.tags[:, order.index("from")] == 1
-        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation)
+        in_via = space.tags[:, 0] == 1
+        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation, fallbacks)
     else:  # need_to_know: the pruning kept only requests beyond the profile
         violated = shared
 
@@ -218,7 +316,7 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         return GuaranteeResult(guarantee, True, space.space_size, len(outcomes), None, None,
                                f"Proven: {guarantee.statement} Checked over {space.space_size:,} possible requests "
                                f"({METHOD}).")
-    request = _request_of(compiled, order, space.witness[hits[0]])
+    request = _request_of(compiled, plan.decode(space.witness[hits[0]]))
     decision = decide(protocol, request)
     text = (f"Violated: {guarantee.statement} Counterexample: {describe_request(compiled, request)} gets "
             f"{decision.outcome.replace('_', ' ')}"
@@ -226,8 +324,7 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
     return GuaranteeResult(guarantee, False, space.space_size, len(outcomes), request, decision, text)
 
 
-def _request_of(compiled: CompiledProtocol, order: list[str], witness: np.ndarray) -> Request:
-    value = dict(zip(order, witness.tolist()))
+def _request_of(compiled: CompiledProtocol, value: dict[str, int]) -> Request:
     facts = {}
     for f, dimension in enumerate(compiled.facts):
         code = value[f"fact:{dimension.name}"]

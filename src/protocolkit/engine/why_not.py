@@ -18,8 +18,12 @@ from ..model.keys import ANY, UNKNOWN
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol, compile_protocol
+from .constraints import compiled_constraints, possible
 from .decisions import decide
 from .requests import Request
+
+#: ``then`` of a rule that no possible case lets apply.
+IMPOSSIBLE = "impossible under the fact constraints"
 
 WHY_NOT_COLUMNS = ["category", "outcome", "rule", "rule_outcome", "scope_changes", "fact_changes",
                    "then", "explanation"]
@@ -66,6 +70,15 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
                 continue
             scope = _scope_changes(compiled, rule, request, category_decision.category)
             facts, wanted = _fact_changes(compiled, rule, request)
+            if wanted is None:  # the fact constraints rule out every case that meets the rule's conditions
+                rows.append({
+                    "category": category_decision.category, "outcome": category_decision.outcome, "rule": rule.id,
+                    "rule_outcome": rule.outcome, "scope_changes": scope, "fact_changes": facts, "then": IMPOSSIBLE,
+                    "explanation": f"Rule {rule.id} ({rule.outcome.replace('_', ' ')}) can never apply: the protocol's "
+                                   "fact constraints rule out every case that meets its conditions.",
+                    "_order": (len(scope) + 100, len(facts), position),
+                })
+                continue
             then = "needs a rule edit" if scope else _then(protocol, request, category_decision.category, rule, wanted)
             changes = scope + facts
             if not changes:
@@ -106,17 +119,55 @@ def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category:
     return out
 
 
-def _fact_changes(compiled: CompiledProtocol, rule, request: Request) -> tuple[list[str], dict[str, str]]:
-    out, wanted = [], {}
+def _fact_changes(compiled: CompiledProtocol, rule, request: Request) -> tuple[list[str], dict[str, str] | None]:
+    """The fact changes a rule needs, and the facts to try; never a state the fact constraints rule out.
+
+    Where the values the rule's conditions need break a constraint, other facts tied to them change
+    too (as few as possible); where no possible state meets the conditions, the facts to try are None.
+    """
+    out, wanted, required = [], {}, {}
     for condition in rule.conditions():
         fact = compiled.vocab.facts[condition.fact]
         allowed = condition.allowed(fact)
+        required[condition.fact] = allowed
         current = request.facts.get(condition.fact, UNKNOWN)
         if current not in allowed:
             choices = [value for value in (*fact.values, UNKNOWN) if value in allowed]
             out.append(f"{condition.describe()} (it is {current})")
             wanted[condition.fact] = choices[0]
-    return out, wanted
+    target = {**request.facts, **wanted}
+    if possible(compiled, target):
+        return out, wanted
+    completed = _possible_completion(compiled, target, required)
+    if completed is None:
+        return out, None
+    for fact, value in completed.items():
+        if fact not in wanted and value != request.facts.get(fact, UNKNOWN):
+            out.append(f"{fact.replace('_', ' ').replace('.', ' ')} is {value}, as the fact constraints require "
+                       f"(it is {request.facts.get(fact, UNKNOWN)})")
+    wanted.update(completed)
+    return out, {k: v for k, v in wanted.items()}
+
+
+def _possible_completion(compiled: CompiledProtocol, target: dict[str, str],
+                         required: dict[str, frozenset]) -> dict[str, str] | None:
+    """For each group of tied facts, the possible state that meets ``required`` and differs least from ``target``."""
+    constraints = compiled_constraints(compiled)
+    changes: dict[str, str] = {}
+    for group, states in zip(constraints.groups, constraints.states):
+        names = [compiled.facts[p].name for p in group]
+        best, best_cost = None, None
+        for codes in states.tolist():
+            values = [compiled.facts[p].values[c] for p, c in zip(group, codes)]
+            if any(name in required and value not in required[name] for name, value in zip(names, values)):
+                continue
+            cost = sum(value != target.get(name, UNKNOWN) for name, value in zip(names, values))
+            if best_cost is None or cost < best_cost:
+                best, best_cost = values, cost
+        if best is None:
+            return None
+        changes.update({name: value for name, value in zip(names, best) if value != target.get(name, UNKNOWN)})
+    return {**{k: v for k, v in target.items() if k in required}, **changes}
 
 
 def _then(protocol: Protocol, request: Request, category: str, rule, wanted: dict[str, str]) -> str:

@@ -69,16 +69,18 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
         if OUTCOME_CODES[code] in SHARING_OUTCOMES:
             sharing[bit // 64] |= np.uint64(1 << (bit % 64))
 
-    bits = (c.from_bits[:, None, None, None, None, :] & c.to_bits[None, :, None, None, None, :]
-            & c.category_bits[None, None, :, None, None, :] & c.stage_bits[stages][None, None, None, :, None, :]
-            & c.purpose_bits[purposes][None, None, None, None, :, :])
+    # each state carries the rule bits and, where the protocol has fallbacks, what settling them needs
+    t = c.space_table
+    bits = (t("from")[:, None, None, None, None, :] & t("to")[None, :, None, None, None, :]
+            & t("category")[None, None, :, None, None, :] & t("stage")[stages][None, None, None, :, None, :]
+            & t("purpose")[purposes][None, None, None, None, :, :])
     shape = bits.shape[:5]
-    bits = bits.reshape(-1, c.words)
+    bits = bits.reshape(-1, c.space_words)
     fact_codes = None if facts is None else encode_facts(c, dict(facts))
     if fact_codes is not None:
-        for f, table in enumerate(c.fact_bits):
-            bits &= table[fact_codes[f]]
-    sharing_somewhere = (bits & sharing).any(axis=1).reshape(shape)
+        for f in range(len(c.facts)):
+            bits &= t("fact", f)[fact_codes[f]]
+    sharing_somewhere = (bits[:, :c.words] & sharing).any(axis=1).reshape(shape)
     partner_index = np.arange(shape[0])
     sharing_somewhere[partner_index, partner_index] = False  # a partner does not share with itself
     candidates = np.flatnonzero(sharing_somewhere.reshape(-1))
@@ -103,10 +105,10 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         states_bits, pattern_ids = patterns, np.arange(len(patterns))
         witnesses = np.tile(fact_codes, (len(patterns), 1))
     else:
-        axes = [Axis(d.name, c.fact_bits[f], np.arange(len(d.values))) for f, d in enumerate(c.facts)]
-        space = explore(axes, c.words, start=patterns)
+        axes = [Axis(d.name, c.space_table("fact", f), np.arange(len(d.values))) for f, d in enumerate(c.facts)]
+        space = explore(axes, c.space_words, start=patterns)
         states_bits, pattern_ids, witnesses = space.bits, space.witness[:, 0], space.witness[:, 1:]
-    outcomes, deciders = c.resolve(states_bits)
+    states_bits, outcomes, deciders, _, _, _ = c.settle_space(states_bits)
     keep = np.isin(np.array(OUTCOME_CODES)[outcomes], list(SHARING_OUTCOMES))
     records = {}
     for i in np.flatnonzero(keep):

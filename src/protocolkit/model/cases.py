@@ -10,6 +10,7 @@ Case files hold synthetic people only: no real names, addresses or NHS numbers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,7 @@ from .keys import DottedKey, Key, Model
 from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
-ExpectedOutcome = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse", "gap"]
+from .outcomes import OutcomeOrGap as ExpectedOutcome
 FactValue = str | bool
 
 
@@ -118,7 +119,7 @@ class Case(Model):
 
 
 def load_cases(path: str | Path) -> list[Case]:
-    """Load every ``*.yaml`` case in a folder (or one case file), in file-name order.
+    """Load every ``*.yaml`` (or ``*.yml``) case in a folder (or one case file), in file-name order.
 
     A protocol folder may be given: its ``cases/`` subfolder is read. Raises one
     :class:`~protocolkit.errors.ProtocolValidationError` with every problem found.
@@ -132,13 +133,27 @@ def load_cases(path: str | Path) -> list[Case]:
     >>> len(cases) >= 10
     True
     """
+    from .loading import display_name
+
     path = Path(path)
+    root = path
     if path.is_dir() and (path / "cases").is_dir():
         path = path / "cases"
-    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    elif path.name == "cases" or not path.is_dir():
+        root = path.parent.parent if path.parent.name == "cases" else path.parent
+    if path.is_dir():
+        try:
+            files = sorted((path / name for name in os.listdir(path) if name.endswith((".yaml", ".yml"))
+                            and not name.startswith(".")), key=lambda p: p.name)
+        except OSError as exc:
+            raise ProtocolValidationError([codes.CASE_STRUCTURE.finding(
+                f"cannot list the case folder: {exc.strerror or exc}", "make the folder readable",
+                file=display_name(path))]) from None
+    else:
+        files = [path]
     cases, findings = [], []
     for file in files:
-        case, problems = _load_case(file)
+        case, problems = _load_case(file, root)
         findings += problems
         if case is not None:
             cases.append(case)
@@ -155,10 +170,10 @@ def load_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def _load_case(file: Path) -> tuple[Case | None, list[Finding]]:
+def _load_case(file: Path, root: Path) -> tuple[Case | None, list[Finding]]:
     from .loading import display_name, findings_from_validation_error
 
-    yaml_file, findings = read_yaml(file, display_name(file))
+    yaml_file, findings = read_yaml(file, display_name(file), root=root)
     if yaml_file is None:
         return None, findings
     if not isinstance(yaml_file.doc, CommentedMap):

@@ -16,8 +16,9 @@ from typing import Callable, Iterable
 
 from . import codes
 from .entities import Selector
+from .constraints import cubes, fact_components, possible_states
+from .keys import ANY, UNKNOWN, dotted_parent
 from .legal import check_legal_entries
-from .keys import ANY, dotted_parent
 from .protocol import Protocol
 from .source import path_text
 from .rules import SHARING_OUTCOMES, Condition
@@ -56,8 +57,8 @@ class _Context:
 
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
-        for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts",
-                        "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security",
+        for section in ("partner_kinds", "partners", "categories", "stages", "purposes", "facts", "fact_constraints",
+                        "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security",
                         "guarantees"):
             first: dict[str, int] = {}
             for i, item in enumerate(getattr(self.p, section)):
@@ -127,6 +128,7 @@ class _Context:
                     self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
                              f"obligation '{obligation.type}' needs a detail",
                              f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+        self._fallbacks()
         for i, profile in enumerate(self.p.need_to_know):
             self._selector(("need_to_know", i, "recipient"), profile.recipient)
             self._list(("need_to_know", i, "stages"), profile.stages, v.stage_ids, "stage")
@@ -139,10 +141,32 @@ class _Context:
             for j, kind in enumerate([*guarantee.obligations, guarantee.unless_obligation]):
                 path = ("guarantees", i, "obligations", j) if j < len(guarantee.obligations) else ("guarantees", i, "unless_obligation")
                 self._ref(path, kind, v.obligation_types, "obligation type")
+        self._fact_constraints()
         for section in ("retention", "security"):
             for i, statement in enumerate(getattr(self.p, section)):
                 self._list((section, i, "partners"), statement.partners, v.partners, "partner")
                 self._list((section, i, "categories"), statement.categories, v.categories, "category")
+
+    def _fallbacks(self) -> None:
+        """A fallback names known purposes and obligation types, escalates to someone, and no purpose has two."""
+        claimed: dict[str, str] = {}
+        for i, fallback in enumerate(self.p.fallbacks):
+            self._list(("fallbacks", i, "purposes"), fallback.purposes, self.v.purposes, "purpose")
+            if fallback.outcome == "escalate" and not fallback.escalate_to:
+                self.add(codes.RULE_SHAPE, ("fallbacks", i), f"fallback {fallback.id} escalates to nobody",
+                         "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
+            for j, obligation in enumerate(fallback.obligations):
+                kind = self.v.obligation_types.get(obligation.type)
+                if kind is None:
+                    self._ref(("fallbacks", i, "obligations", j), obligation.type, self.v.obligation_types,
+                              "obligation type")
+            for purpose in sorted(self.v.purposes_in(fallback.purposes)):
+                if purpose in claimed:
+                    self.add(codes.RULE_SHAPE, ("fallbacks", i, "purposes"),
+                             f"purpose '{purpose}' has two fallbacks, {claimed[purpose]} and {fallback.id}",
+                             "give each purpose at most one fallback")
+                    break
+                claimed[purpose] = fallback.id
 
     def _scope_refs(self, where: tuple, item) -> None:
         """References of a rule's or guarantee's scope and fact conditions."""
@@ -152,25 +176,73 @@ class _Context:
         self._list((*where, "categories"), item.categories, v.categories, "category")
         self._list((*where, "stages"), item.stages, v.stage_ids, "stage")
         self._list((*where, "purposes"), item.purposes, v.purposes, "purpose")
-        for fact_id, raw in item.when.items():
-            path = (*where, "when", fact_id)
+        self._conditions((*where, "when"), item.when, item.id)
+
+    def _conditions(self, where: tuple, pattern: dict, owner: str) -> bool:
+        """Check a fact pattern (a rule's ``when``, a constraint's ``if``); True when every condition is sound."""
+        v, sound = self.v, True
+        for fact_id, raw in pattern.items():
+            path = (*where, fact_id)
             fact = v.facts.get(fact_id)
             if fact is None:
                 self._ref(path, fact_id, v.facts, "fact")
+                sound = False
                 continue
             try:
                 condition = Condition.parse(fact_id, raw)
             except ValueError as exc:
                 self.add(codes.BAD_CONDITION, path, str(exc), "write a value, a list of values, or '>= value'")
+                sound = False
                 continue
             try:
                 allowed = condition.allowed(fact)
             except ValueError as exc:
                 self.add(codes.FACT_VALUE, path, str(exc), "use one of the fact's values")
+                sound = False
                 continue
             if not allowed:
-                self.add(codes.EMPTY_SCOPE, path, f"no value of '{fact_id}' satisfies {raw!r}: {item.id} never applies",
+                self.add(codes.EMPTY_SCOPE, path, f"no value of '{fact_id}' satisfies {raw!r}: {owner} never applies",
                          "widen the condition")
+        return sound
+
+    def _fact_constraints(self) -> None:
+        """References of every constraint, then whether together they leave some fact value impossible."""
+        v, all_cubes, owners = self.v, [], {}
+        sound = True
+        for i, constraint in enumerate(self.p.fact_constraints):
+            second = "then" if constraint.then else "excludes"
+            ok = self._conditions(("fact_constraints", i, "if"), constraint.if_, constraint.id)
+            ok &= self._conditions(("fact_constraints", i, second), getattr(constraint, second), constraint.id)
+            sound &= ok
+            if ok:
+                for cube in cubes(constraint, v.facts):
+                    all_cubes.append(cube)
+                    for fact in cube.values:
+                        owners.setdefault(fact, i)
+        if not sound or not all_cubes:
+            return
+        order = list(v.facts)
+        for group in fact_components(all_cubes, order):
+            domains = {f: [UNKNOWN, *v.facts[f].values] for f in group}
+            try:
+                states = possible_states(group, domains, all_cubes)
+            except ValueError as exc:
+                self.add(codes.CONTRADICTORY_CONSTRAINTS, ("fact_constraints", owners[group[0]]), str(exc),
+                         "constrain fewer facts together")
+                continue
+            if not states:
+                self.add(codes.CONTRADICTORY_CONSTRAINTS, ("fact_constraints", owners[group[0]]),
+                         f"the fact constraints on {', '.join(group)} contradict each other: no case is possible at all",
+                         "remove or correct one of the constraints")
+                continue
+            for k, fact in enumerate(group):
+                seen = {state[k] for state in states}
+                for value in v.facts[fact].values:
+                    if value not in seen:
+                        self.add(codes.CONTRADICTORY_CONSTRAINTS, ("fact_constraints", owners[fact]),
+                                 f"the fact constraints leave no possible case where {fact} is {value}, "
+                                 f"though '{value}' is one of its values",
+                                 "correct the constraints, or remove the value from the fact")
 
     def _selector(self, path: tuple, selector: Selector | str) -> None:
         if selector == ANY:

@@ -39,6 +39,7 @@ MISSING_FILE = Code("PK114", E, "an included file does not exist")
 BAD_CONDITION = Code("PK115", E, "a condition on a fact cannot be read")
 RULE_SHAPE = Code("PK116", E, "a rule's outcome lacks what it needs")
 EMPTY_SCOPE = Code("PK117", W, "a rule can never match anything")
+CONTRADICTORY_CONSTRAINTS = Code("PK118", E, "fact constraints leave a fact value, or every case, impossible")
 
 SPECIAL_WITHOUT_ART9 = Code("PK201", E, "special category data flows without an Art 9 condition")
 CRIMINAL_WITHOUT_ART10 = Code("PK202", E, "criminal offence data flows without an Art 10 / Sch 1 condition")
@@ -64,7 +65,13 @@ NOT_IN_FORCE = Code("PK220", W, "a provision not yet in force relied on")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")
+CASE_IMPOSSIBLE_FACTS = Code("PK303", E, "a sample case states facts the protocol's fact constraints rule out")
 
 ALL_CODES: dict[str, Code] = {
     c.code: c for c in list(globals().values()) if isinstance(c, Code)
 }
+
+# PK4xx: the protocol's lifecycle (sign-off, versions, review dates)
+EDITED_SINCE_SIGNED = Code("PK401", E, "an agreed or published protocol was edited after it was signed")
+REVIEW_DATE_NEAR = Code("PK402", W, "the protocol's review date is within 60 days")
+UNSIGNED_PARTNER = Code("PK403", W, "a partner that sends or receives information has not signed this version")

@@ -29,10 +29,10 @@ from pydantic import Field, model_validator
 
 from .entities import Selector
 from .keys import DottedKey, Key, Model, RuleId
+from .outcomes import OutcomeOrGap
 from .rules import ConditionValue, Outcome
 
 GuaranteeKind = Literal["never", "always", "only_via", "need_to_know"]
-OutcomeOrGap = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse", "gap"]
 
 
 class Guarantee(Model):

@@ -9,7 +9,7 @@ Neither ever raises another exception for bad file content.
 from __future__ import annotations
 
 import datetime as dt
-import glob
+import os
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, get_args
@@ -20,8 +20,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from . import codes
 from .checks import check_protocol
 from .protocol import LIST_SECTIONS, Protocol
+from .readiness import blocking_findings
 from .source import (
-    ItemSource, SourceMap, YamlFile, key_position, node_position, path_text, read_yaml, to_plain,
+    FileRefused, ItemSource, SourceMap, Where, YamlFile, expand_pattern, key_position, node_position, path_text,
+    read_yaml, to_plain,
 )
 from ..errors import Finding, ProtocolValidationError, Severity
 
@@ -51,7 +53,8 @@ def load(path: str | Path, *, today: dt.date | None = None) -> Protocol:
     Raises
     ------
     ProtocolValidationError
-        With every finding, when any has error severity.
+        With every finding, when any error blocks: every error, except that a draft's
+        legal-sense errors (``PK2xx``) do not block (see :mod:`protocolkit.model.readiness`).
 
     Examples
     --------
@@ -61,7 +64,7 @@ def load(path: str | Path, *, today: dt.date | None = None) -> Protocol:
     True
     """
     protocol, findings = load_with_findings(path, today=today)
-    if protocol is None or any(f.severity is Severity.ERROR for f in findings):
+    if protocol is None or blocking_findings(findings, protocol.metadata.status):
         raise ProtocolValidationError(findings)
     return protocol
 
@@ -78,11 +81,19 @@ def validate(path: str | Path, *, today: dt.date | None = None) -> list[Finding]
     return load_with_findings(path, today=today)[1]
 
 
-def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tuple[Protocol | None, list[Finding]]:
-    """The protocol (None when it cannot be built) and every finding."""
+def load_with_findings(path: str | Path, *, today: dt.date | None = None,
+                       texts: dict[Path, str] | None = None) -> tuple[Protocol | None, list[Finding]]:
+    """The protocol (None when it cannot be built) and every finding.
+
+    Every file read must be a regular file inside the protocol folder (the main file's folder),
+    symbolic links followed, and no larger than the size cap. ``texts`` maps files (resolved
+    paths) to the text to read instead of the disk's, so a save can check what it would write.
+    """
     main_path = protocol_file(path)
     folder = main_path.parent
-    main, findings = read_yaml(main_path, display_name(main_path))
+    texts = texts or {}
+    main, findings = read_yaml(main_path, display_name(main_path), root=folder,
+                               text=texts.get(_resolved(main_path)))
     if main is None:
         return None, findings
     if not isinstance(main.doc, CommentedMap):
@@ -97,12 +108,15 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
             _add_items(source, merged, key, main, value)
         else:
             merged[key] = to_plain(value)
-    findings += _read_includes(source, merged, main)
+    include_findings, unread = _read_includes(source, merged, main, texts)
+    findings += include_findings
 
     try:
         protocol = Protocol.model_validate(merged)
     except ValidationError as exc:
         return None, _sorted(findings + findings_from_validation_error(exc, source))
+    if unread:  # what is missing would show as dozens of unknown references: report the root cause only
+        return None, _sorted(findings)
     source.original = protocol.model_copy(deep=True)  # before the source is attached, so it is not copied too
     protocol._folder = folder
     protocol._source = source
@@ -111,11 +125,17 @@ def load_with_findings(path: str | Path, *, today: dt.date | None = None) -> tup
 
 
 def display_name(path: Path) -> str:
-    """How findings name a file: relative to the working directory where it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """How findings name a file: relative to the working directory where it lies below it.
+
+    Symbolic links are not followed: a file is named as the protocol names it, never by its target.
+    """
+    absolute = Path(os.path.normpath(os.path.abspath(path)))
+    for cwd in (Path.cwd(), Path(os.path.realpath(Path.cwd()))):
+        try:
+            return str(absolute.relative_to(cwd))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _add_items(source: SourceMap, merged: dict, section: str, file: YamlFile, seq: CommentedSeq) -> None:
@@ -123,40 +143,50 @@ def _add_items(source: SourceMap, merged: dict, section: str, file: YamlFile, se
     source.items.setdefault(section, []).extend(ItemSource(file, seq, i) for i in range(len(seq)))
 
 
-def _read_includes(source: SourceMap, merged: dict, main: YamlFile) -> list[Finding]:
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _read_includes(source: SourceMap, merged: dict, main: YamlFile,
+                   texts: dict[Path, str]) -> tuple[list[Finding], bool]:
+    """Read and merge the included files; the findings, and whether some file could not be read."""
     includes = main.doc.get("include")
     if includes is None:
-        return []
+        return [], False
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        return []  # pydantic reports the shape
+        return [], False  # pydantic reports the shape
     findings: list[Finding] = []
+    unread = False
     for index, pattern in enumerate(includes):
         line, column = node_position(main.doc, ("include", index))
-        matches = sorted(glob.glob(str(source.folder / pattern))) if any(c in pattern for c in "*?[") else [str(source.folder / pattern)]
+        at = dict(file=main.display, line=line, column=column, key=f"include[{index}]")
+        outside = os.path.isabs(pattern) or pattern.startswith("~") or os.path.normpath(pattern).startswith("..")
+        try:
+            if outside:
+                raise FileRefused("it leads outside the protocol folder",
+                                  "include only files inside the protocol folder, named relative to it")
+            matches = expand_pattern(source.folder, pattern)
+        except FileRefused as refused:
+            findings.append(codes.MISSING_FILE.finding(f"cannot read include '{pattern}': {refused.message}",
+                                                       refused.fix, **at))
+            unread = True
+            continue
         if not matches:
             findings.append(codes.MISSING_FILE.finding(
-                f"include '{pattern}' matches no file", "correct the pattern or remove it",
-                file=main.display, line=line, column=column, key=f"include[{index}]"))
-        for match in matches:
-            path = Path(match)
+                f"include '{pattern}' matches no file", "correct the pattern or remove it", **at))
+            unread = True
+        for path in matches:
             display = display_name(path)
-            if not path.exists():
-                findings.append(codes.MISSING_FILE.finding(
-                    f"included file '{pattern}' does not exist", "create it, or correct the name in 'include'",
-                    file=main.display, line=line, column=column, key=f"include[{index}]"))
-                continue
-            if not path.is_file():  # a folder, a device such as /dev/zero, a pipe: never read it
-                findings.append(codes.MISSING_FILE.finding(
-                    f"included path '{display}' is not a regular file", "name a YAML file in 'include'",
-                    file=main.display, line=line, column=column, key=f"include[{index}]"))
-                continue
-            included, problems = read_yaml(path, display)
+            label = f"included file '{pattern}'" if path == source.folder / pattern else f"'{display}' (from include '{pattern}')"
+            included, problems = read_yaml(path, display, root=source.folder, where=Where(label, **at),
+                                           text=texts.get(_resolved(path)))
             findings += problems
             if included is None:
+                unread = True
                 continue
             source.files[display] = included
             findings += _merge_included(source, merged, included)
-    return findings
+    return findings, unread
 
 
 def _merge_included(source: SourceMap, merged: dict, included: YamlFile) -> list[Finding]:

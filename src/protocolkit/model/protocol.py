@@ -20,14 +20,15 @@ from .entities import (
     DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, Partner,
     PartnerKind, Purpose, Stage, Statement,
 )
+from .constraints import FactConstraint
 from .guarantees import Guarantee
 from .keys import Model
-from .rules import Rule
+from .rules import Fallback, Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
-    "partner_kinds", "partners", "categories", "stages", "purposes", "facts",
-    "obligation_types", "lawful_bases", "rules", "need_to_know", "retention", "security", "guarantees",
+    "partner_kinds", "partners", "categories", "stages", "purposes", "facts", "fact_constraints",
+    "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security", "guarantees",
 )
 
 
@@ -55,9 +56,16 @@ class Protocol(Model):
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
     facts: list[Fact] = Field(default_factory=list, description="Facts added to the shipped ones.")
+    fact_constraints: list[FactConstraint] = Field(
+        default_factory=list,
+        description="Combinations of fact values no case can have (implies, excludes); see docs/semantics.md section 11.")
     obligation_types: list[ObligationType] = Field(default_factory=list, description="Obligation types added to the shipped ones.")
     lawful_bases: list[LawfulBasis] = Field(default_factory=list, description="Local lawful bases added to the shipped taxonomy.")
     rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")
+    fallbacks: list[Fallback] = Field(
+        default_factory=list,
+        description="Per purpose, what a request gets when no rule decides it (a gap, or a rule waiting on an "
+                    "unknown fact); without one, such a request is a gap.")
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
     retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
     security: list[Statement] = Field(default_factory=list, description="Security statements.")
@@ -75,6 +83,13 @@ class Protocol(Model):
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; ``KeyError`` naming close matches otherwise."""
         return _by_id(self.rules, rule_id, "rule")
+
+    def fallback_for(self, purpose: str) -> Fallback | None:
+        """The fallback that decides a purpose's undecided requests, or None."""
+        for fallback in self.fallbacks:
+            if fallback.purposes == "any" or purpose in fallback.purposes:
+                return fallback
+        return None
 
     def partner(self, partner_id: str) -> Partner:
         """The partner with this id; ``KeyError`` naming close matches otherwise."""

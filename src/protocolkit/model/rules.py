@@ -28,16 +28,9 @@ from typing_extensions import Annotated
 
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId
 from .entities import Fact, Selector
-
-Outcome = Literal["share", "share_minimum", "seek_consent", "escalate", "refuse"]
-
-#: Outcomes from the most protective to the least; the most protective matching rule decides.
-OUTCOMES_MOST_PROTECTIVE_FIRST: tuple[str, ...] = (
-    "refuse", "escalate", "seek_consent", "share_minimum", "share",
+from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
+    FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
 )
-
-#: Outcomes under which information actually travels to the recipient.
-SHARING_OUTCOMES = frozenset({"share", "share_minimum"})
 
 _OPERATORS = (">=", "<=", "!=", "==", ">", "<")
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|>|<)?\s*([A-Za-z0-9_]+)\s*$")
@@ -194,7 +187,8 @@ class Rule(Model):
     when: dict[DottedKey, ConditionValue] = Field(
         default_factory=dict, description="Conditions on facts, all of which must hold."
     )
-    outcome: Outcome = Field(description="share, share_minimum, seek_consent, escalate or refuse.")
+    outcome: Outcome = Field(
+        description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
     minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")
     escalate_to: str | None = Field(None, description="For escalate: the named role that decides.")
     obligations: list[ObligationValue] = Field(default_factory=list, description="Duties attached to the outcome.")
@@ -208,6 +202,39 @@ class Rule(Model):
         """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;
         the validator reports those as PK115 before any rule is used)."""
         return [Condition.parse(fact, raw) for fact, raw in self.when.items()]
+
+
+FallbackTrigger = Literal["gap", "unknown_fact"]
+
+
+class Fallback(Model):
+    """What a purpose's requests get when no rule decides them (``docs/semantics.md`` section 5).
+
+    ``on: [gap]`` applies it where no rule covers a category; ``on: [unknown_fact]`` where a
+    rule that would outrank the deciding rule waits on a fact the case has not stated. A
+    fallback never shares: it refuses, escalates to a named role, seeks consent, or neither
+    confirms nor denies.
+
+    Examples
+    --------
+    >>> f = Fallback.model_validate({"id": "front_door", "purposes": ["safeguarding"], "outcome": "escalate",
+    ...     "escalate_to": "MASH team manager", "obligations": [{"deadline": "same working day"}],
+    ...     "rationale": "A concern is never refused for want of a rule."})
+    >>> f.on
+    ['gap', 'unknown_fact']
+    """
+
+    id: Key = Field(description="Stable identifier, cited in decisions when the fallback decides.")
+    title: str | None = Field(None, description="One line a practitioner reads.")
+    purposes: list[Key] | Literal["any"] = Field(description="The purposes whose requests it decides, or 'any'.")
+    on: list[FallbackTrigger] = Field(
+        default_factory=lambda: ["gap", "unknown_fact"],
+        description="gap: no rule covers the category; unknown_fact: a rule that would outrank the deciding "
+                    "rule waits on a fact nobody has stated.")
+    outcome: FallbackOutcome = Field(description="refuse, escalate, seek_consent or neither_confirm_nor_deny (never a share).")
+    escalate_to: str | None = Field(None, description="For escalate: the named role that decides.")
+    obligations: list[ObligationValue] = Field(default_factory=list, description="Duties attached (a deadline, a record).")
+    rationale: str = Field(description="Why the partnership chose this fallback, in plain English.")
 
 
 def is_any(value: object) -> bool:

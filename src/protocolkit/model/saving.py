@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .checks import check_protocol
 from .loading import PROTOCOL_FILE, load_with_findings
 from .protocol import LIST_SECTIONS, Protocol
+from .readiness import blocking_findings
 from .source import ItemSource, SourceMap, YamlFile, file_hash, round_trip_yaml
 from ..errors import ProtocolValidationError, SaveRefusedError, Severity
 
@@ -125,7 +126,7 @@ def _refuse_if_invalid(protocol: Protocol) -> None:
         fresh = Protocol.model_validate(protocol.model_dump(by_alias=True))
     except Exception as exc:  # pydantic's ValidationError, or a value that no longer serialises
         raise SaveRefusedError(f"the protocol does not validate; nothing was saved:\n{exc}") from exc
-    errors = [f for f in check_protocol(fresh) if f.severity is Severity.ERROR]
+    errors = blocking_findings(check_protocol(fresh), fresh.metadata.status)
     if errors:
         detail = ProtocolValidationError(errors)
         raise SaveRefusedError(f"the protocol does not validate; nothing was saved:\n{detail}")

@@ -8,7 +8,11 @@ model path such as ``("rules", 3, "from", "partners", 0)`` back to its place.
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,8 +23,28 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from . import codes
 from ..errors import Finding
 
-#: Documents larger than this many nodes (after expanding aliases) are refused.
+#: Documents whose aliases expand to more than this many values are refused (an alias bomb);
+#: values written out in full count only against the file size cap.
 MAX_NODES = 200_000
+
+#: The largest file protocolkit reads, in bytes, unless the environment variable
+#: ``PROTOCOLKIT_MAX_FILE_BYTES`` says otherwise. Checked before a byte is parsed.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES_VARIABLE = "PROTOCOLKIT_MAX_FILE_BYTES"
+
+
+def max_file_bytes() -> int:
+    """The file size cap in force: ``PROTOCOLKIT_MAX_FILE_BYTES`` when set to a whole number, else 8 MiB.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("PROTOCOLKIT_MAX_FILE_BYTES", None) and None
+    >>> max_file_bytes()
+    8388608
+    """
+    value = os.environ.get(MAX_FILE_BYTES_VARIABLE, "").strip().replace("_", "")
+    return int(value) if value.isdigit() and int(value) > 0 else MAX_FILE_BYTES
 
 
 def round_trip_yaml() -> YAML:
@@ -46,15 +70,129 @@ class TooLarge(Exception):
     """A document expands to more nodes than protocolkit reads."""
 
 
-def read_yaml(path: Path, display: str) -> tuple[YamlFile | None, list[Finding]]:
-    """Read one YAML file, returning it or a PK100/PK114 finding; never raises for bad content."""
+@dataclass(frozen=True)
+class Where:
+    """Where a file is named (the main file itself, or an ``include:`` line), for problems with the file."""
+
+    label: str                      # how messages name the file, such as "included file 'rules/a.yaml'"
+    file: str
+    line: int | None = None
+    column: int | None = None
+    key: str = ""
+
+    def finding(self, code: codes.Code, message: str, fix: str) -> Finding:
+        return code.finding(message, fix, file=self.file, line=self.line, column=self.column, key=self.key)
+
+
+class FileRefused(Exception):
+    """A file protocolkit will not read; ``message`` and ``fix`` quote nothing from the file."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+def _loop_or(exc: OSError, where: str) -> FileRefused:
+    if exc.errno == errno.ELOOP:
+        return FileRefused(f"{where} is a symbolic link that leads round in a loop", "point the link at a real file")
+    if isinstance(exc, FileNotFoundError):
+        return FileRefused(f"{where} does not exist", "create it, or correct the name")
+    return FileRefused(f"cannot read {where}: {exc.strerror or type(exc).__name__}", "check the path and permissions")
+
+
+def inside(path: Path, root: Path) -> Path:
+    """``path`` resolved (symbolic links followed); :class:`FileRefused` when it leaves ``root``.
+
+    Examples
+    --------
+    >>> inside(Path("/tmp/p/a/../b.yaml"), Path("/tmp/p")).as_posix()
+    '/tmp/p/b.yaml'
+    >>> inside(Path("/tmp/p/../q.yaml"), Path("/tmp/p"))
+    Traceback (most recent call last):
+    ...
+    protocolkit.model.source.FileRefused: it leads outside the protocol folder
+    """
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, [codes.MISSING_FILE.finding(
-            f"file '{display}' does not exist", "create it or correct the name", file=display)]
+        resolved = Path(os.path.realpath(path, strict=True))
+        top = Path(os.path.realpath(root))
     except OSError as exc:
-        return None, [codes.MISSING_FILE.finding(f"cannot read '{display}': {exc.strerror}", "check the path and permissions", file=display)]
+        if exc.errno == errno.ENOENT and not _within(Path(os.path.realpath(path)), Path(os.path.realpath(root))):
+            raise FileRefused(*_OUTSIDE) from None
+        raise _loop_or(exc, "it") from None
+    if not _within(resolved, top):
+        raise FileRefused(*_OUTSIDE)
+    return resolved
+
+
+_OUTSIDE = ("it leads outside the protocol folder",
+            "keep every file a protocol reads inside its folder, named relative to it; symbolic links may not leave it")
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def read_bytes_checked(path: Path, root: Path | None = None) -> bytes:
+    """The bytes of a regular file no larger than the size cap, lying inside ``root`` when given.
+
+    Devices, pipes, folders and sockets are never opened for reading (a FIFO would block, /dev/zero
+    never ends); the size is checked before reading and again while reading.
+    """
+    try:
+        resolved = inside(path, root) if root is not None else Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        raise _loop_or(exc, "it") from None
+    limit = max_file_bytes()
+    try:
+        info = os.stat(resolved)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused("it is not a regular file (a folder, device or pipe)", "name a YAML file")
+        if info.st_size > limit:
+            raise FileRefused(*_too_large(limit))
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise _loop_or(exc, "it") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped between the two looks
+            raise FileRefused("it is not a regular file (a folder, device or pipe)", "name a YAML file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise _loop_or(exc, "it") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileRefused(*_too_large(limit))
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> tuple[str, str]:
+    return (f"it is larger than {limit:,} bytes, the most protocolkit reads",
+            f"split it into smaller files, or raise the limit with the environment variable {MAX_FILE_BYTES_VARIABLE}")
+
+
+def read_yaml(path: Path, display: str, *, root: Path | None = None, where: Where | None = None,
+              text: str | None = None) -> tuple[YamlFile | None, list[Finding]]:
+    """Read one YAML file, returning it or a PK100/PK114 finding; never raises for bad content.
+
+    ``root``: the folder the file must lie in (symbolic links followed). ``where``: how to name the
+    file and where to report a problem with the file itself (default: the file). ``text``: the
+    file's content already in hand (a save checking what it is about to write), read instead of
+    the disk.
+    """
+    where = where or Where(f"'{display}'", display)
+    if text is None:
+        try:
+            raw = read_bytes_checked(path, root)
+        except FileRefused as refused:
+            return None, [where.finding(codes.MISSING_FILE, f"cannot read {where.label}: {refused.message}", refused.fix)]
+    else:
+        raw = text.encode("utf-8")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -65,7 +203,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlFile | None, list[Finding]]
         to_plain(doc)  # bound the size before anything walks it
     except TooLarge:
         return None, [codes.YAML_SYNTAX.finding(
-            f"the document expands to more than {MAX_NODES} values (repeated aliases?)",
+            f"the document's aliases expand to more than {MAX_NODES:,} values (an alias bomb?)",
             "write the content out without deeply nested aliases", file=display)]
     except RecursionError:
         return None, [codes.YAML_SYNTAX.finding(
@@ -79,6 +217,35 @@ def read_yaml(path: Path, display: str) -> tuple[YamlFile | None, list[Finding]]
     return YamlFile(path, display, doc, hashlib.sha256(raw).hexdigest()), []
 
 
+def expand_pattern(folder: Path, pattern: str) -> list[Path]:
+    """The paths an ``include:`` pattern names below ``folder``, in sorted order.
+
+    Like :func:`glob.glob` (``*``, ``?``, ``[...]``; hidden names only for a pattern starting
+    with a dot), but a folder that cannot be listed raises :class:`FileRefused` instead of
+    silently matching nothing, and a plain name is returned as it is, existing or not.
+    """
+    if not any(c in pattern for c in "*?["):
+        return [folder / pattern]
+    current = [folder]
+    for part in Path(pattern).parts:
+        if not any(c in part for c in "*?["):
+            current = [base / part for base in current]
+            continue
+        found = []
+        for base in current:
+            try:
+                names = os.listdir(base)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                shown = base.relative_to(folder) if base != folder else Path(".")
+                raise FileRefused(f"cannot list the folder '{shown.as_posix()}': {exc.strerror or exc}",
+                                  "make the folder readable, or correct the pattern") from None
+            found += [base / n for n in fnmatch.filter(names, part) if part.startswith(".") or not n.startswith(".")]
+        current = found
+    return sorted((p for p in current if os.path.lexists(p)), key=str)
+
+
 def _mark_of(exc: Exception) -> tuple[int | None, int | None]:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is None:
@@ -86,17 +253,29 @@ def _mark_of(exc: Exception) -> tuple[int | None, int | None]:
     return mark.line + 1, mark.column + 1
 
 
-def to_plain(node: Any, _count: list[int] | None = None) -> Any:
-    """Convert ruamel containers to plain dicts and lists, refusing alias bombs."""
-    count = _count if _count is not None else [0]
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise TooLarge()
+def to_plain(node: Any, _state: list | None = None, _expanding: bool = False) -> Any:
+    """Convert ruamel containers to plain dicts and lists, refusing alias bombs.
+
+    A container met a second time is an alias being expanded: its values count against
+    :data:`MAX_NODES`. Values written out once are not counted, so a long file of plain
+    entries is bounded by the file size cap only.
+    """
+    state = _state if _state is not None else [0, set()]
+    if isinstance(node, (dict, list)):
+        if not _expanding:
+            if id(node) in state[1]:
+                _expanding = True
+            else:
+                state[1].add(id(node))
+    if _expanding:
+        state[0] += 1
+        if state[0] > MAX_NODES:
+            raise TooLarge()
     if isinstance(node, dict):
-        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): to_plain(v, count)
+        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): to_plain(v, state, _expanding)
                 for k, v in node.items()}
     if isinstance(node, list):
-        return [to_plain(v, count) for v in node]
+        return [to_plain(v, state, _expanding) for v in node]
     return node
 
 

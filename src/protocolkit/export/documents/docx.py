@@ -1,0 +1,262 @@
+"""The agreement as a Word document (A4) for signature: styled headings, a table of contents field,
+real Word tables, the diagrams embedded as PNG, the stamp in every page's footer.
+
+The same protocol gives the same bytes: the document properties are set from the
+protocol (never the clock) and the package is re-zipped with fixed timestamps.
+python-docx is imported only here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+from ...model.protocol import Protocol
+from .text import clean
+
+ACCENT = (0x1F, 0x4E, 0x79)
+FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_USABLE_CM = 17.0
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+class _Writer:
+    def __init__(self, context: dict):
+        import docx
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Cm, Pt, RGBColor
+
+        self.docx, self.Cm, self.Pt, self.RGB = docx, Cm, Pt, RGBColor
+        self.OxmlElement, self.qn, self.ALIGN = OxmlElement, qn, WD_ALIGN_PARAGRAPH
+        self.doc = docx.Document()
+        self.context = context
+        self._page()
+        self._styles()
+
+    # -- set-up -------------------------------------------------------------------------------------
+    def _page(self) -> None:
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = self.Cm(21.0), self.Cm(29.7)
+        section.left_margin = section.right_margin = self.Cm(2.0)
+        section.top_margin, section.bottom_margin = self.Cm(2.0), self.Cm(2.0)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = self.ALIGN.CENTER
+        run = footer.add_run(clean(self.context["stamp"].line()) + "   page ")
+        run.font.size = self.Pt(7)
+        self._field(footer, "PAGE", "1", size=7)
+
+    def _styles(self) -> None:
+        styles = self.doc.styles
+        normal = styles["Normal"]
+        normal.font.name, normal.font.size = "Liberation Sans", self.Pt(10)
+        normal.element.rPr.rFonts.set(self.qn("w:eastAsia"), "Liberation Sans")
+        normal.paragraph_format.space_after = self.Pt(4)
+        for level, size in ((1, 15), (2, 12.5), (3, 11)):
+            style = styles[f"Heading {level}"]
+            style.font.name, style.font.size, style.font.bold = "Liberation Sans", self.Pt(size), True
+            style.font.color.rgb = self.RGB(*ACCENT)
+            style.paragraph_format.space_before = self.Pt(14 if level == 1 else 10)
+            style.paragraph_format.keep_with_next = True
+        for name, size, bold, italic in (("Title", 24, True, False), ("Subtitle", 13, False, True)):
+            style = styles[name]
+            style.font.name, style.font.size, style.font.bold, style.font.italic = "Liberation Sans", self.Pt(size), bold, italic
+            style.font.color.rgb = self.RGB(*ACCENT)
+
+    # -- pieces -------------------------------------------------------------------------------------
+    def _field(self, paragraph, instruction: str, result: str, size: float | None = None) -> None:
+        def fld(kind: str):
+            el = self.OxmlElement("w:fldChar")
+            el.set(self.qn("w:fldCharType"), kind)
+            return el
+
+        run = paragraph.add_run()
+        run._r.append(fld("begin"))
+        instr = self.OxmlElement("w:instrText")
+        instr.set(self.qn("xml:space"), "preserve")
+        instr.text = f" {instruction} "
+        run._r.append(instr)
+        run._r.append(fld("separate"))
+        shown = paragraph.add_run(result)
+        if size:
+            shown.font.size = self.Pt(size)
+        end = paragraph.add_run()
+        end._r.append(fld("end"))
+
+    def runs(self, paragraph, runs, size: float | None = None) -> None:
+        for text, style in runs:
+            run = paragraph.add_run(clean(text, strip=False))
+            run.bold = style == "b" or None
+            run.italic = style == "i" or None
+            if style == "code":
+                run.font.name = "Liberation Mono"
+            if size:
+                run.font.size = self.Pt(size)
+
+    def heading(self, blk) -> None:
+        self.doc.add_heading(clean(blk["text"]), level=blk["level"])
+
+    def paragraph(self, blk) -> None:
+        style = {"title": "Title", "subtitle": "Subtitle"}.get(blk["style"])
+        para = self.doc.add_paragraph(style=style)
+        size = {"small": 8.5, "lead": 11.5, "caption": 8.5}.get(blk["style"])
+        self.runs(para, blk["runs"], size)
+
+    def note(self, blk) -> None:
+        colour = {"missing": "FFF7E0", "warning": "FDECEE", "info": "EEF4FA"}.get(blk["kind"], "FFF7E0")
+        table = self.doc.add_table(rows=1, cols=1)
+        table.style = "Table Grid"
+        table.autofit = False
+        table.columns[0].width = self.Cm(_USABLE_CM)
+        table.rows[0].cells[0].width = self.Cm(_USABLE_CM)
+        cell = table.rows[0].cells[0]
+        self._shade(cell, colour)
+        self.runs(cell.paragraphs[0], blk["runs"], 9.5)
+        self.doc.add_paragraph().paragraph_format.space_after = self.Pt(2)
+
+    def bullets(self, blk) -> None:
+        for item in blk["items"]:
+            self.runs(self.doc.add_paragraph(style="List Bullet"), item)
+
+    def _shade(self, cell, colour: str) -> None:
+        shading = self.OxmlElement("w:shd")
+        shading.set(self.qn("w:val"), "clear")
+        shading.set(self.qn("w:color"), "auto")
+        shading.set(self.qn("w:fill"), colour)
+        cell._tc.get_or_add_tcPr().append(shading)
+
+    def table(self, blk) -> None:
+        header, rows = blk["header"], blk["rows"]
+        has_header = any(header)
+        size = 8 if blk["style"] in ("small",) else 9
+        table = self.doc.add_table(rows=(1 if has_header else 0) + len(rows), cols=len(header))
+        table.style = "Table Grid"
+        table.autofit = False
+        widths = blk["widths"] or [1] * len(header)
+        total = sum(widths)
+        for c, column in enumerate(table.columns):
+            column.width = self.Cm(_USABLE_CM * widths[c] / total)
+        all_rows = ([header] if has_header else []) + rows
+        for r, values in enumerate(all_rows):
+            row = table.rows[r]
+            is_head = has_header and r == 0
+            if is_head:
+                tr_pr = row._tr.get_or_add_trPr()
+                mark = self.OxmlElement("w:tblHeader")
+                mark.set(self.qn("w:val"), "true")
+                tr_pr.append(mark)
+            for c, value in enumerate(values):
+                cell = row.cells[c]
+                cell.width = self.Cm(_USABLE_CM * widths[c] / total)
+                run = cell.paragraphs[0].add_run(clean(value))
+                run.font.size = self.Pt(size)
+                if is_head or (blk["style"] == "keyvalue" and c == 0):
+                    run.bold = True
+                    self._shade(cell, "E8EEF3")
+                if blk["style"] == "signatures" and not is_head and c >= 3:
+                    cell.paragraphs[0].paragraph_format.space_after = self.Pt(22)
+        self.doc.add_paragraph().paragraph_format.space_after = self.Pt(2)
+
+    def image(self, blk, images: dict[str, bytes]) -> None:
+        data = images.get(blk["name"])
+        if data:
+            w, h = _png_size(data)
+            width_cm = min(_USABLE_CM, 21.0 * w / h)
+            para = self.doc.add_paragraph()
+            para.alignment = self.ALIGN.CENTER
+            para.add_run().add_picture(io.BytesIO(data), width=self.Cm(width_cm))
+        caption = self.doc.add_paragraph()
+        caption.alignment = self.ALIGN.CENTER
+        self.runs(caption, [[blk["caption"], "i"]], 8.5)
+
+    def toc(self, blocks) -> None:
+        from .blocks import headings
+
+        self.doc.add_heading("Contents", level=1)
+        para = self.doc.add_paragraph()
+        # The field's shown result lists the headings, so the contents read well before Word updates it.
+        lines = "\n".join(clean(hd["text"]) for hd in headings(blocks, 1))
+        self._field(para, 'TOC \\o "1-2" \\h \\z \\u', lines)
+
+    def pagebreak(self) -> None:
+        from docx.enum.text import WD_BREAK
+
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def properties(self) -> None:
+        cover, stamp = self.context["cover"], self.context["stamp"]
+        props = self.doc.core_properties
+        props.title = clean(cover["title"])[:255]
+        props.subject = clean(stamp.line())[:255]
+        props.author = props.last_modified_by = "protocolkit"
+        props.identifier = stamp.sha256
+        props.version = clean(cover["version"])[:64]
+        props.keywords = f"{stamp.protocol}; {stamp.status}; sha256 {stamp.sha256}"
+        props.revision = 1
+        props.created = props.modified = FIXED_TIME.replace(tzinfo=None)
+        props.last_printed = FIXED_TIME.replace(tzinfo=None)
+        props.comments = "Generated from the protocol files by protocolkit."
+        props.category = "Information sharing agreement"
+        props.content_status = clean(cover["status_words"])[:255]
+        props.language = "en-GB"
+
+
+def render_docx(blocks: list[dict], context: dict, images: dict[str, bytes]) -> bytes:
+    """The DOCX bytes of the blocks (fixed zip timestamps and properties)."""
+    writer = _Writer(context)
+    for blk in blocks:
+        t = blk["t"]
+        if t == "h":
+            writer.heading(blk)
+        elif t == "p":
+            writer.paragraph(blk)
+        elif t == "note":
+            writer.note(blk)
+        elif t == "ul":
+            writer.bullets(blk)
+        elif t == "table":
+            writer.table(blk)
+        elif t == "image":
+            writer.image(blk, images)
+        elif t == "toc":
+            writer.toc(blocks)
+        elif t == "pagebreak":
+            writer.pagebreak()
+    writer.properties()
+    buffer = io.BytesIO()
+    writer.doc.save(buffer)
+    return fixed_zip(buffer.getvalue())
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The same zip with every entry's timestamp and attributes fixed, entries in their original order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def write_docx(protocol: Protocol, out_dir: Path, *, today: dt.date | None = None, warnings: list | None = None,
+               diagrams: bool = True) -> list[Path]:
+    """Write ``<protocol id>-agreement.docx``."""
+    from .render import agreement_blocks, images_for
+
+    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings)
+    images = images_for(protocol, blocks, context) if diagrams else {}
+    path = Path(out_dir) / f"{protocol.metadata.id}-agreement.docx"
+    path.write_bytes(render_docx(blocks, context, images))
+    return [path]

@@ -1,0 +1,59 @@
+"""From a protocol to the agreement's blocks: check it may be exported, gather the context, render the content template.
+
+Each document writer (:mod:`.markdown`, :mod:`.html`, :mod:`.docx`) calls
+:func:`agreement_blocks` and renders the blocks its own way. The context of one
+protocol is gathered once per process and reused by the next writer (``--format all``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...model.protocol import Protocol
+
+_CONTEXT: dict[tuple, dict] = {}
+
+
+def agreement_context_for(protocol: Protocol, *, today: dt.date | None = None, warnings: list | None = None,
+                          cases: list | None = None) -> dict:
+    """Check the protocol (errors refuse the export), then its context, cached for the next format."""
+    from .context import agreement_context
+    from .stamping import check_for_signature, stamp_of
+
+    found = check_for_signature(protocol, today=today)
+    warnings = found if warnings is None else warnings
+    key = (stamp_of(protocol).sha256, today, id(cases), tuple(w.format() for w in warnings))
+    if key not in _CONTEXT:
+        _CONTEXT.clear()
+        _CONTEXT[key] = agreement_context(protocol, warnings=warnings, today=today, cases=cases)
+    return _CONTEXT[key]
+
+
+def agreement_blocks(protocol: Protocol, **options) -> tuple[list[dict], dict]:
+    """The agreement's blocks and the context they were rendered from."""
+    from .blocks import render_content
+
+    context = agreement_context_for(protocol, **options)
+    return render_content(protocol.folder, "agreement.j2", context), context
+
+
+def card_blocks(protocol: Protocol, partner_id: str, **options) -> tuple[list[dict], dict]:
+    """One partner's quick-reference card as blocks, and its context."""
+    from .blocks import render_content
+
+    context = agreement_context_for(protocol, **options)
+    card = next(c for c in context["cards"] if c["id"] == partner_id)
+    local = {**context, "card": card}
+    return render_content(protocol.folder, "card.j2", local), local
+
+
+def image_names(blocks: list[dict]) -> list[str]:
+    """The diagrams a list of blocks embeds."""
+    return [blk["name"] for blk in blocks if blk["t"] == "image"]
+
+
+def images_for(protocol: Protocol, blocks: list[dict], context: dict) -> dict[str, bytes]:
+    """The PNG bytes of every diagram the blocks embed."""
+    from .images import diagrams
+
+    return diagrams(protocol, image_names(blocks), context["stamp"].sha256)

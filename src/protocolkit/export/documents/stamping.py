@@ -1,0 +1,50 @@
+"""The stamp every document carries (protocol id, version, status, sha256), and the checks before export.
+
+The stamp and the content hash come from :mod:`protocolkit.export.canonical` (the
+canonical JSON is the input of the hash), so the documents and the machine-readable
+exports cite the same hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...errors import Finding
+from ...model.protocol import Protocol
+
+
+def stamp_of(protocol: Protocol):
+    """The protocol's :class:`~protocolkit.export.canonical.Stamp`.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> stamp_of(protocolkit.load(protocolkit.example_path("mash"))).protocol
+    'northbridge_mash'
+    """
+    from ..canonical import stamp
+
+    return stamp(protocol)
+
+
+def check_for_signature(protocol: Protocol, *, today: dt.date | None = None) -> list[Finding]:
+    """Raise when the protocol may not be exported as an agreement; return its warnings otherwise.
+
+    A protocol with errors, legal-sense errors included (a draft may be tested with those,
+    never signed), raises :class:`~protocolkit.errors.ProtocolValidationError` carrying them.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> [f.code for f in check_for_signature(protocolkit.load(protocolkit.example_path("mash")))]
+    []
+    """
+    from ..canonical import ensure_exportable
+
+    warnings = ensure_exportable(protocol)
+    try:
+        from ...model.readiness import require_ready_for_signature
+    except ImportError:  # the draft-status readiness check is not in this version
+        return warnings
+    require_ready_for_signature(protocol, today=today)
+    return warnings

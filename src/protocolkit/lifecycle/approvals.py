@@ -1,0 +1,160 @@
+"""Approvals: who signed which content of a protocol, kept in ``approvals.yaml`` beside it.
+
+An approval records a person, their role and the organisation they sign for, the date,
+the protocol version and the SHA-256 of the protocol's canonical JSON (its content hash,
+:func:`protocolkit.export.canonical.content_hash`). An approval counts only while the
+hash matches: any later edit of the protocol leaves it on record but *superseded*, and
+the protocol needs signing again. The lifecycle status is not part of the hash, so
+moving a signed protocol from draft to agreed to published keeps its approvals.
+
+Writing an approval keeps the file's comments and is atomic. This module does not decide
+whether a protocol may be agreed (see :mod:`protocolkit.lifecycle.status`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..errors import ProtocolError, ProtocolValidationError
+from ..export.canonical import content_hash
+from ..model import codes
+from ..model.keys import Model
+from ..model.loading import display_name, findings_from_validation_error
+from ..model.protocol import Protocol
+from ..model.readiness import require_ready_for_signature
+from ..model.saving import atomic_write, to_yaml
+from ..model.source import SourceMap, read_yaml, round_trip_yaml, to_plain
+
+APPROVALS_FILE = "approvals.yaml"
+HEADER = ("# Approvals of this protocol (protocolkit sign ...). Each is bound to the content hash it was\n"
+          "# given for: after any edit of the protocol it is kept as a record but no longer counts.\n")
+
+
+class Approval(Model):
+    """One signature: who approved which content of the protocol, for which organisation, when."""
+
+    name: str = Field(description="The person who signed (synthetic in examples).")
+    role: str = Field(description="Their role, such as 'Director of Children's Services'.")
+    organisation: str = Field(description="The partner id they sign for.")
+    date: dt.date = Field(description="The day they signed.")
+    version: str = Field(description="The protocol version they signed.")
+    sha256: str = Field(description="The content hash of the protocol they signed.")
+
+    def is_current(self, sha256: str) -> bool:
+        """Whether this approval is for the content with this hash."""
+        return self.sha256 == sha256
+
+
+class Approvals(Model):
+    """The contents of ``approvals.yaml``."""
+
+    approvals: list[Approval] = Field(default_factory=list)
+
+
+def load_approvals(folder: str | Path) -> list[Approval]:
+    """The approvals recorded in a protocol folder (none when it has no ``approvals.yaml``).
+
+    Raises :class:`~protocolkit.errors.ProtocolValidationError` with located findings when
+    the file cannot be read.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> load_approvals(protocolkit.example_path("mash"))
+    []
+    """
+    path = Path(folder) / APPROVALS_FILE
+    if not path.exists():
+        return []
+    yaml_file, findings = read_yaml(path, display_name(path))
+    if yaml_file is None:
+        raise ProtocolValidationError(findings)
+    if yaml_file.doc is None:
+        return []
+    try:
+        return Approvals.model_validate(to_plain(yaml_file.doc)).approvals
+    except ValidationError as exc:
+        source = SourceMap(folder=path.parent, main=yaml_file, files={yaml_file.display: yaml_file})
+        raise ProtocolValidationError(
+            [codes.STRUCTURE.finding(f.message, f.fix, file=f.file, line=f.line, column=f.column, key=f.key)
+             for f in findings_from_validation_error(exc, source, root=Approvals)]) from None
+
+
+def sign(protocol: Protocol, *, name: str, role: str, organisation: str,
+         today: dt.date | None = None) -> Approval:
+    """Record an approval of the protocol as it is now, in ``approvals.yaml`` beside it.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        A protocol loaded from a folder.
+    name, role : str
+        Who signs.
+    organisation : str
+        The partner id they sign for; it must be a partner of the protocol.
+    today : date, optional
+        The date of signing (default: today).
+
+    Returns
+    -------
+    Approval
+        The approval written.
+
+    Raises
+    ------
+    NotReadyForSignatureError
+        When the protocol has errors, legal-sense ones included: nobody signs those.
+    ProtocolError
+        When the organisation is not a partner, or a name or role is empty.
+
+    Examples
+    --------
+    >>> import shutil, tempfile, datetime, protocolkit
+    >>> folder = shutil.copytree(protocolkit.example_path("mash"), tempfile.mkdtemp() + "/p")
+    >>> approval = sign(protocolkit.load(folder), name="A. Example", role="Head of IG",
+    ...                 organisation="police", today=datetime.date(2026, 11, 27))
+    >>> approval.organisation, approval.date.isoformat(), len(approval.sha256)
+    ('police', '2026-11-27', 64)
+    >>> [a.name for a in load_approvals(folder)]
+    ['A. Example']
+    """
+    if protocol.folder is None:
+        raise ProtocolError("only a protocol loaded from a folder can be signed: its approvals are kept beside it")
+    partners = {p.id for p in protocol.partners}
+    if organisation not in partners:
+        from difflib import get_close_matches
+
+        close = get_close_matches(organisation, sorted(partners), n=3)
+        hint = f"; did you mean {' or '.join(close)}?" if close else "; 'protocolkit show PATH partners' lists them"
+        raise ProtocolError(f"'{organisation}' is not a partner of this protocol{hint}")
+    if not name.strip() or not role.strip():
+        raise ProtocolError("an approval needs the signatory's name and role")
+    require_ready_for_signature(protocol, today=today)
+    approval = Approval(name=name.strip(), role=role.strip(), organisation=organisation,
+                        date=today or dt.date.today(), version=protocol.metadata.version,
+                        sha256=content_hash(protocol))
+    _append(Path(protocol.folder) / APPROVALS_FILE, approval)
+    return approval
+
+
+def _append(path: Path, approval: Approval) -> None:
+    load_approvals(path.parent)  # refuses a broken file before touching it
+    yaml = round_trip_yaml()
+    doc = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not isinstance(doc, CommentedMap):
+        doc = yaml.load(HEADER + "approvals: []\n")
+    if not isinstance(doc.get("approvals"), CommentedSeq):
+        doc["approvals"] = CommentedSeq()
+    entries = doc["approvals"]
+    if entries.fa.flow_style():
+        entries.fa.set_block_style()
+    entries.append(to_yaml(approval.model_dump(mode="python")))
+    buffer = io.StringIO()
+    yaml.dump(doc, buffer)
+    Approvals.model_validate(to_plain(round_trip_yaml().load(buffer.getvalue())))  # never write what cannot be read
+    atomic_write(path, buffer.getvalue())

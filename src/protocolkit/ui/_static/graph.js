@@ -1,0 +1,97 @@
+// protocolkit partner graph: the anywidget front end.
+// Appended to the vendored cytoscape bundle by protocolkit/ui/graph.py, which turns the
+// bundle's default export into `const __pkCytoscape = ...;`. Everything the graph
+// shows (nodes, arrows, colours, positions) comes from Python; a tap is sent back to
+// Python through the `selected` traitlet, and Python answers with the details.
+
+const PK_STYLE = [
+  { selector: "node", style: {
+      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "190px",
+      "font-family": "Helvetica, Arial, sans-serif", "font-size": "data(fontSize)", "font-weight": 600,
+      "color": "#1d2731", "text-valign": "bottom", "text-margin-y": 6,
+      "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": "2px",
+      "background-color": "data(fill)", "border-color": "data(line)", "border-width": 3,
+      "width": "data(size)", "height": "data(size)" } },
+  { selector: "node.team", style: { "shape": "round-rectangle" } },
+  { selector: "edge", style: {
+      "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 1.3,
+      "width": "data(width)", "line-color": "data(colour)", "target-arrow-color": "data(colour)",
+      "opacity": 0.8 } },
+  { selector: "edge.minimum", style: { "line-style": "dashed" } },
+  { selector: ".faded", style: { "opacity": 0.12, "text-opacity": 0.5 } },
+  { selector: "node.chosen", style: { "border-width": 7, "border-color": "#111111" } },
+  { selector: "edge.chosen", style: { "opacity": 1, "z-index": 10, "line-color": "#111111",
+      "target-arrow-color": "#111111" } },
+];
+
+function pkRender({ model, el }) {
+  el.classList.add("pk-graph");
+  const box = document.createElement("div");
+  box.className = "pk-graph-canvas";
+  // cytoscape needs a container with a real height; a percentage of an unsized parent is 0.
+  box.style.height = model.get("height");
+  el.appendChild(box);
+
+  // Start with the positions Python computed (the preset layout): it needs no size, so it
+  // works even when Voila renders the widget before the page has laid it out.
+  const cy = __pkCytoscape({
+    container: box, elements: model.get("elements"), style: PK_STYLE,
+    layout: { name: "preset", fit: false }, boxSelectionEnabled: false, autoungrabify: false,
+    minZoom: 0.2, maxZoom: 3, wheelSensitivity: 0.3,
+  });
+  box._pkCy = cy;  // for the browser tests: positions to click at
+
+  let sized = false;
+  function fit() { cy.resize(); cy.fit(undefined, 36); }
+  function layOut() {
+    const name = model.get("layout_name");
+    const options = name === "preset" ? { name: "preset", fit: false } : { name, fit: false, animate: false };
+    if (name === "circle") options.sort = (a, b) => a.data("order") - b.data("order");
+    if (name === "cose") options.randomize = false;
+    cy.layout(options).run();
+    fit();
+    el.dataset.laidOut = "true";
+  }
+  // Run the real layout once the container has a size, and refit whenever it changes.
+  const observer = new ResizeObserver((entries) => {
+    const rect = entries[entries.length - 1].contentRect;
+    if (rect.width < 1 || rect.height < 1) return;
+    if (!sized) { sized = true; layOut(); } else { fit(); }
+  });
+  observer.observe(box);
+
+  function highlight() {
+    cy.batch(() => {
+      cy.elements().removeClass("faded chosen");
+      const chosen = model.get("selected") || {};
+      let focus = null;
+      if (chosen.kind === "partner") {
+        const node = cy.getElementById(chosen.id);
+        if (node.nonempty()) { focus = node.closedNeighborhood(); node.addClass("chosen"); }
+      } else if (chosen.kind === "flow") {
+        const edge = cy.edges().filter((e) => e.data("source") === chosen.from && e.data("target") === chosen.to);
+        if (edge.nonempty()) { focus = edge.union(edge.connectedNodes()); edge.addClass("chosen"); }
+      }
+      if (focus) cy.elements().not(focus).addClass("faded");
+    });
+  }
+  function choose(value) { model.set("selected", value); model.save_changes(); }
+  cy.on("tap", "node", (evt) => choose({ kind: "partner", id: evt.target.id() }));
+  cy.on("tap", "edge", (evt) => choose({ kind: "flow", from: evt.target.data("source"), to: evt.target.data("target") }));
+  cy.on("tap", (evt) => { if (evt.target === cy) choose({}); });
+
+  function replaceElements() {
+    cy.batch(() => { cy.elements().remove(); cy.add(model.get("elements")); });
+    if (sized) layOut();
+    highlight();
+  }
+  model.on("change:elements", replaceElements);
+  model.on("change:selected", highlight);
+  model.on("change:layout_name", () => { if (sized) layOut(); });
+  model.on("change:height", () => { box.style.height = model.get("height"); });
+  highlight();
+
+  return () => { observer.disconnect(); cy.destroy(); };
+}
+
+export default { render: pkRender };

@@ -1,0 +1,110 @@
+"""Partners and data: add and edit partners, partner kinds and data categories, checked as typed.
+
+Three forms in tabs, one per section. Each shows the findings ``protocolkit validate``
+would report for the entry being typed (the same codes), and applies it as one
+undoable edit of the session.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from ._forms import EntryForm, Field
+from .session import Session
+
+ROLES = [("Controller", "controller"), ("Joint controller", "joint_controller"), ("Processor", "processor")]
+
+
+def _kinds(session: Session) -> list:
+    return sorted(((f"{k.label} ({k.id})", k.id) for k in session.vocabulary.kinds.values()), key=lambda o: o[0].lower())
+
+
+def _optional_kinds(session: Session) -> list:
+    return [("(none)", None), *_kinds(session)]
+
+
+def _partners(session: Session) -> list:
+    return [("(none)", None)] + [(f"{p.name} ({p.id})", p.id) for p in session.protocol.partners]
+
+
+def _categories(session: Session) -> list:
+    return [("(none: its dotted id names its parent)", None)] + sorted(
+        (f"{c.label} ({c.id})", c.id) for c in session.vocabulary.categories.values())
+
+
+def _bases(session: Session) -> list[str]:
+    return sorted(session.vocabulary.lawful_bases)
+
+
+class PartnerForm(EntryForm):
+    section, noun = "partners", "partner"
+
+    def __init__(self, session: Session):
+        super().__init__(session, [
+            Field("id", "Id", help="lower_case, such as 'riverside_academy'"),
+            Field("name", "Name", help="As it appears in the agreement"),
+            Field("kind", "Kind", "dropdown", _kinds, default="police"),
+            Field("part_of", "Part of", "dropdown", _partners, help="The organisation this team belongs to"),
+            Field("controller_role", "Role under UK GDPR", "dropdown", lambda s: ROLES, default="controller"),
+            Field("statutory_powers", "Statutory powers", "tags", _bases),
+            Field("description", "What it does", "textarea"),
+        ], intro="<p>The organisations and teams that share or receive information.</p>")
+
+
+class KindForm(EntryForm):
+    section, noun = "partner_kinds", "partner kind"
+
+    def __init__(self, session: Session):
+        super().__init__(session, [
+            Field("id", "Id", help="lower_case, such as 'youth_justice'"),
+            Field("label", "Name"),
+            Field("parent", "Broader kind", "dropdown", _optional_kinds),
+            Field("public_body", "A public authority", "checkbox", default=True),
+        ], intro=("<p>Kinds this protocol adds to the shipped list (police, school, gp, ...). "
+                  "Rules can name a kind to cover every partner of it.</p>"))
+
+
+class CategoryForm(EntryForm):
+    section, noun = "categories", "data category"
+
+    def __init__(self, session: Session):
+        super().__init__(session, [
+            Field("id", "Id", help="dotted, such as 'health.mental_health'"),
+            Field("label", "Name"),
+            Field("parent", "Parent", "dropdown", _categories),
+            Field("description", "What it holds", "textarea"),
+            Field("special_category", "Special category (UK GDPR Art 9)", "checkbox"),
+            Field("criminal_offence", "Criminal offence data (UK GDPR Art 10)", "checkbox"),
+        ], intro=("<p>Data categories this protocol adds to the shipped tree. A category covers its "
+                  "children: <code>health</code> covers <code>health.mental_health</code>.</p>"))
+
+    def to_entry(self, values):
+        return {**values, "special_category": values["special_category"] or None,
+                "criminal_offence": values["criminal_offence"] or None}
+
+
+class PartnersEditor(widgets.Tab):
+    """Partners, partner kinds and data categories, each in its own tab.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> from protocolkit.ui import Session, PartnersEditor
+    >>> editor = PartnersEditor(Session(protocolkit.example_path("mash")))
+    >>> editor.partners.inputs["name"].value = ""
+    >>> [f.code for f in editor.partners.findings][:1]
+    ['PK103']
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.partners = PartnerForm(session)
+        self.kinds = KindForm(session)
+        self.categories = CategoryForm(session)
+        super().__init__([self.partners, self.kinds, self.categories])
+        for i, title in enumerate(("Partners", "Partner kinds", "Data categories")):
+            self.set_title(i, title)
+        self.add_class("pk-partners")
+
+
+__all__ = ["PartnersEditor"]

@@ -1,0 +1,380 @@
+"""The workbench session: one protocol folder open in a notebook, shared by every widget.
+
+A :class:`Session` holds the protocol as loaded, the sample cases, the edits made since
+it was opened (each can be undone) and what the engine says about the current text
+(case results, guarantees, review findings), recomputed only after an edit.
+
+Edits are checked before they are kept: an edit that would break the protocol's
+structure (an unknown partner, a duplicate id: the ``PK1xx`` findings of
+``protocolkit validate``) is refused and the protocol stays as it was. Legal-sense
+findings (``PK2xx``) do not block an edit; the widgets flag them.
+
+Saving goes through :func:`protocolkit.save` (atomic, comments kept). A file changed on
+disk since it was loaded is never silently overwritten: :meth:`Session.save` reports the
+conflict, and the person chooses to reload (drop their edits) or overwrite.
+
+This module does not draw anything; the widgets in :mod:`protocolkit.ui` do.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import ValidationError
+
+from ..errors import Finding, ProtocolValidationError, SaveRefusedError, Severity
+from ..model.cases import Case, load_cases
+from ..model.checks import check_protocol
+from ..model.loading import findings_from_validation_error, load
+from ..model.protocol import Protocol
+from ..model.saving import save
+from ..model.source import file_hash
+from ..model.vocabulary import Vocabulary
+
+#: Sections of a protocol that the widgets edit entry by entry.
+EDITABLE_SECTIONS = ("partner_kinds", "partners", "categories", "rules", "facts", "need_to_know")
+
+
+class EditRefused(Exception):
+    """An edit that would break the protocol; carries the findings that explain why."""
+
+    def __init__(self, message: str, findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.findings = list(findings or [])
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What happened when the session saved.
+
+    ``status`` is ``saved`` (``files`` written; none when nothing had changed), ``conflict``
+    (``files`` changed on disk since loading; nothing written: choose reload or overwrite),
+    ``reloaded`` (the disk version was loaded and the session's edits dropped) or
+    ``refused`` (the protocol does not validate; nothing written).
+    """
+
+    status: Literal["saved", "conflict", "reloaded", "refused"]
+    message: str
+    files: tuple[Path, ...] = ()
+
+
+@dataclass
+class _Edit:
+    description: str
+    before: Protocol
+
+
+@dataclass
+class _Derived:
+    """What the engine says about one version of the protocol, computed on first use."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _content(protocol: Protocol) -> Protocol:
+    """A deep copy of a protocol's content, without its files' documents."""
+    source = protocol._source
+    protocol._source = None
+    try:
+        return protocol.model_copy(deep=True)
+    finally:
+        protocol._source = source
+
+
+class Session:
+    """A protocol folder open in the workbench.
+
+    Parameters
+    ----------
+    path : str or Path
+        The protocol folder (or its ``protocol.yaml``).
+    cases : str or Path, optional
+        The folder of sample cases (default: the protocol's ``cases/``).
+
+    Examples
+    --------
+    >>> import shutil, tempfile, protocolkit
+    >>> from protocolkit.ui.session import Session
+    >>> work = shutil.copytree(protocolkit.example_path("mash"), tempfile.mkdtemp() + "/mash")
+    >>> s = Session(work)
+    >>> s.edit("retitle the first rule", lambda p: setattr(p.rules[0], "title", "A clearer title"))
+    >>> s.history
+    ['retitle the first rule']
+    >>> s.undo()
+    'retitle the first rule'
+    >>> s.dirty
+    False
+    """
+
+    def __init__(self, path: str | Path, cases: str | Path | None = None):
+        self.path = Path(path)
+        self.protocol: Protocol = load(self.path)
+        self.folder: Path = self.protocol.folder
+        self.cases_path = Path(cases) if cases else self.folder / "cases"
+        self.cases: list[Case] = load_cases(self.cases_path) if self.cases_path.exists() else []
+        self._undo: list[_Edit] = []
+        self._saved_content = _content(self.protocol)
+        self._listeners: list[Callable[["Session", str], None]] = []
+        self._derived = _Derived()
+        self.version = 0
+
+    # -- notifications -------------------------------------------------------------------------
+    def on_change(self, callback: Callable[["Session", str], None]) -> None:
+        """Call ``callback(session, what)`` after every edit, undo, reload or save."""
+        self._listeners.append(callback)
+
+    def _changed(self, what: str) -> None:
+        self.version += 1
+        self._derived = _Derived()
+        for callback in list(self._listeners):
+            callback(self, what)
+
+    # -- what the protocol holds ---------------------------------------------------------------
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The names the protocol may use (the shipped taxonomy plus its own entries)."""
+        return self._cached("vocabulary", lambda: Vocabulary.of(self.protocol))
+
+    def label(self, section: str, key: str) -> str:
+        """The plain-English name of an entry (``partners``, ``categories``, ``stages``, ...)."""
+        return self.vocabulary.label(section, key)
+
+    @property
+    def compiled(self):
+        """The compiled decision tables of the current protocol."""
+        from ..engine.compiled import compile_protocol
+
+        return self._cached("compiled", lambda: compile_protocol(self.protocol))
+
+    def case(self, case_id: str) -> Case:
+        """The sample case with this id."""
+        for case in self.cases:
+            if case.id == case_id:
+                return case
+        raise KeyError(f"no sample case {case_id!r}; the cases are {', '.join(c.id for c in self.cases)}")
+
+    def case_results(self):
+        """Every sample case run against the current protocol (:class:`~protocolkit.engine.CaseResults`).
+
+        Decisions are not explained here (the fast form re-run after every edit); the stepper
+        explains the decisions a person looks at.
+        """
+        from ..engine.cases import run_cases
+
+        return self._cached("cases", lambda: run_cases(self.compiled, self.cases, explain=False))
+
+    def guarantees(self):
+        """The guarantees checked over every possible request (a ``GuaranteeReport``)."""
+        from ..engine.guarantees import check_guarantees
+
+        return self._cached("guarantees", lambda: check_guarantees(self.protocol))
+
+    def review(self):
+        """The review findings of the current protocol (a :class:`~protocolkit.review.ReviewReport`)."""
+        from ..review import review
+
+        return self._cached("review", lambda: review(self.protocol))
+
+    def findings(self) -> list[Finding]:
+        """The findings ``protocolkit validate`` reports for the current (possibly unsaved) protocol."""
+        return self._cached("findings", lambda: check_protocol(self.protocol, locate=self._locate))
+
+    def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        values = self._derived.values
+        if name not in values:
+            values[name] = compute()
+        return values[name]
+
+    def _locate(self, path: tuple) -> tuple:
+        source = self.protocol._source
+        if source is None:
+            return None, None, None
+        try:
+            return source.locate(path)
+        except (IndexError, KeyError, TypeError):
+            return source.main.display, None, None
+
+    # -- checking and making edits -------------------------------------------------------------
+    def check_entry(self, section: str, data: dict, index: int | None = None) -> list[Finding]:
+        """The findings the protocol would have with ``data`` as entry ``index`` of ``section``
+        (appended when ``index`` is None): the same codes as ``protocolkit validate``.
+
+        Nothing changes; the widgets call this as a person types.
+        """
+        candidate, findings = self._candidate(section, data, index)
+        return findings
+
+    def _candidate(self, section: str, data: dict, index: int | None) -> tuple[Protocol | None, list[Finding]]:
+        if section not in EDITABLE_SECTIONS:
+            raise ValueError(f"the workbench does not edit {section!r}; it edits {', '.join(EDITABLE_SECTIONS)}")
+        dump = self.protocol.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+        entries = list(dump.get(section, []))
+        if index is None:
+            entries.append(data)
+        else:
+            entries[index] = data
+        dump[section] = entries
+        try:
+            candidate = Protocol.model_validate(dump)
+        except ValidationError as exc:
+            source = self.protocol._source
+            if source is None:
+                return None, [Finding("PK101", Severity.ERROR, str(exc))]
+            return None, findings_from_validation_error(exc, source)
+        return candidate, check_protocol(candidate, locate=self._locate)
+
+    def set_entry(self, section: str, data: dict, index: int | None = None, description: str | None = None) -> list[Finding]:
+        """Replace entry ``index`` of ``section`` with ``data`` (append when None); returns the findings.
+
+        Raises
+        ------
+        EditRefused
+            The entry does not validate or would break the protocol's structure; nothing changed.
+        """
+        candidate, findings = self._candidate(section, data, index)
+        structural = [f for f in findings if f.severity is Severity.ERROR and f.code.startswith("PK1")]
+        if candidate is None or structural:
+            raise EditRefused(_refusal(findings), findings)
+        what = description or (f"add {_singular(section)} {data.get('id', '')}".strip() if index is None
+                               else f"edit {_singular(section)} {data.get('id', '')}".strip())
+        self.edit(what, lambda p: setattr(p, section, getattr(candidate, section)))
+        return findings
+
+    def remove_entry(self, section: str, entry_id: str) -> list[Finding]:
+        """Remove the entry with this id from ``section``; refused when something still names it."""
+        dump = self.protocol.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+        remaining = [e for e in dump.get(section, []) if e.get("id") != entry_id]
+        if len(remaining) == len(dump.get(section, [])):
+            raise EditRefused(f"there is no {_singular(section)} {entry_id!r} to remove")
+        dump[section] = remaining
+        try:
+            candidate = Protocol.model_validate(dump)
+        except ValidationError as exc:
+            raise EditRefused(f"removing {entry_id} would leave the protocol invalid: {exc}") from None
+        findings = check_protocol(candidate, locate=self._locate)
+        structural = [f for f in findings if f.severity is Severity.ERROR and f.code.startswith("PK1")]
+        if structural:
+            raise EditRefused(f"{entry_id} is still in use, so it cannot be removed yet. " + _refusal(findings),
+                              findings)
+        self.edit(f"remove {_singular(section)} {entry_id}", lambda p: setattr(p, section, getattr(candidate, section)))
+        return findings
+
+    def edit(self, description: str, change: Callable[[Protocol], None]) -> None:
+        """Apply ``change`` to the protocol as one undoable edit named ``description``.
+
+        A change that raises (pydantic refuses a value) leaves the protocol as it was.
+        """
+        before = _content(self.protocol)
+        try:
+            change(self.protocol)
+        except Exception:
+            self._restore(before)
+            raise
+        self._undo.append(_Edit(description, before))
+        self._changed("edit")
+
+    @property
+    def history(self) -> list[str]:
+        """The edits made since the session opened (or last reloaded), oldest first."""
+        return [e.description for e in self._undo]
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> str | None:
+        """Undo the last edit; returns its description (None when there is nothing to undo)."""
+        if not self._undo:
+            return None
+        last = self._undo.pop()
+        self._restore(last.before)
+        self._changed("undo")
+        return last.description
+
+    def _restore(self, content: Protocol) -> None:
+        for name in Protocol.model_fields:
+            setattr(self.protocol, name, copy.deepcopy(getattr(content, name)))
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the protocol differs from its files as last loaded or saved."""
+        return _dump(self.protocol) != _dump(self._saved_content)
+
+    # -- files -------------------------------------------------------------------------------
+    def changed_on_disk(self) -> list[Path]:
+        """The protocol's files that changed on disk since they were loaded or saved."""
+        source = self.protocol._source
+        if source is None:
+            return []
+        return [f.path for f in source.files.values() if file_hash(f.path) != f.sha256]
+
+    def save(self, on_conflict: Literal["ask", "reload", "overwrite"] = "ask") -> SaveResult:
+        """Save the edits to the protocol's files (atomic, comments kept).
+
+        Parameters
+        ----------
+        on_conflict : {"ask", "reload", "overwrite"}
+            What to do when a file changed on disk since it was loaded: ``ask`` (the default)
+            writes nothing and reports the conflict; ``reload`` drops this session's edits and
+            loads the files as they are now; ``overwrite`` writes this session's protocol over
+            the changed files (their comments are kept where the entries survive).
+        """
+        changed = self.changed_on_disk()
+        if changed and on_conflict == "ask":
+            names = ", ".join(p.name for p in changed)
+            return SaveResult("conflict", f"{names} changed on disk since you opened it, so nothing was saved. "
+                                          "Reload to take the file as it is now (your unsaved edits are dropped), "
+                                          "or overwrite it with your version.", tuple(changed))
+        if changed and on_conflict == "reload":
+            self.reload()
+            return SaveResult("reloaded", "Loaded the protocol as it is on disk now; your unsaved edits were dropped.",
+                              tuple(changed))
+        target = self.protocol
+        if changed:  # overwrite: carry this session's content onto the files as they are now
+            target = load(self.path)
+            for name in Protocol.model_fields:
+                setattr(target, name, copy.deepcopy(getattr(self.protocol, name)))
+        try:
+            written = save(target)
+        except SaveRefusedError as exc:
+            return SaveResult("refused", str(exc))
+        self.protocol = target
+        self._saved_content = _content(target)
+        self._changed("save")
+        if not written:
+            return SaveResult("saved", "Nothing to save: the files already hold this protocol.")
+        return SaveResult("saved", "Saved " + ", ".join(p.name for p in written) + ".", tuple(written))
+
+    def reload(self) -> None:
+        """Load the protocol and cases as they are on disk now, dropping unsaved edits and the undo history."""
+        try:
+            protocol = load(self.path)
+        except ProtocolValidationError:
+            raise
+        self.protocol = protocol
+        self.cases = load_cases(self.cases_path) if self.cases_path.exists() else []
+        self._undo.clear()
+        self._saved_content = _content(protocol)
+        self._changed("reload")
+
+
+def _dump(protocol: Protocol) -> dict:
+    return protocol.model_dump(mode="json", by_alias=True)
+
+
+def _singular(section: str) -> str:
+    return {"partner_kinds": "partner kind", "partners": "partner", "categories": "data category",
+            "rules": "rule", "facts": "fact", "need_to_know": "need-to-know profile"}.get(section, section)
+
+
+def _refusal(findings: list[Finding]) -> str:
+    errors = [f for f in findings if f.severity is Severity.ERROR] or findings
+    lines = [f"{f.message}" + (f" ({f.fix})" if f.fix else "") + f" [{f.code}]" for f in errors[:5]]
+    more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
+    return "The change was not made: " + "; ".join(lines) + more + "."
+
+
+__all__ = ["EDITABLE_SECTIONS", "EditRefused", "SaveResult", "Session"]

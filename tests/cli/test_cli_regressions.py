@@ -1,0 +1,52 @@
+"""Regression tests for command-line paths that used to crash or pass falsely.
+
+Each test names the input a practitioner typed and what the command must answer:
+a one-line error with the fix and exit code 2, never a traceback or a false pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from protocolkit import example_path
+from protocolkit.cli.main import main
+
+MASH = example_path("mash")
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_test_with_a_misspelt_cases_folder_is_an_error_not_a_pass(capsys):
+    code, out, err = run(capsys, "test", MASH, "--cases", MASH / "case")
+    assert code == 2
+    assert "passed" not in out
+    assert "does not exist" in err and "case" in err
+
+
+def test_test_with_an_empty_cases_folder_is_an_error(tmp_path, capsys):
+    code, out, err = run(capsys, "test", MASH, "--cases", tmp_path)
+    assert code == 2
+    assert "holds no case files" in err
+
+
+@pytest.mark.parametrize("view", ["lanes", "heatmap"])
+def test_graph_with_a_misspelt_stage_names_the_stage_and_the_closest_match(tmp_path, capsys, view):
+    code, out, err = run(capsys, "graph", MASH, "--view", view, "--stage", "screenig", "--out", tmp_path / "x.png")
+    assert code == 2
+    assert err.startswith("error: unknown stage 'screenig'")
+    assert "'screening'" in err
+    assert "Traceback" not in err
+
+
+def test_graph_into_a_missing_folder_is_one_line_with_the_fix(tmp_path, capsys):
+    target = tmp_path / "nodir" / "x.png"
+    code, out, err = run(capsys, "graph", MASH, "--stage", "referral", "--out", target)
+    assert code == 2
+    assert err.count("\n") == 1 and "does not exist" in err and "nodir" in err
+    assert not target.parent.exists()

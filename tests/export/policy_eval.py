@@ -1,0 +1,113 @@
+"""Shared by the export tests: run exported policies in real interpreters, and the engine's answers to compare.
+
+Requests are plain mappings (``from``, ``to``, ``categories``, ``stage``, ``purpose``, ``facts``).
+Every answer is reduced to the same comparable shape: per request, the overall outcome, the
+request's deciding rule, obligations and lawful bases, and per category the outcome, the
+deciding rule, the deciding rules, the obligations, the lawful bases, minimum and escalation.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from pathlib import Path
+
+from protocolkit.engine import decide_many, summary_outcome
+from protocolkit.engine.decisions import CategoryDecision, Decision
+from protocolkit.engine.requests import Request
+from protocolkit.export.rego import package_name, rego_module
+from protocolkit.export.tables import rule_tables
+
+CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
+                   "escalate_to")
+
+
+def comparable(decision: dict) -> tuple:
+    """A decision (engine ``to_dict`` or Rego ``decision``) as a tuple that compares exactly."""
+    return (decision["outcome"], decision["rule"], tuple(decision["obligations"]), tuple(decision["lawful_bases"]),
+            tuple(tuple(tuple(c[k]) if isinstance(c[k], list) else c[k] for k in CATEGORY_FIELDS)
+                  for c in decision["categories"]))
+
+
+def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
+    """The engine's decisions on many requests at once (``decide_many``), in the comparable shape.
+
+    Request-level fields come from the engine's own :class:`Decision` built on its category decisions.
+    """
+    table = decide_many(protocol, requests, detail="rules")
+    out, rows = [], table.to_dict("records")
+    by_request: dict[int, list[dict]] = {}
+    for row in rows:
+        by_request.setdefault(row["request"], []).append(row)
+    for index, request in enumerate(requests):
+        cats = tuple(CategoryDecision(
+            category=r["category"], outcome=str(r["outcome"]), rule=r["rule"], deciding_rules=tuple(r["deciding_rules"]),
+            rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
+            obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
+            need_to_know=str(r["need_to_know"]), explanation="") for r in by_request[index])
+        d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
+        out.append(comparable(d.to_dict()))
+    return out
+
+
+def random_requests(protocol, n: int, seed: int) -> list[dict]:
+    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included)."""
+    t = rule_tables(protocol)
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
+        out.append({"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
+                    "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
+                    "purpose": rnd.choice(t.purposes), "facts": facts})
+    return out
+
+
+class Regorus:
+    """The Rego module in regorus (``opa-eval``): ``decisions`` over a list of requests in one evaluation."""
+
+    def __init__(self, protocol, source: str | None = None, extra: str = ""):
+        import opa_eval
+
+        self.package = package_name(protocol)
+        self._dir = tempfile.TemporaryDirectory()
+        path = Path(self._dir.name) / "policy.rego"
+        path.write_text((source or rego_module(protocol)) + extra, encoding="utf-8")
+        self.path = path
+        self.many = opa_eval.OpaEval(str(path), query=f"data.{self.package}.decisions")
+        self.one = opa_eval.OpaEval(str(path), query=f"data.{self.package}.decision")
+        self.everything = opa_eval.OpaEval(str(path), query=f"data.{self.package}")
+
+    def decide_many(self, requests: list[dict]) -> list[dict]:
+        return self.many.evaluate_parsed(json.dumps({"requests": requests}))
+
+    def decide(self, request: dict) -> dict:
+        return self.one.evaluate_parsed(json.dumps(request))
+
+
+class Regopy:
+    """The Rego module in regopy (rego-cpp), compiled once to a bundle; input set with ``set_input``."""
+
+    def __init__(self, protocol, source: str | None = None):
+        import regopy
+
+        self.package = package_name(protocol)
+        self.interpreter = regopy.Interpreter()
+        self.interpreter.add_module("policy.rego", source or rego_module(protocol))
+        path = self.package.replace(".", "/")
+        self.entrypoints = {"decision": f"{path}/decision", "decisions": f"{path}/decisions"}
+        self.bundle = self.interpreter.build(f"data.{self.package}.decisions", list(self.entrypoints.values()))
+
+    def _run(self, entrypoint: str, value):
+        self.interpreter.set_input(value)
+        out = self.interpreter.query_bundle_entrypoint(self.bundle, self.entrypoints[entrypoint])
+        data = json.loads(str(out))
+        assert "expressions" in data, f"regopy could not evaluate: {str(out)[:500]}"
+        return data["expressions"][0]
+
+    def decide_many(self, requests: list[dict]) -> list[dict]:
+        return self._run("decisions", {"requests": requests})
+
+    def decide(self, request: dict) -> dict:
+        return self._run("decision", request)

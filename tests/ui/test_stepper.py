@@ -1,0 +1,93 @@
+"""The case stepper, driven as a person would: pick a case, step, flip a fact, ask why not."""
+
+import pytest
+
+import protocolkit
+from protocolkit.ui import CaseStepper, Session
+
+CASE = "school_low_level_consent_refused"  # MASH case 08: the father refuses consent, then the risk rises
+
+
+@pytest.fixture(scope="module")
+def stepper():
+    return CaseStepper(Session(protocolkit.example_path("mash")), case=CASE)
+
+
+@pytest.fixture(autouse=True)
+def fresh(stepper):
+    stepper.case_picker.value = CASE
+    stepper.reset_facts()
+    stepper.go_to(0)
+
+
+def test_each_request_shows_the_engine_decision_and_its_explanation(stepper):
+    session = stepper.session
+    case = session.case(CASE)
+    step = case.steps[0]
+    assert len(stepper.decisions) == len(step.requests)
+    for request, decision in zip(step.requests, stepper.decisions):
+        facts = {**case.facts, **step.learn, **request.facts}
+        direct = protocolkit.decide(session.protocol, {"from": request.from_, "to": request.to,
+                                                       "categories": request.categories, "stage": step.stage,
+                                                       "purpose": request.purpose, "facts": facts})
+        assert decision.outcome == direct.outcome
+    html = stepper.requests_html.value
+    assert "Riverside Academy" in html and "Do not share" in html and "Why" in html
+    assert "as the partnership expected" in html
+
+
+def test_flipping_consent_changes_the_decisions_and_the_display(stepper):
+    assert stepper.decisions[0].outcome == "refuse"
+    before_html = stepper.requests_html.value
+    stepper._fact_widgets["consent"].value = "given"
+    assert stepper.overrides == {"consent": "given"}
+    assert stepper.decisions[0].outcome != "refuse"
+    assert stepper.decisions[0].may_share  # the attendance may now go to early help
+    assert stepper.requests_html.value != before_html
+    assert "Supposing" in stepper.heading.value
+    assert "early_help" in stepper.knowledge.index
+    stepper.reset_facts()
+    assert stepper.decisions[0].outcome == "refuse" and stepper.knowledge.empty
+
+
+def test_stepping_forward_applies_what_was_learnt(stepper):
+    stepper.next_button.click()
+    assert stepper.step_index == 1
+    assert stepper._fact_widgets["risk"].value == "amber"
+    assert "Step 2 of" in stepper.heading.value
+    stepper.next_button.click()
+    assert stepper.step_index == len(stepper.case.steps) - 1 or stepper.step_index == 2
+
+
+def test_why_not_lists_the_rules_that_would_allow_a_refusal(stepper):
+    assert [index for _, index in stepper.why_not_picker.options][:2] == [0, 1]
+    stepper.why_not_picker.value = 0
+    stepper.why_not_button.click()
+    html = stepper.why_not_html.value
+    assert "would apply if consent is given" in html
+    table = stepper.explain_why_not(0)
+    assert set(table["category"]) <= set(stepper.decisions[0].request.categories)
+
+
+def test_the_knowledge_matrix_says_who_holds_what_after_the_step(stepper):
+    stepper.go_to(len(stepper.case.steps) - 1)
+    assert not stepper.knowledge.empty
+    assert "first received" in stepper.knowledge_html.value
+    for partner in stepper.knowledge.index:
+        assert stepper.session.label("partners", partner) in stepper.knowledge_html.value.replace("&#x27;", "'")
+
+
+def test_an_edit_to_the_protocol_refreshes_the_stepper(mash_session):
+    stepper = CaseStepper(mash_session, case=CASE)
+    first = stepper.decisions[0]
+    deciding = first.categories[0].rule
+    mash_session.remove_entry("rules", deciding)
+    assert stepper.decisions[0] is not first
+    assert stepper.decisions[0].categories[0].rule != deciding
+    mash_session.undo()
+    assert stepper.decisions[0].categories[0].rule == deciding
+
+
+def test_an_unknown_fact_value_is_refused_with_the_allowed_values(stepper):
+    with pytest.raises(ValueError, match="given"):
+        stepper.set_fact("consent", "perhaps")
