@@ -140,7 +140,7 @@ def test_decide_prints_the_outcome_categories_and_explanation(capsys):
     assert lines[0] == "outcome: share_minimum"
     assert lines[1].split() == ["criminal.intelligence:", "share_minimum", "(risk-relevant", "summary)", "rule:", "R1",
                                 "need-to-know:", "needed"]
-    assert "lawful bases: DPA18.s35, DPA18.S8.P4" in lines
+    assert "lawful bases: UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11" in lines
     assert "obligations: record_decision" in lines
     assert "rules matched: R1" in lines
     assert "because rule R1" in out and "record the decision" in out
