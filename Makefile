@@ -23,21 +23,24 @@ setup: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-## demo: set up, then validate the shipped example, print its summary and run its sample cases
+## demo: set up, validate the shipped example, print its summary, run its sample cases, export it, and build
+## the evidence pack of the guided notebooks (out/evidence: executed notebooks, HTML pages, the agreement)
 demo: setup
 	$(PK) validate $(EXAMPLE)
 	$(PK) summary $(EXAMPLE)
 	@mkdir -p $(OUT)
 	$(PK) test $(EXAMPLE) --junit $(OUT)/junit.xml --json $(OUT)/results.json
+	$(PK) export $(EXAMPLE) --format all --out $(OUT)/export
+	$(PK) notebooks $(EXAMPLE) --out $(OUT)/evidence
 
 ## test: set up, then run the whole suite (library, doctests, example, command line)
 test: setup system-deps
 	$(PY) -m pytest -n 2 -q
 
-## lab: open JupyterLab on the notebooks
+## lab: open JupyterLab on the guided notebooks 01 to 05, set up for the example (PROTOCOL=path for another)
+PROTOCOL ?= $(EXAMPLE)
 lab: setup
-	$(PY) -m pip install --quiet -e '.[workbench]'
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PK) lab $(PROTOCOL)
 
 ## workshop: serve the workshop page for the example in a browser (Voila, offline, 127.0.0.1 only)
 workshop: setup
@@ -47,6 +50,7 @@ workshop: setup
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/guarantees.py
+	$(PY) benchmarks/exports.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

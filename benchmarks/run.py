@@ -388,6 +388,62 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"Cedar's reasons differ from the engine's matched rules on "
                             f"{n_reasons - same_reasons} requests")
 
+    # 4b. the exported rules, exact: Rego (regorus batch, regopy bundle) and Cedar (class encoding)
+    n_rego = size["cedar"]
+    rego_requests = request_mappings(table.iloc[:n_rego], facts)
+    engine_outcomes = base_out["outcome"].iloc[:n_rego].astype(str).tolist()
+    engine_rules = base_out["rule"].iloc[:n_rego].tolist()
+
+    def agreement(name: str, decisions: list[dict], n: int) -> None:
+        same = sum(d.get("outcome") == o and d.get("rule") == r
+                   for d, o, r in zip(decisions, engine_outcomes[:n], engine_rules[:n]))
+        cedar_lines.append(f"{name} == engine (outcome and deciding rule): {same}/{n}")
+        if same != n:
+            failures.append(f"{name} disagrees with the engine on {n - same} of {n} requests")
+
+    try:
+        import opa_eval
+        import regopy
+    except ImportError:  # pragma: no cover - the test extra is not installed
+        cedar_lines.append("Rego: skipped (opa-eval and regopy are in the test extra)")
+    else:
+        import tempfile
+        from protocolkit.export.rego import package_name, rego_module
+
+        source = rego_module(protocol)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "policy.rego"
+            path.write_text(source, encoding="utf-8")
+            evaluator = opa_eval.OpaEval(str(path), query=f"data.{package_name(protocol)}.decisions")
+            batch = json.dumps({"requests": rego_requests})
+            timing, rego_out = measure(lambda: evaluator.evaluate_parsed(batch), repeats=R, budget=B,
+                                       warmup=lambda: evaluator.evaluate_parsed(json.dumps({"requests": rego_requests[:50]})))
+        lines.append(Line("Rego, regorus (opa-eval), one batch", f"{n_rego:,} requests, {len(protocol.rules)} rules",
+                          n_rego, timing))
+        agreement("Rego (regorus)", rego_out, n_rego)
+        n_regopy = 5 if size is QUICK else max(20, n_rego // 50)  # rego-cpp is slow: a sample
+        interpreter = regopy.Interpreter()
+        interpreter.add_module("policy.rego", source)
+        entry = f"{package_name(protocol).replace('.', '/')}/decisions"
+        bundle = interpreter.build(f"data.{package_name(protocol)}.decisions", [entry])
+
+        def run_regopy():
+            interpreter.set_input({"requests": rego_requests[:n_regopy]})
+            return json.loads(str(interpreter.query_bundle_entrypoint(bundle, entry)))["expressions"][0]
+
+        timing, regopy_out = measure(run_regopy, repeats=1, budget=B)
+        lines.append(Line("Rego, regopy compiled bundle, one batch", f"{n_regopy:,} requests", n_regopy, timing))
+        agreement("Rego (regopy)", regopy_out, n_regopy)
+    if cedarpy is not None:
+        from protocolkit.export.cedar import CedarDecider
+
+        decider = CedarDecider.of(protocol)
+        n_exact = n_rego // 5 if size is QUICK else n_rego
+        timing, exact_out = measure(lambda: decider.decide_many(rego_requests[:n_exact]), repeats=R, budget=B,
+                                    warmup=lambda: decider.decide_many(rego_requests[:20]))
+        lines.append(Line("Cedar export (exact, class encoding)", f"{n_exact:,} requests", n_exact, timing))
+        agreement("Cedar export", exact_out, n_exact)
+
     # 5. workshop re-evaluation
     workshop = generate.make_protocol(PARTNERS, RULES, seed=SEED + 1, priorities=True)
     cases = generate.make_cases(workshop, size["cases"], size["steps"], size["per_step"], seed=2)

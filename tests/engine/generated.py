@@ -26,6 +26,9 @@ FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk"
 OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
 OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+#: Obligation types that survive an override, as docs/semantics.md section 12 lists them.
+SURVIVES_OVERRIDE = {"record_decision", "deadline", "secure_channel", "owner_agreement_before_onward_disclosure",
+                     "verify_requester", "return_or_delete", "dpia_required"}
 BASES = ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10", "CA1989.s47"]
 
 
@@ -207,6 +210,10 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
             "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
             "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
         }
+        if OUTCOMES[best] in ("share", "share_minimum"):  # section 12: handling duties of overridden sharing rules
+            result["obligations"] += tuple(dict.fromkeys(
+                str(o) for r in matched if r not in deciding and r.outcome in ("share", "share_minimum")
+                for o in r.obligations if o.type in SURVIVES_OVERRIDE and str(o) not in result["obligations"]))
         # a waiting rule blocks when, stated, it would outrank the deciding rule with another outcome
         blocking = [r for r in waiting if r.outcome != OUTCOMES[best]
                     and (r.priority > top or (r.priority == top and OUTCOMES.index(r.outcome) < best))]
@@ -232,6 +239,8 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         else frozenset(), "waiting_on": waiting_on,
     })
     return result
+
+
 def possible_facts(protocol: Protocol, facts: dict) -> bool:
     """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
     read literally from docs/semantics.md section 11."""

@@ -200,3 +200,22 @@ def test_explanation_of_a_request_with_several_categories_lists_what_goes_and_wh
     for category in decision.categories:
         assert category.explanation in text
     assert "REF" in text and "gap" in text
+
+
+def test_a_protocol_edited_in_place_after_compiling_does_not_corrupt_an_equal_protocol():
+    """The compile cache pairs tables with content: editing the first object must not leak into the second."""
+    import protocolkit
+    from protocolkit.engine import compiled as compiled_module
+
+    folder = protocolkit.example_path("mash")
+    compiled_module._CACHE.clear()
+    fresh = compiled_module.compile_protocol(protocolkit.load(folder))
+    expected = [fresh.rule_at_bit(bit).id for bit in range(len(fresh.ranked))]
+    compiled_module._CACHE.clear()
+    first = protocolkit.load(folder)
+    compiled_module.compile_protocol(first)
+    del first.rules[0]  # edited in place after compiling, as a widget's session does
+    second = protocolkit.load(folder)
+    compiled = compiled_module.compile_protocol(second)
+    assert compiled.protocol is second
+    assert [compiled.rule_at_bit(bit).id for bit in range(len(compiled.ranked))] == expected

@@ -100,6 +100,27 @@ def test_obligations_of_a_higher_priority_rule_of_the_same_outcome_only():
     assert decision.obligations == ("record_decision",)
 
 
+def test_handling_duties_of_an_overridden_sharing_rule_survive_when_the_winner_shares():
+    # docs/semantics.md section 12: record_decision and a deadline survive; telling the family is the winner's call
+    protocol = build([rule("ROUTINE", "share", obligations=["record_decision", {"deadline": "within 4 working hours"},
+                                                            "inform_family"]),
+                      rule("URGENT", "share_minimum", priority=1, obligations=[{"do_not_inform_family": "investigation"}])])
+    decision = one(protocol)
+    assert decision.deciding_rules == ("URGENT",)
+    assert decision.obligations == ("do_not_inform_family: investigation", "record_decision",
+                                    "deadline: within 4 working hours")
+    assert "Kept from overridden rule ROUTINE: record_decision, deadline: within 4 working hours." in decision.explanation
+
+
+def test_nothing_survives_when_the_winner_does_not_share_or_the_overridden_rule_did_not():
+    refusal_wins = build([rule("ROUTINE", "share", obligations=["record_decision"]),
+                          rule("STOP", "refuse", priority=1)])
+    assert one(refusal_wins).obligations == ()
+    exception_wins = build([rule("NO", "refuse", obligations=["record_decision"]),
+                            rule("YES", "share", priority=1)])
+    assert one(exception_wins).obligations == ()
+
+
 def test_minimum_comes_from_the_deciding_rule():
     protocol = build([
         rule("LOWER", "share_minimum", minimum="everything"),

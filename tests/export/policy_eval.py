@@ -20,13 +20,13 @@ from protocolkit.export.rego import package_name, rego_module
 from protocolkit.export.tables import rule_tables
 
 CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
-                   "escalate_to")
+                   "escalate_to", "fallback", "fallback_reason")
 
 
 def comparable(decision: dict) -> tuple:
     """A decision (engine ``to_dict`` or Rego ``decision``) as a tuple that compares exactly."""
     return (decision["outcome"], decision["rule"], tuple(decision["obligations"]), tuple(decision["lawful_bases"]),
-            tuple(tuple(tuple(c[k]) if isinstance(c[k], list) else c[k] for k in CATEGORY_FIELDS)
+            tuple(tuple(tuple(c.get(k)) if isinstance(c.get(k), list) else c.get(k) for k in CATEGORY_FIELDS)
                   for c in decision["categories"]))
 
 
@@ -45,19 +45,25 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
             category=r["category"], outcome=str(r["outcome"]), rule=r["rule"], deciding_rules=tuple(r["deciding_rules"]),
             rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
             obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
-            need_to_know=str(r["need_to_know"]), explanation="") for r in by_request[index])
+            need_to_know=str(r["need_to_know"]), explanation="", fallback=r["fallback"],
+            fallback_reason=r["fallback_reason"]) for r in by_request[index])
         d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
         out.append(comparable(d.to_dict()))
     return out
 
 
 def random_requests(protocol, n: int, seed: int) -> list[dict]:
-    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included)."""
+    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included);
+    fact states the protocol's fact constraints rule out are drawn again (they are bad input)."""
+    from protocolkit.engine.constraints import possible
+
     t = rule_tables(protocol)
     rnd = random.Random(seed)
     out = []
-    for _ in range(n):
+    while len(out) < n:
         facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
+        if not possible(t.compiled, facts):
+            continue
         out.append({"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
                     "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
                     "purpose": rnd.choice(t.purposes), "facts": facts})

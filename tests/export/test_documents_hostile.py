@@ -27,14 +27,17 @@ from documents_support import SMALL, TODAY
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 MARKDOWN = "# Heading | pipe | *bold* [link](http://evil.example) `code` ![img](http://evil.example/x.png)"
 TEMPLATE = "{{ cover.title }} {% raw %}"
-RTL = "\u202eexe.gnp\u202c \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627"
+# Bidirectional overrides and isolates are refused by the model (PK101); right-to-left script and marks are not.
+RTL = "\u05e9\u05dc\u05d5\u05dd (\u0645\u0631\u062d\u0628\u0627)\u200f 123"
 ZERO_WIDTH = "zero\u200bwidth\u200djoiner\ufeff"
 LONG = "Partner" + "x" * 9993   # 10,000 characters
 QUOTES = "O'Brien \"quoted\" \\ backslash & ampersand --> <!--"
 
 
-def hostile(text: str) -> str:
-    return f"{text} {SCRIPT} {MARKDOWN}\nsecond line\r\n{TEMPLATE} {RTL} {ZERO_WIDTH} {QUOTES}"
+def hostile(text: str, one_line: bool = True) -> str:
+    """Hostile text; names and titles hold one line (the model refuses line breaks there), free text may not."""
+    newline = " " if one_line else "\nsecond line\n\t"
+    return f"{text} {SCRIPT} {MARKDOWN}{newline}{TEMPLATE} {RTL} {ZERO_WIDTH} {QUOTES}"
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +49,24 @@ def protocol(tmp_path_factory):
     yaml = YAML()
     data = yaml.load((folder / "protocol.yaml").read_text())
     data["metadata"]["title"] = hostile("Title")
-    data["metadata"]["summary"] = hostile("Summary")
+    data["metadata"]["summary"] = hostile("Summary", one_line=False)
     data["metadata"]["signatories"][0]["name"] = hostile("Signatory")
     data["partners"][0]["name"] = LONG
     data["partners"][1]["name"] = hostile("Council")
-    data["partners"][3]["description"] = hostile("Description")
+    data["partners"][3]["description"] = hostile("Description", one_line=False)
     for rule in data["rules"]:
         rule["title"] = hostile(rule["title"])
-        rule["rationale"] = hostile("Rationale")
+        rule["rationale"] = hostile("Rationale", one_line=False)
     data["rules"][4]["escalate_to"] = hostile("Manager")
-    data["security"][0]["text"] = hostile("Security")
+    data["security"][0]["text"] = hostile("Security", one_line=False)
     data["retention"][0]["period"] = hostile("Period")
     data["guarantees"][0]["statement"] = hostile("Promise")
-    data["need_to_know"][0]["rationale"] = hostile("Need")
+    data["need_to_know"][0]["rationale"] = hostile("Need", one_line=False)
     (folder / "protocol.yaml").write_text(json.dumps(data, ensure_ascii=True, default=str, indent=1))
     case = yaml.load((folder / "cases" / "01_challenging.yaml").read_text())
     case["title"] = hostile("Case")
-    case["description"] = hostile("Case description")
-    case["steps"][0]["requests"][0]["note"] = hostile("Note")
+    case["description"] = hostile("Case description", one_line=False)
+    case["steps"][0]["requests"][0]["note"] = hostile("Note", one_line=False)
     (folder / "cases" / "01_challenging.yaml").write_text(json.dumps(case, ensure_ascii=True, indent=1))
     return protocolkit.load(folder)
 
@@ -89,7 +92,7 @@ def _check_html(text: str) -> None:
     assert parser.tags <= ALLOWED_TAGS, parser.tags - ALLOWED_TAGS
     assert not any(a.startswith("on") for a in parser.attributes), "an event handler attribute got through"
     assert "<script" not in text and "&lt;script&gt;" in text
-    assert "\u202e" not in text and "[U+202E]" in text
+    assert RTL in text and "<bdi>" in text     # right-to-left text kept, and isolated from its neighbours
     assert LONG in text
 
 
@@ -106,7 +109,7 @@ def test_cards_show_hostile_text_as_text(protocol, tmp_path):
         text = path.read_text(encoding="utf-8")
         parser = _Elements()
         parser.feed(text)
-        assert parser.tags <= ALLOWED_TAGS and "<script" not in text and "\u202e" not in text
+        assert parser.tags <= ALLOWED_TAGS and "<script" not in text
 
 
 def _tokens(tokens):
@@ -120,7 +123,7 @@ def test_markdown_shows_hostile_text_as_text(protocol, tmp_path):
 
     (path,) = write_markdown(protocol, tmp_path, today=TODAY, diagrams=False)
     text = path.read_text(encoding="utf-8")
-    assert "\u202e" not in text and LONG in text
+    assert RTL in text and LONG in text
     tokens = list(_tokens(MarkdownIt("commonmark").enable("table").parse(text)))
     raw_html = {t.content.strip() for t in tokens if t.type in ("html_inline", "html_block")}
     assert all(re.fullmatch(r'(<a id="[a-z0-9_-]+">)?(</a>)?|<!-- protocol [^>]*-->', h) for h in raw_html), raw_html
@@ -154,7 +157,7 @@ def test_docx_holds_hostile_text_as_text(protocol, tmp_path):
     cells = "\n".join(c.text for t in document.tables for row in t.rows for c in row.cells)
     assert LONG in cells
     assert SCRIPT in text + cells                   # shown as text
-    assert "\u202e" not in text + cells and "[U+202E]" in text + cells
+    assert RTL in text + cells
     with zipfile.ZipFile(path) as z:
         xml = z.read("word/document.xml").decode("utf-8")
     assert "<script" not in xml and "&lt;script&gt;" in xml

@@ -133,6 +133,23 @@ guarantees:
 """
 
 
+#: The agreement-level sections the small fixture lacks: every recipient keeps what it receives for a stated
+#: time (no RV170) and the partner list counts as reviewed, whatever day the suite runs (no RV181).
+AGREEMENT = """
+retention:
+  - id: all_records
+    partners: any
+    categories: any
+    duration: 6 years
+    after: the case closed
+    text: Every partner keeps what it receives for 6 years after the case closes.
+governance:
+  admits_partners: the partnership board
+  partner_list_reviewed: 2026-01-01
+  review_interval: 100 years
+"""
+
+
 def seeded(folder: Path, rules: str = "", sections: str = "") -> Path:
     """The small fixture copied into ``folder`` with extra rules (appended to its rule list) and sections."""
     folder.mkdir(parents=True, exist_ok=True)

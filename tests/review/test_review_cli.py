@@ -10,7 +10,7 @@ import pytest
 import protocolkit
 from protocolkit.cli.main import main
 from protocolkit.review import MARKS_FILE, load_marks
-from review_helpers import GUARANTEE, NO_ART9, seeded
+from review_helpers import AGREEMENT, GUARANTEE, NO_ART9, seeded
 
 SUMMARY = re.compile(r"^(\d+) findings: (none|\d+ \w+ \(\w+\)(, \d+ \w+ \(\w+\))*); (\d+) blocking$")
 
@@ -52,7 +52,7 @@ def test_example_exits_0_and_ends_with_the_summary(capsys, tmp_path, mash_report
 
 
 def test_seeded_error_exits_1(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", NO_ART9)
+    folder = seeded(tmp_path / "p", NO_ART9, AGREEMENT)
     code, lines, _ = run(capsys, folder)
     assert code == 1
     total, counts, blocking = summary(lines)
@@ -62,7 +62,7 @@ def test_seeded_error_exits_1(capsys, tmp_path):
 
 
 def test_mark_then_review_exits_0(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     code, lines, _ = run(capsys, folder)
     assert code == 1 and summary(lines) == (2, "1 error (open), 1 info (open)", 1)
 
@@ -85,7 +85,7 @@ def test_mark_then_review_exits_0(capsys, tmp_path):
 
 
 def test_json_carries_the_mark(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     run(capsys, folder, "--mark", "RV150/R1/G1", "--status", "mitigated", "--by", "B", "--reason", "R")
     target = tmp_path / "out.json"
     code, _, _ = run(capsys, folder, "--json", target)
@@ -95,7 +95,7 @@ def test_json_carries_the_mark(capsys, tmp_path):
 
 
 def test_reopened_finding_is_shown_and_blocks(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     run(capsys, folder, "--mark", "RV150/R1/G1", "--status", "accepted", "--by", "B", "--reason", "R")
     path = folder / "protocol.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("at screening.\n", "at the screening stage.\n"),
@@ -109,7 +109,7 @@ def test_reopened_finding_is_shown_and_blocks(capsys, tmp_path):
 
 @pytest.mark.parametrize("missing", ["--status", "--by", "--reason"])
 def test_mark_needs_status_by_and_reason(capsys, tmp_path, missing):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     options = {"--status": "accepted", "--by": "B", "--reason": "R"}
     del options[missing]
     code, _, err = run(capsys, folder, "--mark", "RV150/R1/G1", *[x for kv in options.items() for x in kv])
@@ -119,14 +119,14 @@ def test_mark_needs_status_by_and_reason(capsys, tmp_path, missing):
 
 
 def test_mark_unknown_finding_exits_2_with_a_suggestion(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     code, _, err = run(capsys, folder, "--mark", "RV150/R1/G2", "--status", "accepted", "--by", "B", "--reason", "R")
     assert code == 2
     assert "RV150/R1/G2" in err and "did you mean RV150/R1/G1" in err
 
 
 def test_broken_review_yaml_exits_2_with_its_location(capsys, tmp_path):
-    folder = seeded(tmp_path / "p", sections=GUARANTEE)
+    folder = seeded(tmp_path / "p", sections=GUARANTEE + AGREEMENT)
     (folder / MARKS_FILE).write_text("marks:\n  - finding: RV150/R1/G1\n    status: maybe\n    by: B\n"
                                      "    date: 2025-01-01\n    reason: R\n    subject: x\n", encoding="utf-8")
     code, _, err = run(capsys, folder)

@@ -46,9 +46,12 @@ def test_example_findings_are_well_formed(mash_report):
     assert not codes(mash_report) & {"PK201", "PK202", "PK206"}
 
 
-def test_small_fixture_only_reports_the_isolated_school():
+def test_small_fixture_only_reports_the_isolated_school_and_its_missing_agreement_sections():
+    # the small fixture states no retention and no partner-list review (docs/semantics.md sections 13, 14)
     report = review(protocolkit.load(SMALL), today=TODAY)
-    assert [(f.id, f.code, f.severity) for f in report.findings] == [("RV140/school", "RV140", Severity.INFO)]
+    assert [(f.id, f.code, f.severity) for f in report.findings] == [
+        ("RV140/school", "RV140", Severity.INFO), ("RV170/csc", "RV170", Severity.WARNING),
+        ("RV170/mash_team", "RV170", Severity.WARNING), ("RV181/partner_list", "RV181", Severity.WARNING)]
     assert report.ok
 
 

@@ -37,7 +37,7 @@ def test_save_bar_undo_and_conflict_choice(session, small):
 
 def test_the_workbench_shares_one_session_across_tabs(session):
     bench = Workbench(session)
-    assert {"Partners and data", "Rules", "Exposure", "Decision log"} <= set(bench.parts)
+    assert {"Partners and data", "Rules", "Partner graph", "Exposure", "Decision log", "Export"} <= set(bench.parts)
     bench.parts["Rules"].form.select("R1")
     bench.parts["Rules"].form.inputs["title"].value = "A new title"
     bench.parts["Rules"].form.apply()

@@ -99,3 +99,27 @@ def test_removing_a_partner_still_named_by_rules_is_refused(session):
         session.remove_entry("partners", partner)
     assert "still in use" in str(refused.value)
     assert any(p.id == partner for p in session.protocol.partners)
+
+
+def test_an_edit_never_changes_a_protocol_the_engine_has_cached(session, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    small = Path(__file__).parents[1] / "fixtures" / "small"
+    compiled = session.compiled  # the engine caches these tables with the protocol object they came from
+    before = session.protocol
+    session.remove_entry("rules", "R1")
+    assert "R1" in [r.id for r in before.rules] and "R1" not in [r.id for r in session.protocol.rules]
+    assert len(compiled.protocol.rules) == len(compiled.rules)
+    twin = Session(shutil.copytree(small, tmp_path / "twin"))  # same content: the cache answers
+    assert [r.id for r in twin.compiled.protocol.rules] == [r.id for r in twin.protocol.rules]
+    assert twin.review().findings is not None
+
+
+def test_saving_keeps_what_the_engine_said_and_an_edit_recomputes_it(session):
+    session.edit("retitle", lambda p: setattr(p.rules[0], "title", "Mine"))
+    review = session.review()
+    assert session.save().status == "saved"
+    assert session.review() is review
+    session.edit("retitle again", lambda p: setattr(p.rules[0], "title", "Mine again"))
+    assert session.review() is not review

@@ -91,3 +91,14 @@ def test_an_edit_to_the_protocol_refreshes_the_stepper(mash_session):
 def test_an_unknown_fact_value_is_refused_with_the_allowed_values(stepper):
     with pytest.raises(ValueError, match="given"):
         stepper.set_fact("consent", "perhaps")
+
+
+def test_a_fallback_decision_says_so():
+    session = Session(protocolkit.example_path("supporting_families"))
+    stepper = CaseStepper(session, case="other_adult_in_household")
+    stepper.go_to(1)
+    fallback = [d for d in stepper.decisions if any(c.fallback for c in d.categories)]
+    assert fallback and fallback[0].outcome == "escalate"
+    assert "the protocol&#x27;s fallback decided, not a rule: no rule covers this" in stepper.requests_html.value \
+        or "the protocol's fallback decided, not a rule: no rule covers this" in stepper.requests_html.value
+    assert "Eastmoor MASH team manager to decide" in stepper.requests_html.value

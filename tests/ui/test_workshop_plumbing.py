@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import nbformat
+import pytest
 
 from protocolkit.cli.main import main
 from protocolkit.workshop import server
@@ -55,3 +57,18 @@ def test_workshop_command_names_a_missing_protocol(tmp_path, capsys):
     assert main(["workshop", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert "nowhere" in err and "error" in err.lower()
+
+
+def test_a_failed_start_leaves_no_working_folder(tmp_path, monkeypatch):
+    made: list[str] = []
+    real_mkdtemp = server.tempfile.mkdtemp
+
+    def mkdtemp(**options):
+        made.append(real_mkdtemp(dir=tmp_path, **options))
+        return made[-1]
+
+    monkeypatch.setattr(server.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(server, "workshop_notebook", lambda: tmp_path / "missing.ipynb")
+    with pytest.raises(FileNotFoundError):
+        server.start(tmp_path)
+    assert len(made) == 1 and not Path(made[0]).exists()

@@ -17,10 +17,11 @@ from typing import Sequence
 from .. import __version__
 from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from ..model.loading import load, load_with_findings
+from .terminal import printable_streams, refuse_overwriting_inputs
 
 
 #: Commands that live in their own module of this package, each with ``register(subparsers)``, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop")
+COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop", "lab", "notebooks")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    with printable_streams():
+        return _run(args)
+
+
+def _run(args) -> int:
     try:
+        refuse_overwriting_inputs(args)
         return args.handler(args)
     except ProtocolValidationError as exc:
         for finding in exc.findings:
@@ -196,6 +203,8 @@ def _facts(args) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key or not value:
             raise ProtocolError(f"cannot read --fact {item!r}: write KEY=VALUE, such as --fact risk=amber")
+        if key.strip() in facts:
+            raise ProtocolError(f"--fact {key.strip()!r} is given twice: give each fact once")
         facts[key.strip()] = value.strip()
     return facts
 

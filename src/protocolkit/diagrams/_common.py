@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..model.entities import Partner
 from ..model.protocol import Protocol
+from ..model.text import visible
 from ..model.vocabulary import Vocabulary, shipped
 
 # (key, heading, root kinds, fill, line): kind families in the order diagrams list them.
@@ -203,6 +204,7 @@ def pyplot():
     matplotlib.rcParams.update({
         "svg.hashsalt": "protocolkit", "svg.fonttype": "path", "font.family": "DejaVu Sans",
         "path.simplify": True,
+        "text.parse_math": False,   # a '$' in a name is a dollar sign, never mathtext
     })
     return plt
 
@@ -219,7 +221,7 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width in points of one line of text in DejaVu Sans (matplotlib's own font, so no files are fetched)."""
     font = _font(bold)
     font.set_size(size, 72)
-    font.set_text(text, 0.0)
+    font.set_text(visible(text, keep="\n"), 0.0)
     return font.get_width_height()[0] / 64.0
 
 
@@ -264,6 +266,11 @@ def save_figure(figure, path: str | Path) -> Path:
         raise ValueError(f"matplotlib views write .svg or .png, not {path.suffix!r}")
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     plt = pyplot()
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):  # names are drawn as written: no mathtext, no raw control characters
+        text.set_parse_math(False)
+        text.set_text(visible(text.get_text(), keep="\n"))
     try:
         figure.savefig(path, format=fmt, metadata=metadata, dpi=200 if fmt == "png" else 72,
                        facecolor="white")

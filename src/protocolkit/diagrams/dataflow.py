@@ -30,6 +30,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..errors import ProtocolError
+from ..model.text import visible
 from ..model.vocabulary import Vocabulary
 from ._common import (
     FAMILIES, FAMILY_FILL, FAMILY_LINE, FONT, ORDINARY_COLOUR, SENSITIVE_COLOUR, Labels, common_prefix_word,
@@ -353,13 +354,19 @@ def legend_notes(p: Plan, teams: bool) -> list[str]:
 # -- DOT ------------------------------------------------------------------------------------------
 
 def _q(text: str) -> str:
-    """A DOT double-quoted string; newlines become centred line breaks."""
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    r"""A DOT double-quoted string; newlines become centred line breaks.
+
+    Graphviz reads ``\\`` in a quoted string as one backslash and then expands escapes such as
+    ``\N`` (the node's name), so each backslash of the text is written as four to stay literal.
+    """
+    escaped = visible(str(text), keep="\n").replace("\\", "\\\\\\\\").replace('"', '\\"')
     return '"' + escaped.replace("\n", "\\n") + '"'
 
 
 def _html(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    r"""Text for a Graphviz HTML label: markup escaped, backslashes doubled so ``\N`` stays literal."""
+    text = visible(str(text)).replace("\\", "\\\\")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 # neato: a force-directed layout; each label is a node, so labels never overlap boxes or each other

@@ -16,6 +16,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from ..model.text import visible
+
 
 def _plain(value):
     if value is None:
@@ -27,13 +29,18 @@ def _plain(value):
     if isinstance(value, (float, np.floating)):
         return float(value)
     if isinstance(value, str):
-        return value
+        return _xml_text(value)
     if isinstance(value, dict):
         return json.dumps({str(k): v for k, v in value.items()}, sort_keys=True, default=str)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-        return "; ".join(str(x) for x in items)
-    return str(value)
+        return _xml_text("; ".join(str(x) for x in items))
+    return _xml_text(str(value))
+
+
+def _xml_text(text: str) -> str:
+    """Text XML can hold: control characters (which no XML 1.0 file may contain) written as escapes."""
+    return visible(text, keep="\n\t")
 
 
 def plain_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -54,9 +61,9 @@ def plain_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     out.graph.update({k: _plain(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
-        out.add_node(node, **{k: _plain(v) for k, v in data.items()})
+        out.add_node(_plain(node), **{k: _plain(v) for k, v in data.items()})
     for u, v, key, data in graph.edges(keys=True, data=True):
-        out.add_edge(u, v, key=key, **{k: _plain(val) for k, val in data.items()})
+        out.add_edge(_plain(u), _plain(v), key=_plain(key), **{k: _plain(val) for k, val in data.items()})
     return out
 
 

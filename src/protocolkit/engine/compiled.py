@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -305,6 +305,12 @@ def compile_protocol(protocol: Protocol) -> CompiledProtocol:
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
+        if cached.protocol is not protocol:
+            # The tables depend only on the content, which the key says is the same; but the protocol
+            # object they were compiled from may since have been edited in place (a widget's session
+            # does), so the tables are paired with this caller's protocol and its vocabulary.
+            cached = replace(cached, protocol=protocol, vocab=Vocabulary.of(protocol))
+            _CACHE[key] = cached
         return cached
     compiled = _compile(protocol)
     _CACHE[key] = compiled

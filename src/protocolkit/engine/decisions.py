@@ -242,6 +242,7 @@ class RuleDetail:
     obligations: tuple[str, ...]
     minimum: str | None
     escalate_to: str | None
+    kept: tuple[tuple[str, str], ...] = ()
     fallback: Fallback | None = None
     fallback_reason: str | None = None
     waiting_on: tuple[str, ...] = ()
@@ -259,7 +260,7 @@ def with_fallback(compiled: CompiledProtocol, detail: RuleDetail, fallback: int,
     return replace(
         detail, outcome=entry.outcome, winners=(), rule=None, deciding_rules=(),
         lawful_bases=(), obligations=tuple(dict.fromkeys(str(o) for o in entry.obligations)), minimum=None,
-        escalate_to=entry.escalate_to if entry.outcome == "escalate" else None, fallback=entry,
+        escalate_to=entry.escalate_to if entry.outcome == "escalate" else None, fallback=entry, kept=(),
         fallback_reason=FALLBACK_REASONS[reason], waiting_on=waiting_on, waiting_rules=waiting)
 
 
@@ -282,16 +283,39 @@ def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> tuple:
             first.escalate_to if first and first.outcome == "escalate" else None)
 
 
+def kept_obligations(compiled: CompiledProtocol, bits: np.ndarray, winners: np.ndarray) -> tuple[tuple[str, str], ...]:
+    """Obligations kept from overridden sharing rules when the deciding rules share (``docs/semantics.md``
+    section 12): those of a type that survives an override, as (obligation, rule id), in decision order."""
+    deciding = [compiled.rule_at_bit(b) for b in bits_set(winners)]
+    if not deciding or deciding[0].outcome not in SHARING_OUTCOMES:
+        return ()
+    own = {str(o) for r in deciding for o in r.obligations}
+    types = compiled.vocab.obligation_types
+    kept: dict[str, str] = {}
+    for b in bits_set(bits & ~winners):
+        rule = compiled.rule_at_bit(b)
+        if rule.outcome not in SHARING_OUTCOMES:
+            continue
+        for obligation in rule.obligations:
+            text = str(obligation)
+            entry = types.get(obligation.type)
+            if entry is not None and entry.survives_override and text not in own and text not in kept:
+                kept[text] = rule.id
+    return tuple(kept.items())
+
+
 def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> RuleDetail:
     """The decision carried by one row of matched-rule bits (``docs/semantics.md`` sections 3 and 4)."""
     winners = winners_of(compiled, bits[None, :], np.array([decider]))[0]
     rules, ids, bases, obligations, minimum, escalate_to = _deciding(compiled, winners)
+    kept = kept_obligations(compiled, bits, winners)
+    obligations = (*obligations, *(text for text, _ in kept))
     matched = tuple(compiled.rule_at_bit(b) for b in bits_set(bits))
     return RuleDetail(
         outcome=rules[0].outcome if rules else "gap", winners=rules,
         overridden=tuple(r for r in matched if r not in rules), rule=ids[0] if ids else None,
         deciding_rules=ids, rules_matched=tuple(r.id for r in matched), lawful_bases=bases,
-        obligations=obligations, minimum=minimum, escalate_to=escalate_to,
+        obligations=obligations, minimum=minimum, escalate_to=escalate_to, kept=kept,
     )
 
 
@@ -308,7 +332,7 @@ def category_decision(compiled: CompiledProtocol, request: Request, category: st
     if not explain:
         return decision
     return replace(decision, explanation=explain_category(compiled, request, decision, detail.winners, detail.overridden,
-                                                          detail.fallback, detail.waiting_rules))
+                                                          detail.fallback, detail.waiting_rules, detail.kept))
 
 
 Detail = Literal["full", "rules", "outcome"]
@@ -378,12 +402,19 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     unique_bits, inverse = np.unique(bits, axis=0, return_inverse=True)
     matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in unique_bits]
     back, inverse = back.reshape(-1), inverse.reshape(-1)
+    # obligations depend on the overridden rules too (those kept from them): once per set of matches and winners
+    pair = np.column_stack([bits.view(np.int64), winners.view(np.int64)])
+    _, first_row, by_pair = np.unique(pair, axis=0, return_index=True, return_inverse=True)
+    by_pair = by_pair.reshape(-1)
+    obligations = [deciding[back[row]][3] + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
+                   for row in first_row.tolist()]
     for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
-                         ("obligations", [d[3] for d in deciding]), ("minimum", [d[4] for d in deciding]),
+                         ("obligations", obligations), ("minimum", [d[4] for d in deciding]),
                          ("escalate_to", [d[5] for d in deciding]), ("rules_matched", matched)):
         array = np.empty(len(values), dtype=object)
         array[:] = values
-        base[name] = pd.Series(array[inverse if name == "rules_matched" else back], dtype=object)
+        index = inverse if name == "rules_matched" else by_pair if name == "obligations" else back
+        base[name] = pd.Series(array[index], dtype=object)
     _fallback_columns(compiled, base, fallbacks, reasons, blocking, codes["facts"])
     if detail == "full":
         base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,

@@ -84,10 +84,22 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
     return " ".join(sentences)
 
 
+def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str) -> list[str]:
+    """How long the recipient keeps what it receives, from the retention statements with a duration (section 13)."""
+    from ..model.governance import retention_for
+
+    periods = [f"{s.duration}{f' after {s.after}' if s.after else ''} ({s.id})"
+               for s in retention_for(compiled.protocol, compiled.vocab, recipient_id, category) if s.duration]
+    if not periods:
+        return [f"No retention period is agreed for {recipient} keeping this."] if compiled.protocol.retention else []
+    return [f"Retention: {recipient} keeps it for {_join(periods, 'or')}."]
+
+
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
                      winners: Sequence[Rule], overridden: Sequence[Rule], fallback: Fallback | None = None,
-                     waiting: Sequence[Rule] = ()) -> str:
-    """The explanation of one category's decision."""
+                     waiting: Sequence[Rule] = (), kept: Sequence[tuple[str, str]] = ()) -> str:
+    """The explanation of one category's decision; ``kept`` lists (obligation, rule) kept from overridden rules
+    (``docs/semantics.md`` section 12)."""
     v = compiled.vocab
     sender, recipient = v.label("partners", request.sender), v.label("partners", request.recipient)
     what = v.label("categories", decision.category).lower()
@@ -121,11 +133,19 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     if decision.lawful_bases:
         sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
     sentences += _duties(compiled, decision.obligations)
+    if kept:
+        by_rule: dict[str, list[str]] = {}
+        for text, rule_id in kept:
+            by_rule.setdefault(rule_id, []).append(text)
+        sentences.append("Kept from overridden " + "; ".join(
+            f"rule {rule_id}: {', '.join(texts)}" for rule_id, texts in by_rule.items()) + ".")
     if rule.rationale:
         sentences.append(f"Why: {rule.rationale.strip()}")
     if overridden:
         sentences.append("Also matched but overridden: "
                          + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")
+    if decision.shared:
+        sentences += _retention(compiled, request.recipient, decision.category, recipient)
     if decision.shared and decision.need_to_know == "not_needed":
         sentences.append(f"Note: {what} is not in {recipient}'s need-to-know profile here, so this may be over-sharing.")
     if not decision.shared and decision.need_to_know == "needed":

@@ -256,13 +256,25 @@ def _conditions(guarantee: Guarantee):
 
 
 def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str,
+                        bits: np.ndarray | None = None, shared: np.ndarray | None = None,
                         fallbacks: np.ndarray | None = None) -> np.ndarray:
-    """Whether each state's decision carries an obligation of this kind: from its deciding rules, or its fallback."""
+    """Whether each state's decision carries an obligation of this type: from a deciding rule, its fallback, or
+    kept from an overridden sharing rule when the decision shares and the type survives an override (section 12)."""
     mask = np.zeros(compiled.words, dtype=np.uint64)
+    kept = np.zeros(compiled.words, dtype=np.uint64)
+    entry = compiled.vocab.obligation_types.get(kind)
+    survives = entry is not None and entry.survives_override
     for bit in range(len(compiled.rules)):
-        if any(o.type == kind for o in compiled.rule_at_bit(bit).obligations):
+        rule = compiled.rule_at_bit(bit)
+        if any(o.type == kind for o in rule.obligations):
             mask[bit // 64] |= np.uint64(1 << (bit % 64))
-    present = (winners & mask[None, :]).any(axis=1) if len(winners) else np.zeros(0, dtype=bool)
+            if survives and rule.outcome in ("share", "share_minimum"):
+                kept[bit // 64] |= np.uint64(1 << (bit % 64))
+    if not len(winners):
+        return np.zeros(0, dtype=bool)
+    present = (winners & mask[None, :]).any(axis=1)
+    if bits is not None and survives:
+        present |= shared & ((bits & ~winners) & kept[None, :]).any(axis=1)
     if fallbacks is not None and compiled.fallbacks and len(present):
         carries = np.array([any(o.type == kind for o in f.obligations) for f in compiled.fallbacks] + [False])
         present = present | carries[fallbacks]  # index -1 is the appended False
@@ -303,11 +315,12 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         constrained = np.isin(outcome_names, guarantee.when_outcome) if guarantee.when_outcome else np.ones(len(outcomes), bool)
         wrong = ~np.isin(outcome_names, guarantee.outcomes) if guarantee.outcomes else np.zeros(len(outcomes), bool)
         for kind in guarantee.obligations:
-            wrong |= ~_obligation_present(compiled, winners, kind, fallbacks)
+            wrong |= ~_obligation_present(compiled, winners, kind, bits, shared, fallbacks)
         violated = constrained & wrong
     elif guarantee.kind == "only_via":
         in_via = space.tags[:, 0] == 1
-        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation, fallbacks)
+        violated = shared & ~in_via & ~_obligation_present(compiled, winners, guarantee.unless_obligation, bits, shared,
+                                                            fallbacks)
     else:  # need_to_know: the pruning kept only requests beyond the profile
         violated = shared
 

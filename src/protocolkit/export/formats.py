@@ -136,3 +136,10 @@ register("json", ".json", "protocolkit.export.canonical:write_json",
          kind="rules")
 register("rego", ".rego", "protocolkit.export.rego:write_rego",
          "The rules as a Rego policy for Open Policy Agent, with tests from the sample cases.", kind="rules")
+register("cedar", (".cedar", ".json"), "protocolkit.export.cedar:write_cedar",
+         "The rules as Cedar policies, with their schema and entities (partners, kinds, categories).", kind="rules")
+register("odrl", ".jsonld", "protocolkit.export.odrl:write_odrl",
+         "The agreement as an ODRL 2.2 policy in JSON-LD with W3C DPV terms.", kind="rules")
+register("csv", ".csv", "protocolkit.export.register:write_csv",
+         "The register of flows: sender, recipient, categories, stage, purpose, lawful bases, regime, retention.",
+         kind="rules")

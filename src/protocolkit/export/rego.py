@@ -93,6 +93,11 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
         restricted = {r.position: set(dict(r.facts).get(fact, values)) for r in rules}
         fact_index[fact] = {v: {p for p, ok in restricted.items() if v in ok} for v in values}
     ranked = [tables.compiled.ranked[b] for b in range(len(tables.compiled.ranked))]
+    relaxed_index = {}
+    if tables.waits_on_facts:
+        for fact, values in tables.facts:
+            restricted = {r.position: set(dict(r.relaxed_facts).get(fact, values)) for r in rules}
+            relaxed_index[fact] = {v: {p for p, ok in restricted.items() if v in ok} for v in values}
 
     out = [
         f"# Rego policy of the information sharing protocol {the_stamp.protocol}.",
@@ -116,7 +121,7 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     for r in rules:
         entry = {"id": r.id, "title": r.title, "priority": r.priority, "outcome": r.outcome, "protect": r.protect,
                  "lawful_bases": list(r.lawful_bases), "obligations": list(r.obligations),
-                 "minimum": r.minimum, "escalate_to": r.escalate_to}
+                 "minimum": r.minimum, "escalate_to": r.escalate_to, "survivable": list(r.survivable)}
         out.append(f"\t{_value(entry)}, # {r.position}: {comment_safe(r.id)}")
     out.append("]")
     out += ["", "# The rules in decision order: highest priority first, then most protective, then protocol order.",
@@ -129,11 +134,26 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
               "stages": tables.stages, "purposes": tables.purposes}
     for name, comment in comments.items():
         out += [f"# {comment}", f"{name} := " + _index(values[name], lambda v, n=name: by[n].get(v, ())), ""]
+    out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
+    out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
+                                          for c, cube in tables.impossible]))
+    out.append("")
     out.append("# For each fact and value, the rules whose conditions it satisfies ('unknown' only where named).")
     out.append("facts := {")
     for fact, index in fact_index.items():
         out.append(f"\t{_value(fact)}: " + _index(index, index.get).replace("\n", "\n\t") + ",")
     out += ["}", ""]
+    out.append("# The same, relaxed: 'unknown' also satisfies a condition some stated value satisfies (rules that wait).")
+    out.append("relaxed_facts := {")
+    for fact, index in relaxed_index.items():
+        out.append(f"\t{_value(fact)}: " + _index(index, index.get).replace("\n", "\n\t") + ",")
+    out += ["}", ""]
+    out.append("# Each purpose's fallback (docs/semantics.md section 5), by position in fallbacks; -1 for none.")
+    out.append("fallbacks := " + _value([{"id": f.id, "outcome": f.outcome, "escalate_to": f.escalate_to,
+                                          "obligations": list(f.obligations), "on_gap": f.on_gap,
+                                          "on_unknown_fact": f.on_unknown_fact} for f in tables.fallbacks]))
+    out.append("purpose_fallback := " + _value(dict(tables.purpose_fallback)))
+    out.append("")
     restricting = [fact for fact, _ in tables.facts if any(fact in dict(r.facts) for r in rules)]
     terms = ["categories[category]", "stages[request.stage]", "purposes[request.purpose]", "senders[request.from]",
              "recipients[request.to]"]
@@ -141,6 +161,14 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     matched = ("# The rules that match one category of a request: the intersection of the rules covering each of\n"
                "# its values (facts no rule tests are left out: every rule allows every value of them).\n"
                "matched(request, category) := " + " &\n\t".join(terms) + "\n")
+    relaxed_terms = terms[:5] + [f"relaxed_facts[{_value(fact)}][fact_value(request, {_value(fact)})]"
+                                 for fact, _ in tables.facts if fact in relaxed_index
+                                 and any(fact in dict(r.relaxed_facts) for r in rules)]
+    if tables.waits_on_facts:
+        matched += ("\n# The rules that match or wait on an unknown fact (relaxed facts).\n"
+                    "relaxed_matched(request, category) := " + " &\n\t".join(relaxed_terms) + "\n")
+    else:
+        matched += "\n# No fallback applies to unknown facts: no rule is ever waited on.\nrelaxed_matched(_, _) := set()\n"
     logic = _LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
     out.append(logic.replace("{MATCHED}", matched))
     return "\n".join(out)
@@ -201,6 +229,9 @@ unknown(request) := {msg |
 	facts[fact]
 	not facts[fact][given[fact]]
 	msg := concat(" ", ["unknown value", text(given[fact]), "of fact", text(fact)])
+} | {msg |
+	some constraint in broken_constraints(request)
+	msg := concat(" ", ["these facts cannot all be true under the fact constraint", constraint])
 }
 
 {MATCHED}
@@ -209,13 +240,73 @@ unique(items) := [items[k] |
 	not items[k] in array.slice(items, 0, k)
 ]
 
-category_decision(request, category) := result if {
-	found := matched(request, category)
+# A category's decision: a purpose's fallback where it applies, else the rules (sections 3 to 5).
+category_decision(request, category) := fallback_decision(category, fallbacks[k], reason) if {
+	[k, reason] := fallback_for(request, category)
+} else := rule_decision(request, category)
+
+fallback_for(request, category) := [k, "gap"] if {
+	k := purpose_fallback[request.purpose]
+	k >= 0
+	fallbacks[k].on_gap
+	count(matched(request, category)) == 0
+} else := [k, "unknown_fact"] if {
+	k := purpose_fallback[request.purpose]
+	k >= 0
+	fallbacks[k].on_unknown_fact
+	count(blocking(request, category)) > 0
+}
+
+fallback_decision(category, fallback, reason) := {
+	"category": category, "outcome": fallback.outcome, "rule": null, "deciding_rules": [],
+	"lawful_bases": [], "obligations": fallback.obligations, "minimum": null, "escalate_to": fallback.escalate_to,
+	"fallback": fallback.id, "fallback_reason": reason,
+}
+
+# The winning class of a set of matched rules: [priority, protect]; undefined for none.
+winning_class(found) := [top, protect] if {
 	count(found) > 0
 	top := max({rules[i].priority | some i in found})
 	protect := min({rules[i].protect | some i in found; rules[i].priority == top})
+}
+
+# Rules that wait on an unknown fact and, stated, would outrank the decision with another outcome.
+blocking(request, category) := {i |
+	found := matched(request, category)
+	some i in relaxed_matched(request, category)
+	not i in found
+	outranks(i, found)
+}
+
+outranks(_, found) if count(found) == 0
+
+outranks(i, found) if {
+	[top, protect] := winning_class(found)
+	rules[i].priority > top
+	rules[i].protect != protect
+}
+
+outranks(i, found) if {
+	[top, protect] := winning_class(found)
+	rules[i].priority == top
+	rules[i].protect < protect
+}
+
+rule_decision(request, category) := result if {
+	found := matched(request, category)
+	[top, protect] := winning_class(found)
 	deciding := [i | some i in ranked; i in found; rules[i].priority == top; rules[i].protect == protect]
 	first := rules[deciding[0]]
+	own := unique([duty | some i in deciding; some duty in rules[i].obligations])
+	kept := [duty |
+		first.outcome in sharing
+		some i in ranked
+		i in found
+		not i in deciding
+		rules[i].outcome in sharing
+		some duty in rules[i].survivable
+		not duty in own
+	]
 	result := {
 		"category": category,
 		"outcome": first.outcome,
@@ -223,7 +314,7 @@ category_decision(request, category) := result if {
 		"deciding_rules": [rules[i].id | some i in deciding],
 		"rules_matched": [rules[i].id | some i in ranked; i in found],
 		"lawful_bases": unique([basis | some i in deciding; some basis in rules[i].lawful_bases]),
-		"obligations": unique([duty | some i in deciding; some duty in rules[i].obligations]),
+		"obligations": unique(array.concat(own, kept)),
 		"minimum": first.minimum,
 		"escalate_to": first.escalate_to,
 	}
@@ -248,6 +339,14 @@ valid(request) if {
 	}
 	every fact, value in object.get(request, "facts", {}) {
 		facts[fact][value]
+	}
+	count(broken_constraints(request)) == 0
+}
+
+broken_constraints(request) := {cube.constraint |
+	some cube in impossible
+	every fact, values in cube.facts {
+		fact_value(request, fact) in values
 	}
 }
 

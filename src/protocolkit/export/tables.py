@@ -18,13 +18,10 @@ import numpy as np
 
 from ..engine.compiled import CompiledProtocol, compile_protocol
 from ..model.protocol import Protocol
-from ..model.rules import OUTCOMES_MOST_PROTECTIVE_FIRST
-
-#: The overall outcome of a request: the most protective of its categories', a gap counting above refuse.
-SUMMARY_ORDER: tuple[str, ...] = ("gap", *OUTCOMES_MOST_PROTECTIVE_FIRST)
+from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES, SUMMARY_ORDER  # noqa: F401
 
 #: Outcomes under which information travels.
-SHARING: tuple[str, ...] = ("share", "share_minimum")
+SHARING: tuple[str, ...] = tuple(sorted(SHARING_OUTCOMES))
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,24 @@ class RuleTable:
     lawful_bases: tuple[str, ...]
     minimum: str | None
     escalate_to: str | None
+    relaxed_facts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Like ``facts``, read from the relaxed tables: ``unknown`` also where some stated value satisfies the
+    condition, so a rule that matches relaxed but not strictly *waits* on an unknown fact (section 5)."""
+    survivable: tuple[str, ...] = ()
+    """The obligations of types that survive an override (section 12)."""
+
+
+@dataclass(frozen=True)
+class FallbackTable:
+    """A purpose's fallback (``docs/semantics.md`` section 5): what an undecided category becomes."""
+
+    index: int
+    id: str
+    outcome: str
+    escalate_to: str | None
+    obligations: tuple[str, ...]
+    on_gap: bool
+    on_unknown_fact: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,11 @@ class Tables:
     stages: tuple[str, ...]
     purposes: tuple[str, ...]
     facts: tuple[tuple[str, tuple[str, ...]], ...]  # fact -> values, "unknown" first
+    impossible: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
+    fallbacks: tuple[FallbackTable, ...] = ()
+    purpose_fallback: tuple[tuple[str, int], ...] = ()  # purpose -> fallback index, -1 for none
+    waits_on_facts: bool = False
+    """Forbidden fact states (``docs/semantics.md`` section 11): (constraint id, fact -> values), one per cube."""
 
     def classes(self) -> list[tuple[int, str]]:
         """The (priority, outcome) classes that occur, in decision order (the winning class first)."""
@@ -92,13 +112,20 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
     compiled = protocol if isinstance(protocol, CompiledProtocol) else compile_protocol(protocol)
     bit_of = {position: bit for bit, position in enumerate(compiled.ranked)}
     out = []
+    waits = bool(getattr(compiled, "waits_on_facts", False))
+    types = compiled.vocab.obligation_types
     for position, rule in enumerate(compiled.rules):
         bit = bit_of[position]
-        facts = []
+        facts, relaxed = [], []
         for dimension, table in zip(compiled.facts, compiled.fact_bits):
             allowed = _members(table, dimension.values, bit)
             if len(allowed) != len(dimension.values):
                 facts.append((dimension.name, allowed))
+        if waits:
+            for dimension, table in zip(compiled.facts, compiled.relaxed_fact_bits):
+                allowed = _members(table, dimension.values, bit)
+                if len(allowed) != len(dimension.values):
+                    relaxed.append((dimension.name, allowed))
         out.append(RuleTable(
             position=position, id=rule.id, title=rule.title, priority=rule.priority, outcome=rule.outcome,
             protect=OUTCOMES_MOST_PROTECTIVE_FIRST.index(rule.outcome),
@@ -112,12 +139,35 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
             lawful_bases=_unique(rule.lawful_bases),
             minimum=rule.minimum if rule.outcome == "share_minimum" else None,
             escalate_to=rule.escalate_to if rule.outcome == "escalate" else None,
+            relaxed_facts=tuple(relaxed),
+            survivable=_unique(str(o) for o in rule.obligations
+                               if getattr(types.get(o.type), "survives_override", False)),
         ))
+    fallbacks = tuple(
+        FallbackTable(index=k, id=f.id, outcome=f.outcome, escalate_to=f.escalate_to if f.outcome == "escalate" else None,
+                      obligations=_unique(str(o) for o in f.obligations),
+                      on_gap=bool(compiled.fallback_on[k, 1]), on_unknown_fact=bool(compiled.fallback_on[k, 2]))
+        for k, f in enumerate(getattr(compiled, "fallbacks", []) or []))
+    purpose_fallback = tuple(
+        (u, int(compiled.purpose_fallback[i]) if fallbacks else -1) for i, u in enumerate(compiled.purposes.values))
     return Tables(
         compiled=compiled, rules=tuple(out), partners=compiled.partners.values,
         categories=compiled.categories.values, stages=compiled.stages.values, purposes=compiled.purposes.values,
         facts=tuple((d.name, d.values) for d in compiled.facts),
+        impossible=_impossible(compiled), fallbacks=fallbacks, purpose_fallback=purpose_fallback, waits_on_facts=waits,
     )
+
+
+def _impossible(compiled: CompiledProtocol) -> tuple:
+    """The fact constraints' forbidden cubes, values in the fact's order."""
+    if not getattr(compiled.protocol, "fact_constraints", None):
+        return ()
+    from ..engine.constraints import compiled_constraints
+
+    order = {d.name: d.values for d in compiled.facts}
+    return tuple((cube.constraint, tuple((f, tuple(v for v in order[f] if v in allowed))
+                                         for f, allowed in cube.values.items()))
+                 for cube in compiled_constraints(compiled).cubes)
 
 
 def _unique(items) -> tuple[str, ...]:

@@ -105,12 +105,26 @@ def init_repository(dest: str | Path, template: str = "blank", *, title: str | N
         context["title"] = load(dest).metadata.title
     shutil.copytree(notebooks_dir(), dest / "notebooks", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _point_notebooks_at_parent(dest / "notebooks")
     (dest / "README.md").write_text(env.get_template("README.md.j2").render(context), encoding="utf-8")
     for name_, target in WORKFLOW_FILES.items():
         (dest / target).parent.mkdir(parents=True, exist_ok=True)
         (dest / target).write_text(env.get_template(name_).render(context), encoding="utf-8")
     (dest / ".gitignore").write_text(GITIGNORE, encoding="utf-8")
     return sorted(p for p in dest.rglob("*") if p.is_file())
+
+
+def _point_notebooks_at_parent(folder: Path) -> None:
+    """The copied notebooks open this repository's protocol (the folder above them), not the shipped example."""
+    import json
+
+    for path in sorted(folder.glob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook.get("cells", []):
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                cell["source"] = source.replace('"../examples/mash"', '".."')
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _key(name: str) -> str:

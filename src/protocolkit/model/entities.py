@@ -86,6 +86,14 @@ class Partner(Model):
     )
     contacts: Contacts = Field(default_factory=Contacts, description="Governance contacts.")
     description: str | None = Field(None, description="What the partner does in the partnership.")
+    joined: dt.date | None = Field(None, description="The date the partner joined the partnership.")
+    left: dt.date | None = Field(None, description="The date the partner left (or leaves) the partnership.")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Partner":
+        if self.joined and self.left and self.left < self.joined:
+            raise ValueError(f"'left' ({self.left}) is before 'joined' ({self.joined})")
+        return self
 
 
 class DataCategory(Model):
@@ -145,6 +153,9 @@ class ObligationType(Model):
     id: Key = Field(description="The obligation's id, used in rules and case expectations.")
     label: str = Field(description="Plain-English description, read in explanations.")
     needs_detail: bool = Field(False, description="Whether a rule must say more (a deadline, a reason).")
+    survives_override: bool = Field(
+        False, description="Kept from an overridden sharing rule when the deciding rule shares too "
+                           "(docs/semantics.md section 12).")
 
 
 class LawfulBasis(Model):
@@ -227,4 +238,15 @@ class Statement(Model):
     partners: list[Key] | Literal["any"] = Field(ANY, description="Partners it applies to.")
     categories: list[DottedKey] | Literal["any"] = Field(ANY, description="Categories it applies to.")
     text: str = Field(description="The statement as it appears in the agreement.")
-    period: str | None = Field(None, description="Retention period, such as '6 years after closure'.")
+    period: str | None = Field(None, description="Retention period in words, such as '6 years after closure'.")
+    duration: str | None = Field(
+        None, description="Retention: how long the partners keep the categories, checkable, such as '6 years'.")
+    after: str | None = Field(None, description="Retention: the event the duration runs from, such as 'case closure'.")
+
+    @model_validator(mode="after")
+    def _duration_readable(self) -> "Statement":
+        if self.duration is not None:
+            from .governance import duration_days
+
+            duration_days(self.duration)
+        return self

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from .text import check_text
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
@@ -21,7 +23,7 @@ ANY = "any"
 
 def _checker(pattern: re.Pattern, what: str, example: str):
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):  # a full match: 'R1\n' is not 'R1'
             raise ValueError(f"{value!r} is not a valid {what} (write it like {example!r})")
         return value
 
@@ -45,6 +47,25 @@ class Model(BaseModel):
     """Base of every protocol model: unknown keys are errors, names may be used for aliases."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value, info: ValidationInfo):
+        """Refuse control and bidirectional-override characters (newlines and tabs in free text only)."""
+        _check_strings(value, info.field_name)
+        return value
+
+
+def _check_strings(value, field: str | None) -> None:
+    if isinstance(value, str):
+        check_text(value, field)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _check_strings(item, field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, None)
+            _check_strings(item, field)
 
 
 def dotted_parent(key: str) -> str | None:

@@ -21,6 +21,7 @@ from .entities import (
     PartnerKind, Purpose, Stage, Statement,
 )
 from .constraints import FactConstraint
+from .governance import Governance
 from .guarantees import Guarantee
 from .keys import Model
 from .rules import Fallback, Rule
@@ -67,7 +68,10 @@ class Protocol(Model):
         description="Per purpose, what a request gets when no rule decides it (a gap, or a rule waiting on an "
                     "unknown fact); without one, such a request is a gap.")
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
-    retention: list[Statement] = Field(default_factory=list, description="Retention statements.")
+    retention: list[Statement] = Field(
+        default_factory=list, description="Retention statements: who keeps which categories, for how long.")
+    governance: Governance = Field(
+        default_factory=Governance, description="Who admits new partners; when the partner list was last reviewed.")
     security: list[Statement] = Field(default_factory=list, description="Security statements.")
     guarantees: list[Guarantee] = Field(
         default_factory=list, description="Properties the partnership promises, proven over every possible request.")

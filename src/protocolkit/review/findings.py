@@ -18,6 +18,7 @@ import pandas as pd
 from ..engine.guarantees import check_guarantees
 from ..errors import ProtocolValidationError, Severity
 from ..model.checks import check_protocol, few_names
+from ..model.governance import retention_for
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
 from ..model.vocabulary import Vocabulary
@@ -42,6 +43,10 @@ CODES = {
     "RV140": (Severity.INFO, "a partner has no flows in or out"),
     "RV141": (Severity.INFO, "a partner is the hub of the network"),
     "RV150": (Severity.ERROR, "a guarantee is violated"),
+    "RV160": (Severity.WARNING, "an obligation is lost when a rule is overridden"),
+    "RV170": (Severity.WARNING, "a recipient receives data with no retention period"),
+    "RV180": (Severity.ERROR, "a partner past its end date can still share or receive"),
+    "RV181": (Severity.WARNING, "the partner list has not been reviewed in time"),
 }
 
 
@@ -160,8 +165,11 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     _legal(c, protocol, flows)
     _need(c, protocol, flows)
     _rules(c, protocol)
+    _lost_obligations(c, protocol)
     _reach(c, protocol, flows, v)
     _network(c, protocol, flows)
+    _retention(c, protocol, flows, v)
+    _governance(c, protocol, flows, today or dt.date.today())
     for result in check_guarantees(protocol).results:
         if not result.proven:
             g = result.guarantee
@@ -234,6 +242,57 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
                   "check its scope and conditions: a partner, stage or fact value may be wrong", rules=[row.rule])
 
 
+def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
+    """RV160: where a sharing decision overrides a rule, the obligations of that rule it drops
+    (``docs/semantics.md`` section 12: only the types that survive an override are kept)."""
+    from ..engine.decisions import kept_obligations
+    from ..engine.guarantees import describe_request
+
+    compiled, space = analysis._space(protocol)
+    if not len(space.bits) or not protocol.rules:
+        return
+    _, deciders = compiled.resolve(space.bits)
+    lost: dict[tuple[str, str], tuple[set[str], object]] = {}
+    for row, decider, witness in zip(space.bits, deciders.tolist(), space.witness):
+        if decider < 0 or compiled.rule_at_bit(decider).outcome not in SHARING_OUTCOMES:
+            continue
+        winners = winners_of_row(compiled, row, decider)
+        carried = {o.type for b in winners for o in compiled.rule_at_bit(b).obligations}
+        carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
+        winner_id = compiled.rule_at_bit(decider).id
+        for position in compiled.matched(row):
+            rule = protocol.rules[position]
+            if rule.id in {compiled.rule_at_bit(b).id for b in winners}:
+                continue
+            dropped = {o.type for o in rule.obligations} - carried
+            if dropped:
+                entry = lost.setdefault((rule.id, winner_id), (set(), witness))
+                entry[0].update(dropped)
+    for (rule_id, winner_id), (types, witness) in sorted(lost.items()):
+        example = describe_request(compiled, analysis._witness_request(compiled, witness))
+        c.add("RV160", f"when rule {winner_id} overrides rule {rule_id} and shares, {rule_id}'s "
+                       f"{', '.join(sorted(types))} no longer applies (for example {example})",
+              f"add {', '.join(sorted(types))} to {winner_id} if it should still apply, or accept this finding",
+              rules=[rule_id, winner_id], key=",".join(sorted(types)))
+
+
+def winners_of_row(compiled, row, decider: int) -> list[int]:
+    """The bits of the deciding rules of one row of matched-rule bits."""
+    from ..engine.compiled import bits_set
+
+    return bits_set(row & compiled.class_masks[compiled.bit_class[decider]])
+
+
+def bits_of(compiled, bits: list[int]):
+    """A bitset row with the given bits set."""
+    import numpy as np
+
+    row = np.zeros(compiled.words, dtype=np.uint64)
+    for b in bits:
+        row[b // 64] |= np.uint64(1 << (b % 64))
+    return row
+
+
 def _reach(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary) -> None:
     sensitive = sorted({cat for cat in flows["category"] if v.is_special(cat) or v.is_criminal(cat)})
     reach = analysis.onward_reach(protocol, flows, categories=sensitive)
@@ -261,6 +320,48 @@ def _network(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
                            "of contact whose absence stops information moving",
                   "make sure it has cover and a named single point of contact", partners=[row.partner],
                   extra=row.partner)
+
+
+def _retention(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary) -> None:
+    """RV170: every category a recipient receives has a retention statement with a checkable duration."""
+    received = flows[["to", "category"]].drop_duplicates()
+    missing: dict[str, list[str]] = {}
+    for recipient, category in received.itertuples(index=False):
+        if not any(s.duration for s in retention_for(protocol, v, recipient, category)):
+            missing.setdefault(recipient, []).append(category)
+    for recipient, categories in sorted(missing.items()):
+        c.add("RV170", f"{v.label('partners', recipient)} receives {few_names(sorted(categories), 4)} and no retention "
+                       "statement says for how long it keeps them",
+              "add a retention statement for this recipient and these categories with a 'duration' (such as "
+              "'6 years') and the event it runs from ('after')",
+              partners=[recipient], categories=categories, key=recipient)
+
+
+def _governance(c: _Collector, protocol: Protocol, flows: pd.DataFrame, today: dt.date) -> None:
+    """RV180: a partner that has left still shares or receives; RV181: the partner list is not reviewed in time."""
+    from ..model.governance import duration_days
+
+    for partner in protocol.partners:
+        if partner.left is None or partner.left >= today:
+            continue
+        named = [r.id for r in protocol.rules
+                 for side in (r.from_, r.to) if side != "any" and partner.id in side.partners]
+        flowing = flows[(flows["from"] == partner.id) | (flows["to"] == partner.id)]
+        if named or len(flowing):
+            c.add("RV180", f"{partner.name} left the partnership on {partner.left.isoformat()}, but "
+                           + (f"rules {few_names(sorted(set(named)), 4)} still name it" if named else
+                              f"{len(flowing)} permitted flows still go to or from it"),
+                  "remove it from the rules (or narrow their kinds), or correct its end date",
+                  partners=[partner.id], rules=sorted(set(named)), key=partner.id)
+    governance = protocol.governance
+    interval = duration_days(governance.review_interval)
+    reviewed = governance.partner_list_reviewed
+    if reviewed is None or (today - reviewed).days > interval:
+        when = "has never been recorded as reviewed" if reviewed is None else \
+            f"was last reviewed on {reviewed.isoformat()}, more than {governance.review_interval} ago"
+        c.add("RV181", f"the list of partners {when}",
+              "review who is in the partnership (who joined, who left) and record the date under "
+              "governance.partner_list_reviewed", key="partner_list")
 
 
 def _apply_marks(report: ReviewReport, protocol: Protocol) -> ReviewReport:

@@ -21,7 +21,7 @@ OUTCOME_COLOURS = {  # readable on a projector; share green, withhold red, gap a
 
 STYLE = """<style>
 .pk-table{border-collapse:collapse;font-size:0.95em;margin:4px 0}
-.pk-table th,.pk-table td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}
+.pk-table th,.pk-table td{border:1px solid #ccc;padding:3px 7px;text-align:left !important;vertical-align:top}
 .pk-table th{background:#f0f0f0}
 .pk-badge{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-weight:600}
 .pk-id{color:#666;font-family:monospace;font-size:0.9em}

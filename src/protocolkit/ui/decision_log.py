@@ -17,13 +17,14 @@ from ..errors import ProtocolError
 from ..model.decision_log import DecisionRecord, decision_log_path, load_decision_log, record_decision
 from ._text import STYLE, ident
 from .session import Session
+from .reports import Snapshot
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip(" -\t") for line in text.splitlines() if line.strip(" -\t")]
 
 
-class DecisionLogEditor(widgets.VBox):
+class DecisionLogEditor(Snapshot, widgets.VBox):
     """A form that records one decision in ``decisions.yaml``, and the log so far.
 
     Examples

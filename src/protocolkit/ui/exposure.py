@@ -18,6 +18,7 @@ from ..graph.analysis import exposure_by_stage, over_sharing, under_sharing
 from ..graph.flows import permitted_flows
 from ._text import STYLE, ident, named, table
 from .session import Session
+from .reports import Snapshot
 
 ALL = "__all__"
 
@@ -29,7 +30,7 @@ def _shade(count: int, top: int) -> str:
     return f"rgba(178,24,43,{strength:.2f})"
 
 
-class ExposureView(widgets.VBox):
+class ExposureView(Snapshot, widgets.VBox):
     """The stage-by-stage exposure heatmap and the over- and under-sharing found.
 
     Examples
@@ -91,7 +92,7 @@ class ExposureView(widgets.VBox):
         head = "".join(f"<th>{escape(s.label('stages', c))}</th>" for c in h.columns)
         body = []
         for category, row in h.iterrows():
-            cells = "".join(f"<td style='background:{_shade(int(n), top)};text-align:center;"
+            cells = "".join(f"<td style='background:{_shade(int(n), top)};text-align:center !important;"
                             f"color:{'#fff' if n > top / 2 else '#000'}'>{int(n) or ''}</td>" for n in row)
             body.append(f"<tr><th>{named(s.label('categories', category), category)}</th>{cells}</tr>")
         return (f"<div style='max-height:480px;overflow:auto'><table class='pk-table'><thead><tr><th>Information</th>"

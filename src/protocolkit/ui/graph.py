@@ -70,7 +70,8 @@ class GraphCanvas(anywidget.AnyWidget):
     elements = traitlets.List(help="cytoscape elements: partners (with preset positions) and arrows").tag(sync=True)
     selected = traitlets.Dict(help="the tapped partner {'kind': 'partner', 'id'} or arrow "
                                    "{'kind': 'flow', 'from', 'to'}; empty for none").tag(sync=True)
-    layout_name = traitlets.Unicode("circle", help="cytoscape layout run once the canvas has a size").tag(sync=True)
+    layout_name = traitlets.Unicode("ring", help="'ring' (partners round the canvas at their real size) or a "
+                                             "cytoscape layout, run once the canvas has a size").tag(sync=True)
     height = traitlets.Unicode("560px", help="the canvas height (cytoscape needs an explicit one)").tag(sync=True)
 
 
@@ -106,9 +107,10 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
         family = labels.family(partner.kind)
         elements.append({
             "group": "nodes",
-            "data": {"id": partner.id, "label": "\n".join(wrap(short_name(partner.name, 40, drop), 20, lines=2)),
+            "data": {"id": partner.id, "label": node_label(partner.name, drop),
                      "order": order, "fill": FAMILY_FILL[family], "line": FAMILY_LINE[family],
-                     "size": 44 if partner.part_of else 60, "fontSize": "21px"},
+                     "size": 36 if partner.part_of else 48, "fontSize": "18px",
+                     "halign": "center", "valign": "bottom", "mx": 0, "my": 6},
             "position": {"x": round(radius * math.cos(angle), 1), "y": round(radius * math.sin(angle), 1)},
             "classes": "team" if partner.part_of else "",
         })
@@ -126,6 +128,21 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
             "classes": "minimum" if minimum_only else "",
         })
     return elements
+
+
+def node_label(name: str, drop: str | None = None) -> str:
+    """A partner's name as a node label: brackets and the shared locality dropped, two short lines.
+
+    Examples
+    --------
+    >>> print(node_label("Riverside Academy (designated safeguarding lead)"))
+    Riverside Academy
+    >>> print(node_label("Northbridge Council Children's Social Care", drop="Northbridge"))
+    Council Children's
+    Social Care
+    """
+    plain = re.sub(r"\s*\([^)]*\)", "", name).strip() or name
+    return "\n".join(wrap(short_name(plain, 36, drop), 18, lines=2))
 
 
 def scope_text(vocabulary: Vocabulary, stage: str | None, purpose: str | None,
@@ -313,6 +330,11 @@ class PartnerGraph(widgets.VBox):
         Fixed facts (others not known); by default whatever the facts of the case.
     height : str
         Height of the drawing, a CSS length.
+    details_below : bool
+        Put the details under the drawing rather than beside it (for a narrow column).
+    fact_controls : bool
+        Offer the fact pickers; without them the facts are set by :meth:`show` only
+        (the workshop page, where the case sets them).
 
     Examples
     --------
@@ -326,7 +348,8 @@ class PartnerGraph(widgets.VBox):
     """
 
     def __init__(self, source, stage: str | None = EVERY, purpose: str | None = None,
-                 facts: Mapping[str, str] | None = None, height: str = "560px", **kwargs):
+                 facts: Mapping[str, str] | None = None, height: str = "560px", details_below: bool = False,
+                 fact_controls: bool = True, **kwargs):
         session = source if hasattr(source, "on_change") else None
         self.protocol: Protocol = session.protocol if session is not None else source
         self.vocabulary = Vocabulary.of(self.protocol)
@@ -350,15 +373,20 @@ class PartnerGraph(widgets.VBox):
                                       style={"description_width": "190px"}, layout=widgets.Layout(width="380px"))
             for fact in v.facts.values()}
         self.fact_box = widgets.GridBox(list(self.fact_pickers.values()), layout=widgets.Layout(
-            grid_template_columns="repeat(auto-fill, 390px)", display="" if facts is not None else "none"))
+            grid_template_columns="repeat(auto-fill, 390px)",
+            display="" if facts is not None and fact_controls else "none"))
         self.legend = widgets.HTML(LEGEND)
         self.details = widgets.HTML(_HINT, layout=widgets.Layout(flex="9 1 0%", min_width="320px",
-                                                                 max_height=height))
+                                                                 max_height="none" if details_below else height))
         self.details.add_class("pk-details-box")
         self.flows = pd.DataFrame()
-        controls = widgets.HBox([self.stage_picker, self.purpose_picker, self.facts_mode],
+        self.fact_controls = fact_controls
+        controls = widgets.HBox([self.stage_picker, self.purpose_picker] + ([self.facts_mode] if fact_controls else []),
                                 layout=widgets.Layout(flex_flow="row wrap"))
-        body = widgets.HBox([self.canvas, self.details], layout=widgets.Layout(width="100%"))
+        if details_below:  # a column: each takes its own height
+            self.canvas.layout.flex = self.details.layout.flex = "0 0 auto"
+        body = (widgets.VBox if details_below else widgets.HBox)([self.canvas, self.details],
+                                                                 layout=widgets.Layout(width="100%"))
         super().__init__([widgets.HTML(STYLE), controls, self.fact_box, body, self.legend], **kwargs)
         self.add_class("pk-graph-panel")
         for picker in [self.stage_picker, self.purpose_picker, self.facts_mode, *self.fact_pickers.values()]:
@@ -427,7 +455,7 @@ class PartnerGraph(widgets.VBox):
 
     # -- keeping the drawing and the details in step -------------------------------------------
     def _filters_changed(self, change) -> None:
-        self.fact_box.layout.display = "" if self.facts_mode.value == "fixed" else "none"
+        self.fact_box.layout.display = "" if self.facts_mode.value == "fixed" and self.fact_controls else "none"
         if not self._updating:
             self._refresh()
 

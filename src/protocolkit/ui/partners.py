@@ -11,6 +11,7 @@ import ipywidgets as widgets
 
 from ._forms import EntryForm, Field
 from .session import Session
+from .reports import Snapshot
 
 ROLES = [("Controller", "controller"), ("Joint controller", "joint_controller"), ("Processor", "processor")]
 
@@ -83,7 +84,7 @@ class CategoryForm(EntryForm):
                 "criminal_offence": values["criminal_offence"] or None}
 
 
-class PartnersEditor(widgets.Tab):
+class PartnersEditor(Snapshot, widgets.Tab):
     """Partners, partner kinds and data categories, each in its own tab.
 
     Examples

@@ -17,6 +17,7 @@ import ipywidgets as widgets
 from ..model.rules import OUTCOMES_MOST_PROTECTIVE_FIRST
 from ._forms import EntryForm, Field, parse_obligations
 from ._text import STYLE, badge, ident, outcome_words, table
+from .reports import Snapshot, case_results_html, guarantees_html
 from .session import Session
 
 #: Review codes the rule table flags, and the words it uses.
@@ -106,7 +107,7 @@ class RuleForm(EntryForm):
         return out
 
 
-class RulesEditor(widgets.VBox):
+class RulesEditor(Snapshot, widgets.VBox):
     """The rule table with live flags, a form to edit one rule, and the cases and guarantees after each edit.
 
     Examples
@@ -166,36 +167,10 @@ class RulesEditor(widgets.VBox):
                        + table(["Rule", "Outcome", "Stages", "Flags"], rows, raw=True) + "</div>")
 
     def _results(self) -> str:
-        if not self.session.cases:
-            return "<p class='pk-muted'>This protocol has no sample cases yet.</p>"
-        results = self.session.case_results()
-        s = results.summary()
-        verdict = ("<b>Every expectation holds.</b>" if results.ok else
-                   f"<b class='pk-flag-error'>{results.failed} expectation{'s' if results.failed != 1 else ''} "
-                   f"no longer hold{'s' if results.failed == 1 else ''}.</b>")
-        lines = [f"<p>{verdict} {s['passed']} of {s['expectations']} hold across {s['cases']} cases; "
-                 f"{s['rules_exercised']} of {s['rules']} rules decided something; {s['gaps']} gaps, "
-                 f"{s['over_shared']} over-shared and {s['under_shared']} under-shared categories.</p>"]
-        failures = results.failures.head(10)
-        if len(failures):
-            rows = [[escape(self.session.case(r["case"]).title), escape(str(r["request"])),
-                     escape(outcome_words(str(r["expected"]))), escape(outcome_words(str(r["actual"]))),
-                     escape("; ".join(r["problems"]))] for r in failures.to_dict("records")]
-            lines.append(table(["Case", "Request", "Expected", "Now", "What differs"], rows, raw=True))
-        return "".join(lines)
+        return case_results_html(self.session)
 
     def _guarantees(self) -> str:
-        report = self.session.guarantees()
-        if not report.results:
-            return "<p class='pk-muted'>This protocol states no guarantees.</p>"
-        items = []
-        for result in report.results:
-            g = result.guarantee
-            mark = "Holds" if result.proven else "<b class='pk-flag-error'>Broken</b>"
-            detail = "" if result.proven else f"<br><span class='pk-muted'>{escape(result.explanation)}</span>"
-            items.append(f"<li>{mark}: {escape(g.statement)} {ident(g.id)}{detail}</li>")
-        return (f"<p>{report.passed} of {len(report.results)} guarantees hold over every possible request.</p>"
-                f"<ul>{''.join(items)}</ul>")
+        return guarantees_html(self.session)
 
 
 __all__ = ["RulesEditor"]

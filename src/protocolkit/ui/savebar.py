@@ -8,9 +8,10 @@ import ipywidgets as widgets
 
 from ..errors import ProtocolError
 from .session import SaveResult, Session
+from .reports import Snapshot
 
 
-class SaveBar(widgets.VBox):
+class SaveBar(Snapshot, widgets.VBox):
     """Save and undo buttons with the session's state; reload or overwrite when the files changed on disk.
 
     Examples

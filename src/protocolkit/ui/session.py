@@ -128,7 +128,8 @@ class Session:
 
     def _changed(self, what: str) -> None:
         self.version += 1
-        self._derived = _Derived()
+        if what != "save":  # a save writes the same content: what the engine said still holds
+            self._derived = _Derived()
         for callback in list(self._listeners):
             callback(self, what)
 
@@ -263,17 +264,15 @@ class Session:
         return findings
 
     def edit(self, description: str, change: Callable[[Protocol], None]) -> None:
-        """Apply ``change`` to the protocol as one undoable edit named ``description``.
+        """Apply ``change`` to a copy of the protocol, which becomes the session's protocol: one undoable edit.
 
         A change that raises (pydantic refuses a value) leaves the protocol as it was.
         """
-        before = _content(self.protocol)
-        try:
-            change(self.protocol)
-        except Exception:
-            self._restore(before)
-            raise
+        before = self.protocol
+        after = _working_copy(before)
+        change(after)  # a change that raises leaves self.protocol untouched
         self._undo.append(_Edit(description, before))
+        self.protocol = after
         self._changed("edit")
 
     @property
@@ -290,13 +289,9 @@ class Session:
         if not self._undo:
             return None
         last = self._undo.pop()
-        self._restore(last.before)
+        self.protocol = last.before
         self._changed("undo")
         return last.description
-
-    def _restore(self, content: Protocol) -> None:
-        for name in Protocol.model_fields:
-            setattr(self.protocol, name, copy.deepcopy(getattr(content, name)))
 
     @property
     def dirty(self) -> bool:
@@ -359,6 +354,17 @@ class Session:
         self._undo.clear()
         self._saved_content = _content(protocol)
         self._changed("reload")
+
+
+def _working_copy(protocol: Protocol) -> Protocol:
+    """A copy to edit, tied to the same files.
+
+    Edits never change a protocol object in place: the engine caches compiled tables
+    together with the protocol object they came from, and undo keeps the old object.
+    """
+    copied = _content(protocol)
+    copied._folder, copied._source = protocol._folder, protocol._source
+    return copied
 
 
 def _dump(protocol: Protocol) -> dict:

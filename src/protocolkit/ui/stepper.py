@@ -24,11 +24,12 @@ from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ._text import STYLE, badge, ident, named, outcome_words, paragraphs, table
 from .session import Session
+from .reports import Snapshot
 
 NOT_STATED = "(not stated)"
 
 
-class CaseStepper(widgets.VBox):
+class CaseStepper(Snapshot, widgets.VBox):
     """Step through a sample case; each request shows its decision and why.
 
     Parameters
@@ -267,10 +268,14 @@ class CaseStepper(widgets.VBox):
             if c.minimum:
                 detail = f" &ndash; only: {escape(c.minimum)}"
             elif c.escalate_to:
-                detail = f" &ndash; decided by {escape(c.escalate_to)}"
+                detail = f" &ndash; for {escape(c.escalate_to)} to decide"
             rule = f" {ident('rule ' + c.rule)}" if c.rule else ""
-            need = {"not_needed": " <span class='pk-flag-warning'>beyond what they need to know</span>",
-                    "needed": ""}.get(c.need_to_know, "")
+            need = ""
+            if c.shared and c.need_to_know == "not_needed":
+                need = " <span class='pk-flag-warning'>beyond what they need to know</span>"
+            elif not c.shared and c.need_to_know == "needed":
+                need = " <span class='pk-flag-warning'>they need this, and it is withheld</span>"
+            rule += _fallback_note(s, c)
             lines.append(f"<li>{named(s.label('categories', c.category), c.category)}: {badge(c.outcome)}{detail}{rule}{need}</li>")
         expected = ""
         if request.expect is not None:
@@ -314,6 +319,21 @@ class CaseStepper(widgets.VBox):
             parts.append(f"<p>{named(s.label('categories', category), category)} "
                          f"({escape(outcome_words(rows['outcome'].iat[0]))}):</p><ul>{items}{more}</ul>")
         return "".join(parts)
+
+
+def _fallback_note(session: Session, decision) -> str:
+    """Say so when the protocol's fallback decided rather than a rule, and which unknown facts a rule waits on."""
+    note = ""
+    if getattr(decision, "fallback", None):
+        reason = getattr(decision, "fallback_reason", None)
+        words = {"gap": "no rule covers this", "unknown_fact": "a rule waits on a fact nobody has stated yet"}
+        note += (" <span class='pk-flag-warning'>the protocol's fallback decided, not a rule"
+                 + (f": {escape(words.get(str(reason), str(reason)))}" if reason else "") + "</span>")
+    waiting = getattr(decision, "waiting_on", ())
+    if waiting:
+        facts = ", ".join(session.label("facts", f) for f in waiting)
+        note += f" <span class='pk-muted'>a rule would decide once these are known: {escape(facts)}</span>"
+    return note
 
 
 def _duty(session: Session, obligation: str) -> str:

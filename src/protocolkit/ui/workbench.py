@@ -7,9 +7,10 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from .session import Session
+from .reports import Snapshot
 
 
-class Workbench(widgets.VBox):
+class Workbench(Snapshot, widgets.VBox):
     """Every workbench widget on one session, in tabs.
 
     Parameters
@@ -28,7 +29,10 @@ class Workbench(widgets.VBox):
 
         self.session = protocol if isinstance(protocol, Session) else Session(protocol)
         self.savebar = SaveBar(self.session)
-        self.parts = {"Partners and data": PartnersEditor(self.session), "Rules": RulesEditor(self.session)}
+        from .graph import PartnerGraph
+
+        self.parts = {"Partners and data": PartnersEditor(self.session), "Rules": RulesEditor(self.session),
+                      "Partner graph": PartnerGraph(self.session)}
         if self.session.cases:
             self.parts["Cases"] = CaseStepper(self.session)
         self.parts["Exposure"] = ExposureView(self.session)

@@ -30,7 +30,7 @@ KERNEL_NAME = "python3"
 
 
 def workshop_notebook() -> Path:
-    """The workshop notebook: shipped in the package, else the source tree's ``notebooks/``.
+    """The workshop notebook: in the installed package's ``notebooks/``, else the source tree's.
 
     Examples
     --------
@@ -38,7 +38,7 @@ def workshop_notebook() -> Path:
     'workshop.ipynb'
     """
     here = Path(__file__).resolve().parent
-    for candidate in (here / NOTEBOOK_NAME, here.parents[2] / "notebooks" / NOTEBOOK_NAME):
+    for candidate in (here.parent / "notebooks" / NOTEBOOK_NAME, here.parents[2] / "notebooks" / NOTEBOOK_NAME):
         if candidate.exists():
             return candidate
     raise FileNotFoundError("the workshop notebook is missing from this installation of protocolkit")
@@ -181,13 +181,18 @@ def start(protocol_path: str | Path, port: int | None = None, parameters: Mappin
         raise ProtocolError(f"{protocol_path}: no such protocol folder or file; give the folder holding protocol.yaml")
     owns = directory is None
     work = Path(tempfile.mkdtemp(prefix="protocolkit-workshop-")) if owns else Path(directory)
-    notebook = prepare(work, {"protocol_path": str(protocol_path), **(parameters or {})})
     port = port or free_port()
     log = work / "voila.log"
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(voila_command(notebook, port, cull_idle_timeout), cwd=work,
-                                   env=environment(work, env), stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+    try:
+        notebook = prepare(work, {"protocol_path": str(protocol_path), **(parameters or {})})
+        with open(log, "wb") as sink:
+            process = subprocess.Popen(voila_command(notebook, port, cull_idle_timeout), cwd=work,
+                                       env=environment(work, env), stdout=sink, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+    except BaseException:
+        if owns:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     server = WorkshopServer(f"http://127.0.0.1:{port}/", process, work, log, owns)
     try:
         wait_until_ready(server.url, process, timeout, log)

@@ -114,7 +114,12 @@ def pagebreak() -> str:
     return _line({"t": "pagebreak"})
 
 
-BLOCK_FUNCTIONS = {"h": h, "p": p, "note": note, "ul": ul, "table": table, "image": image, "toc": toc,
+def landscape(on: bool = True) -> str:
+    """Start a landscape (or, with ``False``, portrait) part on a new page: wide tables in Word and print."""
+    return _line({"t": "orientation", "landscape": bool(on)})
+
+
+BLOCK_FUNCTIONS = {"landscape": landscape, "h": h, "p": p, "note": note, "ul": ul, "table": table, "image": image, "toc": toc,
                    "pagebreak": pagebreak, "b": b, "i": i, "code": code}
 
 

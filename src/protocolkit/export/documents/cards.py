@@ -23,6 +23,17 @@ def _group(v: Vocabulary, category: str) -> str:
     return plain(v.label("categories", top))
 
 
+def _few(ids: list[str], n: int = 4) -> str:
+    """``R1, R2, R3, R4 and 3 more``: a card is one page.
+
+    Examples
+    --------
+    >>> _few(["R1", "R2", "R3", "R4", "R5", "R6"])
+    'R1, R2, R3, R4 and 2 more'
+    """
+    return ", ".join(ids) if len(ids) <= n else f"{', '.join(ids[:n])} and {len(ids) - n} more"
+
+
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     """One card per partner: what it may share (by recipient), its duties, what it never shares, who decides.
 
@@ -50,28 +61,37 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
                                      kind="stable").itertuples(index=False) if len(mine) else []:
             row = rows.setdefault(flow.to, {"to": names.partner(flow.to), "groups": OrderedDict(), "stages": [],
                                             "rules": OrderedDict()})
-            group = _group(v, flow.category) + (" (minimum only)" if flow.outcome == "share_minimum" else "")
-            row["groups"][group] = None
+            row["groups"].setdefault(_group(v, flow.category), set()).add(flow.outcome)
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
             row["rules"][flow.rule] = None
-            for obligation in flow.obligations:
-                duties[names.obligation(obligation)] = None
+            for obligation in flow.obligations:   # the duty, not each rule's detail: the card is one page
+                duties[names.obligation(str(obligation).partition(": ")[0])] = None
         table = []
         for to, row in list(rows.items()):   # a team that receives just what its organisation receives adds nothing
-            parent = v.partners[to].part_of
+            parent = v.partners[to].part_of if to in v.partners else None   # an outside party has no parent
             if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
                 del rows[to]
+        merged: "OrderedDict[tuple, dict]" = OrderedDict()   # recipients that get the same, at the same stages: one row
         for row in sorted(rows.values(), key=lambda r: r["to"]):
             stages = sorted(row["stages"], key=stage_order.get)
-            table.append({"to": row["to"], "what": "; ".join(sorted(row["groups"])),
-                          "stages": ", ".join(names.stage(s) for s in stages),
-                          "rules": ", ".join(sorted(row["rules"]))})
+            what = [g + ("" if outcomes == {"share"} else " (minimum only)" if outcomes == {"share_minimum"}
+                         else " (partly minimum only)") for g, outcomes in sorted(row["groups"].items())]
+            key = (tuple(what), tuple(stages))
+            entry = merged.setdefault(key, {"to": [], "what": "; ".join(what),
+                                            "stages": ", ".join(names.stage(s) for s in stages), "rules": set()})
+            entry["to"].append(row["to"])
+            entry["rules"] |= set(row["rules"])
+        for entry in merged.values():
+            table.append({**entry, "to": "; ".join(entry["to"]), "rules": _few(sorted(entry["rules"]))})
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
         never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                  if r.outcome == "refuse" and covered(r.from_)]
-        decides = [{"rule": r.id, "title": plain(r.title), "role": plain(r.escalate_to)} for r in protocol.rules
-                   if r.outcome == "escalate" and covered(r.from_)]
+        roles: "OrderedDict[str, list[str]]" = OrderedDict()
+        for r in protocol.rules:
+            if r.outcome == "escalate" and covered(r.from_):
+                roles.setdefault(plain(r.escalate_to), []).append(r.id)
+        decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
         consent = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo

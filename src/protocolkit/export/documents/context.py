@@ -38,6 +38,7 @@ OUTCOME_WORDS = {
     "seek_consent": "seek consent first",
     "escalate": "a named role decides",
     "refuse": "do not share",
+    "neither_confirm_nor_deny": "neither confirm nor deny that information is held",
     "gap": "no rule covers it (gap)",
 }
 
@@ -47,7 +48,6 @@ _GOLDEN = re.compile(r"golden rules?\s+((?:\d(?:\s*(?:,|and|to|-)\s*)?)+)|\bGR(\
 #: Kinds of lawful basis shown in each column of the lawful-basis table.
 _ART6 = {"art6", "art6_annex1"}
 _CONDITIONS = {"art9", "art10", "dpa_sch1", "dpa_sch8"}
-_PART3 = {"dpa_part3", "dpa_sch8"}
 
 
 def plain(text: Any) -> str:
@@ -103,6 +103,11 @@ class _Names:
         self.protocol, self.v = protocol, v
 
     def partner(self, pid: str) -> str:
+        """A partner's name, or an outside party's label (parties outside the partnership)."""
+        if pid not in self.v.partners:
+            outside = {o.id: o for o in getattr(self.protocol, "outside", []) or []}
+            if pid in outside:
+                return plain(outside[pid].label)
         return plain(self.v.label("partners", pid))
 
     def category(self, cid: str) -> str:
@@ -139,6 +144,7 @@ class _Names:
         if scope == "any":
             return "any partner"
         names = [self.partner(p) for p in scope.partners] + [f"any {_lower_first(self.kind(k))}" for k in scope.kinds]
+        names += [_lower_first(self.partner(o)) for o in getattr(scope, "outside", []) or []]
         return join(names)
 
     def scope(self, values, name, everything: str) -> str:
@@ -166,12 +172,6 @@ def join(items: list[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
-def _regime(bases: list[dict]) -> str:
-    if any(b["kind"] in _PART3 and b["id"].startswith("DPA18.s3") or b["kind"] == "dpa_part3" for b in bases):
-        return "DPA 2018 Part 3 (law enforcement)"
-    return "UK GDPR and DPA 2018"
 
 
 def agreement_context(protocol: Protocol, *, warnings: list | None = None, today: dt.date | None = None,
@@ -216,6 +216,9 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
         },
         "warnings": [_finding_text(f) for f in (warnings or [])],
         "partners": [_partner(p, n, v) for p in protocol.partners],
+        "outside": [{"label": plain(o.label), "kind": plain(str(o.kind).replace("_", " ")),
+                     "description": plain(getattr(o, "description", None))}
+                    for o in getattr(protocol, "outside", []) or []],
         "stages": [{"id": s.id, "label": plain(s.label), "description": plain(s.description)} for s in v.stages],
         "purposes": _purposes_used(protocol, n, v),
         "rules_count": len(protocol.rules),
@@ -223,12 +226,13 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     }
     ctx["guarantees"] = _guarantees(protocol)
     ctx["need_by_stage"] = _need_by_stage(protocol, n, v)
-    ctx["flows"] = [_flow(r, n) for r in sharing_rules]
+    ctx["flows"] = [_flow(r, n, v) for r in sharing_rules]
     ctx["special_categories"] = [n.category(c) for c in v.categories if v.is_special(c) and c in _used(protocol, v)]
     ctx["criminal_categories"] = [n.category(c) for c in v.categories if v.is_criminal(c) and c in _used(protocol, v)]
     ctx["consent"] = _consent(protocol, n)
     ctx["informing"] = _informing(protocol, n)
     ctx["escalation"] = _escalation(protocol, n)
+    ctx["fallbacks"] = _fallbacks(protocol, n)
     ctx["retention"] = [_statement(s, n, v) for s in protocol.retention]
     ctx["security"] = [_statement(s, n, v) for s in protocol.security]
     ctx["contacts"] = _contacts(protocol, n)
@@ -330,7 +334,9 @@ def _need_by_stage(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
     return stages
 
 
-def _flow(rule, n: _Names) -> dict:
+def _flow(rule, n: _Names, v: Vocabulary) -> dict:
+    from ..register import regime   # the same words as the CSV register of flows
+
     bases = [n.basis(b) for b in rule.lawful_bases]
     return {
         "rule": rule.id, "title": plain(rule.title),
@@ -338,12 +344,12 @@ def _flow(rule, n: _Names) -> dict:
         "data": n.scope(rule.categories, n.category, "any data"),
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
-        "when": "; ".join(c.describe() for c in rule.conditions()),
-        "outcome": OUTCOME_WORDS[rule.outcome],
+        "when": _when(rule),
+        "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome),
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
         "gateways": [b for b in bases if b["kind"] not in _ART6 | _CONDITIONS | {"dpa_part3"}],
-        "regime": _regime(bases),
+        "regime": plain(regime(v, rule.lawful_bases, rule)),
         "no_basis": not bases,
     }
 
@@ -360,11 +366,22 @@ def _bases_used(protocol: Protocol, v: Vocabulary) -> list[dict]:
     return out
 
 
+def _when(rule) -> str:
+    """The rule's conditions in words, with who asked where the rule says (``requested_by``)."""
+    parts = [c.describe() for c in rule.conditions()]
+    asked = getattr(rule, "requested_by", "any")
+    if asked != "any":
+        from ...model import rules as rule_model
+
+        parts.append(rule_model.describe_requested_by(asked))
+    return "; ".join(parts)
+
+
 def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
-            "when": "; ".join(c.describe() for c in rule.conditions()) or "always",
+            "when": _when(rule) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
-            "outcome": OUTCOME_WORDS[rule.outcome], "rationale": plain(rule.rationale),
+            "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
             "escalate_to": plain(rule.escalate_to)}
 
 
@@ -403,6 +420,21 @@ def _escalation(protocol: Protocol, n: _Names) -> list[dict]:
     return [{"role": role, "rules": rules} for role, rules in routes.items()]
 
 
+def _fallbacks(protocol: Protocol, n: _Names) -> list[dict]:
+    """What each purpose's requests get when no rule decides them (``docs/semantics.md`` section 5)."""
+    triggers = {"gap": "no rule covers the request", "unknown_fact": "a fact that would change the answer is not known"}
+    out = []
+    for f in getattr(protocol, "fallbacks", []) or []:
+        out.append({"id": f.id, "title": plain(f.title) or f.id,
+                    "purposes": n.scope(f.purposes, n.purpose, "every purpose"),
+                    "when": join([triggers.get(t, t) for t in f.on], "or"),
+                    "outcome": OUTCOME_WORDS.get(f.outcome, f.outcome)
+                    + (f" ({plain(f.escalate_to)} decides)" if f.escalate_to else ""),
+                    "obligations": "; ".join(n.obligation(str(o)) for o in f.obligations),
+                    "rationale": plain(f.rationale)})
+    return out
+
+
 def _statement(s, n: _Names, v: Vocabulary) -> dict:
     return {"id": s.id, "partners": n.scope(s.partners, n.partner, "every partner"),
             "categories": n.scope(s.categories, n.category, "all data"), "text": plain(s.text),
@@ -430,6 +462,9 @@ def _golden(protocol: Protocol) -> list[dict]:
     for g in protocol.guarantees:
         for number in sorted(golden_rules_cited(f"{g.statement} {g.rationale or ''}")):
             cited[number].append(g.id)
+    for f in getattr(protocol, "fallbacks", []) or []:
+        for number in sorted(golden_rules_cited(f"{f.title or ''} {f.rationale}")):
+            cited[number].append(f.id)
     out = []
     for rule in golden_rules():
         number = int(rule["number"])

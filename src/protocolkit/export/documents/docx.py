@@ -40,6 +40,8 @@ class _Writer:
         self.OxmlElement, self.qn, self.ALIGN = OxmlElement, qn, WD_ALIGN_PARAGRAPH
         self.doc = docx.Document()
         self.context = context
+        self.usable = _USABLE_CM
+        self.max_height = 21.0
         self._page()
         self._styles()
 
@@ -116,8 +118,8 @@ class _Writer:
         table = self.doc.add_table(rows=1, cols=1)
         table.style = "Table Grid"
         table.autofit = False
-        table.columns[0].width = self.Cm(_USABLE_CM)
-        table.rows[0].cells[0].width = self.Cm(_USABLE_CM)
+        table.columns[0].width = self.Cm(self.usable)
+        table.rows[0].cells[0].width = self.Cm(self.usable)
         cell = table.rows[0].cells[0]
         self._shade(cell, colour)
         self.runs(cell.paragraphs[0], blk["runs"], 9.5)
@@ -144,7 +146,7 @@ class _Writer:
         widths = blk["widths"] or [1] * len(header)
         total = sum(widths)
         for c, column in enumerate(table.columns):
-            column.width = self.Cm(_USABLE_CM * widths[c] / total)
+            column.width = self.Cm(self.usable * widths[c] / total)
         all_rows = ([header] if has_header else []) + rows
         for r, values in enumerate(all_rows):
             row = table.rows[r]
@@ -156,7 +158,7 @@ class _Writer:
                 tr_pr.append(mark)
             for c, value in enumerate(values):
                 cell = row.cells[c]
-                cell.width = self.Cm(_USABLE_CM * widths[c] / total)
+                cell.width = self.Cm(self.usable * widths[c] / total)
                 run = cell.paragraphs[0].add_run(clean(value))
                 run.font.size = self.Pt(size)
                 if is_head or (blk["style"] == "keyvalue" and c == 0):
@@ -170,7 +172,7 @@ class _Writer:
         data = images.get(blk["name"])
         if data:
             w, h = _png_size(data)
-            width_cm = min(_USABLE_CM, 21.0 * w / h)
+            width_cm = min(self.usable, self.max_height * w / h)
             para = self.doc.add_paragraph()
             para.alignment = self.ALIGN.CENTER
             para.add_run().add_picture(io.BytesIO(data), width=self.Cm(width_cm))
@@ -186,6 +188,16 @@ class _Writer:
         # The field's shown result lists the headings, so the contents read well before Word updates it.
         lines = "\n".join(clean(hd["text"]) for hd in headings(blocks, 1))
         self._field(para, 'TOC \\o "1-2" \\h \\z \\u', lines)
+
+    def orientation(self, landscape: bool) -> None:
+        from docx.enum.section import WD_ORIENT, WD_SECTION
+
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        long, short = self.Cm(29.7), self.Cm(21.0)
+        section.page_width, section.page_height = (long, short) if landscape else (short, long)
+        self.usable = (29.7 if landscape else 21.0) - 4.0
+        self.max_height = (21.0 if landscape else 29.7) - 6.0
 
     def pagebreak(self) -> None:
         from docx.enum.text import WD_BREAK
@@ -231,6 +243,8 @@ def render_docx(blocks: list[dict], context: dict, images: dict[str, bytes]) -> 
             writer.toc(blocks)
         elif t == "pagebreak":
             writer.pagebreak()
+        elif t == "orientation":
+            writer.orientation(blk["landscape"])
     writer.properties()
     buffer = io.BytesIO()
     writer.doc.save(buffer)
@@ -255,7 +269,7 @@ def write_docx(protocol: Protocol, out_dir: Path, *, today: dt.date | None = Non
     """Write ``<protocol id>-agreement.docx``."""
     from .render import agreement_blocks, images_for
 
-    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings)
+    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings, diagrams=diagrams)
     images = images_for(protocol, blocks, context) if diagrams else {}
     path = Path(out_dir) / f"{protocol.metadata.id}-agreement.docx"
     path.write_bytes(render_docx(blocks, context, images))

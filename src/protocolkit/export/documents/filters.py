@@ -21,6 +21,10 @@ def partner_rows(partners):
     return rows
 
 
+def outside_rows(rows):
+    return [[r["label"], r["kind"], r["description"]] for r in rows]
+
+
 def need_rows(rows):
     return [[r["recipient"], r["categories"], r["purposes"], r["why"]] for r in rows]
 
@@ -57,6 +61,11 @@ def basis_rows(rows):
              "Yes" if r["verified"] else f"No: {UNVERIFIED}"] for r in rows]
 
 
+def fallback_rows(rows):
+    return [[f"{r['title']} ({r['id']})", r["purposes"], r["when"], r["outcome"],
+             f"{r['rationale']}" + (f" Duties: {r['obligations']}." if r["obligations"] else "")] for r in rows]
+
+
 def contact_rows(rows):
     return [[r["partner"], r["role"], r["name"], r["reach"]] for r in rows]
 
@@ -89,7 +98,7 @@ def card_rows(rows):
 
 
 def decides_text(decides):
-    return "; ".join(f"{d['title']} ({d['role']} decides)" for d in decides)
+    return "; ".join(f"{d['role']} decides ({', '.join(d['rules'])})" for d in decides)
 
 
 def form_rows(rows):

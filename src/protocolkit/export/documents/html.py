@@ -32,7 +32,7 @@ def write_html(protocol: Protocol, out_dir: Path, *, today: dt.date | None = Non
     """Write ``<protocol id>-agreement.html``."""
     from .render import agreement_blocks, images_for
 
-    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings)
+    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings, diagrams=diagrams)
     images = images_for(protocol, blocks, context) if diagrams else {}
     path = Path(out_dir) / f"{protocol.metadata.id}-agreement.html"
     path.write_bytes(render_html(protocol, blocks, context, images, context["cover"]["title"]))

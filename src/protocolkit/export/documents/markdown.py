@@ -88,7 +88,7 @@ def render_markdown(blocks: list[dict], context: dict, image_dir: str | None) ->
             for hd in headings(blocks, 1):
                 lines.append(f"- [{escape(hd['text'])}](#{hd['id']})")
             lines.append("")
-        elif t == "pagebreak":
+        elif t in ("pagebreak", "orientation"):
             continue
     return "\n".join(lines).rstrip() + "\n"
 
@@ -98,7 +98,7 @@ def write_markdown(protocol: Protocol, out_dir: Path, *, today: dt.date | None =
     """Write ``<protocol id>-agreement.md`` (and its diagrams as PNG files beside it)."""
     from .render import agreement_blocks, images_for
 
-    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings)
+    blocks, context = agreement_blocks(protocol, today=today, warnings=warnings, diagrams=diagrams)
     base = f"{protocol.metadata.id}-agreement"
     written = []
     image_dir = f"{base}-diagrams" if diagrams else None

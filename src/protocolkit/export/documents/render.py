@@ -29,10 +29,21 @@ def agreement_context_for(protocol: Protocol, *, today: dt.date | None = None, w
     return _CONTEXT[key]
 
 
-def agreement_blocks(protocol: Protocol, **options) -> tuple[list[dict], dict]:
-    """The agreement's blocks and the context they were rendered from."""
+def agreement_blocks(protocol: Protocol, *, diagrams: bool = False, **options) -> tuple[list[dict], dict]:
+    """The agreement's blocks and the context they were rendered from.
+
+    With ``diagrams``, the shipped template's diagrams start drawing in the background
+    first (once the protocol is known to be exportable), so the drawing overlaps with
+    gathering the context.
+    """
     from .blocks import render_content
 
+    if diagrams:
+        from .images import default_names, prefetch
+        from .stamping import check_for_signature, stamp_of
+
+        check_for_signature(protocol, today=options.get("today"))
+        prefetch(protocol, default_names(protocol), stamp_of(protocol).sha256)
     context = agreement_context_for(protocol, **options)
     return render_content(protocol.folder, "agreement.j2", context), context
 

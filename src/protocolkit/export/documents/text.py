@@ -3,7 +3,7 @@
 Text from a protocol may hold anything: quotes, newlines, markup, right-to-left and
 zero-width marks, very long names. Before a renderer escapes text for its format,
 :func:`clean` removes control characters, turns line breaks into spaces, and shows
-bidirectional override and isolate marks as visible codes such as ``[U+202E]``, so
+bidirectional embedding, override and isolate characters as visible codes such as ``[U+202E]``, so
 no name can make an agreement display something other than what it holds.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 

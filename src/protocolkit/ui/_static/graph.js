@@ -6,9 +6,10 @@
 
 const PK_STYLE = [
   { selector: "node", style: {
-      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "190px",
+      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "170px",
       "font-family": "Helvetica, Arial, sans-serif", "font-size": "data(fontSize)", "font-weight": 600,
-      "color": "#1d2731", "text-valign": "bottom", "text-margin-y": 6,
+      "color": "#1d2731", "text-halign": "data(halign)", "text-valign": "data(valign)",
+      "text-margin-x": "data(mx)", "text-margin-y": "data(my)",
       "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": "2px",
       "background-color": "data(fill)", "border-color": "data(line)", "border-width": 3,
       "width": "data(size)", "height": "data(size)" } },
@@ -43,8 +44,29 @@ function pkRender({ model, el }) {
 
   let sized = false;
   function fit() { cy.resize(); cy.fit(undefined, 36); }
+  // "ring": partners on an ellipse filling the canvas at zoom 1, so type keeps its real size
+  // (a projector needs it), each label pointing outwards so neighbours' labels do not collide.
+  function ring() {
+    const w = box.clientWidth, h = box.clientHeight;
+    const nodes = cy.nodes().sort((a, b) => a.data("order") - b.data("order"));
+    const rx = Math.max(60, w / 2 - 185), ry = Math.max(60, h / 2 - 80);
+    cy.batch(() => nodes.forEach((node, i) => {
+      const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
+      const c = Math.cos(angle), s = Math.sin(angle);
+      node.position({ x: rx * c, y: ry * s });
+      const side = Math.abs(c) >= 0.45;  // labels beside on the flanks, above (below) at the top (bottom)
+      node.data({ halign: side ? (c > 0 ? "right" : "left") : "center",
+                  valign: side ? "center" : (s < 0 ? "top" : "bottom"),
+                  mx: side ? (c > 0 ? 8 : -8) : 0, my: side ? 0 : (s < 0 ? -6 : 6) });
+    }));
+    cy.resize();
+    cy.zoom(1);
+    cy.pan({ x: w / 2, y: h / 2 });
+    el.dataset.laidOut = "true";
+  }
   function layOut() {
     const name = model.get("layout_name");
+    if (name === "ring") { ring(); return; }
     const options = name === "preset" ? { name: "preset", fit: false } : { name, fit: false, animate: false };
     if (name === "circle") options.sort = (a, b) => a.data("order") - b.data("order");
     if (name === "cose") options.randomize = false;
@@ -56,7 +78,7 @@ function pkRender({ model, el }) {
   const observer = new ResizeObserver((entries) => {
     const rect = entries[entries.length - 1].contentRect;
     if (rect.width < 1 || rect.height < 1) return;
-    if (!sized) { sized = true; layOut(); } else { fit(); }
+    if (!sized || model.get("layout_name") === "ring") { sized = true; layOut(); } else { fit(); }
   });
   observer.observe(box);
 

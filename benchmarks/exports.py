@@ -1,0 +1,65 @@
+#!/usr/bin/env python
+"""How long the shipped example takes to export in every format (``make bench`` runs it too).
+
+The target (issue 10): the whole example, every format, in under 5 s on this machine,
+LibreOffice aside. Each repeat starts cold: the agreement's context and the diagrams are
+gathered and drawn again, as in a fresh ``protocolkit export --format all``. Loading the
+protocol is timed apart. Prints one line per format (in the order ``all`` writes them,
+so later document formats reuse the context and the diagrams the first one gathered) and
+the total, as medians of the repeats, with CPU time beside wall time.
+
+    python benchmarks/exports.py [--repeats N] [--example mash]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import protocolkit
+from protocolkit.export.documents import images, render
+from protocolkit.export.formats import format_names, get_format
+
+
+def one_run(protocol, out: Path) -> dict[str, tuple[float, float, int]]:
+    render._CONTEXT.clear()
+    images._CACHE.clear()
+    timings = {}
+    for name in format_names():
+        wall, cpu = time.perf_counter(), time.process_time()
+        written = get_format(name).write(protocol, out / name)
+        timings[name] = (time.perf_counter() - wall, time.process_time() - cpu, len(written))
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--example", default="mash")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    protocol = protocolkit.load(protocolkit.example_path(args.example))
+    print(f"load {args.example}: {time.perf_counter() - start:.2f} s")
+    runs = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            runs.append(one_run(protocol, Path(tmp)))
+    print(f"{'format':8} {'files':>5} {'wall (median)':>14} {'cpu (median)':>13}")
+    for name in format_names():
+        wall = statistics.median(r[name][0] for r in runs)
+        cpu = statistics.median(r[name][1] for r in runs)
+        print(f"{name:8} {runs[0][name][2]:>5} {wall:>12.2f} s {cpu:>11.2f} s")
+    totals = [sum(t[0] for t in r.values()) for r in runs]
+    cpus = [sum(t[1] for t in r.values()) for r in runs]
+    total = statistics.median(totals)
+    print(f"{'all':8} {sum(t[2] for t in runs[0].values()):>5} {total:>12.2f} s {statistics.median(cpus):>11.2f} s"
+          f"   target < 5 s: {'met' if total < 5 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""The protocol as an ODRL 2.2 policy in JSON-LD, with W3C DPV terms, conforming to the W3C ODRL SHACL shapes.
+
+**One ``odrl:Set`` for the whole agreement**, not one ``odrl:Agreement`` per partner pair: the
+protocol is one multi-party agreement that every partner signs, and its rules name partners and
+kinds of partner on either side (``from: {kinds: [health]}``). An ``odrl:Agreement`` is bilateral
+(exactly one assigner and one assignee), so it would split each rule into one copy per pair of
+partners it covers, and the copies would no longer read as the rule the partnership agreed. In the
+``Set`` each rule is one ODRL rule whose assigner and assignee are ``odrl:PartyCollection`` nodes
+listing the partners and kinds of the rule (left out where the rule says ``any``).
+
+Rules map as follows: ``refuse`` is an ``odrl:Prohibition``; ``share``, ``share_minimum``,
+``seek_consent`` and ``escalate`` are ``odrl:Permission`` of the action ``dpv:Share``, the last two
+with a duty to fulfil first (``pk:seekConsent``, ``pk:escalate``), ``share_minimum`` with
+``pk:minimum``. The target is an ``odrl:AssetCollection`` of the rule's data categories (DPV
+personal-data IRIs where the taxonomy has one, the project's namespace otherwise). Stages,
+purposes (DPV where mapped) and conditions on facts are ``odrl:Constraint`` with ``odrl:isAnyOf``.
+Lawful bases are ``pk:lawfulBasis`` (DPV GDPR IRIs where they exist). Obligations are
+``odrl:duty``. ODRL has no priorities: each rule carries ``pk:priority`` and ``pk:outcome``, and
+the policy says how they combine (``pk:decisionOrder``). The ODRL form describes the agreement
+for exchange; the enforceable forms, proven equivalent to the engine, are Rego and Cedar.
+
+The project's own terms (safeguarding purposes, Art 10, UK gateways, stages, facts) live under
+:data:`PK`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+from ..model.keys import ANY
+from ..model.protocol import Protocol
+from ..model.vocabulary import Vocabulary
+from .canonical import dumps_canonical, ensure_exportable, stamp
+from .tables import rule_tables
+
+PK = "https://protocolkit.invalid/vocab#"
+
+CONTEXT = {
+    "odrl": "http://www.w3.org/ns/odrl/2/",
+    "dpv": "https://w3id.org/dpv#",
+    "pd": "https://w3id.org/dpv/pd#",
+    "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "pk": PK,
+}
+
+_DUTY_BEFORE = {"seek_consent": "pk:seekConsent", "escalate": "pk:escalate"}
+
+
+def _term(kind: str, key: str) -> str:
+    return f"pk:{kind}/{quote(key, safe='')}"
+
+
+def _iri(dpv: str | None, kind: str, key: str) -> dict:
+    return {"@id": dpv if dpv else _term(kind, key)}
+
+
+def odrl_policy(protocol: Protocol) -> dict:
+    """The ODRL 2.2 JSON-LD document of a protocol (plain data; see the module docstring).
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> doc = odrl_policy(protocolkit.load(protocolkit.example_path("mash")))
+    >>> doc["@type"], len(doc["odrl:permission"]) + len(doc["odrl:prohibition"]) >= 60
+    (['odrl:Set', 'odrl:Policy'], True)
+    """
+    vocab = Vocabulary.of(protocol)
+    tables = rule_tables(protocol)
+    the_stamp = stamp(protocol)
+    base = f"https://protocolkit.invalid/protocol/{quote(protocol.metadata.id, safe='')}"
+    policy_id = f"{base}/{quote(protocol.metadata.version, safe='')}"
+
+    def parties(selector, node_id: str) -> dict | None:
+        if selector == ANY:
+            return None
+        return {"@id": node_id, "@type": "odrl:PartyCollection",
+                "pk:partner": [{"@id": _term("partner", p)} for p in selector.partners],
+                "pk:kind": [{"@id": _term("kind", k)} for k in selector.kinds]}
+
+    def category_iri(c: str) -> dict:
+        return _iri(vocab.categories[c].dpv if c in vocab.categories else None, "category", c)
+
+    def purpose_iri(u: str) -> dict:
+        return _iri(vocab.purposes[u].dpv if u in vocab.purposes else None, "purpose", u)
+
+    def basis_iri(b: str) -> dict:
+        return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
+
+    permissions, prohibitions = [], []
+    for rule, table in zip(protocol.rules, tables.rules):
+        rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
+        constraints = []
+        if rule.stages != ANY:
+            constraints.append({"@id": f"{rid}-stage", "@type": "odrl:Constraint", "odrl:leftOperand": {"@id": "pk:stage"},
+                                "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": [{"@id": _term("stage", s)} for s in rule.stages]})
+        if rule.purposes != ANY:
+            constraints.append({"@id": f"{rid}-purpose", "@type": "odrl:Constraint",
+                                "odrl:leftOperand": {"@id": "odrl:purpose"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": [purpose_iri(u) for u in rule.purposes]})
+        for fact, values in table.facts:
+            constraints.append({"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
+                                "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": list(values) if values else ["pk:none"]})
+        duties = []
+        if rule.outcome in _DUTY_BEFORE:
+            duty = {"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": _DUTY_BEFORE[rule.outcome]}}
+            if rule.escalate_to and rule.outcome == "escalate":
+                duty["pk:decidedBy"] = rule.escalate_to
+            duties.append(duty)
+        for obligation in rule.obligations:
+            duty = {"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": _term("obligation", obligation.type)}}
+            if obligation.detail is not None:
+                duty["pk:detail"] = obligation.detail
+            duties.append(duty)
+        if rule.categories == ANY:
+            assets = [{"@id": "pk:anyCategory"}]
+        else:
+            assets = [category_iri(c) for c in rule.categories]
+        node = {
+            "@id": rid,
+            "@type": ["odrl:Prohibition" if rule.outcome == "refuse" else "odrl:Permission", "odrl:Rule"],
+            "odrl:action": {"@id": "dpv:Share"},
+            "odrl:target": {"@id": f"{rid}-data", "@type": "odrl:AssetCollection", "pk:category": assets},
+            "pk:ruleId": rule.id,
+            "dcterms:title": rule.title,
+            "pk:rationale": rule.rationale,
+            "pk:outcome": rule.outcome,
+            "pk:priority": rule.priority,
+            "pk:lawfulBasis": [basis_iri(b) for b in rule.lawful_bases],
+        }
+        for key, selector in (("odrl:assigner", rule.from_), ("odrl:assignee", rule.to)):
+            party = parties(selector, f"{rid}-{key.split(':')[1]}")
+            if party is not None:
+                node[key] = party
+        if constraints:
+            node["odrl:constraint"] = constraints
+        if duties and rule.outcome != "refuse":
+            node["odrl:duty"] = duties
+        elif duties:
+            node["pk:obligation"] = duties  # a prohibition has no duties in ODRL; its record-keeping is noted here
+        if rule.outcome == "share_minimum" and rule.minimum:
+            node["pk:minimum"] = rule.minimum
+        (prohibitions if rule.outcome == "refuse" else permissions).append(node)
+
+    definitions = []
+    for c in sorted({c for r in protocol.rules if r.categories != ANY for c in r.categories}):
+        entry = vocab.categories.get(c)
+        definitions.append({"@id": category_iri(c)["@id"], "pk:id": c,
+                            "dcterms:title": vocab.label("categories", c),
+                            "pk:specialCategory": vocab.is_special(c), "pk:criminalOffenceData": vocab.is_criminal(c),
+                            **({"pk:dpv": {"@id": entry.dpv}} if entry is not None and entry.dpv else {})})
+    return {
+        "@context": CONTEXT,
+        "@id": policy_id,
+        "@type": ["odrl:Set", "odrl:Policy"],  # typed explicitly: validators need not infer Set < Policy
+        "odrl:uid": {"@id": policy_id},
+        "odrl:profile": {"@id": "https://protocolkit.invalid/odrl-profile"},
+        "dcterms:title": protocol.metadata.title,
+        "dcterms:identifier": protocol.metadata.id,
+        "pk:version": protocol.metadata.version,
+        "pk:status": protocol.metadata.status,
+        "pk:sha256": the_stamp.sha256,
+        "pk:stamp": the_stamp.line(),
+        "pk:decisionOrder": ("Among the rules that match a request, those of the highest pk:priority decide; "
+                             "among them the most protective pk:outcome (refuse, escalate, seek_consent, "
+                             "share_minimum, share); no matching rule is a gap: nothing is shared."),
+        "odrl:permission": permissions,
+        "odrl:prohibition": prohibitions,
+        "pk:categoryDefinition": definitions,
+    }
+
+
+def write_odrl(protocol: Protocol, out_dir) -> list[Path]:
+    """Write ``<id>.jsonld``. Refuses a protocol with errors."""
+    ensure_exportable(protocol)
+    path = Path(out_dir) / f"{protocol.metadata.id}.jsonld"
+    path.write_bytes(dumps_canonical(odrl_policy(protocol)))
+    return [path]
+
+
+def odrl_json(protocol: Protocol) -> str:
+    """The JSON-LD text."""
+    return json.dumps(odrl_policy(protocol), sort_keys=True, ensure_ascii=False, indent=2) + "\n"
