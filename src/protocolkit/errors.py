@@ -140,5 +140,39 @@ class ImpossibleFactsError(ProtocolError, ValueError):
         super().__init__(message)
 
 
+class BadRequestsError(UnknownValueError):
+    """Requests in a batch that cannot be decided, every one named by its position.
+
+    ``rows`` holds the position of every bad request (all of them); the message shows the
+    first :attr:`SHOWN` with what is wrong, and how many more there are.
+
+    Examples
+    --------
+    >>> err = BadRequestsError([3, 7], ["request 3: unknown partner 'polise'", "request 7: no stage"])
+    >>> err.rows
+    [3, 7]
+    >>> print(err)
+    2 requests cannot be decided:
+      request 3: unknown partner 'polise'
+      request 7: no stage
+    """
+
+    SHOWN = 20
+
+    def __init__(self, rows, problems: list[str], first: UnknownValueError | None = None):
+        self.rows = [int(r) for r in rows]
+        self.problems = list(problems)
+        # what, value and suggestions of the first problem, as an UnknownValueError has them
+        self.what, self.value, self.suggestions = (first.what, first.value, first.suggestions) if first else (
+            "request", str(self.rows[0]) if self.rows else "", [])
+        shown = self.problems[: self.SHOWN]
+        more = len(self.rows) - len(shown)
+        lines = [f"{len(self.rows):,} request{'s' if len(self.rows) != 1 else ''} cannot be decided:",
+                 *(f"  {p}" for p in shown)]
+        if more > 0:
+            lines.append(f"  ... and {more:,} more (their positions are in this error's 'rows')")
+        ProtocolError.__init__(self, "\n".join(lines))
+
+
 class SaveRefusedError(ProtocolError):
     """A save was refused; the file on disk is unchanged."""

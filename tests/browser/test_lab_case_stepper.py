@@ -47,7 +47,8 @@ def test_step_a_case_and_flip_consent_in_notebook_03(lab, page_with_log):
     shown = first_request.locator(".pk-badge").first.inner_text().strip()
     assert shown == lab.evaluate(f"__import__('protocolkit.ui._text', fromlist=['x']).outcome_words("
                                  f"{STEPPER}.decisions[0].outcome)")
-    stepper.screenshot(path=str(screenshot_path("lab-case-stepper.png")))
+    first_request.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_path("lab-case-stepper.png")))
 
     stepper.locator(".widget-dropdown", has=page.locator("label", has_text="What is the position on consent to share?")) \
         .locator("select").select_option("refused")

@@ -123,3 +123,33 @@ def test_export_command_all_formats(tmp_path, capsys):
         assert list(tmp_path.glob(f"*{suffix}")), suffix
         assert suffix in out
     assert "The agreement as a Word document" in out
+
+
+def test_a_protocols_own_templates_override_the_shipped_ones(tmp_path):
+    from protocolkit.errors import ProtocolError
+
+    folder = tmp_path / "p"
+    shutil.copytree(SMALL, folder)
+    (folder / "templates").mkdir()
+    (folder / "templates" / "agreement.css").write_text("body { color: rebeccapurple; }\n")
+    (folder / "templates" / "agreement.j2").write_text(
+        '{{ h(1, "Our own agreement") }}\n{{ p("Agreed by " ~ (signatories | length) ~ " signatories.") }}\n')
+    protocol = protocolkit.load(folder)
+    md = write_markdown(protocol, tmp_path, today=TODAY, diagrams=False)[0].read_text()
+    assert "# Our own agreement" in md and "Agreed by 2 signatories." in md and "Purpose and benefits" not in md
+    html = write_html(protocol, tmp_path, today=TODAY, diagrams=False)[0].read_text()
+    assert "rebeccapurple" in html and "Our own agreement" in html
+    (folder / "templates" / "agreement.j2").write_text('{{ h(1, "Ours") }}\nstray text\n')
+    from protocolkit.export.documents import render
+
+    render._CONTEXT.clear()
+    with pytest.raises(ProtocolError, match="agreement.j2 printed text outside a block on output line 3: .stray text"):
+        write_markdown(protocolkit.load(folder), tmp_path, today=TODAY, diagrams=False)
+
+
+def test_shipped_templates_are_found_from_the_package():
+    from protocolkit.export.documents.templates import shipped_template_dir
+
+    folder = shipped_template_dir()
+    assert {"agreement.j2", "card.j2", "agreement.html.j2", "agreement.css", "golden_rules.yaml"} <= {
+        p.name for p in folder.iterdir()}

@@ -114,3 +114,12 @@ def test_an_edit_never_changes_a_protocol_the_engine_has_cached(session, tmp_pat
     twin = Session(shutil.copytree(small, tmp_path / "twin"))  # same content: the cache answers
     assert [r.id for r in twin.compiled.protocol.rules] == [r.id for r in twin.protocol.rules]
     assert twin.review().findings is not None
+
+
+def test_saving_keeps_what_the_engine_said_and_an_edit_recomputes_it(session):
+    session.edit("retitle", lambda p: setattr(p.rules[0], "title", "Mine"))
+    review = session.review()
+    assert session.save().status == "saved"
+    assert session.review() is review
+    session.edit("retitle again", lambda p: setattr(p.rules[0], "title", "Mine again"))
+    assert session.review() is not review

@@ -14,6 +14,7 @@ from typing import Iterable, Literal, Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import ProtocolError
 from ..model.outcomes import GAP, SHARING_OUTCOMES, SUMMARY_ORDER
 from ..model.protocol import Protocol
 from ..model.rules import Fallback, Rule
@@ -343,7 +344,7 @@ RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations"
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
-                detail: Detail = "full") -> pd.DataFrame:
+                detail: Detail = "full", errors: str = "raise") -> pd.DataFrame:
     """Decide a table of requests at once: one row per request and category.
 
     Parameters
@@ -358,6 +359,11 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         vectorised, for very large tables; ``rules`` adds the deciding and matched rules, lawful
         bases, obligations, minimum and escalation, computed once per distinct set of matched
         rules; ``full`` adds the plain-English explanation (every column of a :class:`Decision`).
+    errors : {"raise", "gap"}
+        A request naming something the protocol lacks raises
+        :class:`~protocolkit.errors.BadRequestsError`, naming every such request by its position
+        (default); ``"gap"`` decides the rest and gives the bad ones outcome ``gap`` and a
+        ``problem`` column saying what is wrong.
 
     Returns
     -------
@@ -379,7 +385,11 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     columns = {"outcome": OUTCOME_COLUMNS, "rules": OUTCOME_COLUMNS + RULE_COLUMNS, "full": DECISION_COLUMNS}[detail]
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    codes = encode_frame(compiled, frame)
+    if errors not in ("raise", "gap"):
+        raise ProtocolError(f"errors={errors!r}: use 'raise' or 'gap'")
+    codes = encode_frame(compiled, frame, errors=errors)
+    bad = codes.pop("bad", None)
+    problem = codes.pop("problem", None)
     check_possible(compiled, codes["facts"], rows=frame["request"].to_numpy())
     coded = (codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
     bits = compiled.match(*coded)
@@ -394,7 +404,7 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     base["need_to_know"] = pd.Categorical.from_codes(need, categories=list(NEED_CODES))
     base["fallback"] = pd.Series(fallback_ids[fallbacks + 1], dtype=object)
     if detail == "outcome":
-        return base
+        return _mark_bad(base, bad, problem)
     # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
     winners = winners_of(compiled, bits, deciders)
     unique_winners, back = np.unique(winners, axis=0, return_inverse=True)
@@ -419,7 +429,25 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     if detail == "full":
         base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,
                                                       blocking), dtype=object)
-    return base[columns]
+    return _mark_bad(base[columns], bad, problem)
+
+
+def _mark_bad(table: pd.DataFrame, bad: np.ndarray | None, problem: np.ndarray | None) -> pd.DataFrame:
+    """With ``errors="gap"``: the bad requests' rows become gaps, with a ``problem`` column saying why."""
+    if bad is None:
+        return table
+    table = table.copy()
+    table.loc[bad, "outcome"] = GAP
+    for column in table.columns:
+        if column in ("rule", "fallback", "deciding_rules", "matched_rules", "lawful_bases", "obligations",
+                      "minimum", "escalate_to"):
+            table[column] = table[column].astype(object)
+            table.loc[bad, column] = None
+    if "explanation" in table.columns:
+        table.loc[bad, "explanation"] = ["This request cannot be decided: it " + str(p) if str(p).startswith("has ")
+                                         else f"This request cannot be decided: {p}." for p in problem[bad]]
+    table["problem"] = pd.Series(problem, dtype=object)
+    return table
 
 
 def _fallback_columns(compiled: CompiledProtocol, base: pd.DataFrame, fallbacks: np.ndarray, reasons: np.ndarray,

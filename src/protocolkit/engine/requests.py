@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import ProtocolError, UnknownValueError
+from ..errors import BadRequestsError, ProtocolError, UnknownValueError
 from ..model.keys import UNKNOWN
 from .compiled import CompiledProtocol
 
@@ -76,16 +76,31 @@ def check_value(value: str, dimension, what: str) -> int:
 
 
 def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str]) -> np.ndarray:
-    """The fact codes of one request, checking every fact and value."""
+    """The fact codes of one request, checking every fact and value (every unknown one is named)."""
     codes = np.zeros(len(compiled.facts), dtype=np.int64)
+    problems: list[UnknownValueError] = []
     for fact, value in facts.items():
         if fact not in compiled.fact_index:
-            raise UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index))
+            problems.append(UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index)))
+            continue
         dimension = compiled.facts[compiled.fact_index[fact]]
         if value != UNKNOWN and value not in dimension.index:
-            raise UnknownValueError(f"value of fact '{fact}'", value, _suggest(value, dimension.values[1:]))
+            problems.append(UnknownValueError(f"value of fact '{fact}'", value, _suggest(value, dimension.values[1:])))
+            continue
         codes[compiled.fact_index[fact]] = compiled.encode_fact(fact, value)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise _several(problems)
     return codes
+
+
+def _several(problems: list[UnknownValueError]) -> UnknownValueError:
+    """One error naming every unknown fact or value of a request."""
+    error = UnknownValueError(problems[0].what, problems[0].value, problems[0].suggestions)
+    error.args = ("; ".join(str(p) for p in problems),)
+    error.problems = problems
+    return error
 
 
 def _text(value) -> str:
@@ -108,29 +123,89 @@ def _codes(values: pd.Series, dimension) -> np.ndarray:
     return index.get_indexer(values).astype(np.int64)
 
 
-def encode_column(values: pd.Series, dimension, what: str) -> np.ndarray:
-    """Integer codes of a column of ids; a missing or unknown id raises, naming it and its close matches."""
+class _Problems:
+    """The bad rows of a request table: a mask over every row and what is wrong with each."""
+
+    def __init__(self, n: int):
+        self.mask = np.zeros(n, dtype=bool)
+        self.text = np.full(n, None, dtype=object)
+        self.errors: dict[int, UnknownValueError] = {}   # the first error of the first few rows
+
+    def add(self, positions: np.ndarray, errors: list[Exception]) -> None:
+        fresh = ~self.mask[positions]
+        self.mask[positions] = True
+        errors = np.asarray(errors, dtype=object)
+        for pos, error in zip(positions[fresh][:50], errors[fresh][:50]):
+            if isinstance(error, UnknownValueError):
+                self.errors.setdefault(int(pos), error)
+        self.text[positions[fresh]] = [str(e) for e in errors[fresh]]
+
+
+def _unknown_texts(values: pd.Series, positions: np.ndarray, what: str, known) -> list[str]:
+    """What is wrong with each bad cell; suggestions looked up once per distinct value."""
+    cells = values.iloc[positions]
+    said: dict = {}
+    out = []
+    for cell in cells.tolist():
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            out.append(ProtocolError(f"has no {what}: every request names its from, to, categories, stage and purpose"))
+            continue
+        key = _text(cell)
+        if key not in said:
+            said[key] = UnknownValueError(what, key, _suggest(key, known) if len(said) < 50 else [])
+        out.append(said[key])
+    return out
+
+
+def encode_column(values: pd.Series, dimension, what: str, problems: _Problems | None = None) -> np.ndarray:
+    """Integer codes of a column of ids; a missing or unknown id raises, naming every bad row.
+
+    With ``problems``, bad rows are recorded there instead (their code becomes 0).
+    """
     codes = _codes(values, dimension)
     if (codes < 0).any():
-        missing = values.isna().to_numpy()
-        if missing.any():
-            raise ProtocolError(f"request {int(np.flatnonzero(missing)[0])} has no {what}: every request names its "
-                                "from, to, categories, stage and purpose")
-        bad = _text(values.iloc[int(np.flatnonzero(codes < 0)[0])])
-        raise UnknownValueError(what, bad, _suggest(bad, dimension.values))
+        positions = np.flatnonzero(codes < 0)
+        collect = problems if problems is not None else _Problems(len(values))
+        collect.add(positions, _unknown_texts(values, positions, what, dimension.values))
+        if problems is None:
+            raise _bad_requests(collect, np.arange(len(values)))
+        codes[positions] = 0
     return codes
 
 
-def encode_fact_column(column: pd.Series, dimension, what: str, into: np.ndarray) -> None:
+def encode_fact_column(column: pd.Series, dimension, what: str, into: np.ndarray,
+                       problems: _Problems | None = None) -> None:
     """Write a fact column's codes into ``into``; an empty cell leaves what ``into`` holds (unknown,
     or the value from a ``facts`` column)."""
     codes = _codes(column, dimension)
     stated = ~column.isna().to_numpy()
     bad = (codes < 0) & stated
     if bad.any():
-        value = _text(column[bad].iloc[0])
-        raise UnknownValueError(what, value, _suggest(value, dimension.values[1:]))
+        positions = np.flatnonzero(bad)
+        collect = problems if problems is not None else _Problems(len(column))
+        collect.add(positions, _unknown_texts(column, positions, what, dimension.values[1:]))
+        if problems is None:
+            raise _bad_requests(collect, np.arange(len(column)))
+        stated &= ~bad
     into[stated] = codes[stated]
+
+
+def _bad_requests(problems: _Problems, requests: np.ndarray) -> BadRequestsError:
+    """The error naming every bad request (by its position in the table given) and what is wrong."""
+    positions = np.flatnonzero(problems.mask)
+    rows = requests[positions]
+    order = np.argsort(rows, kind="stable")
+    shown, seen = [], set()
+    for pos in positions[order]:
+        row = int(requests[pos])
+        if row in seen:
+            continue
+        seen.add(row)
+        shown.append(f"request {row}: {problems.text[pos]}")
+        if len(shown) >= BadRequestsError.SHOWN:
+            break
+    first = next((problems.errors[int(pos)] for pos in positions[order] if int(pos) in problems.errors), None)
+    return BadRequestsError(np.unique(rows), shown, first)
 
 
 def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.DataFrame:
@@ -165,31 +240,44 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
 REQUEST_COLUMNS = frozenset({"from", "to", "category", "categories", "stage", "purpose", "facts", "request"})
 
 
-def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = "raise") -> dict[str, np.ndarray]:
     """Integer codes of every dimension of an expanded request table.
 
     Every other column must be a fact of the protocol: a misspelt fact column is an error,
-    never a fact silently left unknown.
+    never a fact silently left unknown. A row naming something the protocol lacks is an
+    error naming every such request by its position (:class:`~protocolkit.errors.BadRequestsError`);
+    with ``errors="gap"`` the bad rows are marked instead: ``codes["bad"]`` is their mask and
+    ``codes["problem"]`` says what is wrong with each.
     """
     for column in frame.columns:
         if column not in REQUEST_COLUMNS and column not in compiled.fact_index:
             raise UnknownValueError("request column", str(column),
                                     _suggest(str(column), [*compiled.fact_index, "from", "to", "categories", "stage",
                                                            "purpose", "facts"]))
+    problems = _Problems(len(frame))
     codes = {
-        "from": encode_column(frame["from"], compiled.partners, "partner"),
-        "to": encode_column(frame["to"], compiled.partners, "partner"),
-        "category": encode_column(frame["category"], compiled.categories, "category"),
-        "stage": encode_column(frame["stage"], compiled.stages, "stage"),
-        "purpose": encode_column(frame["purpose"], compiled.purposes, "purpose"),
+        "from": encode_column(frame["from"], compiled.partners, "partner", problems),
+        "to": encode_column(frame["to"], compiled.partners, "partner", problems),
+        "category": encode_column(frame["category"], compiled.categories, "category", problems),
+        "stage": encode_column(frame["stage"], compiled.stages, "stage", problems),
+        "purpose": encode_column(frame["purpose"], compiled.purposes, "purpose", problems),
     }
     facts = np.zeros((len(frame), len(compiled.facts)), dtype=np.int64)
     if "facts" in frame.columns:
         for i, mapping in enumerate(frame["facts"].tolist()):
             if isinstance(mapping, Mapping) and mapping:
-                facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
+                try:
+                    facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
+                except UnknownValueError as exc:
+                    problems.add(np.array([i]), [exc])
     for f, dimension in enumerate(compiled.facts):
         if dimension.name in frame.columns:
-            encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f])
+            encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f],
+                               problems)
     codes["facts"] = facts
+    if problems.mask.any():
+        if errors != "gap":
+            raise _bad_requests(problems, frame["request"].to_numpy())
+        codes["bad"] = problems.mask
+        codes["problem"] = problems.text
     return codes

@@ -217,7 +217,15 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
 
 
 def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
-    """The Cedar schema (JSON form): partners, kinds and categories as hierarchies, one action per class."""
+    """The Cedar schema (JSON form): partners, kinds and categories as hierarchies, one action per class.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> schema = cedar_schema(protocolkit.load(protocolkit.example_path("mash")))
+    >>> schema[""]["entityTypes"]["Partner"]["memberOfTypes"], "p0.refuse" in schema[""]["actions"]
+    (['Partner', 'Kind'], True)
+    """
     tables = tables or rule_tables(protocol)
     context = {"type": "Record", "attributes": {
         "to": {"type": "Entity", "name": "Partner"},
@@ -243,7 +251,15 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
 
 
 def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dict]:
-    """The Cedar entities (JSON form): kinds, partners and categories with their parents, and the actions."""
+    """The Cedar entities (JSON form): kinds, partners and categories with their parents, and the actions.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> entities = cedar_entities(protocolkit.load(protocolkit.example_path("mash")))
+    >>> next(e["parents"] for e in entities if e["uid"] == {"type": "Category", "id": "health.mental_health"})
+    [{'type': 'Category', 'id': 'health'}]
+    """
     tables = tables or rule_tables(protocol)
     vocab = tables.compiled.vocab
     actions = [*(class_action(*c) for c in tables.classes()), MATCH] + ([WAIT] if tables.waits_on_facts else [])

@@ -3,24 +3,35 @@
 :func:`save` writes only what changed since the protocol was loaded, into the
 file each entry came from, through ruamel.yaml's round-trip writer: comments,
 key order, quoting and untouched shorthand survive. Before a byte is written the
-new text is read back and must give the same protocol, and the protocol must
-validate; otherwise the save is refused and every file stays as it was. Each
-file is replaced atomically (a temporary file in the same folder, then a rename).
+new text is read back (in memory: nothing is written anywhere for the check) and
+must give the same protocol, and the protocol must validate; otherwise the save is
+refused and every file stays as it was.
+
+All files of one save land together or none do: every new text is written to a
+temporary file beside its target and flushed to disk first, then the files are
+renamed into place; if a rename fails, the files already replaced get their old
+content back. A symbolic link inside the folder is kept and its target written.
+Each file keeps its form: line endings, byte order mark, folded and literal blocks.
 
 A file changed on disk since it was loaded (by a person, another notebook) is
-not overwritten: the save is refused and says so.
+not overwritten: the save is refused and says so. The check is made again
+immediately before the renames.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import os
 import tempfile
+import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from .checks import check_protocol
 from .loading import PROTOCOL_FILE, load_with_findings
@@ -65,28 +76,128 @@ def save(protocol: Protocol, folder: str | Path | None = None) -> list[Path]:
         return _save_new(protocol, Path(folder))
     if folder is not None and Path(folder).resolve() != source.folder.resolve():
         raise SaveRefusedError("a loaded protocol saves to its own folder; copy the folder first to save elsewhere")
+    _refuse_outside_changes(source)
+
+    docs = {name: copy.deepcopy(f.doc) for name, f in source.files.items()}
+    _apply_changes(protocol, source, docs)
+    texts = {name: _render(doc, source.files[name]) for name, doc in docs.items()}
+    changed = {name: text for name, text in texts.items()
+               if text != _render(source.files[name].doc, source.files[name])}
+    _verify_round_trip(protocol, source, texts)
+    hashes = write_together({source.files[name]: text for name, text in changed.items()}, source)
+    for name, doc in docs.items():
+        yaml_file = source.files[name]
+        yaml_file.doc = doc
+        if name in changed:
+            yaml_file.sha256 = hashes[yaml_file]
+    _refresh_item_sources(protocol, source)
+    source.original = _snapshot(protocol)
+    return [source.files[name].path for name in changed]
+
+
+def _refuse_outside_changes(source: SourceMap) -> None:
     for yaml_file in source.files.values():
         if file_hash(yaml_file.path) != yaml_file.sha256:
             raise SaveRefusedError(
                 f"{yaml_file.display} changed on disk since it was loaded; nothing was saved. "
                 "Load the protocol again and redo the edit.")
 
-    docs = {name: copy.deepcopy(f.doc) for name, f in source.files.items()}
-    _apply_changes(protocol, source, docs)
-    texts = {name: _render(doc) for name, doc in docs.items()}
-    changed = {name: text for name, text in texts.items() if text != _render(source.files[name].doc)}
-    _verify_round_trip(protocol, source, texts)
-    written = []
-    for name, text in changed.items():
-        path = source.files[name].path
-        atomic_write(path, text)
-        written.append(path)
-    for name, doc in docs.items():
-        yaml_file = source.files[name]
-        yaml_file.doc, yaml_file.sha256 = doc, file_hash(yaml_file.path)
-    _refresh_item_sources(protocol, source)
-    source.original = _snapshot(protocol)
-    return written
+
+def _encoded(text: str, yaml_file: YamlFile) -> bytes:
+    return (("\ufeff" if yaml_file.bom else "") + text.replace("\n", yaml_file.newline)).encode("utf-8")
+
+
+def write_together(texts: dict[YamlFile, str], source: SourceMap) -> dict[YamlFile, str]:
+    """Replace several files so that all change or none do; returns each file's new SHA-256.
+
+    Every new text goes to a temporary file beside the file it replaces (beside a symbolic
+    link's target, so the link stays) and is flushed to disk; then, after checking once more
+    that no file changed on disk, each is renamed into place. A failed rename puts back the
+    files already replaced. Failures raise :class:`SaveRefusedError` naming the file and the cause.
+    """
+    folder = Path(os.path.realpath(source.folder))
+    staged: list[tuple[YamlFile, Path, Path, bytes]] = []   # (file, target, temporary file, new bytes)
+    try:
+        for yaml_file, text in texts.items():
+            target = Path(os.path.realpath(yaml_file.path))
+            if target != folder and folder not in target.parents:
+                raise SaveRefusedError(f"{yaml_file.display} now leads outside the protocol folder; nothing was saved")
+            data = _encoded(text, yaml_file)
+            staged.append((yaml_file, target, _write_temporary(target, data, yaml_file.display), data))
+        old: dict[Path, bytes] = {}
+        for yaml_file, target, _, _ in staged:  # immediately before the renames
+            try:
+                old[target] = target.read_bytes()
+            except OSError:
+                old[target] = b""
+            if hashlib.sha256(old[target]).hexdigest() != yaml_file.sha256:
+                raise SaveRefusedError(
+                    f"{yaml_file.display} changed on disk since it was loaded; nothing was saved. "
+                    "Load the protocol again and redo the edit.")
+        done: list[tuple[YamlFile, Path]] = []
+        for yaml_file, target, temporary, _ in staged:
+            try:
+                os.replace(temporary, target)
+            except OSError as exc:
+                rollback = _put_back(done, old)
+                raise SaveRefusedError(f"cannot write {yaml_file.display}: {exc.strerror or exc}; nothing was saved"
+                                       + rollback) from None
+            done.append((yaml_file, target))
+        _sync_folders({target.parent for _, target, _, _ in staged})
+    finally:
+        for _, _, temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    return {yaml_file: hashlib.sha256(data).hexdigest() for yaml_file, _, _, data in staged}
+
+
+def _write_temporary(target: Path, data: bytes, display: str) -> Path:
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise SaveRefusedError(f"cannot write {display}: {exc.strerror or exc}; nothing was saved") from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = target.stat().st_mode & 0o777
+        except FileNotFoundError:  # a new file gets the usual mode, not mkstemp's owner-only one
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise SaveRefusedError(f"cannot write {display}: {exc.strerror or exc}; nothing was saved") from None
+    return temporary
+
+
+def _put_back(done: list[tuple[YamlFile, Path]], old: dict[Path, bytes]) -> str:
+    """Restore the files already replaced; a note for the error message when that fails too."""
+    failed = []
+    for yaml_file, target in reversed(done):
+        try:
+            temporary = _write_temporary(target, old[target], yaml_file.display)
+            os.replace(temporary, target)
+        except (OSError, SaveRefusedError):
+            failed.append(yaml_file.display)
+    return f" (and {', '.join(failed)} could not be put back: check them)" if failed else ""
+
+
+def _sync_folders(folders: set[Path]) -> None:
+    for folder in folders:  # make the renames themselves durable
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _snapshot(protocol: Protocol) -> Protocol:
@@ -100,7 +211,8 @@ def _snapshot(protocol: Protocol) -> Protocol:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Replace a file's content atomically: write a temporary file beside it, then rename."""
+    """Replace a file's content atomically: write a temporary file beside it, flush it, then rename."""
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -133,13 +245,9 @@ def _refuse_if_invalid(protocol: Protocol) -> None:
 
 
 def _verify_round_trip(protocol: Protocol, source: SourceMap, texts: dict[str, str]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / source.folder.name
-        for name, yaml_file in source.files.items():
-            target = root / yaml_file.path.relative_to(source.folder)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(texts[name], encoding="utf-8")
-        reread, findings = load_with_findings(root / source.main.path.relative_to(source.folder))
+    """Read the new texts back, in memory, exactly as a later load would; refuse unless they give the protocol."""
+    overrides = {Path(os.path.realpath(source.files[name].path)): text for name, text in texts.items()}
+    reread, findings = load_with_findings(source.main.path, texts=overrides)
     if reread is None or _canonical(reread) != _canonical(protocol):
         problems = "\n".join(f.format() for f in findings if f.severity is Severity.ERROR)
         raise SaveRefusedError("the saved text would not read back as the same protocol; nothing was saved"
@@ -159,9 +267,10 @@ def _dump(model: Any) -> Any:
 def _apply_changes(protocol: Protocol, source: SourceMap, docs: dict[str, Any]) -> None:
     original: Protocol = source.original
     main = docs[source.main.display]
+    shared = {name: shared_nodes(doc) for name, doc in docs.items()}
     new_top = {k: v for k, v in _dump(protocol).items() if k not in LIST_SECTIONS}
     old_top = {k: v for k, v in _dump(original).items() if k not in LIST_SECTIONS}
-    update_mapping(main, old_top, new_top)
+    update_mapping(main, old_top, new_top, shared[source.main.display])
 
     for section in LIST_SECTIONS:
         old_items = {item.id: (item, where) for item, where in zip(getattr(original, section), source.items.get(section, []))}
@@ -184,7 +293,7 @@ def _apply_changes(protocol: Protocol, source: SourceMap, docs: dict[str, Any]) 
             for item_id, (old, where) in old_items.items():
                 if where.file.display == name:
                     old_nodes[item_id] = (old, seq[where.index])
-            _update_sequence(seq, new_list, old_nodes)
+            _update_sequence(seq, new_list, old_nodes, shared[name], section)
 
 
 def _section_home(source: SourceMap, section: str) -> str:
@@ -192,13 +301,14 @@ def _section_home(source: SourceMap, section: str) -> str:
     return entries[-1].file.display if entries else source.main.display
 
 
-def _update_sequence(seq: CommentedSeq, new_items: list, old_nodes: dict[str, tuple]) -> None:
+def _update_sequence(seq: CommentedSeq, new_items: list, old_nodes: dict[str, tuple],
+                     shared: frozenset[int] = frozenset(), section: str = "") -> None:
     wanted = []
     for item in new_items:
         if item.id in old_nodes:
             old, node = old_nodes[item.id]
             if isinstance(node, CommentedMap):
-                update_mapping(node, _dump(old), _dump(item))
+                update_mapping(node, _dump(old), _dump(item), shared, f"{section}[{item.id}]")
             else:
                 node = to_yaml(_dump(item))
             wanted.append(node)
@@ -218,24 +328,93 @@ def _update_sequence(seq: CommentedSeq, new_items: list, old_nodes: dict[str, tu
         seq[:] = wanted
 
 
-def update_mapping(node: CommentedMap, old: dict, new: dict) -> None:
+def update_mapping(node: CommentedMap, old: dict, new: dict, shared: frozenset[int] = frozenset(),
+                   where: str = "") -> None:
     """Change a YAML mapping in place from ``old`` to ``new`` values, touching only what differs.
 
     Keys whose value did not change keep their text, comments and position; a
     changed nested mapping is updated key by key; a key the new value lacks is removed.
+    A folded (``>``) or literal (``|``) block keeps its style. ``shared`` holds the ids of
+    nodes written once and used in several places through a YAML anchor: changing one
+    would change the others, so :class:`SaveRefusedError` says so instead.
     """
+    if old == new:
+        return
+    _refuse_if_shared(node, shared, where)
     for key, value in new.items():
         if key in old and old[key] == value and key in node:
             continue
         current = node.get(key)
+        path = f"{where}.{key}" if where else str(key)
         if isinstance(current, CommentedMap) and isinstance(value, dict) and isinstance(old.get(key), dict):
-            update_mapping(current, old[key], value)
+            update_mapping(current, old[key], value, shared, path)
         else:
+            if isinstance(current, (CommentedMap, CommentedSeq)):
+                _refuse_if_shared(current, shared, path)
             flow = current.fa.flow_style() if isinstance(current, (CommentedMap, CommentedSeq)) else None
-            node[key] = to_yaml(value, flow=flow)
+            node[key] = _same_style(to_yaml(value, flow=flow), current)
     for key in list(old):
         if key not in new and key in node:
             del node[key]
+
+
+def shared_nodes(doc: Any) -> frozenset[int]:
+    """Ids of the mappings and lists that appear more than once in a document (through aliases)."""
+    seen: Counter = Counter()
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, (CommentedMap, CommentedSeq)):
+            continue
+        seen[id(node)] += 1
+        if seen[id(node)] == 1:
+            stack.extend(node.values() if isinstance(node, CommentedMap) else node)
+    return frozenset(i for i, n in seen.items() if n > 1)
+
+
+def _refuse_if_shared(node: Any, shared: frozenset[int], where: str) -> None:
+    if id(node) not in shared:
+        return
+    anchor = getattr(getattr(node, "anchor", None), "value", None)
+    line = node.lc.line + 1 if hasattr(node, "lc") and node.lc.line is not None else None
+    raise SaveRefusedError(
+        f"{where or 'this value'} is written once and shared with other entries through the YAML anchor "
+        f"'&{anchor}'" + (f" (line {line})" if line else "") + ": changing it here would change them too, "
+        "so nothing was saved. Edit the anchored value in the file, or write this entry out in full "
+        "instead of '*" + str(anchor) + "', then load the protocol again.")
+
+
+def _same_style(value: Any, current: Any) -> Any:
+    """A new text in the block style of the text it replaces (folded paragraphs folded again)."""
+    if isinstance(value, str) and isinstance(current, FoldedScalarString):
+        return folded(value)
+    if isinstance(value, str) and isinstance(current, LiteralScalarString):
+        return LiteralScalarString(value)
+    return value
+
+
+def folded(text: str, width: int = 72) -> FoldedScalarString:
+    """``text`` as a folded block (``>``), its lines broken at spaces to about ``width`` characters.
+
+    Examples
+    --------
+    >>> folded("one two three four", width=8).fold_pos
+    [7]
+    """
+    out = FoldedScalarString(text)
+    positions, start, last = [], 0, None
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            start, last = i + 1, None
+            continue
+        single = ch == " " and 0 < i < len(text) - 1 and text[i - 1] not in " \n" and text[i + 1] not in " \n"
+        if i - start >= width and last is not None:
+            positions.append(last)
+            start, last = last + 1, None
+        if single:
+            last = i
+    out.fold_pos = positions
+    return out
 
 
 def to_yaml(value: Any, flow: bool | None = None) -> Any:
@@ -260,10 +439,11 @@ def to_yaml(value: Any, flow: bool | None = None) -> Any:
     return value
 
 
-def _render(doc: Any) -> str:
+def _render(doc: Any, yaml_file: YamlFile | None = None) -> str:
+    """The YAML text of a document, with newline line breaks throughout (see :func:`_encoded`)."""
     buffer = io.StringIO()
     round_trip_yaml().dump(doc, buffer)
-    return buffer.getvalue()
+    return buffer.getvalue().replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _refresh_item_sources(protocol: Protocol, source: SourceMap) -> None:
@@ -298,4 +478,4 @@ def _save_new(protocol: Protocol, folder: Path) -> list[Path]:
     return [path]
 
 
-__all__ = ["save", "atomic_write", "update_mapping", "to_yaml", "YamlFile"]
+__all__ = ["save", "atomic_write", "update_mapping", "to_yaml", "folded", "write_together", "YamlFile"]

@@ -56,7 +56,7 @@ def round_trip_yaml() -> YAML:
     return yaml
 
 
-@dataclass
+@dataclass(eq=False)  # one object per file read, hashable by identity
 class YamlFile:
     """A YAML file as read: its document (comments kept), its text and the text's hash."""
 
@@ -64,6 +64,8 @@ class YamlFile:
     display: str
     doc: Any
     sha256: str
+    newline: str = "\n"     # "\r\n" for a file written with Windows line endings
+    bom: bool = False       # the file starts with a UTF-8 byte order mark
 
 
 class TooLarge(Exception):
@@ -214,7 +216,9 @@ def read_yaml(path: Path, display: str, *, root: Path | None = None, where: Wher
         return None, [codes.YAML_SYNTAX.finding(
             f"cannot read YAML: {problem}", "fix the YAML syntax at this position (indentation, quotes, colons)",
             file=display, line=line, column=column)]
-    return YamlFile(path, display, doc, hashlib.sha256(raw).hexdigest()), []
+    crlf = raw.count(b"\r\n") * 2 > raw.count(b"\n")
+    return YamlFile(path, display, doc, hashlib.sha256(raw).hexdigest(), newline="\r\n" if crlf else "\n",
+                    bom=raw.startswith(b"\xef\xbb\xbf")), []
 
 
 def expand_pattern(folder: Path, pattern: str) -> list[Path]:
@@ -381,8 +385,8 @@ def path_text(path: tuple, entry_id: Callable[[str, int], str | None]) -> str:
 
 
 def file_hash(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None where it does not exist."""
+    """SHA-256 of a file's bytes, or None where it does not exist (or cannot be read)."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
+    except OSError:
         return None

@@ -128,7 +128,8 @@ class Session:
 
     def _changed(self, what: str) -> None:
         self.version += 1
-        self._derived = _Derived()
+        if what != "save":  # a save writes the same content: what the engine said still holds
+            self._derived = _Derived()
         for callback in list(self._listeners):
             callback(self, what)
 

@@ -69,7 +69,7 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
                 duties[names.obligation(str(obligation).partition(": ")[0])] = None
         table = []
         for to, row in list(rows.items()):   # a team that receives just what its organisation receives adds nothing
-            parent = v.partners[to].part_of
+            parent = v.partners[to].part_of if to in v.partners else None   # an outside party has no parent
             if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
                 del rows[to]
         merged: "OrderedDict[tuple, dict]" = OrderedDict()   # recipients that get the same, at the same stages: one row

@@ -103,6 +103,11 @@ class _Names:
         self.protocol, self.v = protocol, v
 
     def partner(self, pid: str) -> str:
+        """A partner's name, or an outside party's label (parties outside the partnership)."""
+        if pid not in self.v.partners:
+            outside = {o.id: o for o in getattr(self.protocol, "outside", []) or []}
+            if pid in outside:
+                return plain(outside[pid].label)
         return plain(self.v.label("partners", pid))
 
     def category(self, cid: str) -> str:
@@ -139,6 +144,7 @@ class _Names:
         if scope == "any":
             return "any partner"
         names = [self.partner(p) for p in scope.partners] + [f"any {_lower_first(self.kind(k))}" for k in scope.kinds]
+        names += [_lower_first(self.partner(o)) for o in getattr(scope, "outside", []) or []]
         return join(names)
 
     def scope(self, values, name, everything: str) -> str:
@@ -210,6 +216,9 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
         },
         "warnings": [_finding_text(f) for f in (warnings or [])],
         "partners": [_partner(p, n, v) for p in protocol.partners],
+        "outside": [{"label": plain(o.label), "kind": plain(str(o.kind).replace("_", " ")),
+                     "description": plain(getattr(o, "description", None))}
+                    for o in getattr(protocol, "outside", []) or []],
         "stages": [{"id": s.id, "label": plain(s.label), "description": plain(s.description)} for s in v.stages],
         "purposes": _purposes_used(protocol, n, v),
         "rules_count": len(protocol.rules),
@@ -335,7 +344,7 @@ def _flow(rule, n: _Names, v: Vocabulary) -> dict:
         "data": n.scope(rule.categories, n.category, "any data"),
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
-        "when": "; ".join(c.describe() for c in rule.conditions()),
+        "when": _when(rule),
         "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome),
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
@@ -357,9 +366,20 @@ def _bases_used(protocol: Protocol, v: Vocabulary) -> list[dict]:
     return out
 
 
+def _when(rule) -> str:
+    """The rule's conditions in words, with who asked where the rule says (``requested_by``)."""
+    parts = [c.describe() for c in rule.conditions()]
+    asked = getattr(rule, "requested_by", "any")
+    if asked != "any":
+        from ...model import rules as rule_model
+
+        parts.append(rule_model.describe_requested_by(asked))
+    return "; ".join(parts)
+
+
 def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
-            "when": "; ".join(c.describe() for c in rule.conditions()) or "always",
+            "when": _when(rule) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
             "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
             "escalate_to": plain(rule.escalate_to)}

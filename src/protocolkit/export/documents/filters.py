@@ -21,6 +21,10 @@ def partner_rows(partners):
     return rows
 
 
+def outside_rows(rows):
+    return [[r["label"], r["kind"], r["description"]] for r in rows]
+
+
 def need_rows(rows):
     return [[r["recipient"], r["categories"], r["purposes"], r["why"]] for r in rows]
 
