@@ -43,6 +43,11 @@ class Axis:
 
     def classes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Class bitsets, class representative codes (smallest value), class tags."""
+        rows, reps, tags, _ = self.classes_with_sizes()
+        return rows, reps, tags
+
+    def classes_with_sizes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`classes`, with how many allowed values each class holds."""
         allowed = np.sort(np.asarray(self.allowed, dtype=np.int64))
         rows = self.table[allowed]
         tags = np.zeros(len(allowed), dtype=np.int64) if self.tags is None else np.asarray(self.tags, dtype=np.int64)
@@ -52,11 +57,12 @@ class Axis:
         if self.keep:
             tags = allowed.copy()
         if len(allowed) == 0:
-            return rows, allowed, tags
+            return rows, allowed, tags, np.zeros(0, dtype=np.int64)
         key = np.column_stack([rows.view(np.int64), tags])
-        _, first = np.unique(key, axis=0, return_index=True)
-        first.sort()
-        return rows[first], allowed[first], tags[first]
+        _, first, sizes = np.unique(key, axis=0, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        first, sizes = first[order], sizes[order]
+        return rows[first], allowed[first], tags[first], sizes.astype(np.int64)
 
 
 @dataclass
@@ -74,6 +80,8 @@ class Exploration:
     space_size : int
         How many requests the space holds (the product of the axes' allowed values).
     axes : list of str
+    counts : ndarray or None
+        With ``count=True`` (and no pruning), how many requests of the space reach each state.
     """
 
     bits: np.ndarray
@@ -81,10 +89,11 @@ class Exploration:
     tags: np.ndarray
     space_size: int
     axes: list[str] = field(default_factory=list)
+    counts: np.ndarray | None = None
 
 
 def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = None,
-            start: np.ndarray | None = None) -> Exploration:
+            start: np.ndarray | None = None, count: bool = False) -> Exploration:
     """Explore the product of the axes exactly; see the module docstring.
 
     States stay in lexicographic order of their witnesses, so the first state with
@@ -94,7 +103,10 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
     tags so far are then dropped, since they served only the pruning, and equal states merge.
     ``start``, where given, is a set of bitsets to begin from instead of "every rule"; each
     keeps its row number as its first tag and witness, so results say which start they came from.
+    ``count=True`` also counts the requests behind each state (not with ``prune``).
     """
+    if count and prune:
+        raise ValueError("explore cannot count the requests of pruned states")
     size = 1
     for axis in axes:
         size *= int(len(axis.allowed))
@@ -106,19 +118,28 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
         bits = np.asarray(start, dtype=np.uint64).reshape(-1, words)
         witness = np.arange(len(bits), dtype=np.int64)[:, None]
         tags = witness.copy()
+    counts = np.ones(len(bits), dtype=np.float64)  # float: sums of huge products stay exact up to 2**53
     for index, axis in enumerate(axes):
-        rows, reps, class_tags = axis.classes()
+        rows, reps, class_tags, sizes = axis.classes_with_sizes()
         n, k = bits.shape[0], rows.shape[0]
         if k == 0 or n == 0:
             width = witness.shape[1] + len(axes) - index
             return Exploration(np.zeros((0, words), dtype=np.uint64), np.zeros((0, width), dtype=np.int64),
-                               np.zeros((0, width), dtype=np.int64), size, [a.name for a in axes])
+                               np.zeros((0, width), dtype=np.int64), size, [a.name for a in axes],
+                               np.zeros(0, dtype=np.int64) if count else None)
         crossed = (bits[:, None, :] & rows[None, :, :]).reshape(n * k, words)
         witness = np.column_stack([np.repeat(witness, k, axis=0), np.tile(reps, n)])
         tags = np.column_stack([np.repeat(tags, k, axis=0), np.tile(class_tags, n)])
         key = np.column_stack([crossed.view(np.int64), tags])
-        _, first = np.unique(key, axis=0, return_index=True)
-        first.sort()
+        if count:
+            crossed_counts = (counts[:, None] * sizes[None, :].astype(np.float64)).reshape(n * k)
+            _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+            sums = np.bincount(inverse.reshape(-1), weights=crossed_counts, minlength=len(first))
+            order = np.argsort(first)
+            first, counts = first[order], sums[order]
+        else:
+            _, first = np.unique(key, axis=0, return_index=True)
+            first.sort()
         bits, witness, tags = crossed[first], witness[first], tags[first]
         if prune and index in prune:
             keep = np.asarray(prune[index](witness), dtype=bool)
@@ -128,4 +149,5 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
             _, first = np.unique(np.column_stack([bits.view(np.int64), tags]), axis=0, return_index=True)
             first.sort()
             bits, witness, tags = bits[first], witness[first], tags[first]
-    return Exploration(bits, witness, tags, size, [a.name for a in axes])
+    return Exploration(bits, witness, tags, size, [a.name for a in axes],
+                       counts.round().astype(np.int64) if count else None)
