@@ -297,3 +297,29 @@ def test_yml_case_files_are_read_like_yaml(tmp_path):
     (folder / "cases" / "a.yaml").write_text(CASE.format(id="a"), encoding="utf-8")
     (folder / "cases" / "b.yml").write_text(CASE.format(id="b"), encoding="utf-8")
     assert [c.id for c in load_cases(folder)] == ["a", "b"]
+
+
+@pytest.mark.parametrize("command", ["validate", "test", "review", "summary"])
+def test_each_file_is_parsed_once_per_command(tmp_path, monkeypatch, command):
+    """A huge file costs one parse, not one per step of the command."""
+    import collections
+
+    from protocolkit.model import cases as cases_module
+    from protocolkit.model import loading as loading_module
+
+    folder = small_copy(tmp_path)
+    (folder / "rules.yaml").write_text(rules_file("R9"), encoding="utf-8")
+    add_include(folder, "rules.yaml")
+    (folder / "cases").mkdir()
+    (folder / "cases" / "a.yaml").write_text(CASE.format(id="a"), encoding="utf-8")
+    parsed = collections.Counter()
+    real = source_module.read_yaml
+
+    def counting(path, display, **kwargs):
+        parsed[os.path.realpath(path)] += 1
+        return real(path, display, **kwargs)
+
+    for module in (source_module, loading_module, cases_module):
+        monkeypatch.setattr(module, "read_yaml", counting)
+    run_cli(command, folder)
+    assert parsed and max(parsed.values()) == 1, parsed
