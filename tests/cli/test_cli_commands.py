@@ -140,7 +140,7 @@ def test_decide_prints_the_outcome_categories_and_explanation(capsys):
     assert lines[0] == "outcome: share_minimum"
     assert lines[1].split() == ["criminal.intelligence:", "share_minimum", "(risk-relevant", "summary)", "rule:", "R1",
                                 "need-to-know:", "needed"]
-    assert "lawful bases: DPA18.s35, DPA18.S8.P4" in lines
+    assert "lawful bases: UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11" in lines
     assert "obligations: record_decision" in lines
     assert "rules matched: R1" in lines
     assert "because rule R1" in out and "record the decision" in out
@@ -178,7 +178,7 @@ def test_decide_json(capsys):
         {"category": "criminal.intelligence", "outcome": "gap", "rule": None},
     ]
     assert data["rules_matched"] == ["R3"]
-    assert data["lawful_bases"] == ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18"]
+    assert data["lawful_bases"] == ["UKGDPR.6.1.e", "UKGDPR.9.2.h", "DPA18.S1.P2"]
     assert data["obligations"] == ["secure_channel"]
     assert data["may_share"] == ["health.physical"] and data["may_not_share"] == ["criminal.intelligence"]
     assert data["request"]["facts"] == {"consent": "given", "risk": "red"}

@@ -92,9 +92,11 @@ def test_a_rule_edit_that_breaks_a_guarantee_is_caught_in_prove_and_review(work,
     recipient = sorted(protocolkit.model.Vocabulary.of(p).partners_in(never.to))[0]
     category = "any" if never.categories == "any" else never.categories[0]
     p.rules.append(Rule.model_validate({
-        "id": "R-BROKEN", "title": "A careless new rule", "from": "any", "to": {"partners": [recipient]},
-        "categories": "any" if category == "any" else [category], "stages": "any", "purposes": "any",
-        "outcome": "share", "lawful_bases": ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P18", "UKGDPR.10"],
+        # Lawful on its face (the legal checks pass it), yet it breaks a promise.
+        "id": "R-BROKEN", "title": "A careless new rule", "from": {"kinds": ["police"]},
+        "to": {"partners": [recipient]}, "categories": "any" if category == "any" else [category],
+        "stages": "any", "purposes": "any", "outcome": "share",
+        "lawful_bases": ["UKGDPR.6.1.e", "UKGDPR.9.2.g", "DPA18.S1.P6", "UKGDPR.10", "POLICE.common_law"],
         "rationale": "Added in a hurry.", "priority": 9}))
     protocolkit.save(p)
     assert main(["prove", str(work)]) == 1

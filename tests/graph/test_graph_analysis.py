@@ -145,7 +145,7 @@ def test_weak_basis_flows():
     table = analysis.weak_basis_flows(p)
     assert dict(table.groupby("rule")["weakness"].agg(lambda s: set(s))) == {
         "W1": {"no lawful basis"}, "W2": {"consent only"}, "W5": {"no lawful basis"}, "W6": {"consent only"}}
-    assert len(table[table["rule"] == "W1"]) == 3 * 6   # every stage and purpose
+    assert len(table[table["rule"] == "W1"]) == 3 * 7   # every stage and purpose (seven shipped purposes)
 
 
 # -- need to know ------------------------------------------------------------------------------------------

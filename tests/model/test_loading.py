@@ -156,7 +156,7 @@ def test_includes_merge_list_sections_in_order(tmp_path):
     write(tmp_path, {
         "protocol.yaml": small_text() + "include:\n  - more/partners.yaml\n  - more/rules.yaml\n",
         "more/partners.yaml": "partners:\n  - id: gp_practice\n    name: Riverside GP\n    kind: gp\n"
-                              "    statutory_powers: [CA2004.s11]\n",
+                              "    statutory_powers: [NHSA2006.Pt4]\n",
         "more/rules.yaml": "rules:\n" + RULE.format(id="R3", sender="gp_practice") + RULE.format(id="R4", sender="school"),
     })
     protocol = protocolkit.load(tmp_path, today=TODAY)
@@ -373,7 +373,7 @@ def test_validation_error_message_lists_errors_not_warnings():
 
 def test_validation_error_from_load_carries_warnings_too(tmp_path):
     text = (small_text().replace("  review_date: 2099-01-01", "  review_date: 2020-01-01")
-            .replace("    kind: school\n    statutory_powers: [CA2004.s11]\n", "    kind: school\n"))
+            .replace("    kind: school\n    statutory_powers: [EA2002.s175]\n", "    kind: school\n"))
     write(tmp_path, {"protocol.yaml": text})
     assert {f.code for f in protocolkit.validate(tmp_path, today=TODAY)} == {"PK203", "PK205"}
     protocolkit.load(tmp_path, today=TODAY)  # warnings only

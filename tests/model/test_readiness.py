@@ -33,7 +33,7 @@ def first_draft(tmp_path) -> Path:
     """The small protocol before its lawyer has added any lawful basis."""
     folder = shutil.copytree(SMALL, tmp_path / "draft")
     text = (folder / "protocol.yaml").read_text()
-    text = text.replace("    lawful_bases: [DPA18.s35, DPA18.S8.P4]\n", "")
+    text = text.replace("    lawful_bases: [UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11]\n", "")
     (folder / "protocol.yaml").write_text(text + GUARANTEE)
     return folder
 

@@ -87,7 +87,7 @@ def test_comments_survive_byte_for_byte(work):
 def test_key_order_and_flow_style_are_kept(work):
     protocol = protocolkit.load(work, today=TODAY)
     protocol.rule("R1").minimum = "risk summary only"
-    protocol.rule("R1").lawful_bases.append("UKGDPR.6.1.e")
+    protocol.rule("R1").lawful_bases.append("POLICE.common_law")
     protocol.rule("R1").priority = 3  # a key the rule did not have goes last
     protocol.metadata.version = "1.1"
     protocolkit.save(protocol)
@@ -97,7 +97,7 @@ def test_key_order_and_flow_style_are_kept(work):
     assert keys == ["title", "from", "to", "categories", "stages", "purposes", "when", "outcome", "minimum",
                     "obligations", "lawful_bases", "rationale", "priority"]
     assert "    from: {kinds: [police]}\n" in r1  # untouched flow mappings stay flow
-    assert "    lawful_bases: [DPA18.s35, DPA18.S8.P4, UKGDPR.6.1.e]\n" in r1
+    assert "    lawful_bases: [UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11, POLICE.common_law]\n" in r1
     metadata_keys = [line.split(":")[0].strip() for line in after.splitlines()[1:8]]
     assert metadata_keys == ["metadata", "id", "title", "version", "status", "owner", "review_date"]
     assert '  version: "1.1"\n' in after or "  version: '1.1'\n" in after
@@ -210,7 +210,7 @@ def test_reordering_rules_keeps_each_rules_comment(work):
 
 def test_adding_a_partner_used_by_a_new_rule(work):
     protocol = protocolkit.load(work, today=TODAY)
-    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["CA2004.s11"]))
+    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["NHSA2006.Pt4"]))
     rule = dict(NEW_RULE, id="R9", to={"partners": ["gp_practice"]})
     protocol.rules.append(Rule.model_validate(rule))
     protocolkit.save(protocol)
@@ -222,12 +222,12 @@ def test_adding_a_partner_used_by_a_new_rule(work):
 def test_appended_partner_goes_before_the_blank_line_that_ends_the_section(work):
     before = text_of(work)
     protocol = protocolkit.load(work, today=TODAY)
-    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["CA2004.s11"]))
+    protocol.partners.append(Partner(id="gp_practice", name="Riverside GP", kind="gp", statutory_powers=["NHSA2006.Pt4"]))
     protocolkit.save(protocol)
     after = text_of(work)
     assert changed_lines(before, after) == [("insert", [], [
-        "  - id: gp_practice", "    name: Riverside GP", "    kind: gp", "    statutory_powers: [CA2004.s11]"])]
-    assert "    statutory_powers: [CA2004.s11]\n\nrules:\n" in after
+        "  - id: gp_practice", "    name: Riverside GP", "    kind: gp", "    statutory_powers: [NHSA2006.Pt4]"])]
+    assert "    statutory_powers: [NHSA2006.Pt4]\n\nrules:\n" in after
 
 
 # -- refusing to save ---------------------------------------------------------------------------
@@ -320,7 +320,7 @@ metadata:
 include: [rules/*.yaml]  # every rules file
 partners:
   - {id: csc, name: Children's social care, kind: childrens_social_care, statutory_powers: [CA1989.s47]}
-  - {id: school, name: Testshire Primary, kind: school, statutory_powers: [CA2004.s11]}
+  - {id: school, name: Testshire Primary, kind: school, statutory_powers: [EA2002.s175]}
 rules:
   - id: M1
     title: Main rule
@@ -429,7 +429,7 @@ def in_memory() -> Protocol:
         "partners": [
             {"id": "csc", "name": "Children's social care", "kind": "childrens_social_care",
              "statutory_powers": ["CA1989.s47"]},
-            {"id": "school", "name": "Testshire Primary", "kind": "school", "statutory_powers": ["CA2004.s11"]},
+            {"id": "school", "name": "Testshire Primary", "kind": "school", "statutory_powers": ["EA2002.s175"]},
         ],
         "rules": [NEW_RULE],
     })

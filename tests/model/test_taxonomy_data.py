@@ -21,14 +21,17 @@ BASIS_REQUIRED = {"id", "label", "citation", "kind", "verified"}
 BASIS_ALLOWED = BASIS_REQUIRED | {
     "parent", "dpv", "public_authority_may_rely", "art10_condition",
     "needs_appropriate_policy_document", "summary", "group",
+    # the tables the entry-level legal checks read (protocolkit.model.legal)
+    "source", "note", "in_force", "basis_in_law", "senders", "recipients", "purposes",
+    "requires", "requires_if_special", "only_without_consent", "no_policy_document_for_recipients",
 }
 BASIS_BOOL_KEYS = {
     "verified", "public_authority_may_rely", "art10_condition",
-    "needs_appropriate_policy_document", "group",
+    "needs_appropriate_policy_document", "group", "in_force", "basis_in_law", "only_without_consent",
 }
 BASIS_KINDS = {
     "art6", "art6_annex1", "art9", "art10", "dpa_sch1", "dpa_part3", "dpa_sch8",
-    "dpa_exemption", "statutory_gateway", "common_law", "human_rights",
+    "dpa_exemption", "dpa_provision", "statutory_gateway", "common_law", "human_rights", "definition",
 }
 BASIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
@@ -53,10 +56,21 @@ GATEWAY_IDS = {
     "CA1989.s17", "CA1989.s47", "CA1989.s47.9-11", "CA1989.s27", "CA2004.s10",
     "CA2004.s11", "CA2004.s16E", "CA2004.s16H", "CDA1998.s115", "CDA1998.s17",
     "CDA1998.s17A", "PCSCA2022.s16", "DEA2017.Pt5.Ch1", "WRA2012.s131",
-    "SSAA1992.s109BZA", "VPA2024", "DAA2021", "CARE2014.s42",
+    "SSAA1992.s109B", "SSAA1992.s109BZA", "DAA2021.s49A", "CARE2014.s42",
+    # added from the 2026-11-27 review corrections (domain.md, top)
+    "EA2002.s175", "CARE2014.s45", "HSCA2012.s251B", "CJA2003.s325", "CJA2003.s327A",
+    "PCSCA2022.s44A-44E", "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier", "NHSA2006.Pt4",
 }
-# Points domain.md tags [K] (unverified background knowledge).
-UNVERIFIED_IDS = {"CA1989.s47.9-11", "CA2004.s16H"}
+# Entries marked unverified: points domain.md tags [K] that could not be confirmed here
+# (s47(9)-(11), s16H), review corrections whose detail is [K] (Operation Encompass s49A,
+# s109BZA, ss44A-44E, the CWSA 2026 provisions), and schemes whose statutory hook is from
+# knowledge only (Sarah's Law s327A, Clare's Law guidance).
+UNVERIFIED_IDS = {
+    "CA1989.s47.9-11", "CA2004.s16H", "DAA2021.s49A", "SSAA1992.s109BZA", "PCSCA2022.s44A-44E",
+    "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier", "CJA2003.s327A", "POLICE.DVDS",
+    "NHSA2006.Pt4",  # GP practices' basis in law: a partnership choice, not a checked provision
+}
+NOT_IN_FORCE_IDS = {"SSAA1992.s109BZA", "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier"}
 # Kinds whose provisions DPV models (EU GDPR articles); everything else is UK-only.
 DPV_KINDS = {"art6", "art9", "art10"}
 
@@ -216,6 +230,7 @@ def test_required_basis_ids_present(bases_by_id):
     required = (
         ART6_IDS | ANNEX1_IDS | ART9_IDS | SCH1_IDS | SCH8_IDS | GATEWAY_IDS
         | {"UKGDPR.10", "DPA18.s35", "DPA18.S2.P2", "HRA1998.Art8", "CLDC"}
+        | {"DPA18.s8", "DPA18.s36.4", "DPA18.S2.P5", "DPA18.S3", "DAA2021.s3", "POLICE.common_law", "POLICE.DVDS"}
     )
     missing = sorted(required - bases_by_id.keys())
     assert missing == []
@@ -283,6 +298,50 @@ def test_unverified_points_marked(bases_by_id):
 def test_original_spelling_of_renamed_ids_kept_in_summary(bases_by_id):
     assert "CA1989.s47(9)-(11)" in bases_by_id["CA1989.s47.9-11"]["summary"]
     assert "s109B" in bases_by_id["SSAA1992.s109BZA"]["summary"]
+
+
+def test_unverified_entries_say_why(bases_by_id):
+    """An unverified entry carries a note saying what is not confirmed, and a source."""
+    for i, b in bases_by_id.items():
+        if b["verified"] is False:
+            assert b.get("note") and b.get("source"), f"{i}: say what is unverified and where it came from"
+
+
+def test_not_in_force_entries(bases_by_id):
+    assert {i for i, b in bases_by_id.items() if b.get("in_force") is False} == NOT_IN_FORCE_IDS
+
+
+def test_review_corrections_are_in_the_table(bases_by_id):
+    """The 2026-11-27 corrections: schools and GPs are not s11 bodies, police, academies and GPs
+    are outside s47(11), s115 reaches only relevant authorities for the Act's purposes, s16H
+    serves arrangements and reviews, DAA s3 is a definition, Part 3 is law enforcement only."""
+    assert not {"school", "gp"} & set(bases_by_id["CA2004.s11"]["senders"])
+    assert not {"police", "school", "gp"} & set(bases_by_id["CA1989.s47.9-11"]["senders"])
+    assert "multi_agency_meeting" not in bases_by_id["CDA1998.s115"]["recipients"]
+    assert "voluntary" not in bases_by_id["CDA1998.s115"]["recipients"]
+    assert bases_by_id["CDA1998.s115"]["purposes"] == ["crime_prevention"]
+    assert bases_by_id["CA2004.s16H"]["purposes"] == ["safeguarding_review"]
+    assert bases_by_id["DAA2021.s3"]["kind"] == "definition"
+    assert bases_by_id["DPA18.s35"]["purposes"] == ["crime_prevention"]
+    assert bases_by_id["DAA2021.s49A"]["senders"] == ["police"]
+    assert bases_by_id["DPA18.S1.P18"]["only_without_consent"] is True
+    assert bases_by_id["UKGDPR.9.2.g"]["requires"] == ["DPA18.S1.Pt2"]
+    assert bases_by_id["UKGDPR.6.1.ea"]["requires"] == ["UKGDPR.A1"]
+    assert bases_by_id["DPA18.s35"]["requires_if_special"] == ["DPA18.S8"]
+
+
+def test_table_references_exist(bases_by_id):
+    """'requires' names entries in the file; senders, recipients and purposes name shipped ids."""
+    vocab = YAML(typ="safe").load((TAXONOMY / "vocabulary.yaml").read_text(encoding="utf-8"))
+    kinds = {k["id"] for k in vocab["partner_kinds"]}
+    purposes = {p["id"] for p in vocab["purposes"]}
+    for i, b in bases_by_id.items():
+        for ref in b.get("requires", []) + b.get("requires_if_special", []):
+            assert ref in bases_by_id, f"{i}: requires unknown entry {ref}"
+        for k in b.get("senders", []) + b.get("recipients", []) + b.get("no_policy_document_for_recipients", []):
+            assert k in kinds, f"{i}: unknown partner kind {k}"
+        for p in b.get("purposes", []):
+            assert p in purposes, f"{i}: unknown purpose {p}"
 
 
 def test_dpv_only_for_eu_gdpr_articles(bases):

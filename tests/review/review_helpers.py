@@ -33,7 +33,7 @@ SHADOWED = """
     stages: [referral]
     purposes: [safeguarding]
     outcome: share
-    lawful_bases: [DPA18.s35]
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11]
     rationale: Seeded flaw, always overridden by R2.
 """
 
@@ -62,7 +62,7 @@ CONFLICT = """
     stages: any
     purposes: [safeguarding]
     outcome: share
-    lawful_bases: [UKGDPR.6.1.e, CA2004.s11]
+    lawful_bases: [UKGDPR.6.1.e, EA2002.s175]
     rationale: Seeded.
   - id: R6
     title: Ask the family before attendance goes, unless consent was given
@@ -86,7 +86,7 @@ CHAIN = """
     stages: [screening]
     purposes: [safeguarding]
     outcome: share
-    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1.P18]
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.h, DPA18.S1.P2]
     rationale: Seeded.
   - id: R8
     title: Children's social care passes health observations to the police
@@ -96,7 +96,7 @@ CHAIN = """
     stages: [strategy_discussion]
     purposes: [safeguarding]
     outcome: share
-    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1.P18]
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.h, DPA18.S1.P2]
     rationale: Seeded, no owner's agreement before onward disclosure.
 """
 

@@ -247,7 +247,7 @@ def _route(rule_id, sender, recipient, guarded=False):
     purposes: [safeguarding]
     outcome: share
     obligations: [{"owner_agreement_before_onward_disclosure" if guarded else "record_decision"}]
-    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1.P18]
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.h, DPA18.S1.P2]
     rationale: Seeded.
 """
 

@@ -151,7 +151,7 @@ def _accept_rv101(folder):
 
 def test_editing_the_subject_rule_reopens_the_finding(art9):
     finding = _accept_rv101(art9)
-    edit(art9, "    lawful_bases: [UKGDPR.6.1.e]\n", "    lawful_bases: [UKGDPR.6.1.e, CA2004.s11]\n")
+    edit(art9, "    lawful_bases: [UKGDPR.6.1.e]\n", "    lawful_bases: [UKGDPR.6.1.e, CLDC]\n")
     report = review(load_seeded(art9), today=TODAY)
     reopened = only(report, "RV101")
     assert reopened.id == finding.id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
+from ..model.legal import UNVERIFIED
 from ..model.outcomes import outcome_words
 from ..model.rules import Fallback, Rule
 
@@ -31,7 +32,15 @@ def _conditions(rule: Rule) -> str:
 
 def _bases(compiled: "CompiledProtocol", ids: Sequence[str]) -> str:
     v = compiled.vocab
-    return _join([f"{v.lawful_bases[i].label} ({i})" if i in v.lawful_bases else i for i in ids])
+
+    def one(i: str) -> str:
+        entry = v.lawful_bases.get(i)
+        if entry is None:
+            return i
+        flag = f" ({UNVERIFIED})" if not entry.verified else ""
+        return f"{entry.label} ({i}){flag}"
+
+    return _join([one(i) for i in ids])
 
 
 def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[str]:

@@ -18,6 +18,7 @@ from . import codes
 from .entities import Selector
 from .constraints import cubes, fact_components, possible_states
 from .keys import ANY, UNKNOWN, dotted_parent
+from .legal import check_legal_entries
 from .protocol import Protocol
 from .source import path_text
 from .rules import SHARING_OUTCOMES, Condition
@@ -279,17 +280,22 @@ class _Context:
         for i, rule in enumerate(p.rules):
             if rule.outcome in SHARING_OUTCOMES:
                 self._rule_bases(i, rule)
-            if rule.lawful_bases and (rule.purposes == ANY or "safeguarding" in rule.purposes):
+            # The power imbalance that makes consent a poor basis is an authority's; a charity may rely
+            # on explicit consent where a family agrees (ICO safeguarding FAQs).
+            public_senders = any(v.is_public_body(s) for s in v.partners_in(rule.from_))
+            if rule.lawful_bases and public_senders and (rule.purposes == ANY or "safeguarding" in rule.purposes):
                 consent = sorted(CONSENT_BASES.intersection(rule.lawful_bases))
                 if consent:
                     self.add(codes.CONSENT_FOR_SAFEGUARDING, ("rules", i, "lawful_bases"),
                              f"rule {rule.id} relies on consent ({', '.join(consent)}) for safeguarding sharing; "
                              "the ICO and HM Government advice say consent is usually not the right basis there",
                              "rely on public task (UKGDPR.6.1.e) with a statutory gateway, and keep consent as good practice")
+        check_legal_entries(p, v, self.add)
 
     def _rule_bases(self, i: int, rule) -> None:
         v = self.v
-        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases]
+        # A heading (UKGDPR.6.1, DPA18.S8) satisfies nothing: only specific entries count.
+        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases and not v.lawful_bases[b].group]
         kinds = {b.kind for b in bases}
         path = ("rules", i, "lawful_bases") if rule.lawful_bases else ("rules", i, "id")
         if not kinds & ({"art6"} | PART3):

@@ -50,6 +50,18 @@ NO_ART6_BASIS = Code("PK206", E, "a flow has no Article 6 lawful basis (nor DPA 
 LEGITIMATE_INTERESTS_PUBLIC_BODY = Code(
     "PK207", W, "legitimate interests relied on by a public body performing its tasks"
 )
+# Entry-level legal checks (protocolkit.model.legal), numbered from PK210.
+HEADING_CITED = Code("PK210", W, "a heading or a definition cited as if it were a lawful basis")
+CONDITION_MISSING = Code("PK211", E, "a basis cited without the condition that completes it")
+GATEWAY_SENDER = Code("PK212", E, "a gateway relied on by a kind of partner it does not cover")
+GATEWAY_RECIPIENT = Code("PK213", E, "a gateway relied on to share with a recipient it does not reach")
+GATEWAY_PURPOSE = Code("PK214", E, "a gateway or regime relied on for a purpose it does not serve")
+PUBLIC_TASK_NO_LAW = Code("PK215", E, "public task with no basis in law the sender can use")
+CONSENT_CONDITION = Code("PK216", E, "a without-consent condition relied on where consent is given")
+NO_POLICY_DOCUMENT = Code("PK217", W, "a condition that needs an appropriate policy document, and none named")
+NO_RETENTION = Code("PK218", W, "a partner receives data no retention statement covers")
+NO_DPIA = Code("PK219", E, "data matching with no DPIA reference")
+NOT_IN_FORCE = Code("PK220", W, "a provision not yet in force relied on")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")

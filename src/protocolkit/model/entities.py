@@ -81,6 +81,9 @@ class Partner(Model):
     statutory_powers: list[BasisId] = Field(
         default_factory=list, description="Statutory gateways it relies on to share (lawful basis ids)."
     )
+    appropriate_policy_document: str | None = Field(
+        None, description="Reference of its appropriate policy document (DPA 2018 Sch 1 Part 4), where it needs one."
+    )
     contacts: Contacts = Field(default_factory=Contacts, description="Governance contacts.")
     description: str | None = Field(None, description="What the partner does in the partnership.")
     joined: dt.date | None = Field(None, description="The date the partner joined the partnership.")
@@ -120,6 +123,10 @@ class Purpose(Model):
     label: str = Field(description="Plain-English name.")
     description: str | None = Field(None, description="What the purpose covers.")
     dpv: str | None = Field(None, description="The W3C DPV purpose IRI, where one fits.")
+    data_matching: bool = Field(
+        False, description="Sharing for this purpose matches data from several sources (high risk: a DPIA is mandatory)."
+    )
+    dpia: str | None = Field(None, description="Reference of the DPIA that covers sharing for this purpose.")
 
 
 class Fact(Model):
@@ -159,8 +166,9 @@ class LawfulBasis(Model):
     citation: str = Field(description="Formal citation.")
     kind: Literal[
         "art6", "art6_annex1", "art9", "art10", "dpa_sch1", "dpa_part3", "dpa_sch8",
-        "dpa_exemption", "statutory_gateway", "common_law", "human_rights", "local",
-    ] = Field(description="Which part of the law it belongs to.")
+        "dpa_exemption", "dpa_provision", "statutory_gateway", "common_law", "human_rights", "definition",
+        "local",
+    ] = Field(description="Which part of the law it belongs to ('definition': defines a term, grants nothing).")
     parent: BasisId | None = Field(None, description="A grouping entry it belongs to.")
     group: bool = Field(False, description="A heading that groups entries, not itself relied on.")
     dpv: str | None = Field(None, description="The W3C DPV IRI, where one exists.")
@@ -169,6 +177,34 @@ class LawfulBasis(Model):
     art10_condition: bool = Field(False, description="A DPA 2018 Sch 1 condition usable for criminal offence data.")
     needs_appropriate_policy_document: bool = Field(False, description="Relying on it needs an appropriate policy document.")
     summary: str | None = Field(None, description="What it permits or requires, paraphrased.")
+    source: str | None = Field(None, description="Where the entry was checked (legislation, guidance, domain notes).")
+    note: str | None = Field(None, description="A caveat a reader must know, such as what is still unverified.")
+    in_force: bool = Field(True, description="False for a provision not yet commenced.")
+    basis_in_law: bool = Field(
+        False, description="Can serve as the basis in law that Art 6(1)(c) or (e) needs (Art 6(3))."
+    )
+    senders: list[Key] = Field(
+        default_factory=list, description="Partner kinds that may rely on it to share (empty: any kind)."
+    )
+    recipients: list[Key] = Field(
+        default_factory=list, description="Partner kinds it lets information go to (empty: any kind)."
+    )
+    purposes: list[Key] = Field(default_factory=list, description="Purposes it serves (empty: any purpose).")
+    requires: list[BasisId] = Field(
+        default_factory=list,
+        description="Entries one of which (or one under which) must be cited with it, such as the Sch 1 condition of Art 9(2)(g).",
+    )
+    requires_if_special: list[BasisId] = Field(
+        default_factory=list,
+        description="As 'requires', but only when special category (sensitive) data flows, such as Sch 8 for s35.",
+    )
+    only_without_consent: bool = Field(
+        False, description="Applies only where consent is refused, cannot be sought or seeking it would prejudice the purpose."
+    )
+    no_policy_document_for_recipients: list[Key] = Field(
+        default_factory=list,
+        description="Recipient kinds for which no appropriate policy document is needed (Sch 1 para 10(2)).",
+    )
 
 
 class Selector(Model):

@@ -236,6 +236,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["retention"] = [_statement(s, n, v) for s in protocol.retention]
     ctx["security"] = [_statement(s, n, v) for s in protocol.security]
     ctx["contacts"] = _contacts(protocol, n)
+    ctx["governance"] = _governance(protocol, n)
     ctx["golden_rules"] = _golden(protocol)
     ctx["signatories"] = [{"name": plain(s.name), "role": plain(s.role),
                            "organisation": n.partner(s.organisation) if s.organisation in v.partners
@@ -438,7 +439,24 @@ def _fallbacks(protocol: Protocol, n: _Names) -> list[dict]:
 def _statement(s, n: _Names, v: Vocabulary) -> dict:
     return {"id": s.id, "partners": n.scope(s.partners, n.partner, "every partner"),
             "categories": n.scope(s.categories, n.category, "all data"), "text": plain(s.text),
-            "period": plain(s.period)}
+            "period": plain(s.period) or _duration(s)}
+
+
+def _duration(statement) -> str:
+    """A retention statement's machine-readable period in words: ``6 years after case closure``."""
+    duration, after = getattr(statement, "duration", None), getattr(statement, "after", None)
+    if not duration:
+        return ""
+    return plain(f"{duration} after {after}" if after else duration)
+
+
+def _governance(protocol: Protocol, n: _Names) -> dict:
+    g = getattr(protocol, "governance", None)
+    if g is None:
+        return {}
+    admits = plain(getattr(g, "admits_partners", None))
+    reviewed = getattr(g, "partner_list_reviewed", None)
+    return {"admits": admits, "reviewed": _date(reviewed), "interval": plain(getattr(g, "review_interval", ""))}
 
 
 def _contacts(protocol: Protocol, n: _Names) -> list[dict]:
