@@ -21,7 +21,7 @@ from .terminal import printable_streams, refuse_overwriting_inputs
 
 
 #: Commands that live in their own module of this package, each with ``register(subparsers)``, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "export", "workshop", "lab", "notebooks")
+COMMAND_MODULES: tuple[str, ...] = ("show", "init", "lifecycle", "diff", "export", "workshop", "lab", "notebooks")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
