@@ -291,7 +291,7 @@ def test_heatmap_groups_many_categories(mash):
     whole = matrix(mash)
     assert not whole.attrs["leaves"]
     assert (whole["column"] == whole["group"]).all()
-    one = matrix(mash, stage="strategy_discussion")
+    one = matrix(mash, stage="strategy_discussion", purpose="safeguarding")  # one stage, one purpose: few categories
     assert one.attrs["leaves"] and set(one["stage"]) == {"strategy_discussion"}
 
 

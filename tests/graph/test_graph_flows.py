@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import protocolkit
+from protocolkit.model.vocabulary import Vocabulary
 from graph_protocols import ALL, EDUCATION, TINY_PARTNERS, flows_protocol, protocol, rule, tiny_protocol
 from protocolkit import UnknownValueError
 from protocolkit.engine import Request, decide, decide_many
@@ -298,7 +299,7 @@ def test_brute_force_flows_are_exactly_what_the_engine_shares(tiny):
     each (scope, deciding rule) that shares is one row of the flows."""
     categories = _brute_categories(tiny)
     table = _all_requests(tiny, categories)
-    n_scopes = 16 * len(categories) * 2 * 6
+    n_scopes = 16 * len(categories) * 2 * len(Vocabulary.of(tiny).purposes)
     assert len(table) == n_scopes * 225
     decided = decide_many(tiny, table, detail="outcome")
     assert (decided["request"].to_numpy() == np.arange(len(table))).all()
@@ -334,11 +335,12 @@ def test_brute_force_fixed_facts_view(tiny, facts):
 def test_tiny_protocol_known_answers(tiny):
     flows = permitted_flows(tiny)
     by_rule = flows.groupby("rule").size().to_dict()
-    # T1: police -> csc and mash, 8 criminal categories x 2 stages x 6 purposes each;
-    # T3: police -> mash criminal.intelligence at 2 stages x 6 purposes; T4: school -> the 3 other partners
+    # T1: police -> csc and mash, 8 criminal categories x 2 stages x every purpose each;
+    # T3: police -> mash criminal.intelligence at 2 stages x every purpose; T4: school -> the 3 other partners
     # x 2 purposes (not to itself: that is no flow); T8: mash -> police household (6) at screening for
     # crime prevention; T2, T5, T6, T7 never share
-    assert by_rule == {"T1": 192, "T3": 12, "T4": 6, "T8": 6}
+    purposes = len(Vocabulary.of(tiny).purposes)
+    assert by_rule == {"T1": 2 * 8 * 2 * purposes, "T3": 2 * purposes, "T4": 6, "T8": 6}
     t8 = flows[flows["rule"] == "T8"]
     assert set(t8["category"]) == {"household", "household.composition", "household.members",
                                    "household.parental_responsibility", "household.other_adults",

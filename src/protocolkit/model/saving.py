@@ -399,7 +399,7 @@ def folded(text: str, width: int = 72) -> FoldedScalarString:
     Examples
     --------
     >>> folded("one two three four", width=8).fold_pos
-    [7]
+    [7, 13]
     """
     out = FoldedScalarString(text)
     positions, start, last = [], 0, None

@@ -107,9 +107,12 @@ def inside(path: Path, root: Path) -> Path:
 
     Examples
     --------
-    >>> inside(Path("/tmp/p/a/../b.yaml"), Path("/tmp/p")).as_posix()
-    '/tmp/p/b.yaml'
-    >>> inside(Path("/tmp/p/../q.yaml"), Path("/tmp/p"))
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "a").mkdir(); _ = (root / "b.yaml").write_text("x: 1")
+    >>> inside(root / "a" / ".." / "b.yaml", root) == (root / "b.yaml").resolve()
+    True
+    >>> inside(root / ".." / "q.yaml", root)
     Traceback (most recent call last):
     ...
     protocolkit.model.source.FileRefused: it leads outside the protocol folder

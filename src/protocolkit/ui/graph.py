@@ -90,7 +90,8 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
     >>> import protocolkit
     >>> from protocolkit.graph import permitted_flows
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
-    >>> elements = graph_elements(p, permitted_flows(p, stage="referral", facts={"consent": "refused"}))
+    >>> elements = graph_elements(p, permitted_flows(p, stage="referral", purpose="safeguarding",
+    ...                                              facts={"consent": "refused"}))
     >>> sum(e["group"] == "nodes" for e in elements) == len(p.partners)
     True
     >>> sorted(e["data"]["id"] for e in elements if e["group"] == "edges")[:2]
@@ -224,7 +225,8 @@ def partner_details(protocol: Protocol, flows: pd.DataFrame, partner: str, scope
     >>> import protocolkit
     >>> from protocolkit.graph import permitted_flows
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
-    >>> text = partner_details(p, permitted_flows(p, stage="referral", facts={"consent": "refused"}), "police")
+    >>> text = partner_details(p, permitted_flows(p, stage="referral", purpose="safeguarding",
+    ...                                          facts={"consent": "refused"}), "police")
     >>> print(re.search(r"<p class='pk-lead'>(.*?)</p>", text).group(1))
     Sends 3 kinds of information to 3 partners; receives nothing.
     """
@@ -339,7 +341,8 @@ class PartnerGraph(widgets.VBox):
     Examples
     --------
     >>> import protocolkit
-    >>> graph = PartnerGraph(protocolkit.load(protocolkit.example_path("mash")), facts={"consent": "refused"})
+    >>> graph = PartnerGraph(protocolkit.load(protocolkit.example_path("mash")), purpose="safeguarding",
+    ...                      facts={"consent": "refused"})
     >>> graph.stage, len(graph.flows)
     ('referral', 10)
     >>> graph.canvas.selected = {"kind": "partner", "id": "police"}
