@@ -27,7 +27,8 @@ def test_police_sharing_for_crime_prevention_is_part3_and_for_safeguarding_uk_gd
 
 
 def test_validation_flags_part3_bases_on_a_uk_gdpr_flow():
-    protocol = build([rule("R-S35", "share", sender={"kinds": ["police"]}, purposes=["safeguarding"],
+    # a school is no competent authority: even for crime prevention its disclosures are UK GDPR processing
+    protocol = build([rule("R-S35", "share", sender={"kinds": ["school"]}, purposes=["crime_prevention"],
                            lawful_bases=["DPA18.s35"])])
     found = [f for f in check_protocol(protocol) if f.code == "PK208"]
     assert len(found) == 1 and "UK GDPR processing" in found[0].message

@@ -302,26 +302,22 @@ class _Context:
 
     def _regime(self, i: int, rule) -> None:
         """docs/semantics.md section 4: a flow is DPA 2018 Part 3 processing only when a competent authority
-        shares for a law enforcement purpose; flag bases of a regime none of the rule's flows is under."""
+        shares for a law enforcement purpose; flag Part 3 bases on a rule none of whose flows is under Part 3."""
         v = self.v
         regimes = {v.regime(s, u) for s in v.partners_in(rule.from_) for u in v.purposes_in(rule.purposes)}
         if not regimes:
             return
         bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases]
         part3 = [b.id for b in bases if b.kind in PART3]
-        gdpr = [b.id for b in bases if b.kind in {"art6", "art6_annex1", "art9", "art10", "dpa_sch1"}]
         path = ("rules", i, "lawful_bases")
-        if part3 and "part3" not in regimes:
+        # a purpose outside law enforcement is PK214's (the basis does not serve it); this one is about the sender
+        enforcing = any(v.purposes[u].law_enforcement for u in v.purposes_in(rule.purposes) if u in v.purposes)
+        if part3 and enforcing and "part3" not in regimes:
             self.add(codes.OTHER_REGIME, path,
                      f"rule {rule.id} relies on DPA 2018 Part 3 ({', '.join(part3)}), but none of its flows is law "
                      "enforcement processing by a competent authority: they are UK GDPR processing",
                      "rely on Art 6 (and Art 9 / Art 10 where needed); a competent authority sharing for safeguarding "
                      "does so under the UK GDPR, authorised by DPA 2018 s36(4) [K]")
-        if gdpr and not part3 and regimes == {"part3"}:
-            self.add(codes.OTHER_REGIME, path,
-                     f"rule {rule.id} relies on UK GDPR bases ({', '.join(gdpr)}) for flows that are law enforcement "
-                     "processing by a competent authority (DPA 2018 Part 3)",
-                     "rely on DPA 2018 s35 (and a Schedule 8 condition for sensitive processing)")
 
     def _rule_bases(self, i: int, rule) -> None:
         v = self.v
