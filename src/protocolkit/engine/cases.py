@@ -363,7 +363,7 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
         out.append({
             "case": case.id, "step": step_id, "step_index": step_index, "stage": step.stage,
             "request": request_id, "from": req.from_, "to": req.to, "categories": list(req.categories),
-            "purpose": req.purpose, "facts": facts, "expected": req.expect.outcome, "actual": overall,
+            "purpose": req.purpose, "facts": facts, "expected": _expected_text(req.expect), "actual": overall,
             "passed": not problems, "problems": problems, "rule": decision.rule,
             "rules_matched": list(decision.rules_matched), "obligations": list(decision.obligations),
             "explanation": text, "note": req.note,
@@ -374,11 +374,39 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
     return frame
 
 
+def _expected_text(expect) -> str:
+    """An expectation's outcomes as one line for tables: ``share or share_minimum``, ``not share``."""
+    parts = [" or ".join(expect.outcomes())] if expect.outcomes() else []
+    if expect.not_:
+        parts.append("not " + " or ".join(expect.not_))
+    return "; ".join(parts) or "as listed per category"
+
+
 def _problems(expect, decision: Decision) -> list[str]:
     problems = []
-    if decision.outcome != expect.outcome:
-        problems.append(f"expected {expect.outcome}, got {decision.outcome}"
-                        + (f" (decided by {decision.rule})" if decision.rule else " (no rule covers it)"))
+    by = (f" (decided by {decision.rule})" if decision.rule else
+          f" (fallback {decision.fallbacks[0]})" if decision.fallbacks else " (no rule covers it)")
+    wanted = expect.outcomes()
+    if wanted and decision.outcome not in wanted:
+        problems.append(f"expected {' or '.join(wanted)}, got {decision.outcome}{by}")
+    if decision.outcome in expect.not_:
+        problems.append(f"expected anything but {' or '.join(expect.not_)}, got {decision.outcome}{by}")
+    if expect.escalate_to is not None:
+        roles = [c.escalate_to for c in decision.categories if c.escalate_to]
+        if expect.escalate_to not in roles:
+            problems.append(f"expected escalation to {expect.escalate_to}, got "
+                            + (", ".join(dict.fromkeys(roles)) if roles else "no escalation"))
+    if expect.regime is not None and decision.regime != expect.regime:
+        problems.append(f"expected the {expect.regime} regime, got {decision.regime}")
+    if expect.fallback is not None:
+        used = decision.fallbacks
+        if expect.fallback is True and not used:
+            problems.append("expected a fallback to decide, but rules decided")
+        elif expect.fallback is False and used:
+            problems.append(f"expected the rules to decide, but fallback {used[0]} decided")
+        elif isinstance(expect.fallback, str) and expect.fallback not in used:
+            problems.append(f"expected fallback {expect.fallback} to decide, got "
+                            + (f"fallback {used[0]}" if used else "a decision by the rules"))
     by_category = {c.category: c for c in decision.categories}
     for category, outcome in expect.categories.items():
         actual = by_category.get(category)

@@ -102,6 +102,13 @@ class CompiledProtocol:
     fallbacks: list[Fallback] = field(default_factory=list)
     purpose_fallback: np.ndarray | None = None  # [purpose] -> fallback index, -1 for none
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
+    part3_sender: np.ndarray | None = None      # [partner] -> a competent authority (DPA 2018 s30)
+    part3_purpose: np.ndarray | None = None     # [purpose] -> a law enforcement purpose (DPA 2018 s31)
+
+    def regimes(self, senders: np.ndarray, purposes: np.ndarray) -> np.ndarray:
+        """The regime of each flow (``docs/semantics.md`` section 4): ``part3`` or ``uk_gdpr``."""
+        part3 = self.part3_sender[senders] & self.part3_purpose[purposes]
+        return np.where(part3, "part3", "uk_gdpr").astype(object)
 
     @property
     def uses_requested_by(self) -> bool:
@@ -426,6 +433,9 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         bit_outcome=bit_outcome, bit_class=bit_class, class_masks=class_masks, need=need, fact_index=fact_index,
         relaxed_fact_bits=relaxed_fact_bits, outcome_masks=outcome_masks, before_masks=before_masks,
         needs_known=needs_known, fallbacks=fallbacks, purpose_fallback=purpose_fallback, fallback_on=fallback_on,
+        part3_sender=np.array([p in vocab.partners and vocab.is_competent_authority(p) for p in partners.values],
+                              dtype=bool),
+        part3_purpose=np.array([vocab.purposes[u].law_enforcement for u in purposes.values], dtype=bool),
     )
 
 

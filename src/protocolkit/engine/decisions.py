@@ -27,7 +27,7 @@ from .requests import PARTY, Request, encode_facts, encode_frame, expand_request
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
     "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know",
-    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "explanation",
+    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "regime", "explanation",
 ]
 
 
@@ -49,6 +49,7 @@ class CategoryDecision:
     fallback_reason: str | None = None
     waiting_on: tuple[str, ...] = ()
     waiting_rules: tuple[str, ...] = ()
+    regime: str = "uk_gdpr"
     explanation: str = ""
 
     @property
@@ -107,6 +108,11 @@ class Decision:
         return _union(c.obligations for c in self.categories if c.outcome != GAP)
 
     @property
+    def regime(self) -> str:
+        """The data protection regime of the flow: ``uk_gdpr``, or ``part3`` (DPA 2018 Part 3)."""
+        return self.categories[0].regime if self.categories else "uk_gdpr"
+
+    @property
     def gaps(self) -> tuple[str, ...]:
         """Categories no rule covers, whether or not a fallback decided them."""
         return tuple(c.category for c in self.categories if c.gap)
@@ -144,6 +150,7 @@ class Decision:
             "obligations": list(self.obligations),
             "gaps": list(self.gaps),
             "fallbacks": list(self.fallbacks),
+            "regime": self.regime,
             "explanation": self.explanation,
         }
 
@@ -224,10 +231,11 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     _, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, full(purpose))
     waiting = compiled.waiting_on(blocking, facts)
     need = compiled.need[recipient, stage, purpose, categories]
+    regime = str(compiled.regimes(np.array([sender]), np.array([purpose]))[0])
     decisions = tuple(
         category_decision(compiled, request, category,
                           with_fallback(compiled, rule_detail(compiled, bits[i], int(deciders[i])), int(fallbacks[i]),
-                                        int(reasons[i]), blocking[i], waiting[i]), int(need[i]))
+                                        int(reasons[i]), blocking[i], waiting[i]), int(need[i]), regime=regime)
         for i, category in enumerate(request.categories)
     )
     overall = summary_outcome(d.outcome for d in decisions)
@@ -326,14 +334,15 @@ def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> R
 
 
 def category_decision(compiled: CompiledProtocol, request: Request, category: str, detail: RuleDetail,
-                      need: int, explain: bool = True) -> CategoryDecision:
+                      need: int, explain: bool = True, regime: str = "uk_gdpr") -> CategoryDecision:
     """A category's decision from its rule detail and need-to-know code, explained unless told not to."""
     decision = CategoryDecision(
         category=category, outcome=detail.outcome, rule=detail.rule, deciding_rules=detail.deciding_rules,
         rules_matched=detail.rules_matched, lawful_bases=detail.lawful_bases, obligations=detail.obligations,
         minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need],
         fallback=detail.fallback.id if detail.fallback else None, fallback_reason=detail.fallback_reason,
-        waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), explanation="",
+        waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), regime=regime,
+        explanation="",
     )
     if not explain:
         return decision
@@ -345,7 +354,7 @@ Detail = Literal["full", "rules", "outcome"]
 OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know",
                    "fallback"]
 RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to",
-                "fallback_reason", "waiting_on", "waiting_rules"]
+                "fallback_reason", "waiting_on", "waiting_rules", "regime"]
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
@@ -431,6 +440,7 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         index = inverse if name == "rules_matched" else by_pair if name == "obligations" else back
         base[name] = pd.Series(array[index], dtype=object)
     _fallback_columns(compiled, base, fallbacks, reasons, blocking, codes["facts"])
+    base["regime"] = pd.Series(compiled.regimes(codes["from"], codes["purpose"]), dtype=object)
     if detail == "full":
         base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,
                                                       blocking), dtype=object)
@@ -505,5 +515,6 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
                           columns["stage"][row], columns["purpose"][row])
         detail = with_fallback(compiled, rule_detail(compiled, bits[row], int(deciders[row])), int(fallbacks[row]),
                                int(reasons[row]), blocking[row], tuple(waiting[row]))
-        texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row])).explanation
+        texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row]),
+                                     regime=base["regime"].iat[row]).explanation
     return texts[back.reshape(-1)]

@@ -152,6 +152,9 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
             f"rule {rule_id}: {', '.join(texts)}" for rule_id, texts in by_rule.items()) + ".")
     if rule.rationale:
         sentences.append(f"Why: {rule.rationale.strip()}")
+    if decision.regime == "part3":
+        sentences.append(f"{sender} is a competent authority sharing for law enforcement: this is processing under "
+                         "DPA 2018 Part 3, not the UK GDPR.")
     if overridden:
         sentences.append("Also matched but overridden: "
                          + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")

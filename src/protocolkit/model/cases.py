@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 from ruamel.yaml.comments import CommentedMap
 
 from . import codes
@@ -41,14 +41,31 @@ class FamilyMember(Model):
 
 
 class Expectation(Model):
-    """What the partnership expects a request to get."""
+    """What the partnership expects a request to get (``docs/semantics.md`` section 7)."""
 
-    outcome: ExpectedOutcome = Field(description="The request's overall outcome, or 'gap'.")
+    outcome: ExpectedOutcome | list[ExpectedOutcome] | None = Field(
+        None, description="The request's overall outcome (or 'gap'), or a list of outcomes any of which is right.")
+    not_: list[ExpectedOutcome] = Field(
+        default_factory=list, alias="not", description="Outcomes the request must not get, such as [share].")
+    escalate_to: str | None = Field(None, description="The role an escalation must name.")
+    regime: Literal["uk_gdpr", "part3"] | None = Field(None, description="The data protection regime of the flow.")
+    fallback: str | bool | None = Field(
+        None, description="The fallback that must decide (its id), true for any fallback, false for none.")
     categories: dict[DottedKey, ExpectedOutcome] = Field(
         default_factory=dict, description="Expected outcome of particular categories."
     )
     obligations: list[Key] = Field(default_factory=list, description="Obligation types that must all be present.")
     absent_obligations: list[Key] = Field(default_factory=list, description="Obligation types that must not be present.")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Expectation":
+        if self.outcome is None and not self.not_ and not self.categories:
+            raise ValueError("an expectation names an 'outcome' (or a list of them), 'not' or 'categories'")
+        return self
+
+    def outcomes(self) -> list[str]:
+        """The outcomes any of which passes (empty: any outcome not forbidden)."""
+        return [] if self.outcome is None else [self.outcome] if isinstance(self.outcome, str) else list(self.outcome)
 
 
 class CaseRequest(Model):

@@ -287,6 +287,7 @@ class _Context:
         for i, rule in enumerate(p.rules):
             if rule.outcome in SHARING_OUTCOMES:
                 self._rule_bases(i, rule)
+                self._regime(i, rule)
             # The power imbalance that makes consent a poor basis is an authority's; a charity may rely
             # on explicit consent where a family agrees (ICO safeguarding FAQs).
             public_senders = any(v.is_public_body(s) for s in v.partners_in(rule.from_))
@@ -298,6 +299,25 @@ class _Context:
                              "the ICO and HM Government advice say consent is usually not the right basis there",
                              "rely on public task (UKGDPR.6.1.e) with a statutory gateway, and keep consent as good practice")
         check_legal_entries(p, v, self.add)
+
+    def _regime(self, i: int, rule) -> None:
+        """docs/semantics.md section 4: a flow is DPA 2018 Part 3 processing only when a competent authority
+        shares for a law enforcement purpose; flag Part 3 bases on a rule none of whose flows is under Part 3."""
+        v = self.v
+        regimes = {v.regime(s, u) for s in v.partners_in(rule.from_) for u in v.purposes_in(rule.purposes)}
+        if not regimes:
+            return
+        bases = [v.lawful_bases[b] for b in rule.lawful_bases if b in v.lawful_bases]
+        part3 = [b.id for b in bases if b.kind in PART3]
+        path = ("rules", i, "lawful_bases")
+        # a purpose outside law enforcement is PK214's (the basis does not serve it); this one is about the sender
+        enforcing = any(v.purposes[u].law_enforcement for u in v.purposes_in(rule.purposes) if u in v.purposes)
+        if part3 and enforcing and "part3" not in regimes:
+            self.add(codes.OTHER_REGIME, path,
+                     f"rule {rule.id} relies on DPA 2018 Part 3 ({', '.join(part3)}), but none of its flows is law "
+                     "enforcement processing by a competent authority: they are UK GDPR processing",
+                     "rely on Art 6 (and Art 9 / Art 10 where needed); a competent authority sharing for safeguarding "
+                     "does so under the UK GDPR, authorised by DPA 2018 s36(4) [K]")
 
     def _rule_bases(self, i: int, rule) -> None:
         v = self.v

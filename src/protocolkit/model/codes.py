@@ -47,6 +47,7 @@ PUBLIC_BODY_NO_POWER = Code("PK203", W, "a public body names no statutory power"
 CONSENT_FOR_SAFEGUARDING = Code("PK204", W, "consent used as the lawful basis for safeguarding sharing")
 REVIEW_DATE_PAST = Code("PK205", W, "the protocol's review date has passed")
 NO_ART6_BASIS = Code("PK206", E, "a flow has no Article 6 lawful basis (nor DPA 2018 Part 3)")
+OTHER_REGIME = Code("PK208", W, "a flow relies on lawful bases of the other data protection regime")
 LEGITIMATE_INTERESTS_PUBLIC_BODY = Code(
     "PK207", W, "legitimate interests relied on by a public body performing its tasks"
 )
