@@ -312,13 +312,16 @@ def test_test_with_a_failed_expectation_exits_1_and_writes_junit_and_json(tmp_pa
     assert [e["request"] for e in data["expectations"] if not e["passed"]] == ["wrong_outcome", "wrong_obligation"]
 
 
-def test_test_with_unknown_names_in_cases_exits_2(tmp_path, capsys):
+def test_test_with_unknown_names_in_a_case_reports_it_as_a_failed_case_file(tmp_path, capsys):
+    """A faulty case file is a failure with its location, and never stops the run (issue 8)."""
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "bad.yaml").write_text(FAILING_CASE.replace("to: school", "to: scool"), encoding="utf-8")
     code, out, err = run(capsys, "test", FIXTURE, "--cases", cases)
-    assert code == 2
-    match = FINDING_LINE.match(err.splitlines()[0])
+    assert code == 1
+    assert out.splitlines()[-1].endswith(", 1 failed")
+    failing = [line.removeprefix("FAIL ") for line in out.splitlines() if line.startswith("FAIL ") and "PK3" in line]
+    match = FINDING_LINE.match(failing[0])
     assert match and match["code"] == "PK302"
     assert int(match["line"]) == line_of(FAILING_CASE, "to: school")
 

@@ -50,3 +50,20 @@ def test_graph_into_a_missing_folder_is_one_line_with_the_fix(tmp_path, capsys):
     assert code == 2
     assert err.count("\n") == 1 and "does not exist" in err and "nodir" in err
     assert not target.parent.exists()
+
+
+def test_one_faulty_case_file_fails_alone_and_every_other_case_runs(tmp_path, capsys):
+    import shutil
+
+    folder = shutil.copytree(MASH, tmp_path / "p")
+    first = sorted((folder / "cases").glob("*.yaml"))[0]
+    text = first.read_text(encoding="utf-8")
+    (folder / "cases" / first.name).write_text(text.replace("from: ", "from: no_such_partner_", 1), encoding="utf-8")
+    (folder / "cases" / "zz_not_yaml.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    code, out, err = run(capsys, "test", folder)
+    assert code == 1
+    assert "2 case file(s) could not run; every other case ran" in out
+    assert f"{first.name}:" in out and "zz_not_yaml.yaml:" in out and "no_such_partner_" in out
+    others = len(list((folder / "cases").glob("*.yaml"))) - 2
+    assert f"{others} cases" in out  # the run summary counts every other case
+    assert out.strip().splitlines()[-1].endswith(" failed") and " 2 failed" in out.strip().splitlines()[-1]

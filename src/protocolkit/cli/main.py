@@ -326,9 +326,8 @@ def _print_guarantees(report) -> None:
 
 
 def cmd_test(args) -> int:
-    from ..engine.cases import run_cases
+    from ..engine.cases import run_cases, runnable_cases
     from ..engine.guarantees import check_guarantees
-    from ..model.cases import load_cases
 
     protocol = load(args.path)
     _draft_notice(protocol)
@@ -338,15 +337,20 @@ def cmd_test(args) -> int:
             print(f"error: the cases folder {args.cases} does not exist; name a folder of case files "
                   f"(the protocol's own are in {protocol.folder / 'cases'})", file=sys.stderr)
             return 2
-        if cases_dir.is_dir() and not any(cases_dir.glob("*.yaml")):
+        if cases_dir.is_dir() and not any(cases_dir.glob("*.yaml")) and not any(cases_dir.glob("*.yml")):
             print(f"error: the cases folder {args.cases} holds no case files (*.yaml); "
                   "name the folder that holds them", file=sys.stderr)
             return 2
     else:
         cases_dir = protocol.folder / "cases"
-    cases = load_cases(cases_dir) if cases_dir.exists() else []
+    cases, broken = runnable_cases(protocol, cases_dir) if cases_dir.exists() else ([], [])
     results = run_cases(protocol, cases)
     _print_results(results)
+    if broken:
+        files = sorted({f.file or "?" for f in broken})
+        print(f"{len(files)} case file(s) could not run; every other case ran. Fix these and run again:")
+        for finding in broken:
+            print(f"FAIL {finding.format()}")
     guarantees = check_guarantees(protocol)
     if guarantees.results:
         print(f"guarantees: {guarantees.passed} proven, {guarantees.failed} violated")
@@ -354,9 +358,12 @@ def cmd_test(args) -> int:
     if args.junit:
         results.to_junit(args.junit, guarantees=guarantees)
     if args.json:
-        data = {**results.to_json(), "guarantees": [r.as_dict() for r in guarantees.results]}
+        data = {**results.to_json(), "guarantees": [r.as_dict() for r in guarantees.results],
+                "cases_that_could_not_run": [{"file": f.file, "line": f.line, "code": f.code, "message": f.message,
+                                              "fix": f.fix} for f in broken]}
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    passed, failed = results.passed + guarantees.passed, results.failed + guarantees.failed
+    broken_files = len({f.file or "?" for f in broken})
+    passed, failed = results.passed + guarantees.passed, results.failed + guarantees.failed + broken_files
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

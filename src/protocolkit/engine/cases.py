@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
-from ..errors import ImpossibleFactsError, ProtocolValidationError, UnknownValueError
+from ..errors import Finding, ImpossibleFactsError, ProtocolError, ProtocolValidationError, UnknownValueError
 from ..model import codes
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
@@ -461,3 +461,51 @@ def _knowledge(cases: list[Case], meta: list, decisions: pd.DataFrame) -> pd.Dat
             for (partner, category), (since_step, since_stage, since_index) in sorted(held.items()):
                 out.append((case.id, step_id, s, stage, partner, category, since_step, since_stage, since_index == s))
     return pd.DataFrame(out, columns=columns)
+
+
+def runnable_cases(protocol: Protocol | CompiledProtocol, path: str | Path) -> tuple[list[Case], list[Finding]]:
+    """The cases of a folder that can run on a protocol, and the located findings of those that cannot.
+
+    One faulty case file (bad YAML, a wrong shape, a name the protocol lacks, impossible facts)
+    never stops the others: its findings are returned, with their file and line, and every
+    other case is returned to run.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> cases, problems = runnable_cases(protocolkit.load(protocolkit.example_path("mash")),
+    ...                                  protocolkit.example_path("mash") / "cases")
+    >>> len(cases) == len(protocolkit.load_cases(protocolkit.example_path("mash"))), problems
+    (True, [])
+    """
+    from ..model.cases import load_cases
+
+    compiled = as_compiled(protocol)
+    path = Path(path)
+    try:
+        candidates = load_cases(path)
+        problems: list[Finding] = []
+    except ProtocolValidationError as exc:
+        if not path.is_dir():
+            return [], list(exc.findings)
+        candidates, problems = [], []
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+        for file in files:
+            try:
+                candidates += load_cases(file)
+            except ProtocolValidationError as broken:
+                problems += broken.findings
+    cases = []
+    for case in candidates:
+        try:
+            check_case_references(compiled, [case])
+            run_cases(compiled, [case], explain=False)
+        except ProtocolValidationError as exc:
+            problems += exc.findings
+        except ProtocolError as exc:  # e.g. facts that break a fact constraint
+            problems.append(codes.CASE_UNKNOWN_REFERENCE.finding(
+                f"case '{case.id}' cannot run: {exc}", "correct the case so it names what the protocol defines",
+                file=case.file))
+        else:
+            cases.append(case)
+    return cases, problems
