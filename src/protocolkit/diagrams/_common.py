@@ -59,7 +59,7 @@ def default_vocabulary() -> Vocabulary:
         categories={c.id: c for c in shipped("categories")}, stages=shipped("stages"),
         purposes={p.id: p for p in shipped("purposes")}, facts={f.id: f for f in shipped("facts")},
         obligation_types={o.id: o for o in shipped("obligation_types")},
-        lawful_bases={b.id: b for b in shipped("lawful_bases")},
+        lawful_bases={b.id: b for b in shipped("lawful_bases")}, outside={},
     )
 
 

@@ -17,73 +17,17 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from pydantic import Field, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..errors import ProtocolError, ProtocolValidationError
+from ..errors import ProtocolError
 from ..export.canonical import content_hash
-from ..model import codes
-from ..model.keys import Model
-from ..model.loading import display_name, findings_from_validation_error
+from ..model.approvals import APPROVALS_FILE, HEADER, Approval, Approvals, load_approvals
 from ..model.protocol import Protocol
 from ..model.readiness import require_ready_for_signature
 from ..model.saving import atomic_write, to_yaml
-from ..model.source import SourceMap, read_yaml, round_trip_yaml, to_plain
+from ..model.source import round_trip_yaml, to_plain
 
-APPROVALS_FILE = "approvals.yaml"
-HEADER = ("# Approvals of this protocol (protocolkit sign ...). Each is bound to the content hash it was\n"
-          "# given for: after any edit of the protocol it is kept as a record but no longer counts.\n")
-
-
-class Approval(Model):
-    """One signature: who approved which content of the protocol, for which organisation, when."""
-
-    name: str = Field(description="The person who signed (synthetic in examples).")
-    role: str = Field(description="Their role, such as 'Director of Children's Services'.")
-    organisation: str = Field(description="The partner id they sign for.")
-    date: dt.date = Field(description="The day they signed.")
-    version: str = Field(description="The protocol version they signed.")
-    sha256: str = Field(description="The content hash of the protocol they signed.")
-
-    def is_current(self, sha256: str) -> bool:
-        """Whether this approval is for the content with this hash."""
-        return self.sha256 == sha256
-
-
-class Approvals(Model):
-    """The contents of ``approvals.yaml``."""
-
-    approvals: list[Approval] = Field(default_factory=list)
-
-
-def load_approvals(folder: str | Path) -> list[Approval]:
-    """The approvals recorded in a protocol folder (none when it has no ``approvals.yaml``).
-
-    Raises :class:`~protocolkit.errors.ProtocolValidationError` with located findings when
-    the file cannot be read.
-
-    Examples
-    --------
-    >>> import protocolkit
-    >>> load_approvals(protocolkit.example_path("mash"))
-    []
-    """
-    path = Path(folder) / APPROVALS_FILE
-    if not path.exists():
-        return []
-    yaml_file, findings = read_yaml(path, display_name(path))
-    if yaml_file is None:
-        raise ProtocolValidationError(findings)
-    if yaml_file.doc is None:
-        return []
-    try:
-        return Approvals.model_validate(to_plain(yaml_file.doc)).approvals
-    except ValidationError as exc:
-        source = SourceMap(folder=path.parent, main=yaml_file, files={yaml_file.display: yaml_file})
-        raise ProtocolValidationError(
-            [codes.STRUCTURE.finding(f.message, f.fix, file=f.file, line=f.line, column=f.column, key=f.key)
-             for f in findings_from_validation_error(exc, source, root=Approvals)]) from None
-
+__all__ = ["APPROVALS_FILE", "Approval", "Approvals", "load_approvals", "sign"]
 
 def sign(protocol: Protocol, *, name: str, role: str, organisation: str,
          today: dt.date | None = None) -> Approval:

@@ -241,6 +241,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["signatories"] = [{"name": plain(s.name), "role": plain(s.role),
                            "organisation": n.partner(s.organisation) if s.organisation in v.partners
                            else plain(s.organisation)} for s in m.signatories]
+    ctx["approvals_current"], ctx["approvals_history"] = _approvals(protocol, n, v, st.sha256)
     ctx["bases_used"] = _bases_used(protocol, v)
     ctx["unverified_bases"] = sorted({b["text"] for f in ctx["flows"] for col in ("art6", "conditions", "gateways")
                                       for b in f[col] if not b["verified"]})
@@ -528,3 +529,25 @@ def _decision_form(protocol: Protocol, n: _Names, st) -> list[dict]:
         ("Signature and date", ""),
     ]
     return [{"field": f, "entry": e} for f, e in fields]
+
+
+def _approvals(protocol: Protocol, n, v, sha256: str) -> tuple[list[list[str]], list[list[str]]]:
+    """Rows of the sign-off block (approvals of this content) and of the change history (every version signed)."""
+    from ...model.approvals import load_approvals
+
+    approvals = load_approvals(protocol.folder) if protocol.folder is not None else []
+
+    def organisation(a) -> str:
+        return n.partner(a.organisation) if a.organisation in v.partners else plain(a.organisation)
+
+    current = [[organisation(a), plain(a.name), plain(a.role), a.date.isoformat()]
+               for a in approvals if a.is_current(sha256)]
+    history: dict[tuple[str, str], list] = {}
+    for a in approvals:
+        history.setdefault((a.version, a.sha256), []).append(a)
+    rows = []
+    for (version, digest), signed in history.items():
+        who = "; ".join(f"{organisation(a)} ({plain(a.name)}, {a.date.isoformat()})" for a in signed)
+        rows.append([plain(version), digest, who, "yes" if digest == sha256 else "no: the text has changed since"])
+    return current, rows
+

@@ -22,11 +22,31 @@ def agreement_context_for(protocol: Protocol, *, today: dt.date | None = None, w
 
     found = check_for_signature(protocol, today=today)
     warnings = found if warnings is None else warnings
-    key = (stamp_of(protocol).sha256, today, id(cases), tuple(w.format() for w in warnings))
+    key = (stamp_of(protocol).sha256, today, id(cases), tuple(w.format() for w in warnings), _sidecars(protocol))
     if key not in _CONTEXT:
         _CONTEXT.clear()
         _CONTEXT[key] = agreement_context(protocol, warnings=warnings, today=today, cases=cases)
     return _CONTEXT[key]
+
+
+def _sidecars(protocol: Protocol) -> tuple:
+    """The state of the files beside the protocol that the agreement also reads (approvals, review marks,
+    decision log, sample cases): the same content with other approvals or cases is another document."""
+    folder = protocol.folder
+    if folder is None:
+        return ()
+    paths = [folder / name for name in ("approvals.yaml", "review.yaml", "decisions.yaml")]
+    cases = folder / "cases"
+    if cases.is_dir():
+        paths += sorted(cases.iterdir())
+    state = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        state.append((str(path), info.st_mtime_ns, info.st_size))
+    return (str(folder), *state)
 
 
 def agreement_blocks(protocol: Protocol, *, diagrams: bool = False, **options) -> tuple[list[dict], dict]:
