@@ -9,6 +9,7 @@ over- or under-shares at each stage, and which gaps the cases hit.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -463,6 +464,10 @@ def _knowledge(cases: list[Case], meta: list, decisions: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(out, columns=columns)
 
 
+#: Finding codes that say a file or folder could not be read at all (as opposed to a case written wrongly).
+_FILE_ACCESS_CODES = frozenset({codes.MISSING_FILE.code})
+
+
 def runnable_cases(protocol: Protocol | CompiledProtocol, path: str | Path) -> tuple[list[Case], list[Finding]]:
     """The cases of a folder that can run on a protocol, and the located findings of those that cannot.
 
@@ -486,10 +491,16 @@ def runnable_cases(protocol: Protocol | CompiledProtocol, path: str | Path) -> t
         candidates = load_cases(path)
         problems: list[Finding] = []
     except ProtocolValidationError as exc:
-        if not path.is_dir():
-            return [], list(exc.findings)
+        # a file the tool may not read (a loop, a device, outside the folder, too large) or a folder it
+        # cannot list is not a faulty case: the folder itself needs fixing, so the error stands
+        if not path.is_dir() or any(f.code in _FILE_ACCESS_CODES for f in exc.findings):
+            raise
+        try:
+            names = os.listdir(path)
+        except OSError:
+            raise exc from None
         candidates, problems = [], []
-        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
+        files = sorted(path / n for n in names if n.endswith((".yaml", ".yml")) and not n.startswith("."))
         for file in files:
             try:
                 candidates += load_cases(file)

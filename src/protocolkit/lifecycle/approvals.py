@@ -14,18 +14,15 @@ whether a protocol may be agreed (see :mod:`protocolkit.lifecycle.status`).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
-
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..errors import ProtocolError
 from ..export.canonical import content_hash
 from ..model.approvals import APPROVALS_FILE, HEADER, Approval, Approvals, load_approvals
 from ..model.protocol import Protocol
 from ..model.readiness import require_ready_for_signature
-from ..model.saving import atomic_write, to_yaml
-from ..model.source import round_trip_yaml, to_plain
+from ..model.saving import to_yaml
+from ..model.sidecar import edit_records
 
 __all__ = ["APPROVALS_FILE", "Approval", "Approvals", "load_approvals", "sign"]
 
@@ -87,18 +84,5 @@ def sign(protocol: Protocol, *, name: str, role: str, organisation: str,
 
 
 def _append(path: Path, approval: Approval) -> None:
-    load_approvals(path.parent)  # refuses a broken file before touching it
-    yaml = round_trip_yaml()
-    doc = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
-    if not isinstance(doc, CommentedMap):
-        doc = yaml.load(HEADER + "approvals: []\n")
-    if not isinstance(doc.get("approvals"), CommentedSeq):
-        doc["approvals"] = CommentedSeq()
-    entries = doc["approvals"]
-    if entries.fa.flow_style():
-        entries.fa.set_block_style()
-    entries.append(to_yaml(approval.model_dump(mode="python")))
-    buffer = io.StringIO()
-    yaml.dump(doc, buffer)
-    Approvals.model_validate(to_plain(round_trip_yaml().load(buffer.getvalue())))  # never write what cannot be read
-    atomic_write(path, buffer.getvalue())
+    edit_records(path, Approvals, "approvals", HEADER,
+                 lambda entries: entries.append(to_yaml(approval.model_dump(mode="python"))))

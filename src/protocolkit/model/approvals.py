@@ -11,13 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from ..errors import ProtocolValidationError
-from . import codes
 from .keys import Model
-from .loading import display_name, findings_from_validation_error
-from .source import SourceMap, read_yaml, to_plain
+from .sidecar import read_records
 
 APPROVALS_FILE = "approvals.yaml"
 HEADER = ("# Approvals of this protocol (protocolkit sign ...). Each is bound to the content hash it was\n"
@@ -57,18 +54,4 @@ def load_approvals(folder: str | Path) -> list[Approval]:
     >>> load_approvals(protocolkit.example_path("mash"))
     []
     """
-    path = Path(folder) / APPROVALS_FILE
-    if not path.exists():
-        return []
-    yaml_file, findings = read_yaml(path, display_name(path))
-    if yaml_file is None:
-        raise ProtocolValidationError(findings)
-    if yaml_file.doc is None:
-        return []
-    try:
-        return Approvals.model_validate(to_plain(yaml_file.doc)).approvals
-    except ValidationError as exc:
-        source = SourceMap(folder=path.parent, main=yaml_file, files={yaml_file.display: yaml_file})
-        raise ProtocolValidationError(
-            [codes.STRUCTURE.finding(f.message, f.fix, file=f.file, line=f.line, column=f.column, key=f.key)
-             for f in findings_from_validation_error(exc, source, root=Approvals)]) from None
+    return read_records(Path(folder) / APPROVALS_FILE, Approvals, "approvals")

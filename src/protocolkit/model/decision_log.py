@@ -13,18 +13,13 @@ Nothing here prints.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from pydantic import Field, field_validator
 
-from . import codes
 from .keys import Key, Model, RuleId
-from .loading import display_name, findings_from_validation_error
-from .saving import atomic_write, to_yaml
-from .source import SourceMap, read_yaml, round_trip_yaml, to_plain
-from ..errors import ProtocolValidationError
+from .saving import to_yaml
+from .sidecar import edit_records, read_records
 
 DECISIONS_FILE = "decisions.yaml"
 HEADER = ("# Decision log: what the partnership agreed in its workshops, and the rule changes it led to.\n"
@@ -91,21 +86,7 @@ def load_decision_log(folder: str | Path) -> list[DecisionRecord]:
     >>> [(d.id, d.agreed) for d in load_decision_log(folder)]
     [('D1', 'The key worker, within 5 days')]
     """
-    path = decision_log_path(folder)
-    if not path.exists():
-        return []
-    yaml_file, findings = read_yaml(path, display_name(path))
-    if yaml_file is None:
-        raise ProtocolValidationError(findings)
-    if yaml_file.doc is None:
-        return []
-    try:
-        return DecisionLog.model_validate(to_plain(yaml_file.doc)).decisions
-    except ValidationError as exc:
-        source = SourceMap(folder=path.parent, main=yaml_file, files={yaml_file.display: yaml_file})
-        raise ProtocolValidationError(
-            [codes.STRUCTURE.finding(f.message, f.fix, file=f.file, line=f.line, column=f.column, key=f.key)
-             for f in findings_from_validation_error(exc, source, root=DecisionLog)]) from None
+    return read_records(decision_log_path(folder), DecisionLog, "decisions")
 
 
 def next_decision_id(decisions: list[DecisionRecord]) -> str:
@@ -139,21 +120,8 @@ def record_decision(folder: str | Path, *, question: str, agreed: str, options: 
         rule_changes=list(rule_changes or []), case=case or None)
     if any(d.id == record.id for d in existing):
         raise ValueError(f"decision {record.id} is already in the log: choose another id")
-    path = decision_log_path(folder)
-    yaml = round_trip_yaml()
-    doc = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
-    if not isinstance(doc, CommentedMap):
-        doc = yaml.load(HEADER + "decisions: []\n")
-    if not isinstance(doc.get("decisions"), CommentedSeq):
-        doc["decisions"] = CommentedSeq()
-    entries = doc["decisions"]
-    if entries.fa.flow_style():
-        entries.fa.set_block_style()
-    entries.append(to_yaml(record.model_dump(mode="python", exclude_defaults=True)))
-    buffer = io.StringIO()
-    yaml.dump(doc, buffer)
-    DecisionLog.model_validate(to_plain(round_trip_yaml().load(buffer.getvalue())))  # never write what cannot be read
-    atomic_write(path, buffer.getvalue())
+    edit_records(decision_log_path(folder), DecisionLog, "decisions", HEADER,
+                 lambda entries: entries.append(to_yaml(record.model_dump(mode="python", exclude_defaults=True))))
     return record
 
 
