@@ -45,6 +45,7 @@ def change_report(old: Protocol, new: Protocol, result: Impact) -> dict:
     ordered = sorted(groups.values(), key=lambda g: (-g["requests"], -g["sample_requests"], str(g["old_rule"])))
     for group in ordered:
         group["summary"] = _group_sentence(group, vocabulary)
+        group["example_text"] = _example_sentence(group["example"], vocabulary)
     return {
         "old": {"id": old.metadata.id, "version": old.metadata.version},
         "new": {"id": new.metadata.id, "version": new.metadata.version},
@@ -90,10 +91,7 @@ def render_markdown(report: dict, *, limit: int = 30) -> str:
         lines += ["### Decisions that change", "",
                   "| what changes | possible requests | sample requests | for example |", "|---|---:|---:|---|"]
         for group in report["groups"][:limit]:
-            example = group["example"]
-            facts = ", ".join(f"{k}={v}" for k, v in sorted((example.get("facts") or {}).items())) or "no facts stated"
-            where = (f"{example['from']} to {example['to']}: {example['category']} at {example['stage']} "
-                     f"for {example['purpose']} ({facts})")
+            where = group["example_text"]
             cases = f" ({', '.join(group['sample_cases'])})" if group.get("sample_cases") else ""
             lines.append(f"| {_escape(group['summary'])} | {group['requests']:,} | {group['sample_requests']}{cases} | "
                          f"{_escape(where)} |")
@@ -133,6 +131,19 @@ def _group_sentence(group: dict, vocabulary: Vocabulary) -> str:
         return f"{_words(old)} becomes {_words(new)}{also} ({rules})"
     what = " and ".join(c.replace("_", " ") for c in group["changed"] if c != "outcome")
     return f"still {_words(new)}, but the {what} change ({rules})"
+
+
+def _example_sentence(example: dict, vocabulary: Vocabulary) -> str:
+    """The smallest request of a group in words (names and labels first, ids after)."""
+    def named(section: str, key: str) -> str:
+        label = vocabulary.label(section, key)
+        return f"{label} ({key})" if label != key else key
+
+    facts = ", ".join(f"{k} is {v}" for k, v in sorted((example.get("facts") or {}).items()))
+    return (f"{named('partners', example['from'])} to {named('partners', example['to'])}: "
+            f"{named('categories', example['category'])} at {vocabulary.label('stages', example['stage']).lower()} "
+            f"for {vocabulary.label('purposes', example['purpose']).lower()}"
+            f"{' (' + facts + ')' if facts else ', no facts stated'}")
 
 
 def _words(outcome: str) -> str:

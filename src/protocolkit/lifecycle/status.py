@@ -82,8 +82,13 @@ class LifecycleReport:
         if self.fully_signed:
             return f"Version {self.version} is {self.status} and signed for every partner that shares under it."
         signed = len({a.organisation for a in self.current})
-        return (f"Version {self.version} is {self.status}; {signed} organisation(s) have signed this version "
-                f"and {len(self.unsigned)} partner(s) that share under it have not.")
+        return (f"Version {self.version} is {self.status}; {_count(signed, 'organisation has', 'organisations have')} "
+                f"signed this version and {_count(len(self.unsigned), 'partner', 'partners')} that share under it "
+                f"{'has' if len(self.unsigned) == 1 else 'have'} not.")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def lifecycle(protocol: Protocol, *, today: dt.date | None = None, partners: bool = True) -> LifecycleReport:
