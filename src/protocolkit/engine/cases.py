@@ -26,7 +26,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, as_compiled, decide_many, summary_outcome
 from .explain import explain_request
-from .requests import Request, check_value, encode_facts
+from .requests import Request, check_about, check_value, encode_facts
 
 EXPECTATION_COLUMNS = [
     "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "facts",
@@ -210,6 +210,7 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                 if req.requester is not None:
                     check(case, (*where, "requester"), lambda: check_value(req.requester, compiled.partners, "partner"))
                 check(case, (*where, "purpose"), lambda: check_value(req.purpose, compiled.purposes, "purpose"))
+                check(case, (*where, "about"), lambda: check_about(compiled, req.about))
                 check(case, (*where, "facts"), lambda: encode_facts(compiled, req.facts))
                 for c, category in enumerate(req.categories):
                     check(case, (*where, "categories", c), lambda: check_value(category, compiled.categories, "category"))
@@ -280,7 +281,7 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     protocol = compiled.protocol
     _check_expectation_references(compiled, cases)
     columns: dict[str, list] = {"from": [], "to": [], "categories": [], "stage": [], "purpose": [], "requester": [],
-                                "requested_by": []}
+                                "requested_by": [], "about": []}
     fact_columns: dict[str, list] = {}
     meta = []
     for case in cases:
@@ -292,7 +293,7 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
                 request_facts = {k: v for k, v in {**facts, **req.facts}.items() if v != UNKNOWN}
                 for name, value in (("from", req.from_), ("to", req.to), ("categories", list(req.categories)),
                                     ("stage", step.stage), ("purpose", req.purpose), ("requester", req.requester),
-                                    ("requested_by", req.requested_by)):
+                                    ("requested_by", req.requested_by), ("about", req.about)):
                     columns[name].append(value)
                 for fact, value in request_facts.items():
                     fact_columns.setdefault(fact, [None] * len(meta)).append(value)
@@ -354,7 +355,7 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
         if req.expect is None:
             continue
         request = Request(req.from_, req.to, tuple(req.categories), step.stage, req.purpose, facts, req.requester,
-                          req.requested_by)
+                          req.requested_by, req.about)
         categories = tuple(by_request[index])
         overall = summary_outcome(c.outcome for c in categories)
         decision = Decision(request, overall, categories, "")
