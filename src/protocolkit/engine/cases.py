@@ -30,7 +30,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
-from .requests import Request, check_value, encode_facts
+from .requests import Request, check_about, check_value, encode_facts
 
 EXPECTATION_COLUMNS = [
     "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "facts",
@@ -214,6 +214,7 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                 if req.requester is not None:
                     check(case, (*where, "requester"), lambda: check_value(req.requester, compiled.partners, "partner"))
                 check(case, (*where, "purpose"), lambda: check_value(req.purpose, compiled.purposes, "purpose"))
+                check(case, (*where, "about"), lambda: check_about(compiled, req.about))
                 check(case, (*where, "facts"), lambda: encode_facts(compiled, req.facts))
                 for c, category in enumerate(req.categories):
                     check(case, (*where, "categories", c), lambda: check_value(category, compiled.categories, "category"))
@@ -359,6 +360,7 @@ class _CaseRequests:
             "categories": [list(r.categories) for r in requests], "stage": self.stage,
             "purpose": [r.purpose for r in requests], "requester": [r.requester for r in requests],
             "requested_by": [r.requested_by for r in requests],
+            "about": [r.about for r in requests],
             **{name: pd.Series([facts.get(name) for facts in self.facts], dtype=object) for name in names},
         })
 
@@ -534,7 +536,7 @@ def _explain(compiled: CompiledProtocol, steps: _CaseRequests, decisions: pd.Dat
     """The plain-English explanation of request ``i`` of a case run."""
     req = steps.requests[i]
     request = Request(req.from_, req.to, tuple(req.categories), steps.stage[i], req.purpose, steps.facts[i],
-                      req.requester, req.requested_by)
+                      req.requester, req.requested_by, req.about)
     return explain_request(compiled, request, tuple(_category_decisions(decisions, range(start, stop))), overall)
 
 
