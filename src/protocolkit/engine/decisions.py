@@ -21,6 +21,7 @@ from ..model.rules import Fallback, Rule
 from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .constraints import check_possible
 from .explain import explain_category, explain_request
+from .grouping import group_rows
 from ..model.rules import REQUESTED_BY
 from .requests import PARTY, Request, check_about, encode_facts, encode_frame, expand_requests, check_value
 
@@ -425,15 +426,12 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         return _mark_bad(base, bad, problem)
     # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
     winners = winners_of(compiled, bits, deciders)
-    unique_winners, back = np.unique(winners, axis=0, return_inverse=True)
-    deciding = [_deciding(compiled, row) for row in unique_winners]
-    unique_bits, inverse = np.unique(bits, axis=0, return_inverse=True)
-    matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in unique_bits]
-    back, inverse = back.reshape(-1), inverse.reshape(-1)
+    first_winners, back = group_rows(winners)
+    deciding = [_deciding(compiled, row) for row in winners[first_winners]]
+    first_bits, inverse = group_rows(bits)
+    matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in bits[first_bits]]
     # obligations depend on the overridden rules too (those kept from them): once per set of matches and winners
-    pair = np.column_stack([bits.view(np.int64), winners.view(np.int64)])
-    _, first_row, by_pair = np.unique(pair, axis=0, return_index=True, return_inverse=True)
-    by_pair = by_pair.reshape(-1)
+    first_row, by_pair = group_rows(np.column_stack([inverse, back]))
     obligations = [deciding[back[row]][3] + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
                    for row in first_row.tolist()]
     for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
@@ -506,11 +504,11 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
     """One explanation per distinct request scope, set of matched rules and fallback (facts change the words only
     through the facts a rule waits on)."""
     waiting = base["waiting_on"].tolist()
-    _, waiting_codes = np.unique(np.array([",".join(w) for w in waiting], dtype=object), return_inverse=True)
+    waiting_codes, _ = pd.factorize(np.array([",".join(w) for w in waiting], dtype=object))
     key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64),
-                           waiting_codes.reshape(-1), codes["about"]])
-    _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
+                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64), waiting_codes,
+                           codes["about"]])
+    first, back = group_rows(key)
     need = base["need_to_know"].cat.codes.to_numpy()
     columns = {c: base[c].to_numpy() for c in ("from", "to", "category", "stage", "purpose")}
     texts = np.empty(len(first), dtype=object)
@@ -523,4 +521,4 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
                                int(reasons[row]), blocking[row], tuple(waiting[row]))
         texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row]),
                                      regime=base["regime"].iat[row]).explanation
-    return texts[back.reshape(-1)]
+    return texts[back]

@@ -234,17 +234,24 @@ def _text(value) -> str:
 def _codes(values: pd.Series, dimension) -> np.ndarray:
     """Codes of a column in a dimension, -1 where missing or not a value of it.
 
-    Text columns are looked up in one vectorised call; a categorical column through its
-    categories; only object or bool columns (which may hold booleans) pay a call per row.
+    Each distinct value is looked up once: a categorical column through its categories, any
+    other column after dictionary encoding (``pandas.factorize``), so that a text column costs
+    about what a categorical one does. Values are read as text (``True`` as ``yes``) in
+    categorical, object and bool columns; other columns are matched as they are.
     """
-    index = dimension.lookup
     if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = index.get_indexer(pd.Index(values.cat.categories).map(_text))
-        raw = values.cat.codes.to_numpy()
-        return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
-    if values.dtype == object or values.dtype == bool:
-        values = values.map(_text, na_action="ignore")
-    return index.get_indexer(values).astype(np.int64)
+        raw, distinct, as_text = values.cat.codes.to_numpy(), values.cat.categories, True
+    else:
+        as_text = values.dtype == object or values.dtype == bool
+        raw, distinct = pd.factorize(values, use_na_sentinel=True)
+        if values.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in distinct):
+            # factorize counts True, 1 and 1.0 as one value; read as text they differ ("yes", "1", "1.0"),
+            # so a mixed column holding booleans is read a row at a time
+            return dimension.lookup.get_indexer(values.map(_text, na_action="ignore")).astype(np.int64)
+    if not len(distinct):
+        return np.full(len(raw), -1, dtype=np.int64)
+    lookup = dimension.lookup.get_indexer(pd.Index(distinct, dtype=object).map(_text) if as_text else distinct)
+    return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
 
 
 class _Problems:
@@ -358,7 +365,7 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
         raise ProtocolError(f"the request table has no '{missing[0]}' column "
                             "(it needs from, to, categories, stage and purpose)")
     column = frame["categories"]
-    if column.dtype == object and column.map(lambda v: isinstance(v, (list, tuple))).any():
+    if column.dtype == object and any(isinstance(v, (list, tuple)) for v in column.to_numpy()):
         frame = frame.explode("categories", ignore_index=True)
     return frame.rename(columns={"categories": "category"})
 

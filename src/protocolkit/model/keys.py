@@ -110,14 +110,21 @@ def quiet_defaults(*names: str):
     Fields added to the format later use it, so that files, content hashes and golden exports
     written before they existed stay byte-identical until a protocol uses them.
     """
+    defaults: dict[type, tuple] = {}   # per class: (name, alias, default) of each quiet field, read once
+
     @model_serializer(mode="wrap")
     def _serialize(self, handler, info: SerializationInfo):
         data = handler(self)
         if isinstance(data, dict):
-            for name in names:
-                field = type(self).model_fields[name]
-                key = field.alias if info.by_alias and field.alias else name
-                if key in data and getattr(self, name) == field.get_default(call_default_factory=True):
+            fields = defaults.get(type(self))
+            if fields is None:  # pydantic inspects a default factory's signature on every call: read them once
+                model_fields = type(self).model_fields
+                fields = defaults[type(self)] = tuple(
+                    (name, model_fields[name].alias, model_fields[name].get_default(call_default_factory=True))
+                    for name in names)
+            for name, alias, default in fields:
+                key = alias if info.by_alias and alias else name
+                if key in data and getattr(self, name) == default:
                     del data[key]
         return data
 
