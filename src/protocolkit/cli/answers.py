@@ -252,6 +252,7 @@ CHANGE_WORDS = {
     "stage": "a different stage",
     "purpose": "a different purpose",
     "requested_by": "a different person asking",
+    "about": "data about a different person",
     "facts": "different facts of the case",
 }
 
