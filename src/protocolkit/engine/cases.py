@@ -26,6 +26,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, as_compiled, decide_many, summary_outcome
 from .explain import explain_request
+from .history import case_conditions, decide_in_steps
 from .requests import Request, check_value, encode_facts
 
 EXPECTATION_COLUMNS = [
@@ -301,8 +302,12 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
                     if len(values) < len(meta):
                         values.append(None)
     frame = pd.DataFrame({**columns, **{f: pd.Series(v, dtype=object) for f, v in fact_columns.items()}})
+    history_notes: dict[int, list[str]] = {}
     try:
-        table = decide_many(compiled, frame, detail="full" if explain else "rules")
+        if case_conditions(compiled):  # history within a case: decided step by step (semantics section 15)
+            table, history_notes = decide_in_steps(compiled, frame, meta, "full" if explain else "rules")
+        else:
+            table = decide_many(compiled, frame, detail="full" if explain else "rules")
     except UnknownValueError:
         check_case_references(compiled, cases)  # says where, in which case file and line
         raise
@@ -318,7 +323,7 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
     return CaseResults(
-        expectations=_expectations(compiled, meta, decisions, explain),
+        expectations=_expectations(compiled, meta, decisions, explain, history_notes),
         decisions=decisions,
         coverage=_coverage(protocol, decisions),
         knowledge=_knowledge(cases, meta, decisions),
@@ -347,7 +352,8 @@ def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecis
     return out
 
 
-def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFrame, explain: bool) -> pd.DataFrame:
+def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFrame, explain: bool,
+                  history_notes: dict[int, list[str]] | None = None) -> pd.DataFrame:
     by_request = _category_decisions(decisions)
     out = []
     for index, (case, step_id, step_index, step, request_id, req, facts) in enumerate(meta):
@@ -361,6 +367,8 @@ def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFram
         problems = _problems(req.expect, decision)
         # explanations are words for people; the fast form leaves them to decide(), on demand
         text = explain_request(compiled, request, categories, overall) if explain else ""
+        if explain and history_notes and index in history_notes:
+            text += "\nEarlier in this case: " + " ".join(history_notes[index])
         out.append({
             "case": case.id, "step": step_id, "step_index": step_index, "stage": step.stage,
             "request": request_id, "from": req.from_, "to": req.to, "categories": list(req.categories),
