@@ -207,8 +207,13 @@ def decide_in_steps(compiled, frame: pd.DataFrame, meta: list, detail: str) -> t
         tables.append(table)
         for row, group in table.groupby("request", sort=False):
             case, step_id, step_index, step, _, req, _ = meta[row]
-            used = {c.fact for r in group["rules_matched"].iloc[0] for c in compiled.protocol.rule(r).conditions()
-                    if c.fact.startswith(PREFIX + ".")} if "rules_matched" in group else set()
+            used = set()
+            for column in ("rules_matched", "waiting_rules"):
+                if column in group:
+                    used |= {c.fact for rules in group[column] for r in rules
+                             for c in compiled.protocol.rule(r).conditions() if c.fact.startswith(PREFIX + ".")}
+            if (group["outcome"].astype(str) == "gap").any() or group["fallback"].notna().any():
+                used |= {f for f, v in values[row].items() if v.value == "unknown"}  # it may be why nothing decides
             if used:
                 notes[row] = [evidence_text(conditions[f], values[row][f], labels) for f in conditions if f in used]
             for item in group.itertuples(index=False):
