@@ -271,3 +271,26 @@ def history_facts(rules) -> dict:
                           description="Derived from the case's history: a case run works it out from the earlier "
                                       "steps; a single decision is told it (unknown when not told).")
             for fact_id, condition in history_conditions(rules).items()}
+
+
+def read_history_option(text: str) -> tuple[str, str]:
+    """A history fact told on the command line (``decide --history``), as (fact id, value).
+
+    ``received=CATEGORY`` says the sender already holds the category; any other history fact is given by
+    its id (with or without the ``history.`` prefix), alone for ``yes`` or with ``=yes`` / ``=no``.
+
+    Examples
+    --------
+    >>> read_history_option("received=police.intelligence")
+    ('history.received.police.intelligence', 'yes')
+    >>> read_history_option("shared.to.csc.at.referral=no")
+    ('history.shared.to.csc.at.referral', 'no')
+    """
+    key, sep, value = (part.strip() for part in str(text).partition("="))
+    if key == "received" and sep and value:
+        return f"{PREFIX}.received.{value}", "yes"
+    if sep and value not in ("yes", "no"):
+        raise ValueError(f"cannot read --history {text!r}: write received=CATEGORY, or a history fact's id alone "
+                         "(yes) or with =yes or =no, such as --history shared.to.csc.at.referral=no")
+    fact = key if key.startswith(PREFIX + ".") else f"{PREFIX}.{key}"
+    return fact, value if sep else "yes"
