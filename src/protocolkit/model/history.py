@@ -276,19 +276,25 @@ def history_facts(rules) -> dict:
 def read_history_option(text: str) -> tuple[str, str]:
     """A history fact told on the command line (``decide --history``), as (fact id, value).
 
-    ``received=CATEGORY`` says the sender already holds the category; any other history fact is given by
+    ``received=CATEGORY`` says the sender already holds the category (``received=CATEGORY=no``: it does not);
+    any other history fact is given by
     its id (with or without the ``history.`` prefix), alone for ``yes`` or with ``=yes`` / ``=no``.
 
     Examples
     --------
     >>> read_history_option("received=police.intelligence")
     ('history.received.police.intelligence', 'yes')
+    >>> read_history_option("received=police.intelligence=no")
+    ('history.received.police.intelligence', 'no')
     >>> read_history_option("shared.to.csc.at.referral=no")
     ('history.shared.to.csc.at.referral', 'no')
     """
     key, sep, value = (part.strip() for part in str(text).partition("="))
     if key == "received" and sep and value:
-        return f"{PREFIX}.received.{value}", "yes"
+        category, _, said = value.partition("=")
+        if said.strip() not in ("", "yes", "no"):
+            raise ValueError(f"cannot read --history {text!r}: write received=CATEGORY, or received=CATEGORY=no")
+        return f"{PREFIX}.received.{category.strip()}", said.strip() or "yes"
     if sep and value not in ("yes", "no"):
         raise ValueError(f"cannot read --history {text!r}: write received=CATEGORY, or a history fact's id alone "
                          "(yes) or with =yes or =no, such as --history shared.to.csc.at.referral=no")
