@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generated import protocols
+from engine.generated import protocols
 from policy_eval import Regorus, comparable, engine_answers, random_requests
 from protocolkit.engine import decide
 from protocolkit.export.cedar import CedarDecider
