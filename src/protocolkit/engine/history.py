@@ -164,38 +164,40 @@ def evidence_text(condition: HistoryCondition, value: HistoryValue, labels) -> s
     return text + "."
 
 
-def decide_in_steps(compiled, frame: pd.DataFrame, meta: list, detail: str) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     """Decide a case run's requests one step position at a time, filling in their history facts.
 
-    ``frame`` has one row per request (as :func:`~protocolkit.engine.cases.run_cases` builds it) and
-    ``meta`` one tuple per row: ``(case, step id, step index, step, request id, request, facts)``. The
+    ``steps`` lists every request of the cases in order (``requests``, ``case_at``, ``step_at``,
+    ``step_id``, ``stage``, ``facts``, as :func:`~protocolkit.engine.cases.run_cases` builds it). The
     history facts worked out for each request are added to its ``facts`` mapping (so explanations
-    see them). Returns the decisions (``request`` numbering the rows of ``frame``) and, per row, the
-    lines of evidence for the history facts of the rules that matched it.
+    see them). Returns the decisions (``request`` numbering the requests, in order) and, per request,
+    the lines of evidence for the history facts of the rules that matched it or waited on them.
     """
     from .decisions import decide_many
 
     conditions = case_conditions(compiled)
-    _refuse_stated_history(meta)
+    _refuse_stated_history(cases, steps)
     reader = HistoryReader(compiled)
     labels = _labels(compiled)
-    events: dict[str, list[Event]] = {}
+    events: dict[int, list[Event]] = {}
     tables, notes = [], {}
-    steps = np.array([m[2] for m in meta], dtype=np.int64)
-    frame = frame.copy()
+    position = np.array(steps.step_at, dtype=np.int64)
+    frame = steps.frame()
     for fact_id in conditions:
         frame[fact_id] = pd.Series([None] * len(frame), dtype=object)
-    for s in sorted(set(steps.tolist())):
-        rows = np.flatnonzero(steps == s)
+    columns = {fact_id: frame.columns.get_loc(fact_id) for fact_id in conditions}
+    for s in sorted(set(position.tolist())):
+        rows = np.flatnonzero(position == s)
         values: dict[int, dict[str, HistoryValue]] = {}
         for row in rows:
-            case, _, _, step, _, req, facts = meta[row]
-            earlier = events.get(case.id, [])
-            values[row] = {f: reader.value(c, req.from_, step.date, earlier) for f, c in conditions.items()}
+            case, req = cases[steps.case_at[row]], steps.requests[row]
+            date = case.steps[s].date
+            earlier = events.get(steps.case_at[row], [])
+            values[row] = {f: reader.value(c, req.from_, date, earlier) for f, c in conditions.items()}
             for fact_id, value in values[row].items():
                 if value.value != "unknown":
-                    frame.at[row, fact_id] = value.value
-                    facts[fact_id] = value.value
+                    frame.iat[row, columns[fact_id]] = value.value
+                    steps.facts[row][fact_id] = value.value
         part = frame.iloc[rows].reset_index(drop=True)
         try:
             table = decide_many(compiled, part, detail=detail)
@@ -206,7 +208,7 @@ def decide_in_steps(compiled, frame: pd.DataFrame, meta: list, detail: str) -> t
         table["request"] = rows[table["request"].to_numpy()]
         tables.append(table)
         for row, group in table.groupby("request", sort=False):
-            case, step_id, step_index, step, _, req, _ = meta[row]
+            case, req = cases[steps.case_at[row]], steps.requests[row]
             used = set()
             for column in ("rules_matched", "waiting_rules"):
                 if column in group:
@@ -215,14 +217,31 @@ def decide_in_steps(compiled, frame: pd.DataFrame, meta: list, detail: str) -> t
             if (group["outcome"].astype(str) == "gap").any() or group["fallback"].notna().any():
                 used |= {f for f, v in values[row].items() if v.value == "unknown"}  # it may be why nothing decides
             if used:
-                notes[row] = [evidence_text(conditions[f], values[row][f], labels) for f in conditions if f in used]
+                notes[int(row)] = [evidence_text(conditions[f], values[row][f], labels) for f in conditions if f in used]
             for item in group.itertuples(index=False):
-                events.setdefault(case.id, []).append(Event(
-                    step_index, step_id, int(row), step.date, req.from_, req.to, item.category, step.stage,
-                    str(item.outcome)))
-    decisions = pd.concat(tables, ignore_index=True) if tables else decide_many(compiled, frame, detail=detail)
+                events.setdefault(steps.case_at[row], []).append(Event(
+                    s, steps.step_id[row], int(row), case.steps[s].date, req.from_, req.to, item.category,
+                    steps.stage[row], str(item.outcome)))
+    if not tables:
+        return decide_many(compiled, frame, detail=detail), notes
+    dtype = tables[0]["outcome"].dtype
+    decisions = pd.concat(tables, ignore_index=True)
+    decisions["outcome"] = decisions["outcome"].astype(dtype)
     order = np.argsort(decisions["request"].to_numpy(), kind="stable")
     return decisions.iloc[order].reset_index(drop=True), notes
+
+
+def add_history_notes(expectations: pd.DataFrame, steps, notes: dict[int, list[str]]) -> pd.DataFrame:
+    """Append to each expectation's explanation what earlier in the case settled its history facts."""
+    if not notes or not len(expectations) or not expectations["explanation"].map(bool).any():
+        return expectations
+    expecting = [i for i, req in enumerate(steps.requests) if req.expect is not None]
+    texts = expectations["explanation"].tolist()
+    for k, i in enumerate(expecting):
+        if i in notes:
+            texts[k] += "\nEarlier in this case: " + " ".join(notes[i])
+    expectations["explanation"] = pd.Series(texts, dtype=object, index=expectations.index)
+    return expectations
 
 
 def _labels(compiled):
@@ -235,17 +254,18 @@ def _labels(compiled):
     return label
 
 
-def _refuse_stated_history(meta: list) -> None:
+def _refuse_stated_history(cases: list, steps) -> None:
     """A case never states a history fact: the run works it out from the case's steps."""
     findings, seen = [], set()
-    for case, _, s, step, _, req, _ in meta:
-        r = next(i for i, x in enumerate(case.steps[s].requests) if x is req)
-        places = [(("facts",), case.facts), (("steps", s, "learn"), step.learn),
-                  (("steps", s, "requests", r, "facts"), req.facts)]
+    for c, case in enumerate(cases):
+        places = [(("facts",), case.facts)]
+        for s, step in enumerate(case.steps):
+            places.append((("steps", s, "learn"), step.learn))
+            places += [(("steps", s, "requests", r, "facts"), req.facts) for r, req in enumerate(step.requests)]
         for path, facts in places:
             for fact in facts:
-                if fact.startswith(PREFIX + ".") and (case.id, path, fact) not in seen:
-                    seen.add((case.id, path, fact))
+                if fact.startswith(PREFIX + ".") and (c, path, fact) not in seen:
+                    seen.add((c, path, fact))
                     file, line, column = case.locate((*path, fact))
                     findings.append(codes.CASE_STRUCTURE.finding(
                         f"case '{case.id}' states the history fact '{fact}', which a case run works out from the "
