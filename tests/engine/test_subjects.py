@@ -1,4 +1,4 @@
-"""Whose data a request is about (docs/semantics.md section 15): roles, rules limited to them, facts per person."""
+"""Whose data a request is about (docs/semantics.md section 16): roles, rules limited to them, facts per person."""
 
 from __future__ import annotations
 

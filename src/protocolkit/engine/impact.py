@@ -225,13 +225,13 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
         rows, tags = joint(name, values, da.index, db.index, _space_table(a, name), _space_table(b, name))
         axes.append(Axis(name, rows, np.arange(len(values), dtype=np.int64), tags=tags))
         decoders.append(((name,), [(v,) for v in values]))
-    # whose data (docs/semantics.md section 15): an axis where either version looks at it
+    # whose data (docs/semantics.md section 16): an axis where either version looks at it
     subjects = list(a.subjects.values) + [v for v in b.subjects.values if v not in a.subjects.index]
     uses_about = a.uses_about or b.uses_about
     about_rows = joint("about", subjects, a.subjects.index, b.subjects.index, _space_table(a, "about"),
                        _space_table(b, "about"))
     # facts: those tied by a constraint in either version form one axis of joint states; so do the subject and the
-    # per-subject facts read for a named role, which agree with the subject's own value (section 15)
+    # per-subject facts read for a named role, which agree with the subject's own value (section 16)
     facts_a = {d.name: (i, d) for i, d in enumerate(a.facts)}
     facts_b = {d.name: (i, d) for i, d in enumerate(b.facts)}
     fact_names = list(facts_a) + [f for f in facts_b if f not in facts_a]
@@ -242,7 +242,8 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
 
     def fact_values(fact):
         da, db = facts_a.get(fact, (None, None))[1], facts_b.get(fact, (None, None))[1]
-        return list(da.values if da else ["unknown"]) + [v for v in (db.values if db else ()) if not da or v not in da.index]
+        base = list(da.values if da else ["unknown"])  # a fact only the new version has: 'unknown' once
+        return base + [v for v in (db.values if db else ()) if v not in base]
 
     def fact_rows(fact, values):
         (ia, da), (ib, db) = facts_a.get(fact, (None, None)), facts_b.get(fact, (None, None))

@@ -134,7 +134,7 @@ def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category:
         out.append(("requested_by", f"{describe_requested_by(rule.requested_by)} "
                                     f"(now: {describe_requested_by([request.initiative])})"))
     about = request.about or UNSTATED_SUBJECT
-    if getattr(rule, "about", ANY) != ANY and about not in rule.about:  # whose data (docs/semantics.md section 15)
+    if getattr(rule, "about", ANY) != ANY and about not in rule.about:  # whose data (docs/semantics.md section 16)
         labels = {k: e.label for k, e in (v.subjects or {}).items()}
         out.append(("about", f"the request were {describe_about(rule.about, labels)} "
                              f"(now: {describe_about([about], labels)})"))
@@ -142,7 +142,7 @@ def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category:
 
 
 def _as_read(compiled: CompiledProtocol, request: Request) -> dict[str, str]:
-    """The request's facts as the rules read them: per-subject facts for its subject (section 15)."""
+    """The request's facts as the rules read them: per-subject facts for its subject (section 16)."""
     from .requests import subject_facts
 
     return subject_facts(compiled, request.facts, request.about)

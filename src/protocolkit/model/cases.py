@@ -10,6 +10,7 @@ Case files hold synthetic people only: no real names, addresses or NHS numbers.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from typing import Literal
@@ -20,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from . import codes
 from .keys import ROLE_MARK, DottedKey, FactKey, Key, Model
 from .rules import RequestedBy
-from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
+from .source import PlainYamlFile, SourceMap, YamlFile, node_position, read_plain_yaml, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
 from .outcomes import OutcomeOrGap as ExpectedOutcome
@@ -93,7 +94,7 @@ class CaseRequest(Model):
     requested_by: RequestedBy | None = Field(
         None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
     about: Key | None = Field(
-        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 15).")
+        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 16).")
     facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")
@@ -110,6 +111,8 @@ class CaseStep(Model):
     id: Key | None = Field(None, description="Id within the case (default: its position).")
     stage: Key = Field(description="The stage the case is at.")
     title: str | None = Field(None, description="What happens, in a line.")
+    date: datetime.date | None = Field(
+        None, description="When it happens (YYYY-MM-DD): rules that count over a window need it (semantics section 15).")
     learn: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
     requests: list[CaseRequest] = Field(default_factory=list, description="Requests made at this step.")
 
@@ -130,7 +133,7 @@ class Case(Model):
     facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
     steps: list[CaseStep] = Field(min_length=1, description="The timeline.")
 
-    _source: YamlFile | None = PrivateAttr(None)
+    _source: YamlFile | PlainYamlFile | None = PrivateAttr(None)
 
     @property
     def file(self) -> str | None:
@@ -209,6 +212,17 @@ def load_cases(path: str | Path) -> list[Case]:
 def _load_case(file: Path, root: Path) -> tuple[Case | None, list[Finding]]:
     from .loading import display_name, findings_from_validation_error
 
+    # plain data is read fast (a case file may hold 100,000 requests); anything else, or a case with
+    # problems, is read again the round-trip way, whose errors name the line
+    plain = read_plain_yaml(file, display_name(file), root=root)
+    if plain is not None and isinstance(plain[0], dict):
+        try:
+            case = Case.model_validate(plain[0])
+        except ValidationError:
+            pass
+        else:
+            case._source = plain[1]
+            return case, []
     yaml_file, findings = read_yaml(file, display_name(file), root=root)
     if yaml_file is None:
         return None, findings
