@@ -133,6 +133,10 @@ class Session:
         self.today = today
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
+        self._holding: list[Callable[[], None]] | None = None
+        self._previous: _Derived | None = None     # what the engine said about the version before the last edit
+        self._rules_changed: set[str] | None = None  # the rules that edit changed (None: something else changed)
+        self._scope = None
         self.protocol: Protocol = load(self.path)
         self.folder: Path = self.protocol.folder
         self.cases_path = Path(cases) if cases else self.folder / "cases"
@@ -150,12 +154,25 @@ class Session:
 
     def _changed(self, what: str) -> None:
         self.version += 1
+        self._rules_changed = self._scope = None
         if what != "save":  # a save writes the same content: what the engine said still holds
+            before = self._derived
             self._derived = _Derived(self.protocol)
+            if what in ("edit", "undo") and before.protocol is not None:
+                from ._incremental import rule_delta
+
+                self._previous, self._rules_changed = before, rule_delta(before.protocol, self.protocol)
         else:
             self._derived.protocol = self.protocol
-        for callback in list(self._listeners):
-            callback(self, what)
+        # the listeners update the fast views; slow checks they ask for start once all of them are done
+        self._holding = []
+        try:
+            for callback in list(self._listeners):
+                callback(self, what)
+        finally:
+            held, self._holding = self._holding, None
+            for job in held:
+                self._submit(job)
 
     # -- what the protocol holds ---------------------------------------------------------------
     @property
@@ -193,7 +210,49 @@ class Session:
         """
         from ..engine.cases import run_cases
 
-        return self._cached("cases", lambda: run_cases(self.compiled, self.cases, explain=False))
+        def compute(protocol: Protocol):
+            compiled = self.compiled_for(protocol)
+            incremental = self._incremental("cases")
+            if incremental is None:
+                return run_cases(compiled, self.cases, explain=False)
+            from ._incremental import affected_cases, merge_case_results
+
+            previous, scope = incremental
+            rerun = affected_cases(self.cases, scope)
+            if not rerun:
+                return previous
+            fresh = run_cases(compiled, rerun, explain=False)
+            return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
+
+        return self._derived.get("cases", compute)
+
+    def flow_parts(self, facts: dict[str, str] | None = None):
+        """The permitted flows under these facts (None: whatever the facts), kept in parts per stage and
+        purpose (a :class:`~protocolkit.ui._incremental.FlowParts`); after a rule edit only the part of
+        the space the edited rules can change is asked of the engine again."""
+        from ._incremental import FlowParts, facts_key
+
+        name = ("flows", facts_key(facts))
+
+        def compute(protocol: Protocol):
+            incremental = self._incremental(name)
+            if incremental is None:
+                return FlowParts(self.compiled_for(protocol), facts)
+            previous, scope = incremental
+            return previous.after_edit(self.compiled_for(protocol), scope)
+
+        return self._derived.get(name, compute)
+
+    def _incremental(self, name) -> tuple[Any, Any] | None:
+        """The previous version's value and the scope of the rule edit since, when that is all that changed."""
+        previous, rules = self._previous, self._rules_changed
+        if previous is None or rules is None or name not in previous.values:
+            return None
+        from ._incremental import edit_scope
+
+        if self._scope is None:
+            self._scope = edit_scope(previous.protocol, self._derived.protocol, rules)
+        return previous.values[name], self._scope
 
     def guarantees(self, protocol: Protocol | None = None):
         """The guarantees checked over every possible request (a ``GuaranteeReport``)."""
@@ -250,6 +309,14 @@ class Session:
             if version == self.version:
                 show(result)
 
+        if not self.background:
+            run()
+        elif self._holding is not None:
+            self._holding.append(run)
+        else:
+            self._submit(run)
+
+    def _submit(self, run: Callable[[], None]) -> None:
         if not self.background:
             run()
             return
