@@ -121,9 +121,9 @@ def cases_overview(session: Session) -> HTMLReport:
                       + table(["Case", "Source", "Steps", "Expectations"], rows, raw=True))
 
 
-def guarantees_html(session: Session) -> str:
+def guarantees_html(session: Session, protocol=None) -> str:
     """Each guarantee, and whether it holds over every possible request."""
-    report = session.guarantees()
+    report = session.guarantees(protocol)
     if not report.results:
         return "<p class='pk-muted'>This protocol states no guarantees.</p>"
     items = []
