@@ -219,8 +219,12 @@ class Session:
 
             previous, scope = incremental
             rerun = affected_cases(self.cases, scope)
-            if not rerun:
-                return previous
+            if not rerun:  # no decision changes; the rule list (and so the coverage table) may have
+                from dataclasses import replace
+
+                from ._incremental import coverage
+
+                return replace(previous, coverage=coverage(protocol, previous.decisions))
             fresh = run_cases(compiled, rerun, explain=False)
             return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
 
