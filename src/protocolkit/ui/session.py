@@ -24,7 +24,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, get_args
 
 from pydantic import ValidationError
 
@@ -137,6 +137,7 @@ class Session:
         self._previous: _Derived | None = None     # what the engine said about the version before the last edit
         self._rules_changed: set[str] | None = None  # the rules that edit changed (None: something else changed)
         self._scope = None
+        self._last_candidate: tuple | None = None
         self.protocol: Protocol = load(self.path)
         self.folder: Path = self.protocol.folder
         self.cases_path = Path(cases) if cases else self.folder / "cases"
@@ -152,12 +153,12 @@ class Session:
         """Call ``callback(session, what)`` after every edit, undo, reload or save."""
         self._listeners.append(callback)
 
-    def _changed(self, what: str) -> None:
+    def _changed(self, what: str, known: dict[str, Any] | None = None) -> None:
         self.version += 1
         self._rules_changed = self._scope = None
         if what != "save":  # a save writes the same content: what the engine said still holds
             before = self._derived
-            self._derived = _Derived(self.protocol)
+            self._derived = _Derived(self.protocol, dict(known or {}))
             if what in ("edit", "undo") and before.protocol is not None:
                 from ._incremental import rule_delta
 
@@ -367,6 +368,35 @@ class Session:
     def _candidate(self, section: str, data: dict, index: int | None) -> tuple[Protocol | None, list[Finding]]:
         if section not in EDITABLE_SECTIONS:
             raise ValueError(f"the workbench does not edit {section!r}; it edits {', '.join(EDITABLE_SECTIONS)}")
+        key = (self.version, section, index, repr(data))
+        if self._last_candidate is not None and self._last_candidate[0] == key:
+            return self._last_candidate[1]  # checked as it was typed: applying it does not check it twice
+        entries = list(getattr(self.protocol, section))
+        if index is not None and _same_entry(entries[index], data, section):
+            answer = (self.protocol, self.findings())  # the entry as it is: the protocol's own findings
+        else:
+            answer = self._check_candidate(section, data, index, entries)
+        self._last_candidate = (key, answer)
+        return answer
+
+    def _check_candidate(self, section: str, data: dict, index: int | None,
+                         entries: list) -> tuple[Protocol | None, list[Finding]]:
+        """The protocol with the entry in place, and its findings: only the entry is validated anew
+        (the protocol model has no checks across entries beyond ``check_protocol``'s)."""
+        (item_type,) = get_args(Protocol.model_fields[section].annotation)
+        try:
+            entry = item_type.model_validate(data)
+        except ValidationError:
+            return self._validate_whole(section, data, index)  # rare: the slow way locates the error exactly
+        if index is None:
+            entries.append(entry)
+        else:
+            entries[index] = entry
+        candidate = self.protocol.model_copy(update={section: entries})
+        candidate._folder, candidate._source = self.protocol._folder, self.protocol._source
+        return candidate, check_protocol(candidate, locate=self._locate)
+
+    def _validate_whole(self, section: str, data: dict, index: int | None) -> tuple[Protocol | None, list[Finding]]:
         dump = self.protocol.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         entries = list(dump.get(section, []))
         if index is None:
@@ -397,7 +427,13 @@ class Session:
             raise EditRefused(_refusal(findings), findings)
         what = description or (f"add {_singular(section)} {data.get('id', '')}".strip() if index is None
                                else f"edit {_singular(section)} {data.get('id', '')}".strip())
-        self.edit(what, lambda p: setattr(p, section, getattr(candidate, section)))
+        if candidate is self.protocol:
+            return findings  # nothing changed
+        # the candidate is a new protocol object (copy-on-write): it becomes the protocol, and the
+        # findings just computed for it are the new version's
+        self._undo.append(_Edit(what, self.protocol))
+        self.protocol = candidate
+        self._changed("edit", known={"findings": findings})
         return findings
 
     def remove_entry(self, section: str, entry_id: str) -> list[Finding]:
@@ -452,7 +488,8 @@ class Session:
     @property
     def dirty(self) -> bool:
         """Whether the protocol differs from its files as last loaded or saved."""
-        return _dump(self.protocol) != _dump(self._saved_content)
+        saved = self._saved_content
+        return any(getattr(self.protocol, name) != getattr(saved, name) for name in Protocol.model_fields)
 
     # -- files -------------------------------------------------------------------------------
     def changed_on_disk(self) -> list[Path]:
@@ -525,6 +562,17 @@ def _working_copy(protocol: Protocol) -> Protocol:
 
 def _dump(protocol: Protocol) -> dict:
     return protocol.model_dump(mode="json", by_alias=True)
+
+
+def _same_entry(entry, data: dict, section: str) -> bool:
+    """Whether the form's data is the entry as it stands (defaults written out or not)."""
+    if entry.model_dump(mode="python", by_alias=True, exclude_defaults=True) == data:
+        return True
+    (item_type,) = get_args(Protocol.model_fields[section].annotation)
+    try:
+        return item_type.model_validate(data) == entry
+    except ValidationError:
+        return False
 
 
 def _singular(section: str) -> str:
