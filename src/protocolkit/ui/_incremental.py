@@ -118,7 +118,7 @@ def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], prot
     Tables keep the cases' order; request numbers are renumbered in that order; the rule
     coverage is counted again over the merged decisions.
     """
-    order = {case.id: i for i, case in enumerate(cases)}
+    order = pd.Index([case.id for case in cases])
 
     def merged(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         kept = old[~old["case"].isin(rerun)]
@@ -126,14 +126,15 @@ def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], prot
         if not frames:
             return old.iloc[0:0].reset_index(drop=True)
         table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-        position = table["case"].map(order)
-        return table.iloc[position.argsort(kind="stable")].reset_index(drop=True)
+        position = order.get_indexer(table["case"])
+        return table.take(np.argsort(position, kind="stable")).reset_index(drop=True)
 
     decisions = merged(previous.decisions, fresh.decisions)
     if len(decisions):
         # one number per request, in case order (a request's categories share it)
-        key = decisions["case"].map(order).astype("int64") * 1_000_000 + decisions["request"].astype("int64")
-        decisions["request"] = (key != key.shift()).cumsum() - 1
+        key = order.get_indexer(decisions["case"]).astype("int64") * 1_000_000 \
+            + decisions["request"].to_numpy(dtype="int64")
+        decisions["request"] = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
     return replace(fresh, expectations=merged(previous.expectations, fresh.expectations), decisions=decisions,
                    coverage=coverage(protocol, decisions), knowledge=merged(previous.knowledge, fresh.knowledge))
 
@@ -333,9 +334,9 @@ class PartSummary:
     def of(cls, compiled, part: pd.DataFrame, head: int = 20) -> "PartSummary":
         c = compiled
         n_partners, n_categories = len(c.partners.values), len(c.categories.values)
-        senders = part["from"].map(c.partners.index).to_numpy(dtype=np.int64)
-        recipients = part["to"].map(c.partners.index).to_numpy(dtype=np.int64)
-        categories = part["category"].map(c.categories.index).to_numpy(dtype=np.int64)
+        senders = c.partners.lookup.get_indexer(part["from"]).astype(np.int64)
+        recipients = c.partners.lookup.get_indexer(part["to"]).astype(np.int64)
+        categories = c.categories.lookup.get_indexer(part["category"]).astype(np.int64)
         pair = senders * n_partners + recipients
         beyond = (part["outcome"] != "share_minimum").to_numpy()
         over = part[part["need_to_know"] == "not_needed"]
@@ -388,7 +389,7 @@ def _by_part(flows: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
 def _order(compiled, flows: pd.DataFrame):
     """Positions that put flows in the order :func:`permitted_flows` gives (stable within a key)."""
     c = compiled
-    keys = [flows[column].map(dimension.index).to_numpy() for column, dimension in
+    keys = [dimension.lookup.get_indexer(flows[column]) for column, dimension in
             (("from", c.partners), ("to", c.partners), ("stage", c.stages), ("purpose", c.purposes),
              ("category", c.categories))]
     return np.lexsort(keys[::-1])
