@@ -99,7 +99,7 @@ class ExposureView(Snapshot, widgets.VBox):
 
     def _failed(self, exc: Exception) -> None:
         self.protocol_html.value = self._protocol_html() + (
-            f"<p class='pk-flag-error'>Could not check which needs no rule serves: {escape(str(exc))}</p>")
+            f"<p class='pk-flag-error'>Could not check which needs no rule meets: {escape(str(exc))}</p>")
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the checks still running (the needs no rule serves)."""
@@ -155,14 +155,14 @@ class ExposureView(Snapshot, widgets.VBox):
         else:
             parts.append("<p>No permitted flow goes beyond a recipient's need-to-know profile.</p>")
         if self.under is None:
-            parts.append("<p class='pk-checking'>Checking which needs no rule serves&hellip;</p>")
+            parts.append("<p class='pk-checking'>Checking which needs no rule meets&hellip;</p>")
         elif len(self.under):
             items = "".join(
                 f"<li>{escape(s.label('partners', r['recipient']))} needs {escape(s.label('categories', r['category']))} "
                 f"at {escape(s.label('stages', r['stage']))} for {escape(s.label('purposes', r['purpose']))}, "
                 f"and no rule lets it reach them {ident(r['profile'])}</li>" for r in self.under.head(20).to_dict("records"))
             more = f"<li class='pk-muted'>and {len(self.under) - 20} more</li>" if len(self.under) > 20 else ""
-            parts.append(f"<p><b>Needs no rule serves</b> ({len(self.under)})</p><ul>{items}{more}</ul>")
+            parts.append(f"<p><b>Needs that no rule meets</b> ({len(self.under)})</p><ul>{items}{more}</ul>")
         else:
             parts.append("<p>Every need in the need-to-know profiles is served by some rule.</p>")
         return "".join(parts)

@@ -79,7 +79,7 @@ def overview(session: Session) -> HTMLReport:
              escape(", ".join(x.statutory_powers)) or "<span class='pk-flag-warning'>none named</span>"]
             for x in p.partners]
     partners = table(["Partner", "Kind", "Role under UK GDPR", "Statutory powers"], rows, raw=True)
-    return HTMLReport(head + partners + "<h4>Checks (as protocolkit validate)</h4>" + findings_html(session))
+    return HTMLReport(head + partners + "<h4>Checks (the same as protocolkit validate)</h4>" + findings_html(session))
 
 
 def findings_html(session: Session) -> str:
@@ -147,7 +147,7 @@ def review_report(session: Session) -> HTMLReport:
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(report.findings, key=lambda f: (f.status not in ("open", "reopened"), order[f.severity.value]))
     blocking = sum(f.blocking for f in report.findings)
-    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else f'{blocking} blocking finding(s).'}"
+    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else f'{blocking} finding{"s" if blocking != 1 else ""} must be resolved before sign-off.'}"
             f"</b> {len(report.findings)} findings in all.</p>")
     rows = []
     for f in findings:

@@ -52,14 +52,14 @@ class RuleForm(EntryForm):
 
     def __init__(self, session: Session):
         super().__init__(session, [
-            Field("id", "Id", help="such as R-REF-12"),
+            Field("id", "Rule id", help="such as R-REF-12"),
             Field("title", "Title", help="One line a practitioner reads"),
             Field("from_any", "Anyone may send", "checkbox"),
             Field("from_partners", "From partners", "tags", _ids("partners")),
-            Field("from_kinds", "From kinds", "tags", _ids("kinds")),
+            Field("from_kinds", "From kinds of partner", "tags", _ids("kinds")),
             Field("to_any", "Anyone may receive", "checkbox"),
             Field("to_partners", "To partners", "tags", _ids("partners")),
-            Field("to_kinds", "To kinds", "tags", _ids("kinds")),
+            Field("to_kinds", "To kinds of partner", "tags", _ids("kinds")),
             Field("categories_any", "Any data", "checkbox"),
             Field("categories", "Data categories", "tags", _ids("categories")),
             Field("stages_any", "Any stage", "checkbox"),
@@ -69,7 +69,7 @@ class RuleForm(EntryForm):
             Field("when", "Only when", "mapping", help="one condition a line, such as  risk: >= amber"),
             Field("outcome", "Outcome", "dropdown", _outcomes, default="share"),
             Field("minimum", "Minimum to share", help="For 'share a minimum': what may go"),
-            Field("escalate_to", "Escalate to", help="For 'escalate': the named role that decides"),
+            Field("escalate_to", "Escalate to", help="For 'escalate': the role that decides"),
             Field("obligations", "Duties", "lines", help="one a line: record_decision, or deadline: within 4 hours"),
             Field("lawful_bases", "Lawful bases", "tags", _ids("lawful_bases")),
             Field("rationale", "Why", "textarea", help="Why the partnership agreed this rule"),
