@@ -147,7 +147,8 @@ def review_report(session: Session) -> HTMLReport:
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(report.findings, key=lambda f: (f.status not in ("open", "reopened"), order[f.severity.value]))
     blocking = sum(f.blocking for f in report.findings)
-    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else f'{blocking} finding{"s" if blocking != 1 else ""} must be resolved before sign-off.'}"
+    to_resolve = f"{blocking} finding{'s' if blocking != 1 else ''} must be resolved before sign-off."
+    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else to_resolve}"
             f"</b> {len(report.findings)} findings in all.</p>")
     rows = []
     for f in findings:
