@@ -241,10 +241,10 @@ def test_bad_input_exits_2_with_a_message(capsys, change, message, command):
     assert err.startswith("error: ") and message in err
 
 
-def test_decide_on_an_invalid_protocol_exits_2_with_the_findings(tmp_path, capsys):
+def test_decide_on_an_invalid_protocol_exits_1_with_the_findings(tmp_path, capsys):
     text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8").replace("kind: police", "kind: polise")
     code, out, err = run(capsys, "decide", copy_protocol(tmp_path, text), *DECIDE)
-    assert code == 2
+    assert code == 1
     assert out == ""
     assert any(FINDING_LINE.match(line) and "PK110" in line for line in err.splitlines())
 
@@ -341,8 +341,11 @@ def test_test_passing_cases_exits_0_and_ends_with_the_counts(capsys):
     code, out, err = run(capsys, "test", FIXTURE)
     assert code == 0
     lines = out.splitlines()
-    assert lines[-1] == "3 passed, 0 failed"
-    assert "1 cases, 3 expectations" in lines
+    assert lines[-3:] == ["Expectations: 3 passed, 0 failed.", "Guarantees: 0 passed, 0 failed.", "3 passed, 0 failed"]
+    assert lines[0].startswith("Sample cases (") and "1 case, 3 expectations." in lines[0]
+    text = " ".join(out.split())
+    assert "under-shared: the recipient's profile says it needs a category, and it did not go." in text
+    assert "so it is not a failure" in text  # each section says what it means and whether it is a problem
     assert not any(line.startswith("FAIL") for line in lines)
     assert "never exercised: R2" in out
 

@@ -152,8 +152,8 @@ def load_cases(path: str | Path) -> list[Case]:
     --------
     >>> import protocolkit
     >>> cases = protocolkit.load_cases(protocolkit.example_path("mash"))
-    >>> len(cases) >= 10
-    True
+    >>> cases[0].id
+    'single_parent_other_adult'
     """
     from .loading import display_name
 
