@@ -198,7 +198,7 @@ def test_decide_exits_0_whatever_the_outcome(capsys, argv, outcome):
 def test_decide_json(capsys):
     code, out, err = run(capsys, "decide", FIXTURE, "--from", "gp_surgery", "--to", "mash",
                          "--data", "health.physical, criminal.intelligence", "--stage", "screening",
-                         "--purpose", "safeguarding", "--fact", "consent=given", "--fact", "risk=red", "--json")
+                         "--purpose", "safeguarding", "--fact", "consent=given", "--fact", "risk=red", "--json", "-")
     assert code == 0
     data = json.loads(out)
     assert {"outcome", "categories", "rules_matched", "lawful_bases", "obligations", "explanation"} <= set(data)
@@ -290,7 +290,7 @@ def test_why_not_says_when_a_refusal_is_intended_and_which_guarantee_promises_it
 
 
 def test_why_not_json(capsys):
-    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green", "--json")
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green", "--json", "-")
     assert code == 0
     rows = json.loads(out)
     assert rows[0]["rule"] == "R1" and rows[0]["then"] == "decides"
@@ -302,7 +302,7 @@ def test_why_not_when_everything_may_go(capsys):
     code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red")
     assert code == 0
     assert out.strip() == "Every category of this request may already go."
-    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red", "--json")
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red", "--json", "-")
     assert code == 0 and json.loads(out) == []
 
 

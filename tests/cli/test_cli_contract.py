@@ -2,9 +2,9 @@
 
 - Exit codes: a protocol with errors is 1 for every command that reads one; a bad option
   or an unknown name is 2 (argparse's usage error, or one line naming the closest match).
-- ``--json`` is one convention: alone, the answer as JSON on standard output and nothing
-  else there; ``--json FILE`` (the old form of review, prove and test) still writes the file
-  and says on standard error that it is deprecated.
+- ``--json`` is one convention: ``--json FILE`` writes the JSON and prints the usual text;
+  ``--json -`` prints only the JSON on standard output; a bare ``--json`` (the old form of
+  decide and why-not) still works as ``--json -`` and says on standard error that it is deprecated.
 - Help: every subcommand has a description and an example; every argument has help text.
 - Colour: none when the output is not a terminal.
 """
@@ -103,29 +103,36 @@ def test_a_path_that_is_not_there_exits_2(tmp_path, capsys):
     assert code == 2 and "does not exist" in err
 
 
-@pytest.mark.parametrize("command, extra", [("decide", REQUEST), ("why-not", REQUEST[:-2] + ["--fact", "risk=green"]),
-                                            ("review", []), ("prove", []), ("test", [])])
-def test_json_alone_prints_only_json_on_standard_output(command, extra, capsys):
-    code, out, err = run(capsys, command, FIXTURE, *extra, "--json")
+JSON_COMMANDS = [("decide", REQUEST), ("why-not", REQUEST[:-2] + ["--fact", "risk=green"]), ("review", []),
+                 ("prove", []), ("test", [])]
+
+
+@pytest.mark.parametrize("command, extra", JSON_COMMANDS)
+def test_json_dash_prints_only_json_on_standard_output(command, extra, capsys):
+    code, out, err = run(capsys, command, FIXTURE, *extra, "--json", "-")
     assert code in (0, 1)
     json.loads(out)  # the whole of standard output is one JSON document
     assert "deprecated" not in err
 
 
-@pytest.mark.parametrize("command", ["review", "prove", "test"])
-def test_json_with_a_file_still_writes_it_and_says_the_form_is_deprecated(command, tmp_path, capsys):
+@pytest.mark.parametrize("command, extra", JSON_COMMANDS)
+def test_json_file_writes_the_file_and_prints_the_usual_text(command, extra, tmp_path, capsys):
     target = tmp_path / "out.json"
-    code, out, err = run(capsys, command, FIXTURE, "--json", target)
-    assert json.loads(target.read_text(encoding="utf-8")) is not None
-    assert f"'--json {target}' is deprecated" in err
-    assert out.strip()  # the usual text is still printed
+    code, out, err = run(capsys, command, FIXTURE, *extra, "--json", target)
+    as_file = json.loads(target.read_text(encoding="utf-8"))
+    assert out.strip() and not out.lstrip().startswith(("{", "["))  # the text a reader reads, not JSON
+    assert "deprecated" not in err
+    code, out, err = run(capsys, command, FIXTURE, *extra, "--json", "-")
+    assert json.loads(out) == as_file  # the same JSON either way
 
 
-def test_json_of_test_and_of_the_old_file_form_are_the_same(tmp_path, capsys):
-    target = tmp_path / "out.json"
-    run(capsys, "test", FIXTURE, "--json", target)
-    code, out, err = run(capsys, "test", FIXTURE, "--json")
-    assert json.loads(out) == json.loads(target.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("command", ["decide", "why-not"])
+def test_bare_json_still_prints_json_and_says_it_is_deprecated(command, capsys):
+    extra = dict(JSON_COMMANDS)[command]
+    code, out, err = run(capsys, command, FIXTURE, *extra, "--json")
+    assert code == 0
+    json.loads(out)
+    assert "'--json' without a file is deprecated" in err and "--json -" in err
 
 
 def test_every_subcommand_has_a_description_an_example_and_help_for_every_argument():

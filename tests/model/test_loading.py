@@ -336,7 +336,9 @@ def test_finding_format_without_fix_column_line_or_file():
 def test_finding_as_dict():
     finding = Finding("PK110", Severity.ERROR, "m", "f", "p.yaml", 2, 3, "rules[R1]")
     assert finding.as_dict() == {"code": "PK110", "severity": "error", "message": "m", "fix": "f",
-                                 "file": "p.yaml", "line": 2, "column": 3, "key": "rules[R1]"}
+                                 "file": "p.yaml", "line": 2, "column": 3, "key": "rules[R1]", "rules": []}
+    about = Finding("PK110", Severity.ERROR, "m", "f", "p.yaml", 2, 3, "rules[R1]", ("R1",))
+    assert about.as_dict()["rules"] == ["R1"]
 
 
 def test_real_findings_follow_the_format(tmp_path):

@@ -36,7 +36,6 @@ def test_example_exits_0_and_ends_with_the_summary(capsys, tmp_path, mash_report
     target = tmp_path / "findings.json"
     code, lines, err = run(capsys, protocolkit.example_path("mash"), "--json", target)
     assert code == 0, err
-    assert "'--json " in err and "is deprecated" in err  # the old form still writes the file
     total, counts, opened, closed, blocking = summary(lines)
     assert blocking == 0 and total == len(mash_report.findings)
     assert "error" not in counts

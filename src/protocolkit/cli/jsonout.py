@@ -1,10 +1,10 @@
 """One ``--json`` convention for every command that can answer in JSON.
 
-``--json`` alone prints the answer as JSON on standard output and nothing else there (so
-``protocolkit test PATH --json > results.json`` and ``| jq`` work); the exit code is the same
-as without it. The older form ``--json FILE`` (``review``, ``prove`` and ``test`` took a path)
-still works: it writes FILE, prints the usual text, and says on standard error that the form is
-deprecated.
+``--json FILE`` writes the answer as JSON to FILE and prints the usual text, as ``--junit FILE``
+and ``--out FILE`` do (so a CI job keeps a readable log and the JSON beside it). ``--json -``
+prints the JSON on standard output instead of the text (for ``| jq``); the exit code is the same
+either way. The older bare form ``--json`` of ``decide`` and ``why-not`` still works as ``--json -``
+and says on standard error that it is deprecated.
 """
 
 from __future__ import annotations
@@ -14,23 +14,25 @@ import json
 import sys
 from pathlib import Path
 
-#: The value ``--json`` takes when given alone.
+#: ``--json -``: the JSON on standard output.
 STDOUT = "-"
+#: What a bare ``--json`` (the deprecated form) leaves in the option.
+BARE = "<bare>"
 
-DEPRECATED = ("note: '--json {path}' is deprecated and will be removed: use '--json' alone, which prints "
-              "the JSON on standard output (redirect it: --json > {path})")
+DEPRECATED = ("note: '--json' without a file is deprecated and will be removed: write '--json -' for JSON on "
+              "standard output, or '--json FILE' to write a file")
 
 
 def add_json_option(parser, what: str) -> None:
-    """Add ``--json`` to a subcommand's parser."""
-    parser.add_argument("--json", nargs="?", const=STDOUT, default=None, metavar="FILE",
-                        help=f"print {what} as JSON on standard output instead of text "
-                             "(--json FILE, writing a file, is deprecated)")
+    """Add ``--json FILE`` to a subcommand's parser."""
+    parser.add_argument("--json", nargs="?", const=BARE, default=None, metavar="FILE",
+                        help=f"also write {what} as JSON to FILE; '--json -' prints the JSON on standard output "
+                             "instead of the text")
 
 
 def json_to_stdout(args) -> bool:
     """Whether the command answers in JSON on standard output (and prints no text there)."""
-    return getattr(args, "json", None) == STDOUT
+    return getattr(args, "json", None) in (STDOUT, BARE)
 
 
 def text_stream(args):
@@ -39,13 +41,14 @@ def text_stream(args):
 
 
 def write_json(args, data) -> None:
-    """Print ``data`` as JSON, or (the deprecated form) write it to the file ``--json`` names."""
+    """Write ``data`` as JSON where ``--json`` says: a file, or standard output."""
     text = json.dumps(data, indent=2, default=str) + "\n"
+    if args.json == BARE:
+        print(DEPRECATED, file=sys.stderr)
     if json_to_stdout(args):
         sys.stdout.write(text)
         return
     Path(args.json).write_text(text, encoding="utf-8")
-    print(DEPRECATED.format(path=args.json), file=sys.stderr)
 
 
-__all__ = ["STDOUT", "add_json_option", "json_to_stdout", "text_stream", "write_json"]
+__all__ = ["BARE", "STDOUT", "add_json_option", "json_to_stdout", "text_stream", "write_json"]

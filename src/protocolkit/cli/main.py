@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from ..model.loading import load, load_with_findings
 from .helptext import complete_help
+from .paths import check_protocol_path
 from .jsonout import add_json_option, json_to_stdout, text_stream, write_json
 from .terminal import printable_streams, refuse_overwriting_inputs
 
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args) -> int:
     try:
         refuse_overwriting_inputs(args)
+        if isinstance(getattr(args, "path", None), str) and args.command not in PATH_NOT_A_PROTOCOL:
+            check_protocol_path(args.path)
         return args.handler(args)
     except ProtocolValidationError as exc:
         for finding in exc.findings:
@@ -54,6 +57,9 @@ def _run(args) -> int:
     except BrokenPipeError:  # e.g. piped into head
         return 0
 
+
+#: Commands whose ``path`` is not a protocol to read.
+PATH_NOT_A_PROTOCOL = frozenset({"init"})
 
 #: Findings about reaching the files (missing, unreadable, a symbolic-link loop), not about their content.
 FILE_SYSTEM_CODES = frozenset({"PK114"})
@@ -131,8 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", metavar="ID", help="one stage only (lanes: the stages up to it)")
     p.add_argument("--purpose", metavar="ID", help="one purpose only")
     p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fixed fact (repeat)")
-    p.add_argument("--view", choices=("dataflow", "lanes", "heatmap"), default="dataflow",
-                   help="what to draw (default: dataflow)")
+    p.add_argument("--view", choices=("dataflow", "lanes", "heatmap"), default=None,
+                   help="what to draw (default: the data flows of the --stage given; without --stage, the stage "
+                        "lanes, which read better than every stage's flows at once)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
 
@@ -247,7 +254,8 @@ def cmd_decide(args) -> int:
     decision = decide(protocol, _request(args))
     if args.json:
         write_json(args, decision.to_dict())
-        return 0
+        if json_to_stdout(args):
+            return 0
     print("\n".join(render_decision(protocol, decision)))
     return 0
 
@@ -262,7 +270,8 @@ def cmd_why_not(args) -> int:
     table = why_not(protocol, request)
     if args.json:
         write_json(args, json.loads(table.to_json(orient="records")))
-        return 0
+        if json_to_stdout(args):
+            return 0
     decision = decide(protocol, request)
     if not decision.may_not_share:
         print("Every category of this request may already go.")
@@ -389,6 +398,9 @@ def cmd_graph(args) -> int:
     from ..diagrams import FORMATS, write
 
     out = Path(args.out)
+    defaulted = args.view is None
+    if defaulted:  # the view that reads well: one stage's flows, or the lanes of every stage
+        args.view = "dataflow" if args.stage or out.suffix.lower() not in FORMATS["lanes"] else "lanes"
     if out.suffix.lower() not in FORMATS[args.view]:
         print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
               f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
@@ -398,9 +410,14 @@ def cmd_graph(args) -> int:
               "another --out", file=sys.stderr)
         return 2
     facts = _facts(args)
+    from .report import console
+
+    progress = console(sys.stderr)
     try:
-        written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view,
-                        purpose=args.purpose)
+        protocol = load(args.path)
+        with progress.status(f"Drawing the {args.view} view...") if progress.is_terminal else _nothing():
+            written = write(protocol, out, stage=args.stage, facts=facts or None, view=args.view,
+                            purpose=args.purpose)
     except ModuleNotFoundError as exc:
         print(f"error: the {args.view} view needs the Python package {exc.name!r}, which is not installed; "
               "install it with: pip install 'protocolkit[workbench]'", file=sys.stderr)
@@ -409,6 +426,9 @@ def cmd_graph(args) -> int:
         print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(written)
+    if defaulted and args.view == "lanes":
+        print("note: drew the stage lanes (what each partner may receive, stage by stage); add --stage ID for "
+              "the data flows of one stage, or --view dataflow for every stage's flows at once", file=sys.stderr)
     return 0
 
 if __name__ == "__main__":  # pragma: no cover
