@@ -452,7 +452,8 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_missing_protocol_folder_exits_2(tmp_path, capsys):
     code, out, err = run(capsys, "summary", tmp_path / "nowhere")
     assert code == 2
-    assert "PK114" in err
+    assert err == f"error: {tmp_path / 'nowhere'} does not exist: name a protocol folder (the one holding " \
+                  "protocol.yaml) or its protocol.yaml\n"
 
 
 def test_installed_console_script_prints_the_version():

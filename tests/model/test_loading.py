@@ -393,3 +393,12 @@ def test_a_warning_does_not_switch_off_the_legal_checks(tmp_path):
             .replace("  review_date: 2099-01-01", "  review_date: 2020-01-01"))
     write(tmp_path, {"protocol.yaml": text})
     assert {f.code for f in protocolkit.validate(tmp_path, today=TODAY)} == {"PK117", "PK205"}
+
+
+def test_a_finding_inside_a_rule_carries_the_rule_id_as_data(tmp_path):
+    text = small_text()
+    assert "    from: {kinds: [police]}\n" in text
+    write(tmp_path, {"protocol.yaml": text.replace("    from: {kinds: [police]}\n", "    from: {kinds: [polise]}\n", 1)})
+    (finding,) = protocolkit.validate(tmp_path)
+    assert finding.code == "PK110" and finding.rules == ("R1",)
+    assert "R1" in finding.key  # the same rule the key points into, without reading the message
