@@ -152,8 +152,8 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     >>> report = review(protocolkit.load(protocolkit.example_path("mash")))
     >>> [f.id for f in report.findings if f.blocking]
     []
-    >>> next(f for f in report.findings if f.code == "RV111").rules, report.by_code("RV111")[0].status
-    ((), 'accepted')
+    >>> sorted({f.severity.value for f in report.findings})
+    ['info', 'warning']
     """
     c = _Collector(protocol)
     v = Vocabulary.of(protocol)
