@@ -333,7 +333,7 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         return GuaranteeResult(guarantee, True, space.space_size, len(outcomes), None, None,
                                f"Proven: {guarantee.statement} Checked over {space.space_size:,} possible requests "
                                f"({METHOD}).")
-    request = _request_of(compiled, plan.decode(space.witness[hits[0]]))
+    request = request_of(compiled, plan.decode(space.witness[hits[0]]))
     decision = decide(protocol, request)
     text = (f"Violated: {guarantee.statement} Counterexample: {describe_request(compiled, request)} gets "
             f"{decision.outcome.replace('_', ' ')}"
@@ -341,7 +341,8 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
     return GuaranteeResult(guarantee, False, space.space_size, len(outcomes), request, decision, text)
 
 
-def _request_of(compiled: CompiledProtocol, value: dict[str, int]) -> Request:
+def request_of(compiled: CompiledProtocol, value: dict[str, int]) -> Request:
+    """The request a decoded witness (dimension name -> code) stands for."""
     facts = {}
     for f, dimension in enumerate(compiled.facts):
         code = value[f"fact:{dimension.name}"]
