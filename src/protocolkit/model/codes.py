@@ -63,6 +63,7 @@ NO_POLICY_DOCUMENT = Code("PK217", W, "a condition that needs an appropriate pol
 NO_RETENTION = Code("PK218", W, "a partner receives data no retention statement covers")
 NO_DPIA = Code("PK219", E, "data matching with no DPIA reference")
 NOT_IN_FORCE = Code("PK220", W, "a provision not yet in force relied on")
+NOTICE_OPTIONAL = Code("PK221", E, "a notice that compels disclosure treated as optional")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")
