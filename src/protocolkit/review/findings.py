@@ -244,16 +244,7 @@ def _unwritten(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
               extra=[list(row.senders), list(row.recipients), list(row.categories), list(row.purposes)])
 
 
-def _names_outside_party(rule) -> bool:
-    """Whether a rule's sender or recipient selector names a party outside the partnership.
-
-    The whole-space analyses explore requests between partners only, so such a rule matches
-    nothing there; that does not make it dead (a subject access request reaches it)."""
-    return any(not isinstance(sel, str) and bool(sel.outside) for sel in (rule.from_, rule.to))
-
-
 def _rules(c: _Collector, protocol: Protocol) -> None:
-    outside_rules = {r.id for r in protocol.rules if _names_outside_party(r)}
     conflicts = analysis.rule_conflicts(protocol)
     # only overlaps that change whether information travels; refuse-versus-escalate withholds either way
     flows_differ = conflicts["outcome"].isin(SHARING_OUTCOMES) != conflicts["other_outcome"].isin(SHARING_OUTCOMES)
@@ -267,7 +258,7 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
             c.add("RV121", f"rule {row.rule} matches requests but never decides one: always overridden by "
                            f"{few_names(list(row.overridden_by), 4)}",
                   "remove the rule, or give it a priority if it is meant to be an exception", rules=[row.rule])
-        elif row.status == "dead" and row.rule not in outside_rules:
+        elif row.status == "dead":  # "outside": reaches only parties the analysis does not explore
             c.add("RV122", f"rule {row.rule} matches no possible request",
                   "check its scope and conditions: a partner, stage or fact value may be wrong", rules=[row.rule])
 
