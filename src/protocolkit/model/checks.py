@@ -121,14 +121,7 @@ class _Context:
                          "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
-            for j, obligation in enumerate(rule.obligations):
-                kind = v.obligation_types.get(obligation.type)
-                if kind is None:
-                    self._ref(("rules", i, "obligations", j), obligation.type, v.obligation_types, "obligation type")
-                elif kind.needs_detail and not obligation.detail:
-                    self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
-                             f"obligation '{obligation.type}' needs a detail",
-                             f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+            self._obligations(("rules", i), rule.obligations)
         self._fallbacks()
         for i, party in enumerate(self.p.outside):
             if party.id in self.v.partners:
@@ -152,6 +145,28 @@ class _Context:
                 self._list((section, i, "partners"), statement.partners, v.partners, "partner")
                 self._list((section, i, "categories"), statement.categories, v.categories, "category")
 
+    def _obligations(self, where: tuple, obligations) -> None:
+        """Obligation types exist, a type that needs a detail has one (or a deadline as data), and a
+        free-text deadline gets a hint to write it as data (``docs/semantics.md`` section 15)."""
+        from .deadlines import suggest_deadline
+
+        for j, obligation in enumerate(obligations):
+            path = (*where, "obligations", j)
+            kind = self.v.obligation_types.get(obligation.type)
+            if kind is None:
+                self._ref(path, obligation.type, self.v.obligation_types, "obligation type")
+            elif kind.needs_detail and not obligation.detail and obligation.within is None:
+                self.add(codes.RULE_SHAPE, path, f"obligation '{obligation.type}' needs a detail",
+                         f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+            if obligation.type == "deadline" and obligation.detail and obligation.within is None:
+                guess = suggest_deadline(obligation.detail)
+                data = (f"{{within: {guess[0]}, from: {guess[1] or 'referral_received'}}}" if guess
+                        else "{within: PT24H, from: disclosure}")
+                self.add(codes.FREE_TEXT_DEADLINE, path,
+                         f"the deadline '{obligation.detail}' is free text, so no tool can check or time it",
+                         f"write it as data, such as 'deadline: {data}' (from: disclosure, request, referral_received, "
+                         "decision or incident); keep the words under 'detail' where they say more")
+
     def _fallbacks(self) -> None:
         """A fallback names known purposes and obligation types, escalates to someone, and no purpose has two."""
         claimed: dict[str, str] = {}
@@ -160,11 +175,7 @@ class _Context:
             if fallback.outcome == "escalate" and not fallback.escalate_to:
                 self.add(codes.RULE_SHAPE, ("fallbacks", i), f"fallback {fallback.id} escalates to nobody",
                          "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
-            for j, obligation in enumerate(fallback.obligations):
-                kind = self.v.obligation_types.get(obligation.type)
-                if kind is None:
-                    self._ref(("fallbacks", i, "obligations", j), obligation.type, self.v.obligation_types,
-                              "obligation type")
+            self._obligations(("fallbacks", i), fallback.obligations)
             for purpose in sorted(self.v.purposes_in(fallback.purposes)):
                 if purpose in claimed:
                     self.add(codes.RULE_SHAPE, ("fallbacks", i, "purposes"),
