@@ -25,7 +25,24 @@ PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
 FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
 OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
-OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+               "record_afterwards", "deadline_same_day", "inform_afterwards"]
+#: Obligations with a timing and a deadline as data (docs/semantics.md section 15), drawn by name.
+TIMED = {
+    "record_afterwards": {"record_decision": {"timing": "after", "within": "PT24H", "from": "disclosure"}},
+    "deadline_same_day": {"deadline": {"within": "same_working_day", "from": "referral_received"}},
+    "inform_afterwards": {"inform_family": {"timing": "after", "detail": "unless it puts the child at risk"}},
+}
+
+
+#: The obligation types rules and fallbacks draw (what a guarantee can ask for).
+OBLIGATION_TYPES = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+                    "deadline"]
+
+
+def obligations_of(names: list[str]) -> list:
+    """The obligations a list of drawn names stands for."""
+    return [TIMED.get(name, name) for name in names]
 #: Obligation types that survive an override, as docs/semantics.md section 12 lists them.
 SURVIVES_OVERRIDE = {"record_decision", "deadline", "secure_channel", "owner_agreement_before_onward_disclosure",
                      "verify_requester", "return_or_delete", "dpia_required"}
@@ -87,7 +104,7 @@ def protocols(draw, features: frozenset = CORE):
             "when": {f: condition(f) for f in facts}, "outcome": outcome,
             "minimum": "a summary" if outcome == "share_minimum" else None,
             "escalate_to": "the IG lead" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=3, unique=True)),
             "rationale": "generated", "priority": draw(st.sampled_from([0, 0, 0, 1, 2])),
             "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
@@ -112,7 +129,7 @@ def protocols(draw, features: frozenset = CORE):
             "id": f"fallback_{i}", "purposes": purposes, "outcome": outcome,
             "on": draw(st.sampled_from([["gap"], ["unknown_fact"], ["gap", "unknown_fact"]])),
             "escalate_to": "the duty manager" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "rationale": "generated",
         })
     constraints = []

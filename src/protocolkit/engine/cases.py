@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import Finding, ImpossibleFactsError, ProtocolError, ProtocolValidationError, UnknownValueError
 from ..model import codes
+from ..model.deadlines import TIMINGS
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
@@ -217,7 +218,7 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                     for category in req.expect.categories:
                         check(case, (*where, "expect", "categories", category),
                               lambda: check_value(category, compiled.categories, "category"))
-                    for kind in (*req.expect.obligations, *req.expect.absent_obligations):
+                    for kind in (*req.expect.obligations, *req.expect.absent_obligations, *req.expect.after_disclosure):
                         check(case, (*where, "expect"), lambda: _check_obligation_type(compiled, kind))
     if findings:
         raise ProtocolValidationError(findings)
@@ -232,7 +233,8 @@ def _check_expectation_references(compiled: CompiledProtocol, cases: list[Case])
                 expect = req.expect
                 if expect is not None and (
                         any(c not in known_categories for c in expect.categories)
-                        or any(o not in known_obligations for o in (*expect.obligations, *expect.absent_obligations))):
+                        or any(o not in known_obligations for o in (*expect.obligations, *expect.absent_obligations,
+                                                                 *expect.after_disclosure))):
                     check_case_references(compiled, [case])
 
 
@@ -423,6 +425,11 @@ def _problems(expect, decision: Decision) -> list[str]:
     unwanted = [o for o in expect.absent_obligations if o in present]
     if unwanted:
         problems.append(f"unexpected obligation{'s' if len(unwanted) > 1 else ''}: {', '.join(unwanted)}")
+    afterwards = {o.partition(": ")[0] for o in decision.obligations if TIMINGS["after"] in o.partition(": ")[2]}
+    not_after = [o for o in expect.after_disclosure if o not in afterwards]
+    if not_after:
+        problems.append(f"not done after the disclosure: {', '.join(not_after)}"
+                        + (" (present, but not timed after the disclosure)" if set(not_after) & present else ""))
     return problems
 
 

@@ -18,7 +18,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from ruamel.yaml.comments import CommentedMap
 
 from . import codes
-from .keys import DottedKey, Key, Model
+from .keys import quiet_defaults, DottedKey, Key, Model
 from .rules import RequestedBy
 from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
@@ -56,6 +56,10 @@ class Expectation(Model):
     )
     obligations: list[Key] = Field(default_factory=list, description="Obligation types that must all be present.")
     absent_obligations: list[Key] = Field(default_factory=list, description="Obligation types that must not be present.")
+    after_disclosure: list[Key] = Field(
+        default_factory=list, description="Obligation types that must be present and done after the disclosure "
+                                          "(share now, record afterwards: docs/semantics.md section 15).")
+    _quiet = quiet_defaults("after_disclosure")
 
     @model_validator(mode="after")
     def _says_something(self) -> "Expectation":
