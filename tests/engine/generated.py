@@ -138,9 +138,30 @@ def protocols(draw, features: frozenset = CORE):
                                               ("child_competent", "consent")]))
         constraints.append({"id": f"c{i}", "if": {first: condition(first)},
                             draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
+    # agreement-level defaults (docs/semantics.md section 16): drawn always, since every export encodes them
+    defaults = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2, 3]))):
+        default = {"id": f"d{i}",
+                   "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
+                   "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=2, unique=True))}
+        if not default["obligations"] and not default["lawful_bases"]:
+            default["obligations"] = ["record_decision"]
+        side = draw(st.sampled_from(["protocol", "senders", "recipients", "purposes", "flow"]))
+        if side in ("senders", "flow"):
+            default["senders"] = selector()
+        if side == "recipients":
+            default["recipients"] = selector()
+        if side in ("purposes", "flow"):
+            default["purposes"] = draw(st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=2, unique=True))
+        if draw(st.booleans()):
+            default["outcomes"] = draw(st.lists(st.sampled_from(OUTCOMES[1:]), min_size=1, max_size=3, unique=True))
+        defaults.append(default)
+    for rule in rules:
+        rule["inherit"] = draw(st.sampled_from(["replace", "replace", "add", "none"]))
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
+        "defaults": defaults,
         "outside": outside,
         "fact_constraints": constraints,
     })
@@ -229,9 +250,47 @@ def _who_asked(request: Request) -> str:
     return "recipient" if request.requester == request.recipient else "third_party"
 
 
+def _within(protocol, rule_side, default_side) -> bool:
+    """A rule's side of a scope lies inside a default's (docs/semantics.md section 16), read literally."""
+    if default_side == "any":
+        return True
+    if rule_side == "any":
+        return False
+    everyone = [p.id for p in protocol.partners] + [o.id for o in protocol.outside]
+    mine = {p for p in everyone if _partner_matches(protocol, rule_side, p)} if not isinstance(rule_side, list) \
+        else set(rule_side)
+    theirs = {p for p in everyone if _partner_matches(protocol, default_side, p)} if not isinstance(default_side, list) \
+        else set(default_side)
+    return bool(mine) and mine <= theirs
+
+
+def inherited_rules(protocol: Protocol) -> list:
+    """The rules with what they inherit from the defaults: own lists first, then the defaults' in order;
+    a list the rule states replaces the inherited one unless it says ``inherit: add``; ``none`` inherits nothing."""
+    out = []
+    for rule in protocol.rules:
+        bases, obligations = [], []
+        for d in protocol.defaults:
+            if rule.outcome in d.outcomes and _within(protocol, rule.from_, d.senders) \
+                    and _within(protocol, rule.to, d.recipients) and _within(protocol, rule.purposes, d.purposes):
+                bases += [b for b in d.lawful_bases if b not in bases]
+                obligations += [o for o in d.obligations if str(o) not in map(str, obligations)]
+        if rule.inherit == "none":
+            bases, obligations = [], []
+        own_b, own_o = list(rule.lawful_bases), list(rule.obligations)
+        if own_b and rule.inherit != "add":
+            bases = []
+        if own_o and rule.inherit != "add":
+            obligations = []
+        out.append(rule.model_copy(update={
+            "lawful_bases": own_b + [b for b in bases if b not in own_b],
+            "obligations": own_o + [o for o in obligations if str(o) not in map(str, own_o)]}))
+    return out
+
+
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     matched, waiting = [], []
-    for rule in protocol.rules:
+    for rule in inherited_rules(protocol):
         if rule.requested_by != "any" and _who_asked(request) not in rule.requested_by:
             continue
         if not (_partner_matches(protocol, rule.from_, request.sender)

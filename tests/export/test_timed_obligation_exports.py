@@ -25,3 +25,21 @@ def test_rego_and_cedar_decide_the_timed_obligations_as_the_engine():
     assert any("after the disclosure" in o for o in engine[0][2])
     assert [comparable(d) for d in Regorus(p).decide_many(requests)] == engine
     assert [comparable(d) for d in CedarDecider.of(p).decide_many(requests)] == engine
+
+
+def test_rego_and_cedar_decide_inherited_bases_and_obligations_as_the_engine():
+    """Agreement-level defaults (section 16): the exports decide and report the same inherited lists."""
+    defaults = [{"id": "security", "obligations": ["secure_channel"]},
+                {"id": "police_bases", "senders": {"kinds": ["police"]}, "lawful_bases": ["UKGDPR.6.1.e"]},
+                {"id": "sg", "purposes": ["safeguarding"], "lawful_bases": ["CA2004.s11"], "obligations": [RECORD_AFTER]}]
+    p = build([rule("A", sender={"partners": ["police"]}, to={"partners": ["csc"]}, categories=["criminal"],
+                    purposes=["safeguarding"]),
+               rule("B", sender={"partners": ["police"]}, to={"partners": ["csc"]}, priority=1, inherit="add",
+                    categories=["criminal.intelligence"], purposes=["safeguarding"], lawful_bases=["UKGDPR.6.1.d"]),
+               rule("C", "refuse", to={"kinds": ["school"]}, categories=["criminal"])], defaults=defaults)
+    requests = [REQUEST, {**REQUEST, "categories": ["criminal.convictions", "criminal.intelligence"]},
+                {**REQUEST, "to": "school"}]
+    engine = [comparable(decide(p, r).to_dict()) for r in requests]
+    assert engine[0][3] == ("UKGDPR.6.1.d", "UKGDPR.6.1.e", "CA2004.s11")
+    assert [comparable(d) for d in Regorus(p).decide_many(requests)] == engine
+    assert [comparable(d) for d in CedarDecider.of(p).decide_many(requests)] == engine

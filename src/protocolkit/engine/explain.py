@@ -110,6 +110,22 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
     return " ".join(sentences)
 
 
+def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[str]:
+    """Which of the deciding rules' bases and obligations come from the agreement's defaults, and from where
+    (``docs/semantics.md`` section 16)."""
+    by_default: dict[tuple[str, str], list[str]] = {}
+    for rule in winners:
+        for item in compiled.inherited.get(rule.id, ()):
+            words = item.value if item.what == "lawful_basis" else item.value
+            by_default.setdefault((item.default, item.level), [])
+            if words not in by_default[(item.default, item.level)]:
+                by_default[(item.default, item.level)].append(words)
+    if not by_default:
+        return []
+    parts = [f"{_join(values)} from default {default} ({level})" for (default, level), values in by_default.items()]
+    return [f"Inherited from the agreement's defaults: {'; '.join(parts)}."]
+
+
 def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str) -> list[str]:
     """How long the recipient keeps what it receives, from the retention statements with a duration (section 13)."""
     from ..model.governance import retention_for
@@ -158,6 +174,7 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     sentences = [head]
     if decision.lawful_bases:
         sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
+    sentences += _inherited(compiled, winners)
     sentences += _duties(compiled, decision.obligations)
     if kept:
         by_rule: dict[str, list[str]] = {}

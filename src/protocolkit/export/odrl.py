@@ -115,7 +115,8 @@ def odrl_policy(protocol: Protocol) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
     permissions, prohibitions = [], []
-    for rule, table in zip(protocol.rules, tables.rules):
+    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 16)
+    for rule, table in zip(tables.compiled.rules, tables.rules):
         rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
         constraints = []
         if rule.stages != ANY:
@@ -172,6 +173,9 @@ def odrl_policy(protocol: Protocol) -> dict:
             node["pk:obligation"] = duties  # a prohibition has no duties in ODRL; its record-keeping is noted here
         if rule.outcome == "share_minimum" and rule.minimum:
             node["pk:minimum"] = rule.minimum
+        inherited = tables.compiled.inherited.get(rule.id, ())
+        if inherited:
+            node["pk:inheritedFrom"] = [{"@id": _term("default", d)} for d in dict.fromkeys(i.default for i in inherited)]
         (prohibitions if rule.outcome == "refuse" else permissions).append(node)
 
     definitions = []

@@ -18,6 +18,7 @@ from . import codes
 from .entities import OUTSIDE_KIND_LABELS, Selector
 from .constraints import cubes, fact_components, possible_states
 from .keys import ANY, UNKNOWN, dotted_parent
+from .defaults import with_defaults
 from .legal import check_legal_entries
 from .protocol import Protocol
 from .source import path_text
@@ -123,6 +124,16 @@ class _Context:
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             self._obligations(("rules", i), rule.obligations)
         self._fallbacks()
+        for i, default in enumerate(self.p.defaults):
+            self._selector(("defaults", i, "senders"), default.senders)
+            self._selector(("defaults", i, "recipients"), default.recipients)
+            self._list(("defaults", i, "purposes"), default.purposes, v.purposes, "purpose")
+            for j, basis in enumerate(default.lawful_bases):
+                self._ref(("defaults", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
+            self._obligations(("defaults", i), default.obligations)
+            if not default.lawful_bases and not default.obligations:
+                self.add(codes.RULE_SHAPE, ("defaults", i), f"default {default.id} gives nothing",
+                         "add the 'lawful_bases' or 'obligations' the rules inside it inherit, or remove it")
         for i, party in enumerate(self.p.outside):
             if party.id in self.v.partners:
                 self.add(codes.DUPLICATE_ID, ("outside", i, "id"),
@@ -285,7 +296,8 @@ class _Context:
 
     # -- legal sense -----------------------------------------------------------------------------
     def legal_sense(self, today: dt.date) -> None:
-        v, p = self.v, self.p
+        # the rules as they decide: with the bases and obligations they inherit (docs/semantics.md section 16)
+        v, p = self.v, with_defaults(self.p, self.v)
         if p.metadata.review_date and p.metadata.review_date < today:
             self.add(codes.REVIEW_DATE_PAST, ("metadata", "review_date"),
                      f"the review date {p.metadata.review_date.isoformat()} has passed",

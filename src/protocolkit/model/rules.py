@@ -34,6 +34,7 @@ from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in o
 )
 
 Timing = Literal["before", "after"]
+Inherit = Literal["replace", "add", "none"]
 Trigger = Literal["disclosure", "request", "referral_received", "decision", "incident"]
 DURATION_PATTERN = ("^(" + "|".join(NAMED_DURATIONS) + r"|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$")
 
@@ -268,7 +269,7 @@ class Rule(Model):
     requested_by: list[RequestedBy] | Literal["any"] = Field(
         "any", description="Who asked: proactive (the holder's own initiative), recipient, third_party, or "
                            "unstated; 'any' (the default) whoever asked or nobody said.")
-    _quiet = quiet_defaults('requested_by')
+    _quiet = quiet_defaults('requested_by', 'inherit')
 
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
@@ -280,6 +281,10 @@ class Rule(Model):
     priority: int = Field(
         0, description="Higher priority rules decide before lower ones; within a priority the most protective outcome wins."
     )
+    inherit: Inherit = Field(
+        "replace", description="What the rule does with the agreement's defaults (docs/semantics.md section 16): "
+                               "replace (each list it states replaces the inherited one), add (its own, then the "
+                               "inherited ones) or none (nothing inherited).")
 
     def conditions(self) -> list[Condition]:
         """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;
