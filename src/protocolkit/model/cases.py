@@ -18,17 +18,29 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from ruamel.yaml.comments import CommentedMap
 
 from . import codes
-from .keys import quiet_defaults, DottedKey, Key, Model
+from .keys import ROLE_MARK, quiet_defaults, DottedKey, FactKey, Key, Model
 from .rules import RequestedBy
-from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
+from .source import PlainYamlFile, SourceMap, YamlFile, node_position, read_plain_yaml, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
 from .outcomes import OutcomeOrGap as ExpectedOutcome
-FactValue = str | bool
+FactValue = str | bool | dict[Key, str | bool]
+
+
+def _text(v):
+    return "yes" if v is True else "no" if v is False else v
 
 
 def _fact_text(facts: dict) -> dict:
-    return {k: ("yes" if v is True else "no" if v is False else v) for k, v in facts.items()}
+    """Facts as text; a per-subject fact given per role (``consent: {victim: refused}``) becomes one key per
+    role (``consent@victim: refused``)."""
+    out: dict = {}
+    for k, v in facts.items():
+        if isinstance(v, dict):
+            out.update({f"{k}{ROLE_MARK}{role}": _text(value) for role, value in v.items()})
+        else:
+            out[k] = _text(v)
+    return out
 
 
 class FamilyMember(Model):
@@ -84,7 +96,9 @@ class CaseRequest(Model):
         None, description="Who asked: the sender (a proactive disclosure), the recipient, or a third party.")
     requested_by: RequestedBy | None = Field(
         None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
-    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
+    about: Key | None = Field(
+        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 15).")
+    facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")
 
@@ -100,7 +114,7 @@ class CaseStep(Model):
     id: Key | None = Field(None, description="Id within the case (default: its position).")
     stage: Key = Field(description="The stage the case is at.")
     title: str | None = Field(None, description="What happens, in a line.")
-    learn: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
+    learn: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
     requests: list[CaseRequest] = Field(default_factory=list, description="Requests made at this step.")
 
     @field_validator("learn", mode="after")
@@ -117,10 +131,10 @@ class Case(Model):
     scenario: str | None = Field(None, description="Where the scenario comes from.")
     description: str | None = Field(None, description="The story, read out in a workshop.")
     family: list[FamilyMember] = Field(default_factory=list, description="Synthetic family members.")
-    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
+    facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
     steps: list[CaseStep] = Field(min_length=1, description="The timeline.")
 
-    _source: YamlFile | None = PrivateAttr(None)
+    _source: YamlFile | PlainYamlFile | None = PrivateAttr(None)
 
     @property
     def file(self) -> str | None:
@@ -199,6 +213,17 @@ def load_cases(path: str | Path) -> list[Case]:
 def _load_case(file: Path, root: Path) -> tuple[Case | None, list[Finding]]:
     from .loading import display_name, findings_from_validation_error
 
+    # plain data is read fast (a case file may hold 100,000 requests); anything else, or a case with
+    # problems, is read again the round-trip way, whose errors name the line
+    plain = read_plain_yaml(file, display_name(file), root=root)
+    if plain is not None and isinstance(plain[0], dict):
+        try:
+            case = Case.model_validate(plain[0])
+        except ValidationError:
+            pass
+        else:
+            case._source = plain[1]
+            return case, []
     yaml_file, findings = read_yaml(file, display_name(file), root=root)
     if yaml_file is None:
         return None, findings

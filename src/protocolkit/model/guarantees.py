@@ -28,7 +28,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .entities import Selector
-from .keys import DottedKey, Key, Model, RuleId
+from .keys import DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
 from .rules import ConditionValue, Outcome
 
@@ -46,7 +46,10 @@ class Guarantee(Model):
     categories: list[DottedKey] | Literal["any"] = Field("any", description="Categories in scope (with their children).")
     stages: list[Key] | Literal["any"] = Field("any", description="Stages in scope.")
     purposes: list[Key] | Literal["any"] = Field("any", description="Purposes in scope.")
-    when: dict[DottedKey, ConditionValue] = Field(default_factory=dict, description="Fact pattern in scope.")
+    when: dict[FactKey, ConditionValue] = Field(default_factory=dict, description="Fact pattern in scope.")
+    about: list[Key] | Literal["any"] = Field(
+        "any", description="Whose data: the data subject roles in scope ('unstated': requests naming none).")
+    _quiet = quiet_defaults("about")
     outcomes: list[OutcomeOrGap] = Field(
         default_factory=list,
         description="never: outcomes that must not occur (default share, share_minimum); "
