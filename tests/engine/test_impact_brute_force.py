@@ -61,6 +61,8 @@ def mutate(protocol: Protocol, how: str, data) -> Protocol:
             "given", "refused", "not_sought", "unsafe_to_seek", "withdrawn"]})
     elif how == "partner":
         raw["partners"].append({"id": "newcomer", "name": "Newcomer", "kind": "school"})
+    elif how == "history" and rules:  # a rule now waits for what the case already shared (section 15)
+        rules[data.draw(st.integers(0, len(rules) - 1))]["history"] = {"received": "criminal.intelligence"}
     elif how == "constraint":
         raw.setdefault("fact_constraints", []).append({"id": "cx", "if": {"risk": "red"}, "excludes": {"consent": "given"}})
     return Protocol.model_validate(raw)
@@ -125,7 +127,8 @@ def brute_force(old: Protocol, new: Protocol, renames: dict[str, str]):
 @settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
-@pytest.mark.parametrize("how", ["outcome", "rename", "reorder", "category", "fact_value", "partner", "constraint"])
+@pytest.mark.parametrize("how", ["outcome", "rename", "reorder", "category", "fact_value", "partner", "constraint",
+                                 "history"])
 def test_space_impact_agrees_with_brute_force(how, data):
     old = data.draw(protocols())
     new = mutate(old, how, data)

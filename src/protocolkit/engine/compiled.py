@@ -106,7 +106,7 @@ class CompiledProtocol:
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
     part3_sender: np.ndarray | None = None      # [partner] -> a competent authority (DPA 2018 s30)
     part3_purpose: np.ndarray | None = None     # [purpose] -> a law enforcement purpose (DPA 2018 s31)
-    inherited: dict = field(default_factory=dict)  # rule id -> what it inherits from the defaults (section 16)
+    inherited: dict = field(default_factory=dict)  # rule id -> what it inherits from the defaults (section 17)
     source: Protocol | None = None  # the protocol as written (``protocol`` has the inherited lists folded in)
     subjects: Dimension = field(default_factory=lambda: Dimension("about", (UNSTATED_SUBJECT,)))
     about_bits: np.ndarray | None = None        # [about code (0: no subject named), word]
@@ -360,7 +360,7 @@ def _rank_key(position: int, rule: Rule) -> tuple:
 
 def _compile(protocol: Protocol) -> CompiledProtocol:
     vocab = Vocabulary.of(protocol)
-    # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 16)
+    # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 17)
     source = protocol
     rules_in_effect, inherited = effective_rules(protocol, vocab)
     if inherited:

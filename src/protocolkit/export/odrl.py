@@ -53,7 +53,7 @@ _DUTY_BEFORE = {"seek_consent": "pk:seekConsent", "escalate": "pk:escalate"}
 
 
 def _duty_constraints(obligation, node_id: str) -> list[dict]:
-    """A duty's timing and deadline as ODRL constraints (``docs/semantics.md`` section 15): ``odrl:event``
+    """A duty's timing and deadline as ODRL constraints (``docs/semantics.md`` section 16): ``odrl:event``
     after (``odrl:gt``) or before (``odrl:lt``) the disclosure, and ``odrl:elapsedTime`` at most the duration
     (an ``xsd:duration``, or the project's term for a named one) from the event in ``pk:from``."""
     out = []
@@ -115,7 +115,7 @@ def odrl_policy(protocol: Protocol) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
     permissions, prohibitions = [], []
-    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 16)
+    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 17)
     for rule, table in zip(tables.compiled.rules, tables.rules):
         rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
         constraints = []

@@ -74,7 +74,7 @@ class Protocol(Model):
     defaults: list[Default] = Field(
         default_factory=list,
         description="Lawful bases and obligations stated once for the protocol, a partner, a purpose or a flow "
-                    "type, inherited by the rules inside it (docs/semantics.md section 16).")
+                    "type, inherited by the rules inside it (docs/semantics.md section 17).")
     rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")
     fallbacks: list[Fallback] = Field(
         default_factory=list,
