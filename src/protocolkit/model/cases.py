@@ -173,8 +173,8 @@ def load_cases(path: str | Path) -> list[Case]:
     --------
     >>> import protocolkit
     >>> cases = protocolkit.load_cases(protocolkit.example_path("mash"))
-    >>> len(cases) >= 10
-    True
+    >>> cases[0].id
+    'single_parent_other_adult'
     """
     from .loading import display_name
 
@@ -189,7 +189,7 @@ def load_cases(path: str | Path) -> list[Case]:
             files = sorted((path / name for name in os.listdir(path) if name.endswith((".yaml", ".yml"))
                             and not name.startswith(".")), key=lambda p: p.name)
         except OSError as exc:
-            raise ProtocolValidationError([codes.CASE_STRUCTURE.finding(
+            raise ProtocolValidationError([codes.MISSING_FILE.finding(  # file access, as for any file it cannot read
                 f"cannot list the case folder: {exc.strerror or exc}", "make the folder readable",
                 file=display_name(path))]) from None
     else:

@@ -52,9 +52,12 @@ class _Context:
     def __init__(self, protocol: Protocol, vocab: Vocabulary, locate: Locate):
         self.p, self.v, self.locate, self.findings = protocol, vocab, locate, []
 
-    def add(self, code: codes.Code, path: tuple, message: str, fix: str = "") -> None:
+    def add(self, code: codes.Code, path: tuple, message: str, fix: str = "", rules: tuple[str, ...] = ()) -> None:
+        """Record a finding at ``path``; it is about the rule at ``path`` (if any) and ``rules``."""
         file, line, column = self.locate(path)
-        self.findings.append(code.finding(message, fix, file=file, line=line, column=column, key=_key(path, self.p)))
+        about = [*_rule_at(path, self.p), *rules]
+        self.findings.append(code.finding(message, fix, file=file, line=line, column=column, key=_key(path, self.p),
+                                          rules=tuple(dict.fromkeys(about))))
 
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
@@ -432,6 +435,13 @@ class _Context:
 def few_names(items: list[str], n: int = 3) -> str:
     """The first ``n`` names and how many more, for messages: ``a, b, c and 4 more``."""
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _rule_at(path: tuple, protocol: Protocol) -> tuple[str, ...]:
+    """The id of the rule a path points into, as a 0- or 1-tuple."""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) and path[1] < len(protocol.rules):
+        return (protocol.rules[path[1]].id,)
+    return ()
 
 
 def _key(path: tuple, protocol: Protocol) -> str:

@@ -41,10 +41,10 @@ class Protocol(Model):
     --------
     >>> import protocolkit
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
-    >>> p.metadata.status in {"draft", "agreed", "published"}
-    True
-    >>> p.rule("R-REF-01").outcome in {"share", "share_minimum", "seek_consent", "escalate", "refuse"}
-    True
+    >>> p.metadata.status
+    'draft'
+    >>> p.rule("R-REF-01").outcome
+    'share'
     """
 
     metadata: Metadata = Field(description="Title, version, status, owner, dates and signatories.")

@@ -150,16 +150,22 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     >>> import protocolkit
     >>> from protocolkit.review import review
     >>> report = review(protocolkit.load(protocolkit.example_path("mash")))
-    >>> report.ok
-    True
+    >>> [f.id for f in report.findings if f.blocking]
+    []
+    >>> sorted({f.severity.value for f in report.findings})
+    ['info', 'warning']
     """
     c = _Collector(protocol)
     v = Vocabulary.of(protocol)
     for finding in check_protocol(protocol, today=today):
         if finding.code in REPLACED_BY_FLOWS:
             continue
-        rule_ids = [r.id for r in protocol.rules if f"rule {r.id} " in finding.message]
-        c.add(finding.code, finding.message, finding.fix, rules=rule_ids, key=finding.key,
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
+              severity=finding.severity, extra=finding.message)
+    from ..lifecycle.status import lifecycle_findings
+
+    for finding in lifecycle_findings(protocol, today=today):  # review date near, unsigned partners (issue 12)
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
               severity=finding.severity, extra=finding.message)
     flows = permitted_flows(protocol)
     _legal(c, protocol, flows)
