@@ -1,4 +1,4 @@
-"""Agreement-level defaults (docs/semantics.md section 17) on hand-built protocols: which rules inherit,
+"""Agreement-level defaults (docs/semantics.md section 18) on hand-built protocols: which rules inherit,
 replace / add / none, the explanation naming each inherited item and its default, validation of the
 section, the legal checks reading inherited bases, guarantees, the review and the exports."""
 

@@ -1,5 +1,5 @@
 """Obligations with a timing (before or after the disclosure) and deadlines as data (docs/semantics.md
-section 16), on hand-built protocols: the model and its errors, the PK125 hint, decide and decide_many with
+section 17), on hand-built protocols: the model and its errors, the PK125 hint, decide and decide_many with
 their explanations, case expectations, impact, canonical JSON and schema, ODRL, Rego and Cedar."""
 
 from __future__ import annotations

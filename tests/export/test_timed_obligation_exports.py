@@ -1,4 +1,4 @@
-"""Rego and Cedar decide obligations with a timing and a deadline as data (docs/semantics.md section 16)
+"""Rego and Cedar decide obligations with a timing and a deadline as data (docs/semantics.md section 17)
 exactly as the engine, kept obligations included."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_rego_and_cedar_decide_the_timed_obligations_as_the_engine():
 
 
 def test_rego_and_cedar_decide_inherited_bases_and_obligations_as_the_engine():
-    """Agreement-level defaults (section 17): the exports decide and report the same inherited lists."""
+    """Agreement-level defaults (section 18): the exports decide and report the same inherited lists."""
     defaults = [{"id": "security", "obligations": ["secure_channel"]},
                 {"id": "police_bases", "senders": {"kinds": ["police"]}, "lawful_bases": ["UKGDPR.6.1.e"]},
                 {"id": "sg", "purposes": ["safeguarding"], "lawful_bases": ["CA2004.s11"], "obligations": [RECORD_AFTER]}]

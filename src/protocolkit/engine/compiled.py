@@ -106,7 +106,7 @@ class CompiledProtocol:
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
     part3_sender: np.ndarray | None = None      # [partner] -> a competent authority (DPA 2018 s30)
     part3_purpose: np.ndarray | None = None     # [purpose] -> a law enforcement purpose (DPA 2018 s31)
-    inherited: dict = field(default_factory=dict)  # rule id -> what it inherits from the defaults (section 17)
+    inherited: dict = field(default_factory=dict)  # rule id -> what it inherits from the defaults (section 18)
     source: Protocol | None = None  # the protocol as written (``protocol`` has the inherited lists folded in)
     subjects: Dimension = field(default_factory=lambda: Dimension("about", (UNSTATED_SUBJECT,)))
     about_bits: np.ndarray | None = None        # [about code (0: no subject named), word]
@@ -125,7 +125,7 @@ class CompiledProtocol:
     @property
     def uses_about(self) -> bool:
         """Whether whose data a request is about can change a decision: some rule names roles, or some rule
-        reads a per-subject fact for a named role (``docs/semantics.md`` section 15)."""
+        reads a per-subject fact for a named role (``docs/semantics.md`` section 16)."""
         return bool(self.links) or any(rule.about != "any" for rule in self.protocol.rules)
 
     @property
@@ -360,7 +360,7 @@ def _rank_key(position: int, rule: Rule) -> tuple:
 
 def _compile(protocol: Protocol) -> CompiledProtocol:
     vocab = Vocabulary.of(protocol)
-    # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 17)
+    # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 18)
     source = protocol
     rules_in_effect, inherited = effective_rules(protocol, vocab)
     if inherited:
@@ -474,7 +474,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
 
 def role_facts(protocol: Protocol, vocab: Vocabulary) -> list[str]:
     """The role-read facts (``consent@victim``) that rules, guarantees or fact constraints name, in the order of
-    the facts, then of the roles (``docs/semantics.md`` section 15). Only these get a column of their own: a
+    the facts, then of the roles (``docs/semantics.md`` section 16). Only these get a column of their own: a
     request's value for any other role is read only when the request is about that role."""
     named: set[str] = set()
     patterns = [r.when for r in protocol.rules] + [g.when for g in protocol.guarantees]

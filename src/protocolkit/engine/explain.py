@@ -115,7 +115,7 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
 
 def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[str]:
     """Which of the deciding rules' bases and obligations come from the agreement's defaults, and from where
-    (``docs/semantics.md`` section 17)."""
+    (``docs/semantics.md`` section 18)."""
     by_default: dict[tuple[str, str], list[str]] = {}
     for rule in winners:
         for item in compiled.inherited.get(rule.id, ()):

@@ -53,7 +53,7 @@ _DUTY_BEFORE = {"seek_consent": "pk:seekConsent", "escalate": "pk:escalate"}
 
 
 def _duty_constraints(obligation, node_id: str) -> list[dict]:
-    """A duty's timing and deadline as ODRL constraints (``docs/semantics.md`` section 16): ``odrl:event``
+    """A duty's timing and deadline as ODRL constraints (``docs/semantics.md`` section 17): ``odrl:event``
     after (``odrl:gt``) or before (``odrl:lt``) the disclosure, and ``odrl:elapsedTime`` at most the duration
     (an ``xsd:duration``, or the project's term for a named one) from the event in ``pk:from``."""
     out = []
@@ -115,7 +115,7 @@ def odrl_policy(protocol: Protocol) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
     permissions, prohibitions = [], []
-    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 17)
+    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 18)
     for rule, table in zip(tables.compiled.rules, tables.rules):
         rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
         constraints = []
@@ -127,6 +127,12 @@ def odrl_policy(protocol: Protocol) -> dict:
             constraints.append({"@id": f"{rid}-purpose", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": "odrl:purpose"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": [purpose_iri(u) for u in rule.purposes]})
+        if getattr(rule, "about", ANY) != ANY:  # whose data (docs/semantics.md section 16)
+            subjects = vocab.subjects or {}
+            constraints.append({"@id": f"{rid}-about", "@type": "odrl:Constraint",
+                                "odrl:leftOperand": {"@id": "pk:dataSubject"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": [_iri(subjects[r].dpv if r in subjects else None, "subject", r)
+                                                      for r in rule.about]})
         for fact, values in table.facts:
             constraints.append({"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},

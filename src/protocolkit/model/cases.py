@@ -71,7 +71,7 @@ class Expectation(Model):
     absent_obligations: list[Key] = Field(default_factory=list, description="Obligation types that must not be present.")
     after_disclosure: list[Key] = Field(
         default_factory=list, description="Obligation types that must be present and done after the disclosure "
-                                          "(share now, record afterwards: docs/semantics.md section 16).")
+                                          "(share now, record afterwards: docs/semantics.md section 17).")
     _quiet = quiet_defaults("after_disclosure")
 
     @model_validator(mode="after")
@@ -98,7 +98,7 @@ class CaseRequest(Model):
     requested_by: RequestedBy | None = Field(
         None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
     about: Key | None = Field(
-        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 15).")
+        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 16).")
     facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")

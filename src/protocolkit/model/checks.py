@@ -173,7 +173,7 @@ class _Context:
 
     def _obligations(self, where: tuple, obligations) -> None:
         """Obligation types exist, a type that needs a detail has one (or a deadline as data), and a
-        free-text deadline gets a hint to write it as data (``docs/semantics.md`` section 16)."""
+        free-text deadline gets a hint to write it as data (``docs/semantics.md`` section 17)."""
         from .deadlines import suggest_deadline
 
         for j, obligation in enumerate(obligations):
@@ -354,7 +354,7 @@ class _Context:
 
     # -- legal sense -----------------------------------------------------------------------------
     def legal_sense(self, today: dt.date) -> None:
-        # the rules as they decide: with the bases and obligations they inherit (docs/semantics.md section 17)
+        # the rules as they decide: with the bases and obligations they inherit (docs/semantics.md section 18)
         v, p = self.v, with_defaults(self.p, self.v)
         if p.metadata.review_date and p.metadata.review_date < today:
             self.add(codes.REVIEW_DATE_PAST, ("metadata", "review_date"),

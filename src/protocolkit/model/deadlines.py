@@ -1,4 +1,4 @@
-"""Deadlines as data: a duration and the event it runs from (``docs/semantics.md`` section 16).
+"""Deadlines as data: a duration and the event it runs from (``docs/semantics.md`` section 17).
 
 A duration is an ISO 8601 duration (``PT24H``, ``P1D``, ``PT4H``, ``P5D``) or a named one
 (``same_working_day``, ``next_working_day``), which working practice uses and ISO 8601 cannot

@@ -1,5 +1,5 @@
 """Agreement-level defaults: lawful bases and obligations stated once, inherited by rules
-(``docs/semantics.md`` section 17).
+(``docs/semantics.md`` section 18).
 
 Published agreements state lawful bases and security once for the whole agreement, for a
 partner or for a kind of flow, not rule by rule. A default names where it applies (nothing:

@@ -61,7 +61,7 @@ class Protocol(Model):
     subjects: list[SubjectRole] = Field(
         default_factory=list,
         description="The roles a data subject can have (child, parent, victim, alleged perpetrator...): whose "
-                    "information a request is about; see docs/semantics.md section 15.")
+                    "information a request is about; see docs/semantics.md section 16.")
     categories: list[DataCategory] = Field(default_factory=list, description="Data categories added to the shipped tree.")
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
@@ -74,7 +74,7 @@ class Protocol(Model):
     defaults: list[Default] = Field(
         default_factory=list,
         description="Lawful bases and obligations stated once for the protocol, a partner, a purpose or a flow "
-                    "type, inherited by the rules inside it (docs/semantics.md section 17).")
+                    "type, inherited by the rules inside it (docs/semantics.md section 18).")
     rules: list[Rule] = Field(default_factory=list, description="The sharing rules, in order.")
     fallbacks: list[Fallback] = Field(
         default_factory=list,

@@ -193,7 +193,7 @@ ConditionValue = Annotated[
 
 class Obligation(Model):
     """An obligation attached to a decision: a type from the vocabulary and, where it needs them, a detail,
-    a timing and a deadline (``docs/semantics.md`` section 16).
+    a timing and a deadline (``docs/semantics.md`` section 17).
 
     In YAML an obligation is its type (``record_decision``), a one-key mapping from the type to
     its detail (``deadline: within 4 working hours``, free text, as older protocols write it), or
@@ -331,7 +331,7 @@ class Rule(Model):
         0, description="Higher priority rules decide before lower ones; within a priority the most protective outcome wins."
     )
     inherit: Inherit = Field(
-        "replace", description="What the rule does with the agreement's defaults (docs/semantics.md section 17): "
+        "replace", description="What the rule does with the agreement's defaults (docs/semantics.md section 18): "
                                "replace (each list it states replaces the inherited one), add (its own, then the "
                                "inherited ones) or none (nothing inherited).")
 
