@@ -128,12 +128,12 @@ def test_mash_is_deterministic_across_processes(tmp_path):
 def no_dot(monkeypatch):
     """Graphviz is "not installed": ``dot`` is off PATH and may not be run."""
     real_which = shutil.which
-    monkeypatch.setattr(dataflow.shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name))
+    monkeypatch.setattr(dataflow.graphviz.shutil, "which", lambda name, *a, **k: None if name == "dot" else real_which(name))
 
     def refuse(*args, **kwargs):
         raise AssertionError("the fallback must not run Graphviz")
 
-    monkeypatch.setattr(dataflow.subprocess, "run", refuse)
+    monkeypatch.setattr(dataflow.graphviz.subprocess, "run", refuse)
 
 
 @pytest.mark.parametrize("ext", [".svg", ".png"])

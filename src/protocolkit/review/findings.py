@@ -151,16 +151,22 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     >>> import protocolkit
     >>> from protocolkit.review import review
     >>> report = review(protocolkit.load(protocolkit.example_path("mash")))
-    >>> report.ok
-    True
+    >>> [f.id for f in report.findings if f.blocking]
+    []
+    >>> sorted({f.severity.value for f in report.findings})
+    ['info', 'warning']
     """
     c = _Collector(protocol)
     v = Vocabulary.of(protocol)
     for finding in check_protocol(protocol, today=today):
         if finding.code in REPLACED_BY_FLOWS:
             continue
-        rule_ids = [r.id for r in protocol.rules if f"rule {r.id} " in finding.message]
-        c.add(finding.code, finding.message, finding.fix, rules=rule_ids, key=finding.key,
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
+              severity=finding.severity, extra=finding.message)
+    from ..lifecycle.status import lifecycle_findings
+
+    for finding in lifecycle_findings(protocol, today=today):  # review date near, unsigned partners (issue 12)
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
               severity=finding.severity, extra=finding.message)
     flows = permitted_flows(protocol)
     _legal(c, protocol, flows)
@@ -281,7 +287,7 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
         carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
         winner_id = compiled.rule_at_bit(decider).id
         for position in compiled.matched(row):
-            rule = protocol.rules[position]
+            rule = compiled.rules[position]  # with what it inherits (section 18)
             if rule.id in {compiled.rule_at_bit(b).id for b in winners}:
                 continue
             dropped = {o.type for o in rule.obligations} - carried
