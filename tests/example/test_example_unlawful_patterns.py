@@ -198,7 +198,8 @@ def findings(tmp_path_factory):
 
 def test_the_example_itself_is_clean():
     protocol, found = load_with_findings(protocolkit.example_path("mash"))
-    assert protocol is not None and [f.format() for f in found] == []
+    # hints (severity info, such as free-text deadlines) are not findings about the law
+    assert protocol is not None and [f.format() for f in found if f.severity.value != "info"] == []
 
 
 @pytest.mark.parametrize("rule, code", [(rule, code) for rule, code, _ in PATTERNS])
