@@ -166,7 +166,7 @@ class HistoryFactCondition(Condition):
     --------
     >>> from protocolkit.model.history import HistoryCondition
     >>> c = HistoryCondition("received", category="police.intelligence")
-    >>> HistoryFactCondition(c.fact_id, "==", ("yes",), c).describe()
+    >>> HistoryFactCondition(c.fact_id, "==", ("yes",), meaning=c).describe()
     'the sender already received police intelligence earlier in the case'
     """
 
@@ -275,7 +275,7 @@ class Rule(Model):
         the validator reports those as PK115 before any rule is used)."""
         out = [Condition.parse(fact, raw) for fact, raw in self.when.items()]
         if self.history is not None:
-            out += [HistoryFactCondition(c.fact_id, "==", (value,), c) for c, value in self.history.conditions()]
+            out += [HistoryFactCondition(c.fact_id, "==", (value,), meaning=c) for c, value in self.history.conditions()]
         return out
 
 
