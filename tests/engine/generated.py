@@ -34,12 +34,16 @@ OUTSIDE_KINDS = ["organisation", "data_subject", "family_member", "public"]
 OUTSIDE = ["data_subject", "public", {"id": "landlord", "kind": "organisation", "label": "A private landlord"},
            {"id": "grandparent", "kind": "family_member", "label": "A grandparent"}]
 REQUESTED_BY = ["unstated", "proactive", "recipient", "third_party"]
+#: Data subject roles (docs/semantics.md section 16); under the "subjects" feature consent is per subject.
+SUBJECTS = ["child", "victim", "alleged_perpetrator"]
+ROLE_FACTS = ["consent@victim", "consent@alleged_perpetrator"]
 
 
 #: The dimensions of docs/semantics.md a generated protocol can use beyond the core (rules, priorities, conditions,
 #: hierarchies, need-to-know). The engine's own tests use them all; an export's equivalence test
 #: asks for the ones the export encodes, and widens the set as it learns the rest.
-FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "history"})
+FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints",
+                      "history", "subjects"})
 CORE = frozenset()
 
 
@@ -69,6 +73,7 @@ def protocols(draw, features: frozenset = CORE):
         return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
 
     def condition(fact):
+        fact = fact.partition("@")[0]
         values = FACTS.get(fact, ["yes", "no"])
         options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
                    st.sampled_from(values).map(lambda v: f"!= {v}")]
@@ -94,7 +99,8 @@ def protocols(draw, features: frozenset = CORE):
     rules = []
     for i in range(draw(st.integers(0, 12))):
         outcome = draw(st.sampled_from(OUTCOMES if "neither_confirm_nor_deny" in features else OUTCOMES[1:]))
-        facts = draw(st.lists(st.sampled_from(sorted(FACTS)), max_size=2, unique=True))
+        facts = draw(st.lists(st.sampled_from(sorted(FACTS) + (ROLE_FACTS if "subjects" in features else [])),
+                              max_size=2, unique=True))
         rules.append({
             "id": f"R{i}", "title": f"Rule {i}", "from": selector(), "to": selector(),
             "categories": scope(CATEGORIES), "stages": scope(STAGES), "purposes": scope(PURPOSES),
@@ -107,6 +113,9 @@ def protocols(draw, features: frozenset = CORE):
             "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
                                                                     max_size=2, unique=True)))
             if "requested_by" in features else "any",
+            "about": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(["unstated", *SUBJECTS]), min_size=1,
+                                                             max_size=2, unique=True)))
+            if "subjects" in features else "any",
             "history": history(),
         })
     profiles = [{
@@ -141,6 +150,9 @@ def protocols(draw, features: frozenset = CORE):
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
         "outside": outside,
         "fact_constraints": constraints,
+        **({"subjects": [{"id": r, "label": f"The {r.replace('_', ' ')}"} for r in SUBJECTS],
+            "facts": [{"id": "consent", "label": "Consent?", "values": FACTS["consent"], "per_subject": True}]}
+           if "subjects" in features else {}),
     })
     return protocol
 
@@ -151,6 +163,13 @@ def requests(draw, protocol: Protocol):
     facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
     if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
         facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
+    about = None
+    if protocol.subjects:
+        about = draw(st.sampled_from([None, *(r.id for r in protocol.subjects)]))
+        for role in protocol.subjects:  # each person's own consent, some of the time
+            value = draw(st.one_of(st.none(), st.sampled_from(FACTS["consent"])))
+            if value is not None and not (role.id == about and facts.get("consent") not in (None, value)):
+                facts[f"consent@{role.id}"] = value
     for fact in history_ids(protocol):  # told, or unknown
         facts[fact] = draw(st.sampled_from(["yes", "no", None]))
     sender, recipient = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
@@ -161,7 +180,7 @@ def requests(draw, protocol: Protocol):
     return Request(sender, recipient,
                    tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
                    draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
-                   {k: v for k, v in facts.items() if v is not None}, requester, requested_by)
+                   {k: v for k, v in facts.items() if v is not None}, requester, requested_by, about)
 
 
 # -- the oracle: docs/semantics.md, read literally -------------------------------------------------
@@ -198,7 +217,7 @@ def _covers(scope, value, hierarchical=False) -> bool:
 
 
 def _condition_holds(fact, raw, value) -> bool:
-    values = FACTS.get(fact, [])  # only ordered comparisons need the order
+    values = FACTS.get(fact.partition("@")[0], [])  # only ordered comparisons need the order
     if isinstance(raw, list):
         return value in raw
     raw = str(raw)
@@ -218,7 +237,7 @@ def _could_hold(fact, raw, value) -> bool:
     """The condition holds, or the fact is unknown and some stated value would make it hold."""
     if _condition_holds(fact, raw, value):
         return True
-    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS.get(fact, ["no", "yes"]))
+    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS.get(fact.partition("@")[0], ["no", "yes"]))
 
 
 def _who_asked(request: Request) -> str:
@@ -227,6 +246,20 @@ def _who_asked(request: Request) -> str:
     if request.requester == request.sender:
         return "proactive"
     return "recipient" if request.requester == request.recipient else "third_party"
+
+
+def read_fact(protocol: Protocol, request: Request, key: str) -> str:
+    """The value a condition on ``key`` reads, as docs/semantics.md section 16 says: a per-subject fact read plainly
+    is the value for the request's subject; ``fact@role`` is that person's value (the subject's, if it is them)."""
+    fact, _, role = key.partition("@")
+    per_subject = any(f.id == fact and f.per_subject for f in protocol.facts)
+    if not per_subject:
+        return request.facts.get(key, "unknown")
+    if role and role != request.about:
+        return request.facts.get(key, "unknown")
+    if request.about is None:
+        return request.facts.get(fact, "unknown")
+    return request.facts.get(fact, request.facts.get(f"{fact}@{request.about}", "unknown"))
 
 
 def history_ids(protocol: Protocol) -> list[str]:
@@ -250,14 +283,16 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     for rule in protocol.rules:
         if rule.requested_by != "any" and _who_asked(request) not in rule.requested_by:
             continue
+        if rule.about != "any" and (request.about or "unstated") not in rule.about:
+            continue
         if not (_partner_matches(protocol, rule.from_, request.sender)
                 and _partner_matches(protocol, rule.to, request.recipient)
                 and _covers(rule.categories, category, hierarchical=True)
                 and _covers(rule.stages, request.stage) and _covers(rule.purposes, request.purpose)):
             continue
-        if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
+        if all(_condition_holds(f, raw, read_fact(protocol, request, f)) for f, raw in _conditions(rule)):
             matched.append(rule)
-        elif all(_could_hold(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
+        elif all(_could_hold(f, raw, read_fact(protocol, request, f)) for f, raw in _conditions(rule)):
             waiting.append(rule)
     need = "no_profile"
     for profile in protocol.need_to_know:
@@ -300,7 +335,7 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         return result
     waiting_on = ()
     if reason == "unknown_fact":
-        names = [f for f in [*FACTS, *history_ids(protocol)] if request.facts.get(f, "unknown") == "unknown"
+        names = [f for f in [*FACTS, *history_ids(protocol), *ROLE_FACTS] if read_fact(protocol, request, f) == "unknown"
                  and any(f in dict(_conditions(r)) and not _condition_holds(f, dict(_conditions(r))[f], "unknown")
                          for r in blocking)]
         waiting_on = tuple(names)
@@ -313,11 +348,14 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     return result
 
 
-def possible_facts(protocol: Protocol, facts: dict) -> bool:
-    """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
-    read literally from docs/semantics.md section 11."""
+def possible_facts(protocol: Protocol, facts: dict | Request) -> bool:
+    """Whether a fact state (fact -> value, ``unknown`` where not stated; or a request, whose per-subject facts
+    are read for its subject) breaks no fact constraint, read literally from docs/semantics.md section 11."""
+    def value(f):
+        return read_fact(protocol, facts, f) if isinstance(facts, Request) else facts.get(f, "unknown")
+
     def holds(pattern):
-        return all(_condition_holds(f, raw, facts.get(f, "unknown")) for f, raw in pattern.items())
+        return all(_condition_holds(f, raw, value(f)) for f, raw in pattern.items())
 
     for constraint in protocol.fact_constraints:
         if not holds(constraint.if_):

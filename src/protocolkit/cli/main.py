@@ -103,7 +103,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--data", required=True, metavar="CAT[,CAT...]", help="data categories")
         p.add_argument("--stage", required=True, metavar="ID")
         p.add_argument("--purpose", required=True, metavar="ID")
-        p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fact of the case (repeat)")
+        p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE",
+                       help="a fact of the case (repeat); a person's own value as fact@role=VALUE")
+        p.add_argument("--about", metavar="ROLE", help="whose data it is: a data subject role (victim, child...)")
         p.add_argument("--history", action="append", default=[], metavar="received=CAT|ID[=no]",
                        help="what already happened in the case (repeat); not given: unknown")
         add_json_option(p, "the decision" if name == "decide" else "every candidate change")
@@ -251,7 +253,8 @@ def _request(args):
 
     facts = _facts(args)
     categories = tuple(c.strip() for c in args.data.split(",") if c.strip())
-    return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts)
+    return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts,
+                   about=getattr(args, "about", None))
 
 
 def cmd_decide(args) -> int:

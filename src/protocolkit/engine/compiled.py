@@ -122,7 +122,7 @@ class CompiledProtocol:
     @property
     def uses_about(self) -> bool:
         """Whether whose data a request is about can change a decision: some rule names roles, or some rule
-        reads a per-subject fact for a named role (``docs/semantics.md`` section 15)."""
+        reads a per-subject fact for a named role (``docs/semantics.md`` section 16)."""
         return bool(self.links) or any(rule.about != "any" for rule in self.protocol.rules)
 
     @property
@@ -463,7 +463,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
 
 def role_facts(protocol: Protocol, vocab: Vocabulary) -> list[str]:
     """The role-read facts (``consent@victim``) that rules, guarantees or fact constraints name, in the order of
-    the facts, then of the roles (``docs/semantics.md`` section 15). Only these get a column of their own: a
+    the facts, then of the roles (``docs/semantics.md`` section 16). Only these get a column of their own: a
     request's value for any other role is read only when the request is about that role."""
     named: set[str] = set()
     patterns = [r.when for r in protocol.rules] + [g.when for g in protocol.guarantees]

@@ -45,7 +45,7 @@ class Request:
         a request that does not name the requester; derived from ``requester`` when that is given.
     about : str, optional
         Whose data the categories are: a data subject role of the protocol (``victim``). None when
-        the request names nobody (``docs/semantics.md`` section 15). A per-subject fact given plainly
+        the request names nobody (``docs/semantics.md`` section 16). A per-subject fact given plainly
         (``consent: refused``) is then the subject's value; a role's own value is written
         ``consent@alleged_perpetrator`` or as a mapping ``consent: {victim: refused}``.
 
@@ -147,7 +147,7 @@ def check_about(compiled: CompiledProtocol, about: str | None) -> int:
 
 
 def subject_facts(compiled: CompiledProtocol, facts: Mapping[str, str], about: str | None) -> dict[str, str]:
-    """A request's facts as the compiled tables read them (``docs/semantics.md`` section 15).
+    """A request's facts as the compiled tables read them (``docs/semantics.md`` section 16).
 
     A per-subject fact given plainly is the value for the request's subject; a role's value
     (``consent@victim``) is the subject's value when the request is about that role, and otherwise

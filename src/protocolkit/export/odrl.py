@@ -102,6 +102,12 @@ def odrl_policy(protocol: Protocol) -> dict:
             constraints.append({"@id": f"{rid}-purpose", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": "odrl:purpose"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": [purpose_iri(u) for u in rule.purposes]})
+        if getattr(rule, "about", ANY) != ANY:  # whose data (docs/semantics.md section 16)
+            subjects = vocab.subjects or {}
+            constraints.append({"@id": f"{rid}-about", "@type": "odrl:Constraint",
+                                "odrl:leftOperand": {"@id": "pk:dataSubject"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": [_iri(subjects[r].dpv if r in subjects else None, "subject", r)
+                                                      for r in rule.about]})
         for fact, values in table.facts:
             constraints.append({"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},

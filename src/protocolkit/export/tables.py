@@ -54,6 +54,9 @@ class RuleTable:
     condition, so a rule that matches relaxed but not strictly *waits* on an unknown fact (section 5)."""
     survivable: tuple[str, ...] = ()
     """The obligations of types that survive an override (section 12)."""
+    about: tuple[str, ...] = ("unstated",)
+    """Whose data (docs/semantics.md section 16): the data subject roles the rule covers, ``unstated`` for a request
+    that names none."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         out.append(RuleTable(
             position=position, id=rule.id, title=rule.title, priority=rule.priority, outcome=rule.outcome,
             protect=OUTCOMES_MOST_PROTECTIVE_FIRST.index(rule.outcome),
+            about=_members(compiled.about_bits, compiled.subjects.values, bit) if compiled.about_bits is not None
+            else ("unstated",),
             senders=_members(compiled.from_bits, compiled.partners.values, bit),
             recipients=_members(compiled.to_bits, compiled.partners.values, bit),
             categories=_members(compiled.category_bits, compiled.categories.values, bit),

@@ -94,7 +94,7 @@ class CaseRequest(Model):
     requested_by: RequestedBy | None = Field(
         None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
     about: Key | None = Field(
-        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 15).")
+        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 16).")
     facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")

@@ -150,7 +150,7 @@ class SubjectRole(Model):
     Consent, "do not inform" and "protect this person's identity" belong to a person, not to
     the case: a request may name the role of the person its categories are about (``about:
     victim``), a rule may be limited to some roles, and a fact declared ``per_subject`` has a
-    value for each role (``docs/semantics.md`` section 15).
+    value for each role (``docs/semantics.md`` section 16).
 
     Examples
     --------

@@ -60,7 +60,7 @@ class Protocol(Model):
     subjects: list[SubjectRole] = Field(
         default_factory=list,
         description="The roles a data subject can have (child, parent, victim, alleged perpetrator...): whose "
-                    "information a request is about; see docs/semantics.md section 15.")
+                    "information a request is about; see docs/semantics.md section 16.")
     categories: list[DataCategory] = Field(default_factory=list, description="Data categories added to the shipped tree.")
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
