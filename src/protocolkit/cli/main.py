@@ -168,8 +168,10 @@ def cmd_validate(args) -> int:
     for finding in findings:
         print(finding.format())
     errors = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = len(findings) - errors
-    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    hints = len(findings) - errors - warnings
+    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+          + (f", {hints} hint{'s' if hints != 1 else ''}" if hints else ""))
     return 1 if errors else 0
 
 

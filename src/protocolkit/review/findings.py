@@ -266,7 +266,7 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
         carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
         winner_id = compiled.rule_at_bit(decider).id
         for position in compiled.matched(row):
-            rule = protocol.rules[position]
+            rule = compiled.rules[position]  # with what it inherits (section 18)
             if rule.id in {compiled.rule_at_bit(b).id for b in winners}:
                 continue
             dropped = {o.type for o in rule.obligations} - carried
