@@ -360,7 +360,7 @@ def _draft_notice(protocol, stderr: bool = False) -> None:
 def cmd_test(args) -> int:
     from ..engine.cases import run_cases, runnable_cases
     from ..engine.guarantees import check_guarantees
-    from .report import console, count_line, print_case_results, print_guarantees
+    from .report import console, count_line, print_case_results, print_guarantees, say
 
     protocol = load(args.path)
     _draft_notice(protocol, json_to_stdout(args))
@@ -389,8 +389,8 @@ def cmd_test(args) -> int:
         guarantees = check_guarantees(protocol)
     if guarantees.results:
         out.print()
-        out.print(Text(f"Guarantees (promises checked over every possible request, not only the cases): "
-                       f"{guarantees.passed} proven, {guarantees.failed} violated"))
+        say(out, f"Guarantees (promises checked over every possible request, not only the cases): "
+                 f"{guarantees.passed} proven, {guarantees.failed} violated")
         print_guarantees(out, guarantees)
     if args.junit:
         results.to_junit(args.junit, guarantees=guarantees)
