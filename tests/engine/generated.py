@@ -25,7 +25,24 @@ PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
 FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
 OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
-OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+               "record_afterwards", "deadline_same_day", "inform_afterwards"]
+#: Obligations with a timing and a deadline as data (docs/semantics.md section 17), drawn by name.
+TIMED = {
+    "record_afterwards": {"record_decision": {"timing": "after", "within": "PT24H", "from": "disclosure"}},
+    "deadline_same_day": {"deadline": {"within": "same_working_day", "from": "referral_received"}},
+    "inform_afterwards": {"inform_family": {"timing": "after", "detail": "unless it puts the child at risk"}},
+}
+
+
+#: The obligation types rules and fallbacks draw (what a guarantee can ask for).
+OBLIGATION_TYPES = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+                    "deadline"]
+
+
+def obligations_of(names: list[str]) -> list:
+    """The obligations a list of drawn names stands for."""
+    return [TIMED.get(name, name) for name in names]
 #: Obligation types that survive an override, as docs/semantics.md section 12 lists them.
 SURVIVES_OVERRIDE = {"record_decision", "deadline", "secure_channel", "owner_agreement_before_onward_disclosure",
                      "verify_requester", "return_or_delete", "dpia_required"}
@@ -107,7 +124,7 @@ def protocols(draw, features: frozenset = CORE):
             "when": {f: condition(f) for f in facts}, "outcome": outcome,
             "minimum": "a summary" if outcome == "share_minimum" else None,
             "escalate_to": "the IG lead" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=3, unique=True)),
             "rationale": "generated", "priority": draw(st.sampled_from([0, 0, 0, 1, 2])),
             "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
@@ -136,7 +153,7 @@ def protocols(draw, features: frozenset = CORE):
             "id": f"fallback_{i}", "purposes": purposes, "outcome": outcome,
             "on": draw(st.sampled_from([["gap"], ["unknown_fact"], ["gap", "unknown_fact"]])),
             "escalate_to": "the duty manager" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "rationale": "generated",
         })
     constraints = []
@@ -145,9 +162,30 @@ def protocols(draw, features: frozenset = CORE):
                                               ("child_competent", "consent")]))
         constraints.append({"id": f"c{i}", "if": {first: condition(first)},
                             draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
+    # agreement-level defaults (docs/semantics.md section 18): drawn always, since every export encodes them
+    defaults = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2, 3]))):
+        default = {"id": f"d{i}",
+                   "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
+                   "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=2, unique=True))}
+        if not default["obligations"] and not default["lawful_bases"]:
+            default["obligations"] = ["record_decision"]
+        side = draw(st.sampled_from(["protocol", "senders", "recipients", "purposes", "flow"]))
+        if side in ("senders", "flow"):
+            default["senders"] = selector()
+        if side == "recipients":
+            default["recipients"] = selector()
+        if side in ("purposes", "flow"):
+            default["purposes"] = draw(st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=2, unique=True))
+        if draw(st.booleans()):
+            default["outcomes"] = draw(st.lists(st.sampled_from(OUTCOMES[1:]), min_size=1, max_size=3, unique=True))
+        defaults.append(default)
+    for rule in rules:
+        rule["inherit"] = draw(st.sampled_from(["replace", "replace", "add", "none"]))
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
+        "defaults": defaults,
         "outside": outside,
         "fact_constraints": constraints,
         **({"subjects": [{"id": r, "label": f"The {r.replace('_', ' ')}"} for r in SUBJECTS],
@@ -248,6 +286,42 @@ def _who_asked(request: Request) -> str:
     return "recipient" if request.requester == request.recipient else "third_party"
 
 
+def _within(protocol, rule_side, default_side) -> bool:
+    """A rule's side of a scope lies inside a default's (docs/semantics.md section 18), read literally."""
+    if default_side == "any":
+        return True
+    if rule_side == "any":
+        return False
+    everyone = [p.id for p in protocol.partners] + [o.id for o in protocol.outside]
+    mine = {p for p in everyone if _partner_matches(protocol, rule_side, p)} if not isinstance(rule_side, list) \
+        else set(rule_side)
+    theirs = {p for p in everyone if _partner_matches(protocol, default_side, p)} if not isinstance(default_side, list) \
+        else set(default_side)
+    return bool(mine) and mine <= theirs
+
+
+def inherited_rules(protocol: Protocol) -> list:
+    """The rules with what they inherit from the defaults: own lists first, then the defaults' in order;
+    a list the rule states replaces the inherited one unless it says ``inherit: add``; ``none`` inherits nothing."""
+    out = []
+    for rule in protocol.rules:
+        bases, obligations = [], []
+        for d in protocol.defaults:
+            if rule.outcome in d.outcomes and _within(protocol, rule.from_, d.senders) \
+                    and _within(protocol, rule.to, d.recipients) and _within(protocol, rule.purposes, d.purposes):
+                bases += [b for b in d.lawful_bases if b not in bases]
+                obligations += [o for o in d.obligations if str(o) not in map(str, obligations)]
+        if rule.inherit == "none":
+            bases, obligations = [], []
+        own_b, own_o = list(rule.lawful_bases), list(rule.obligations)
+        if own_b and rule.inherit != "add":
+            bases = []
+        if own_o and rule.inherit != "add":
+            obligations = []
+        out.append(rule.model_copy(update={
+            "lawful_bases": own_b + [b for b in bases if b not in own_b],
+            "obligations": own_o + [o for o in obligations if str(o) not in map(str, own_o)]}))
+    return out
 def read_fact(protocol: Protocol, request: Request, key: str) -> str:
     """The value a condition on ``key`` reads, as docs/semantics.md section 16 says: a per-subject fact read plainly
     is the value for the request's subject; ``fact@role`` is that person's value (the subject's, if it is them)."""
@@ -280,7 +354,7 @@ def _conditions(rule) -> list[tuple[str, object]]:
 
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     matched, waiting = [], []
-    for rule in protocol.rules:
+    for rule in inherited_rules(protocol):
         if rule.requested_by != "any" and _who_asked(request) not in rule.requested_by:
             continue
         if rule.about != "any" and (request.about or "unstated") not in rule.about:

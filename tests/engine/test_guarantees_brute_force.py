@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import FEATURES, CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, possible_facts, protocols
+from generated import FEATURES, CATEGORIES, FACTS, KINDS, OBLIGATION_TYPES, STAGES, possible_facts, protocols
 from protocolkit.engine import decide_many
 from protocolkit.engine.compiled import compile_protocol
 from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
@@ -97,13 +97,13 @@ def guarantees(draw, protocol, kind):
         data["outcomes"] = draw(st.sampled_from([[], ["refuse"], ["escalate", "gap"]]))
     elif kind == "always":
         data["outcomes"] = draw(st.sampled_from([[], ["share", "share_minimum"], ["refuse", "gap"]]))
-        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=1))
+        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATION_TYPES), max_size=1))
         if not data["outcomes"] and not data["obligations"]:
             data["obligations"] = ["record_decision"]
         data["when_outcome"] = draw(st.sampled_from([[], ["share", "share_minimum"]]))
     elif kind == "only_via":
         data["via"] = {"partners": [draw(st.sampled_from(ids))]}
-        data["unless_obligation"] = draw(st.sampled_from(OBLIGATIONS))
+        data["unless_obligation"] = draw(st.sampled_from(OBLIGATION_TYPES))
     else:
         data["strict"] = draw(st.booleans())
     return Guarantee.model_validate(data)

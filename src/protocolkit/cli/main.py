@@ -168,8 +168,10 @@ def cmd_validate(args) -> int:
     for finding in findings:
         print(finding.format())
     errors = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = len(findings) - errors
-    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    hints = len(findings) - errors - warnings
+    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+          + (f", {hints} hint{'s' if hints != 1 else ''}" if hints else ""))
     return 1 if errors else 0
 
 
@@ -358,7 +360,7 @@ def _draft_notice(protocol, stderr: bool = False) -> None:
 def cmd_test(args) -> int:
     from ..engine.cases import run_cases, runnable_cases
     from ..engine.guarantees import check_guarantees
-    from .report import console, count_line, print_case_results, print_guarantees
+    from .report import console, count_line, print_case_results, print_guarantees, say
 
     protocol = load(args.path)
     _draft_notice(protocol, json_to_stdout(args))
@@ -387,8 +389,8 @@ def cmd_test(args) -> int:
         guarantees = check_guarantees(protocol)
     if guarantees.results:
         out.print()
-        out.print(Text(f"Guarantees (promises checked over every possible request, not only the cases): "
-                       f"{guarantees.passed} proven, {guarantees.failed} violated"))
+        say(out, f"Guarantees (promises checked over every possible request, not only the cases): "
+                 f"{guarantees.passed} proven, {guarantees.failed} violated")
         print_guarantees(out, guarantees)
     if args.junit:
         results.to_junit(args.junit, guarantees=guarantees)

@@ -49,26 +49,47 @@ def row(t: Table, *cells) -> None:
     t.add_row(*(Text(str(c)) for c in cells))
 
 
+def say(out: Console, text: str, indent: int = 0, hang: int = 2) -> None:
+    """Print prose wrapped to the console's width, later lines indented ``hang`` more than the first."""
+    out.print(_wrapped(out, text, indent, hang))
+
+
+def show_table(out: Console, t: Table) -> None:
+    """Print a table; on a file or a CI log, as wide as its rows need, so that no cell is cut or folded."""
+    if out.is_terminal:
+        out.print(t)
+        return
+    import io
+
+    from rich.measure import Measurement
+
+    width = max(out.width, Measurement.get(out, out.options.update_width(10_000), t).maximum)
+    wide = Console(file=io.StringIO(), width=width, no_color=True, highlight=False, emoji=False)
+    wide.print(t)
+    for line in wide.file.getvalue().splitlines():
+        out.print(Text(line.rstrip()), soft_wrap=True)
+
+
 def print_case_results(out: Console, results, cases_dir) -> None:
     """The sample cases: counts, failures in full, coverage, sharing by stage and what it means."""
     s = results.summary()
-    out.print(Text(f"Sample cases ({cases_dir}): {s['cases']} case{'s' if s['cases'] != 1 else ''}, "
-                   f"{s['expectations']} expectation{'s' if s['expectations'] != 1 else ''}. "
-                   "Each expectation says what the published guidance requires for one request."))
+    say(out, f"Sample cases ({cases_dir}): {s['cases']} case{'s' if s['cases'] != 1 else ''}, "
+             f"{s['expectations']} expectation{'s' if s['expectations'] != 1 else ''}. "
+             "Each expectation says what the published guidance requires for one request.")
     for r in results.failures.to_dict("records"):
         out.print(Text(f"FAIL {r['case']} / {r['step']} / {r['request']}: {r['from']} -> {r['to']} "
-                       f"{', '.join(r['categories'])} at {r['stage']} for {r['purpose']}"))
+                       f"{', '.join(r['categories'])} at {r['stage']} for {r['purpose']}"), soft_wrap=True)
         for problem in r["problems"]:
-            out.print(Text(f"     {problem}"))
+            out.print(Text(f"     {problem}"), soft_wrap=True)
         for line in str(r["explanation"]).splitlines():
-            out.print(Text(f"     {line}"))
-    out.print(Text(f"Rule coverage: {s['rules_exercised']} of {s['rules']} rules decided at least one request "
-                   "of the cases."))
+            say(out, line, indent=5, hang=0)
+    say(out, f"Rule coverage: {s['rules_exercised']} of {s['rules']} rules decided at least one request "
+             "of the cases.")
     never = results.rules_never_exercised
     if never:
-        out.print(Text(f"  never exercised: {', '.join(never)} (write a case that reaches "
-                       f"{'it' if len(never) == 1 else 'them'}, or check {'it is' if len(never) == 1 else 'they are'} "
-                       "still needed)"))
+        say(out, f"never exercised: {', '.join(never)} (write a case that reaches "
+                 f"{'it' if len(never) == 1 else 'them'}, or check {'it is' if len(never) == 1 else 'they are'} "
+                 "still needed)", indent=2)
     by_stage = results.sharing_by_stage()
     if len(by_stage):
         out.print()
@@ -77,9 +98,9 @@ def print_case_results(out: Console, results, cases_dir) -> None:
                   right=("requested", "shared", "over-shared", "under-shared", "gaps"))
         for stage, r in by_stage.iterrows():
             row(t, stage, r.requested, r.shared, r.over_shared, r.under_shared, r.gaps)
-        out.print(t)
+        show_table(out, t)
         for name, meaning in MEANINGS:
-            out.print(Text(f"  {name}: {meaning}"))
+            say(out, f"{name}: {meaning}", indent=2)
     for label, frame, note in (
             ("Over-sharing", results.over_sharing, "beyond the recipient's need-to-know: check each one"),
             ("Under-sharing", results.under_sharing, "needed but withheld: not a failure, check each is deliberate"),
@@ -94,7 +115,7 @@ def print_case_results(out: Console, results, cases_dir) -> None:
             rule = r.get("rule") if isinstance(r.get("rule"), str) else (r.get("fallback") or "-")
             row(t, f"{r['case']} / {r['step']}", f"{r['from']} -> {r['to']}", r["category"], r["stage"],
                 rule if isinstance(rule, str) else "-")
-        out.print(t)
+        show_table(out, t)
 
 
 def print_guarantees(out: Console, report) -> None:
@@ -102,10 +123,10 @@ def print_guarantees(out: Console, report) -> None:
     for result in report.results:
         g = result.guarantee
         if result.proven:
-            out.print(Text(f"PROVEN   {g.id}: {' '.join(g.statement.split())} "
-                           f"({result.space_size:,} possible requests)"))
+            say(out, f"PROVEN   {g.id}: {' '.join(g.statement.split())} ({result.space_size:,} possible requests)",
+                hang=9)
         else:
-            out.print(Text(f"VIOLATED {g.id}: {' '.join(g.statement.split())}"))
+            say(out, f"VIOLATED {g.id}: {' '.join(g.statement.split())}", hang=9)
             for line in result.explanation.splitlines():
                 out.print(Text(f"         {line}"))
 
@@ -147,10 +168,10 @@ def print_review(out: Console, report, show_all: bool = False) -> None:
     kinds = ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in sorted(severities.items()))
     out.print(Text(f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({kinds or 'none'}): "
                    f"{len(open_findings)} open, {len(closed)} accepted or mitigated; "
-                   f"{blocking} blocking sign-off (an open error)."))
+                   f"{blocking} blocking sign-off (an open error)."), soft_wrap=True)
     if closed and not show_all:
         out.print(Text(f"{len(closed)} accepted or mitigated finding{'s are' if len(closed) != 1 else ' is'} not shown: "
-                       "add --all to see who accepted each one, when and why."))
+                       "add --all to see who accepted each one, when and why."), soft_wrap=True)
 
 
 def _print_group(out: Console, heading: str, findings) -> None:

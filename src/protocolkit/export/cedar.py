@@ -95,7 +95,9 @@ class _Hierarchy:
 
 def _parents(vocab: Vocabulary, kind: str, value: str) -> list[tuple[str, str]]:
     if kind == "Partner":
-        entry = vocab.partners[value]
+        entry = vocab.partners.get(value)
+        if entry is None:  # a party outside the partnership: no kind or organisation above it
+            return []
         out = [("Kind", entry.kind)] if entry.kind in vocab.kinds else []
         return out + ([("Partner", entry.part_of)] if entry.part_of in vocab.partners else [])
     kind_entry = vocab.kinds.get(value)
@@ -281,7 +283,7 @@ def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dic
         out.append({"uid": {"type": "Kind", "id": kind.id}, "attrs": {"name": kind.label},
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Kind", kind.id)]})
     for partner in tables.partners:
-        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": {"name": vocab.partners[partner].name},
+        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": {"name": vocab.label("partners", partner)},
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Partner", partner)]})
     for category in tables.categories:
         parent = vocab.category_parent(category)

@@ -19,7 +19,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from ruamel.yaml.comments import CommentedMap
 
 from . import codes
-from .keys import ROLE_MARK, DottedKey, FactKey, Key, Model
+from .keys import ROLE_MARK, quiet_defaults, DottedKey, FactKey, Key, Model
 from .rules import RequestedBy
 from .source import PlainYamlFile, SourceMap, YamlFile, node_position, read_plain_yaml, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
@@ -69,6 +69,10 @@ class Expectation(Model):
     )
     obligations: list[Key] = Field(default_factory=list, description="Obligation types that must all be present.")
     absent_obligations: list[Key] = Field(default_factory=list, description="Obligation types that must not be present.")
+    after_disclosure: list[Key] = Field(
+        default_factory=list, description="Obligation types that must be present and done after the disclosure "
+                                          "(share now, record afterwards: docs/semantics.md section 17).")
+    _quiet = quiet_defaults("after_disclosure")
 
     @model_validator(mode="after")
     def _says_something(self) -> "Expectation":

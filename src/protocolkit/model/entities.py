@@ -281,6 +281,11 @@ class LawfulBasis(Model):
         default_factory=list,
         description="Recipient kinds for which no appropriate policy document is needed (Sch 1 para 10(2)).",
     )
+    compels: bool = Field(
+        False, description="A notice or order under it compels disclosure: answering is a legal obligation "
+                           "(Art 6(1)(c)), not a discretion (SSAA 1992 s109B).",
+    )
+    _quiet = quiet_defaults("compels")
 
 
 class Selector(Model):
