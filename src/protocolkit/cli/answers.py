@@ -11,10 +11,12 @@ Everything here is read from the decision the engine made; nothing is decided he
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..engine.decisions import CategoryDecision, Decision
 from ..model.legal import UNVERIFIED
+from ..model.naming import joined, repeats, with_detail
 from ..model.outcomes import outcome_words
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
@@ -67,7 +69,8 @@ def lead_sentence(v: Vocabulary, decision: Decision, group: list[CategoryDecisio
     if first.outcome == "gap" or (first.gap and first.fallback):
         text = f"No rule says whether {sender} may share {what} with {recipient} {when}: this is a gap in the protocol"
         if first.fallback:
-            return text + f"; until a rule covers it, the fallback {first.fallback} applies ({outcome_words(first.outcome)})."
+            who = f": {first.escalate_to} decides" if first.outcome == "escalate" and first.escalate_to else ""
+            return text + f"; until a rule covers it, the fallback {first.fallback} applies ({outcome_words(first.outcome)}{who})."
         return text + ", so nothing is shared until a rule covers it."
     return f"{sender} {_verb(first, recipient)} {what} with {recipient} {when}."
 
@@ -80,11 +83,11 @@ def duty_lines(v: Vocabulary, obligations) -> list[str]:
         entry = v.obligation_types.get(kind)
         label = entry.label if entry else kind.replace("_", " ")
         if kind == "deadline" and detail:
-            out.append(f"act {detail}")
+            out.append(detail if detail.lower().startswith("act ") else f"act {detail}")
         elif kind == "do_not_inform_family":
-            out.append(f"do not tell the family yet{f' ({detail})' if detail else ''}")
+            out.append("do " + with_detail(label, detail))  # the label reads "not tell the family yet"
         else:
-            out.append(f"{label} ({detail})" if detail else label)
+            out.append(with_detail(label, detail))
     return out
 
 
@@ -96,7 +99,7 @@ def basis_lines(v: Vocabulary, ids) -> list[str]:
         if entry is None:
             out.append(i)
             continue
-        line = f"{entry.label}: {entry.citation} ({i})"
+        line = f"{joined(entry.label, entry.citation)} ({i})"
         if not entry.verified:
             line += f" - {UNVERIFIED}"
         out.append(line)
@@ -127,12 +130,18 @@ def _rule(protocol: Protocol, rule_id: str | None):
     return next((r for r in protocol.rules if r.id == rule_id), None) if rule_id else None
 
 
-def _remainder(explanation: str, known: list[str], rule_id: str | None) -> list[str]:
+def _remainder(explanation: str, known: list[str], rule_id: str | None, gap_fallback: str | None = None) -> list[str]:
     """What the explanation says beyond the lead, the bases, the duties and the rationale."""
     text = explanation
     for part in known:
         text = text.replace(part, "")
-    if rule_id:  # the head sentence ends with the deciding rule and its conditions
+    if gap_fallback:  # the head says what the lead sentence said: a gap, and which fallback applies
+        marker = f"the partnership's fallback {gap_fallback} "
+        at = text.find(marker)
+        end = text.find(". ", at) if at >= 0 else -1
+        if at >= 0:
+            text = text[end + 2:] if end >= 0 else ""
+    elif rule_id:  # the head sentence ends with the deciding rule and its conditions
         marker = f"because rule {rule_id} "
         at = text.find(marker)
         if at >= 0:
@@ -140,9 +149,13 @@ def _remainder(explanation: str, known: list[str], rule_id: str | None) -> list[
             text = text[end + 2:] if end >= 0 else ""
     elif "This is a gap in the protocol" in text:
         text = text.split("add a rule that decides it.", 1)[-1]
-    notes = [s.strip() for s in text.replace("  ", " ").split(" Note: ") if s.strip()]
-    notes = [n if n.startswith(("Note: ", "Retention: ")) or n is notes[0] else f"Note: {n}" for n in notes]
+    notes = [s.strip() for s in _NOTE_START.split(" ".join(text.split())) if s.strip()]
     return [n if n.endswith(".") else n + "." for n in notes]
+
+
+#: Where a further note of the engine's explanation starts: each is printed on its own line.
+_NOTE_START = re.compile(r"(?<=\.) (?=Note: |Retention: |No retention period |Also matched but overridden: "
+                         r"|Matched but not deciding |Kept from overridden |Inherited from the agreement)")
 
 
 def sections(protocol: Protocol, decision: Decision) -> list[Section]:
@@ -165,13 +178,17 @@ def sections(protocol: Protocol, decision: Decision) -> list[Section]:
         elif first.fallback:
             fallback = next((f for f in getattr(protocol, "fallbacks", []) or [] if f.id == first.fallback), None)
             section.why = " ".join((fallback.rationale or "").split()) if fallback is not None else ""
-        for c in group:
-            known = _known_parts(v, protocol, decision, c)
-            for note in _remainder(c.explanation, known, c.rule):
+        per_category = {c.category: _remainder(c.explanation, _known_parts(v, protocol, decision, c), c.rule,
+                                               c.fallback if c.gap else None) for c in group}
+        for c in group:  # a note every category of the group has is said once, the others under their category
+            for note in per_category[c.category]:
                 label = v.label("categories", c.category)
-                note = note if len(group) == 1 else f"{label}: {note}"
-                if note not in section.notes:
-                    section.notes.append(note)
+                if all(note in notes for notes in per_category.values()) or repeats(label, note):
+                    line = note
+                else:
+                    line = f"{label}: {note}"
+                if line not in section.notes:
+                    section.notes.append(line)
         ids = []
         if first.deciding_rules:
             ids.append(f"decided by {', '.join(first.deciding_rules)}")
