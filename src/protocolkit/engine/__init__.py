@@ -8,9 +8,12 @@ from .cases import CaseResults, run_cases
 from .compiled import CompiledProtocol, compile_protocol
 from .decisions import DECISION_COLUMNS, CategoryDecision, Decision, decide, decide_many, summary_outcome
 from .requests import Request
+from .results import WhyNotCandidate
+from ..model.outcomes import Outcome
 from .why_not import why_not
 
 __all__ = [
-    "DECISION_COLUMNS", "CaseResults", "CategoryDecision", "CompiledProtocol", "Decision", "Request",
+    "DECISION_COLUMNS", "CaseResults", "CategoryDecision", "CompiledProtocol", "Decision", "Outcome", "Request",
+    "WhyNotCandidate",
     "compile_protocol", "decide", "decide_many", "run_cases", "summary_outcome", "why_not",
 ]

@@ -16,7 +16,7 @@ from ..model.rules import Fallback, Rule, describe_about, describe_requested_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import CompiledProtocol
-    from .decisions import CategoryDecision
+    from .results import CategoryDecision
     from .requests import Request
 
 

@@ -25,8 +25,7 @@ from .requests import Request
 #: ``then`` of a rule that no possible case lets apply.
 IMPOSSIBLE = "impossible under the fact constraints"
 
-WHY_NOT_COLUMNS = ["category", "outcome", "rule", "rule_outcome", "scope_changes", "fact_changes",
-                   "then", "explanation", "size", "must_change"]
+from .results import WHY_NOT_COLUMNS  # noqa: E402  (defined with the other result types; kept importable here)
 
 #: The parts of a request or rule a change can touch, in the order a reader is told about them.
 DIMENSIONS = ("sender", "recipient", "category", "stage", "purpose", "requested_by", "about", "facts")

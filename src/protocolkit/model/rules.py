@@ -31,7 +31,7 @@ from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId,
 from .entities import Fact, Selector
 from .history import History, HistoryCondition
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
-    FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
+    FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, RuleOutcomeName, SHARING_OUTCOMES,
 )
 
 Timing = Literal["before", "after"]
@@ -320,7 +320,7 @@ class Rule(Model):
                           "shared, decided, count (docs/semantics.md section 15).")
     _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit')
 
-    outcome: Outcome = Field(
+    outcome: RuleOutcomeName = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
     minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")
     escalate_to: str | None = Field(None, description="For escalate: the named role that decides.")
