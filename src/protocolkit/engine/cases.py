@@ -96,8 +96,12 @@ class CaseResults:
         'share_minimum'
         """
         rows = self.requests[(self.requests["case"] == case) & (self.requests["step_index"] == step_index)]
+        def given(value):
+            return value if isinstance(value, str) else None
+
         return [Request(r["from"], r["to"], tuple(r["categories"]), r["stage"], r["purpose"], dict(r["facts"]),
-                        r["requester"], r["requested_by"], r["about"]) for r in rows.to_dict("records")]
+                        given(r["requester"]), given(r["requested_by"]), given(r["about"]))
+                for r in rows.to_dict("records")]
 
     @property
     def passed(self) -> int:
@@ -413,8 +417,10 @@ def _request_frame(cases: list[Case], steps: _CaseRequests, notes: dict[int, lis
         "stage": steps.stage, "request": steps.request_id,
         "from": [r.from_ for r in requests], "to": [r.to for r in requests],
         "categories": [list(r.categories) for r in requests], "purpose": [r.purpose for r in requests],
-        "requester": [r.requester for r in requests], "requested_by": [r.requested_by for r in requests],
-        "about": [r.about for r in requests], "facts": steps.facts,
+        # kept as objects: None stays None (a text column would turn it into NaN)
+        "requester": pd.Series([r.requester for r in requests], dtype=object),
+        "requested_by": pd.Series([r.requested_by for r in requests], dtype=object),
+        "about": pd.Series([r.about for r in requests], dtype=object), "facts": steps.facts,
         "history": [notes.get(i, []) for i in range(len(requests))],
     }, columns=REQUEST_COLUMNS)
 

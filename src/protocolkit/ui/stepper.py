@@ -238,9 +238,11 @@ class CaseStepper(Snapshot, widgets.VBox):
         # The case run decides each step after the earlier ones, working out the history facts
         # (what was received, shared, decided, counted: docs/semantics.md section 15); each request
         # here is decided on the very facts the run used, so the stepper and the run agree.
-        results = run_cases(session.compiled, [case], explain=False)
-        at_step = results.requests[results.requests["step_index"] == index]
-        checked = results.expectations[results.expectations["step_index"] == index]
+        # Without changed facts the session's run of every case holds this case as it is (kept across
+        # edits, re-run only where an edit can change a decision): no need to run it again here.
+        results = run_cases(session.compiled, [case], explain=False) if self.overrides else session.case_results()
+        at_step = _at_step(results.requests, case.id, index)
+        checked = _at_step(results.expectations, case.id, index)
         verdicts = dict(zip(checked["request"], zip(checked["passed"], checked["problems"])))
         self.decisions = []
         rows = []
@@ -256,7 +258,7 @@ class CaseStepper(Snapshot, widgets.VBox):
             for r, d in enumerate(self.decisions) if d.may_not_share]
         self.why_not_html.value = ""
 
-        at = results.knowledge[results.knowledge["step_index"] == index]
+        at = _at_step(results.knowledge, case.id, index)
         self.knowledge = (at.pivot(index="partner", columns="category", values="since_stage").fillna("")
                           if len(at) else pd.DataFrame())
         new = at[at["new"]]
@@ -330,6 +332,11 @@ class CaseStepper(Snapshot, widgets.VBox):
             parts.append(f"<p>{named(s.label('categories', category), category)} "
                          f"({escape(outcome_words(rows['outcome'].iat[0]))}):</p><ul>{items}{more}</ul>")
         return "".join(parts)
+
+
+def _at_step(table: pd.DataFrame, case: str, step_index: int) -> pd.DataFrame:
+    """The rows of a case run's table for one step of one case."""
+    return table[(table["step_index"].to_numpy() == step_index) & (table["case"].to_numpy() == case)]
 
 
 def _expected_words(expect) -> str:
