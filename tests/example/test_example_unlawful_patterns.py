@@ -2,8 +2,9 @@
 
 Issue 9 lists what a reviewer who knows MASH work found in an hour. The example no longer
 does any of it; this test puts each pattern back, as a partnership might write it, into a copy
-of the example and checks that validation names the rule and the right check. Since PK222-PK224 the Gillick refusal overridden for a relative, an address gated on the wrong person's
-consent and closure refusing a transfer are validate checks too; a rule gated on the wrong person's risk
+of the example and checks that validation names the rule and the right check. Since PK222-PK224
+the Gillick refusal overridden for a relative, an address gated on the wrong person's consent and
+closure refusing a transfer are validate checks too; a rule gated on the wrong person's risk
 rating is still held by the example's cases 40-68 and guarantees.
 """
 
