@@ -81,7 +81,8 @@ def brute_force(protocol, guarantee):
 
 
 #: The durations generated protocols and guarantees use, in hours (None: a named working-day duration).
-HOURS = {"PT2H": 2, "PT4H": 4, "PT12H": 12, "PT24H": 24, "P1D": 24, "P2D": 48, "same_working_day": None, "next_working_day": None}
+HOURS = {"PT2H": 2, "PT4H": 4, "PT12H": 12, "PT24H": 24, "P1D": 24, "P2D": 48,
+         "same_working_day": None, "next_working_day": None}
 NAMED_ORDER = ["same_working_day", "next_working_day"]
 
 

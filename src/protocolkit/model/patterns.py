@@ -169,7 +169,8 @@ def closure_refuses_transfer(c, i: int, rule: Rule) -> None:
                       and c.vocab.categories_in(t.categories) & refused]
             if not beaten:
                 continue
-            why = f"it outranks the transfer rule {beaten[0].id} (priority {rule.priority} against {beaten[0].priority})"
+            why = (f"it outranks the transfer rule {beaten[0].id} "
+                   f"(priority {rule.priority} against {beaten[0].priority})")
         elif rule.stages == ANY or any(t.outcome in SHARING_OUTCOMES and sender in c.vocab.partners_in(t.from_)
                                        and recipient in c.vocab.partners_in(t.to) for t in c.protocol.rules):
             continue  # a transfer handled at another stage (a transfer in arrives at intake, not at closure)
