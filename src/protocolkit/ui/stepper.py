@@ -21,6 +21,7 @@ from ..engine.decisions import Decision, decide
 from ..engine.why_not import why_not
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
+from ..model.naming import with_detail
 from ._text import STYLE, badge, ident, named, outcome_words, paragraphs, table
 from .session import Session
 from .reports import Snapshot
@@ -369,7 +370,7 @@ def _fallback_note(session: Session, decision) -> str:
 def _duty(session: Session, obligation: str) -> str:
     kind, _, detail = obligation.partition(": ")
     words = session.label("obligation_types", kind)
-    return escape(words + (f" ({detail})" if detail else "")) + " " + ident(kind)
+    return escape(with_detail(words, detail)) + " " + ident(kind)
 
 
 __all__ = ["CaseStepper"]
