@@ -276,7 +276,8 @@ def _finding_text(finding) -> str:
 
 
 def _partner(p, n: _Names, v: Vocabulary) -> dict:
-    role = {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor"}[p.controller_role]
+    role = {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor",
+            "not_a_controller": "Not a controller (a meeting; see its description)"}[p.controller_role]
     return {
         "id": p.id, "name": plain(p.name), "kind": n.kind(p.kind), "role": role,
         "part_of": n.partner(p.part_of) if p.part_of else "",
