@@ -20,7 +20,7 @@ from protocolkit.export.rego import package_name, rego_module
 from protocolkit.export.tables import rule_tables
 
 CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
-                   "escalate_to", "fallback", "fallback_reason")
+                   "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by")
 
 
 def comparable(decision: dict) -> tuple:
@@ -46,15 +46,21 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
             rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
             obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
             need_to_know=str(r["need_to_know"]), explanation="", fallback=r["fallback"],
-            fallback_reason=r["fallback_reason"]) for r in by_request[index])
+            fallback_reason=r["fallback_reason"], sharing=r["sharing"], decided_by=r["decided_by"])
+            for r in by_request[index])
         d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
         out.append(comparable(d.to_dict()))
     return out
 
 
+REQUESTED_BY = ("unstated", "proactive", "recipient", "third_party")
+
+
 def random_requests(protocol, n: int, seed: int) -> list[dict]:
-    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included);
-    fact states the protocol's fact constraints rule out are drawn again (they are bad input)."""
+    """``n`` requests over every partner and declared outside party, category, stage, purpose and fact value
+    (unknown included); fact states the protocol's fact constraints rule out are drawn again (they are bad input).
+    Where some rule looks at who asked, a request names its requester (the sender, the recipient or a third party),
+    or gives ``requested_by`` directly, or says nothing."""
     from protocolkit.engine.constraints import possible
 
     t = rule_tables(protocol)
@@ -64,9 +70,20 @@ def random_requests(protocol, n: int, seed: int) -> list[dict]:
         facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
         if not possible(t.compiled, facts):
             continue
-        out.append({"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
-                    "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
-                    "purpose": rnd.choice(t.purposes), "facts": facts})
+        request = {"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
+                   "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
+                   "purpose": rnd.choice(t.purposes), "facts": facts}
+        if t.uses_requested_by:
+            how = rnd.randrange(5)
+            if how == 1:
+                request["requester"] = request["from"]
+            elif how == 2:
+                request["requester"] = request["to"]
+            elif how == 3:
+                request["requester"] = rnd.choice(t.partners)
+            elif how == 4:
+                request["requested_by"] = rnd.choice(REQUESTED_BY)
+        out.append(request)
     return out
 
 

@@ -341,7 +341,7 @@ def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecis
     out: dict[int, list[CategoryDecision]] = {}
     for i, request in enumerate(decisions["request"].tolist()):
         values = {name: columns[name][i] for name in names}
-        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason"):  # pandas may give NaN for None
+        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by"):  # pandas may give NaN for None
             values[name] = values[name] if isinstance(values[name], str) else None
         out.setdefault(request, []).append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
     return out

@@ -39,7 +39,7 @@ from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import Stamp, dumps_canonical, ensure_exportable, stamp
-from .tables import RuleTable, Tables, rule_tables
+from .tables import REQUESTED_BY, SHARING_MODES, RuleTable, Tables, rule_tables
 from .text import cedar_string, comment_safe
 
 
@@ -95,7 +95,9 @@ class _Hierarchy:
 
 def _parents(vocab: Vocabulary, kind: str, value: str) -> list[tuple[str, str]]:
     if kind == "Partner":
-        entry = vocab.partners[value]
+        entry = vocab.partners.get(value)
+        if entry is None:  # a party outside the partnership: no kind or organisation above it
+            return []
         out = [("Kind", entry.kind)] if entry.kind in vocab.kinds else []
         return out + ([("Partner", entry.part_of)] if entry.part_of in vocab.partners else [])
     kind_entry = vocab.kinds.get(value)
@@ -140,6 +142,8 @@ def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> lis
                                      (table.purposes, tables.purposes, "context.purpose")):
         if set(values) != set(everything):
             out.append(f"{_strings(values)}.contains({expr})" if values else "false")
+    if set(table.requested_by) != set(REQUESTED_BY):
+        out.append(f"{_strings(table.requested_by)}.contains(context.requested_by)" if table.requested_by else "false")
     for fact, allowed in table.facts:
         out.append(f"{_strings(allowed)}.contains(context.facts[{cedar_string(fact)}])" if allowed else "false")
     return [c for c in out if c]
@@ -185,6 +189,10 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
             annotations.append(f"@minimum({cedar_string(table.minimum)})")
         if table.escalate_to is not None:
             annotations.append(f"@escalate_to({cedar_string(table.escalate_to)})")
+        if table.outcome in SHARING_OUTCOMES:
+            annotations.append(f"@sharing({cedar_string(table.sharing)})")
+            if table.decided_by is not None:
+                annotations.append(f"@decided_by({cedar_string(table.decided_by)})")
         out.append(f"// rule {comment_safe(table.id)}: {table.outcome} at priority {table.priority}")
         out += annotations
         own_action = _ref("Action", class_action(*classes[own]))
@@ -231,16 +239,19 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "to": {"type": "Entity", "name": "Partner"},
         "stage": {"type": "String"},
         "purpose": {"type": "String"},
+        "requested_by": {"type": "String"},
         "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f, _ in tables.facts}},
     }}
     label = {"type": "Record", "attributes": {"name": {"type": "String"}}}
+    party = {"type": "Record", "attributes": {"name": {"type": "String"},
+                                              "outside": {"type": "Boolean", "required": False}}}
     fallback = {"type": "Record", "attributes": {
         "fallback": {"type": "String"}, "outcome": {"type": "String"}, "escalate_to": {"type": "String"},
         "obligations": {"type": "String"}, "on_gap": {"type": "Boolean"}, "on_unknown_fact": {"type": "Boolean"}}}
     actions = [*(class_action(*c) for c in tables.classes()), MATCH] + ([WAIT] if tables.waits_on_facts else [])
     return {"": {
         "entityTypes": {
-            "Partner": {"memberOfTypes": ["Partner", "Kind"], "shape": label},
+            "Partner": {"memberOfTypes": ["Partner", "Kind"], "shape": party},
             "Kind": {"memberOfTypes": ["Kind"], "shape": label},
             "Category": {"memberOfTypes": ["Category"], "shape": label},
             "Fallback": {"memberOfTypes": [], "shape": fallback},
@@ -277,7 +288,11 @@ def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dic
         out.append({"uid": {"type": "Kind", "id": kind.id}, "attrs": {"name": kind.label},
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Kind", kind.id)]})
     for partner in tables.partners:
-        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": {"name": vocab.partners[partner].name},
+        if partner in vocab.partners:
+            attrs = {"name": vocab.partners[partner].name}
+        else:  # a party outside the partnership (docs/semantics.md section 1): matched only where a rule names it
+            attrs = {"name": vocab.label("partners", partner), "outside": True}
+        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": attrs,
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Partner", partner)]})
     for category in tables.categories:
         parent = vocab.category_parent(category)
@@ -339,7 +354,8 @@ class CedarDecider:
                                        "obligations": json.loads(a["obligations"]),
                                        "lawful_bases": json.loads(a["lawful_bases"]),
                                        "survivable": json.loads(a.get("survivable", "[]")),
-                                       "minimum": a.get("minimum"), "escalate_to": a.get("escalate_to")}
+                                       "minimum": a.get("minimum"), "escalate_to": a.get("escalate_to"),
+                                       "sharing": a.get("sharing"), "decided_by": a.get("decided_by")}
 
     @classmethod
     def of(cls, protocol: Protocol) -> "CedarDecider":
@@ -351,7 +367,7 @@ class CedarDecider:
         """The Cedar request asking ``action`` about one category of a sharing request."""
         facts = {f: str(request.get("facts", {}).get(f, UNKNOWN)) for f in self.facts}
         context = {"to": {"__entity": {"type": "Partner", "id": request["to"]}}, "stage": request["stage"],
-                   "purpose": request["purpose"], "facts": facts}
+                   "purpose": request["purpose"], "requested_by": who_asked(request), "facts": facts}
         return {"principal": {"type": "Partner", "id": request["from"]}, "action": {"type": "Action", "id": action},
                 "resource": {"type": "Category", "id": category}, "context": context}
 
@@ -449,7 +465,17 @@ class CedarDecider:
         return {"outcome": fallback["outcome"], "rule": None, "deciding_rules": [], "lawful_bases": [],
                 "obligations": json.loads(fallback["obligations"]), "minimum": None,
                 "escalate_to": fallback["escalate_to"] or None, "fallback": fallback["fallback"],
-                "fallback_reason": reason}
+                "fallback_reason": reason, "sharing": None, "decided_by": None}
+
+
+def who_asked(request: dict) -> str:
+    """Who asked, relative to the flow (``docs/semantics.md`` section 1), from a request mapping."""
+    requester = request.get("requester")
+    if requester is None:
+        return request.get("requested_by") or "unstated"
+    if requester == request["from"]:
+        return "proactive"
+    return "recipient" if requester == request["to"] else "third_party"
 
 
 def _class_order(action: str) -> tuple:
@@ -464,13 +490,18 @@ def _unique(items) -> list:
 def _category(category: str, deciding: list[tuple[str, dict]]) -> dict:
     if not deciding:
         return {"category": category, "outcome": "gap", "rule": None, "deciding_rules": [], "obligations": [],
-                "lawful_bases": [], "minimum": None, "escalate_to": None}
+                "lawful_bases": [], "minimum": None, "escalate_to": None, "sharing": None, "decided_by": None}
     first = deciding[0][1]
+    mode = decided_by = None
+    if first["outcome"] in SHARING_OUTCOMES:  # the strongest mode of the deciding rules (docs/semantics.md section 4)
+        mode = min((r["sharing"] for _, r in deciding), key=SHARING_MODES.index)
+        if mode == "discretion":
+            decided_by = next((r["decided_by"] for _, r in deciding if r["sharing"] == mode and r["decided_by"]), None)
     return {"category": category, "outcome": first["outcome"], "rule": deciding[0][0],
             "deciding_rules": [i for i, _ in deciding],
             "obligations": _unique(o for _, r in deciding for o in r["obligations"]),
             "lawful_bases": _unique(b for _, r in deciding for b in r["lawful_bases"]),
-            "minimum": first["minimum"], "escalate_to": first["escalate_to"]}
+            "minimum": first["minimum"], "escalate_to": first["escalate_to"], "sharing": mode, "decided_by": decided_by}
 
 
 def _request_decision(categories: list[dict]) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..model.protocol import Protocol
 from .canonical import Stamp, ensure_exportable, stamp
-from .tables import SHARING, SUMMARY_ORDER, Tables, rule_tables
+from .tables import REQUESTED_BY, SHARING, SHARING_MODES, SUMMARY_ORDER, Tables, rule_tables
 from .text import comment_safe, rego_string
 
 _KEYWORDS = frozenset({"as", "default", "else", "false", "import", "package", "not", "null", "some", "true",
@@ -121,7 +121,8 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     for r in rules:
         entry = {"id": r.id, "title": r.title, "priority": r.priority, "outcome": r.outcome, "protect": r.protect,
                  "lawful_bases": list(r.lawful_bases), "obligations": list(r.obligations),
-                 "minimum": r.minimum, "escalate_to": r.escalate_to, "survivable": list(r.survivable)}
+                 "minimum": r.minimum, "escalate_to": r.escalate_to, "survivable": list(r.survivable),
+                 "sharing": r.sharing, "decided_by": r.decided_by}
         out.append(f"\t{_value(entry)}, # {r.position}: {comment_safe(r.id)}")
     out.append("]")
     out += ["", "# The rules in decision order: highest priority first, then most protective, then protocol order.",
@@ -134,6 +135,13 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
               "stages": tables.stages, "purposes": tables.purposes}
     for name, comment in comments.items():
         out += [f"# {comment}", f"{name} := " + _index(values[name], lambda v, n=name: by[n].get(v, ())), ""]
+    out.append("# Rules that match each answer to 'who asked' (docs/semantics.md section 1): unstated, proactive,")
+    out.append("# recipient, third_party.")
+    out.append("initiatives := " + _index(REQUESTED_BY, lambda v: (r.position for r in rules if v in r.requested_by)))
+    out.append("")
+    out.append("# Parties outside the partnership the protocol declares (they may send and receive; 'any' never covers them).")
+    out.append(f"outside := {_value(set(tables.outside))}")
+    out.append("")
     out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
     out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
                                           for c, cube in tables.impossible]))
@@ -157,11 +165,14 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     restricting = [fact for fact, _ in tables.facts if any(fact in dict(r.facts) for r in rules)]
     terms = ["categories[category]", "stages[request.stage]", "purposes[request.purpose]", "senders[request.from]",
              "recipients[request.to]"]
+    if tables.uses_requested_by:
+        terms.append("initiatives[who_asked(request)]")
+    scope_terms = list(terms)
     terms += [f"facts[{_value(fact)}][fact_value(request, {_value(fact)})]" for fact in restricting]
     matched = ("# The rules that match one category of a request: the intersection of the rules covering each of\n"
                "# its values (facts no rule tests are left out: every rule allows every value of them).\n"
                "matched(request, category) := " + " &\n\t".join(terms) + "\n")
-    relaxed_terms = terms[:5] + [f"relaxed_facts[{_value(fact)}][fact_value(request, {_value(fact)})]"
+    relaxed_terms = scope_terms + [f"relaxed_facts[{_value(fact)}][fact_value(request, {_value(fact)})]"
                                  for fact, _ in tables.facts if fact in relaxed_index
                                  and any(fact in dict(r.relaxed_facts) for r in rules)]
     if tables.waits_on_facts:
@@ -169,7 +180,8 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
                     "relaxed_matched(request, category) := " + " &\n\t".join(relaxed_terms) + "\n")
     else:
         matched += "\n# No fallback applies to unknown facts: no rule is ever waited on.\nrelaxed_matched(_, _) := set()\n"
-    logic = _LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
+    logic = (_LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
+             .replace("{MODES}", _value(list(SHARING_MODES))).replace("{ASKED}", _value(list(REQUESTED_BY))))
     out.append(logic.replace("{MATCHED}", matched))
     return "\n".join(out)
 
@@ -181,6 +193,36 @@ summary_order := {SUMMARY}
 rank := {outcome: k | some k in numbers.range(0, count(summary_order) - 1); outcome := summary_order[k]}
 
 sharing := {SHARING}
+
+# Sharing modes, strongest first: among the deciding rules the strongest applies (docs/semantics.md section 4).
+sharing_modes := {MODES}
+
+mode_rank := {mode: k | some k in numbers.range(0, count(sharing_modes) - 1); mode := sharing_modes[k]}
+
+# Who asked, relative to the flow (docs/semantics.md section 1).
+requested_by_values := {ASKED}
+
+who_asked(request) := "proactive" if {
+	object.get(request, "requester", null) == request.from
+} else := "recipient" if {
+	object.get(request, "requester", null) == request.to
+} else := "third_party" if {
+	is_string(object.get(request, "requester", null))
+} else := given if {
+	given := object.get(request, "requested_by", null)
+	is_string(given)
+} else := "unstated"
+
+# A sharing decision's mode and decision-maker, from its deciding rules (positions).
+sharing_mode(deciding) := sharing_modes[strongest] if {
+	rules[deciding[0]].outcome in sharing
+	strongest := min({k | some i in deciding; k := mode_rank[rules[i].sharing]})
+} else := null
+
+decision_maker(deciding, mode) := names[0] if {
+	mode == "discretion"
+	names := [name | some i in deciding; rules[i].sharing == mode; name := rules[i].decided_by; is_string(name)]
+} else := null
 
 decision := decide(input)
 
@@ -232,6 +274,22 @@ unknown(request) := {msg |
 } | {msg |
 	some constraint in broken_constraints(request)
 	msg := concat(" ", ["these facts cannot all be true under the fact constraint", constraint])
+} | {msg |
+	requester := object.get(request, "requester", null)
+	requester != null
+	not senders[requester]
+	msg := concat(" ", ["unknown requester", text(requester)])
+} | {msg |
+	given := object.get(request, "requested_by", null)
+	given != null
+	not given in requested_by_values
+	msg := concat(" ", ["unknown requested_by", text(given)])
+} | {msg |
+	given := object.get(request, "requested_by", null)
+	is_string(object.get(request, "requester", null))
+	given != null
+	given != who_asked(request)
+	msg := concat(" ", ["requested_by", text(given), "disagrees with the requester, which makes it", who_asked(request)])
 }
 
 {MATCHED}
@@ -260,7 +318,7 @@ fallback_for(request, category) := [k, "gap"] if {
 fallback_decision(category, fallback, reason) := {
 	"category": category, "outcome": fallback.outcome, "rule": null, "deciding_rules": [],
 	"lawful_bases": [], "obligations": fallback.obligations, "minimum": null, "escalate_to": fallback.escalate_to,
-	"fallback": fallback.id, "fallback_reason": reason,
+	"fallback": fallback.id, "fallback_reason": reason, "sharing": null, "decided_by": null,
 }
 
 # The winning class of a set of matched rules: [priority, protect]; undefined for none.
@@ -297,6 +355,7 @@ rule_decision(request, category) := result if {
 	[top, protect] := winning_class(found)
 	deciding := [i | some i in ranked; i in found; rules[i].priority == top; rules[i].protect == protect]
 	first := rules[deciding[0]]
+	mode := sharing_mode(deciding)
 	own := unique([duty | some i in deciding; some duty in rules[i].obligations])
 	kept := [duty |
 		first.outcome in sharing
@@ -317,10 +376,12 @@ rule_decision(request, category) := result if {
 		"obligations": unique(array.concat(own, kept)),
 		"minimum": first.minimum,
 		"escalate_to": first.escalate_to,
+		"sharing": mode,
+		"decided_by": decision_maker(deciding, mode),
 	}
 } else := {
 	"category": category, "outcome": "gap", "rule": null, "deciding_rules": [], "rules_matched": [],
-	"lawful_bases": [], "obligations": [], "minimum": null, "escalate_to": null,
+	"lawful_bases": [], "obligations": [], "minimum": null, "escalate_to": null, "sharing": null, "decided_by": null,
 }
 
 bases_count(c, overall) if c.outcome in sharing
@@ -341,6 +402,12 @@ valid(request) if {
 		facts[fact][value]
 	}
 	count(broken_constraints(request)) == 0
+	count(requester_errors(request)) == 0
+}
+
+requester_errors(request) := {msg | some msg in unknown(request); startswith(msg, "unknown requester")} | {msg |
+	some msg in unknown(request)
+	contains(msg, "requested_by")
 }
 
 broken_constraints(request) := {cube.constraint |
@@ -359,6 +426,7 @@ decide(request) := result if {
 		"rule": [c.rule | some c in per_category; c.outcome == overall][0],
 		"categories": per_category,
 		"may_share": [c.category | some c in per_category; c.outcome in sharing],
+		"must_share": [c.category | some c in per_category; c.sharing == "required"],
 		"may_not_share": [c.category | some c in per_category; not c.outcome in sharing],
 		"lawful_bases": unique([basis | some c in per_category; bases_count(c, overall); some basis in c.lawful_bases]),
 		"obligations": unique([duty | some c in per_category; c.outcome != "gap"; some duty in c.obligations]),

@@ -19,6 +19,7 @@ import numpy as np
 from ..engine.compiled import CompiledProtocol, compile_protocol
 from ..model.protocol import Protocol
 from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES, SUMMARY_ORDER  # noqa: F401
+from ..model.rules import REQUESTED_BY, SHARING_MODES  # noqa: F401
 
 #: Outcomes under which information travels.
 SHARING: tuple[str, ...] = tuple(sorted(SHARING_OUTCOMES))
@@ -54,6 +55,12 @@ class RuleTable:
     condition, so a rule that matches relaxed but not strictly *waits* on an unknown fact (section 5)."""
     survivable: tuple[str, ...] = ()
     """The obligations of types that survive an override (section 12)."""
+    requested_by: tuple[str, ...] = REQUESTED_BY
+    """Who asked, as the rule matches it (every value of :data:`~protocolkit.model.rules.REQUESTED_BY` for 'any')."""
+    sharing: str = "permitted"
+    """For a sharing outcome: required (a duty), permitted or discretion (``docs/semantics.md`` section 4)."""
+    decided_by: str | None = None
+    """For ``sharing: discretion``: the role whose judgement decides."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,10 @@ class Tables:
     fallbacks: tuple[FallbackTable, ...] = ()
     purpose_fallback: tuple[tuple[str, int], ...] = ()  # purpose -> fallback index, -1 for none
     waits_on_facts: bool = False
+    uses_requested_by: bool = False
+    """Whether some rule looks at who asked (``docs/semantics.md`` section 1)."""
+    outside: tuple[str, ...] = ()
+    """The parties outside the partnership the protocol declares (ids; they are in ``partners`` too, last)."""
     """Forbidden fact states (``docs/semantics.md`` section 11): (constraint id, fact -> values), one per cube."""
 
     def classes(self) -> list[tuple[int, str]]:
@@ -142,6 +153,8 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
             relaxed_facts=tuple(relaxed),
             survivable=_unique(str(o) for o in rule.obligations
                                if getattr(types.get(o.type), "survives_override", False)),
+            requested_by=_members(compiled.initiative_bits, REQUESTED_BY, bit),
+            sharing=rule.sharing, decided_by=rule.decided_by if rule.sharing == "discretion" else None,
         ))
     fallbacks = tuple(
         FallbackTable(index=k, id=f.id, outcome=f.outcome, escalate_to=f.escalate_to if f.outcome == "escalate" else None,
@@ -155,6 +168,8 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         categories=compiled.categories.values, stages=compiled.stages.values, purposes=compiled.purposes.values,
         facts=tuple((d.name, d.values) for d in compiled.facts),
         impossible=_impossible(compiled), fallbacks=fallbacks, purpose_fallback=purpose_fallback, waits_on_facts=waits,
+        uses_requested_by=compiled.uses_requested_by,
+        outside=tuple(p for p in compiled.partners.values if p not in compiled.vocab.partners),
     )
 
 

@@ -11,8 +11,9 @@ never
     No request in scope gets one of ``outcomes`` (default: share or share_minimum).
 always
     Every request in scope whose outcome is in ``when_outcome`` (default: any outcome,
-    gaps included) gets an outcome in ``outcomes`` (if given) and carries every
-    obligation type in ``obligations`` (if given).
+    gaps included) gets an outcome in ``outcomes`` (if given), carries every
+    obligation type in ``obligations`` (if given) and, with ``sharing``, is shared in one of those
+    modes (``sharing: [required]``: the sender must share, a duty; a request not shared breaks it).
 only_via
     A request in scope that is shared comes from a sender in ``via``, or carries the
     obligation ``unless_obligation`` (default: the owning agency's agreement).
@@ -28,9 +29,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .entities import Selector
-from .keys import DottedKey, Key, Model, RuleId
+from .keys import DottedKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
-from .rules import ConditionValue, Outcome
+from .rules import ConditionValue, Outcome, SharingMode
 
 GuaranteeKind = Literal["never", "always", "only_via", "need_to_know"]
 
@@ -52,6 +53,11 @@ class Guarantee(Model):
         description="never: outcomes that must not occur (default share, share_minimum); "
                     "always: the outcome must be one of these.")
     obligations: list[Key] = Field(default_factory=list, description="always: obligation types that must be present.")
+    sharing: list[SharingMode] = Field(
+        default_factory=list,
+        description="always: the request must be shared in one of these modes (required: a duty; permitted; "
+                    "discretion); a request that is not shared breaks it.")
+    _quiet = quiet_defaults("sharing")
     when_outcome: list[OutcomeOrGap] = Field(
         default_factory=list, description="always: only requests with these outcomes are constrained.")
     via: Selector | None = Field(None, description="only_via: the senders allowed.")
@@ -62,8 +68,10 @@ class Guarantee(Model):
 
     @model_validator(mode="after")
     def _complete(self) -> "Guarantee":
-        if self.kind == "always" and not self.outcomes and not self.obligations:
-            raise ValueError("an 'always' guarantee must name 'outcomes' or 'obligations' (or both)")
+        if self.kind == "always" and not self.outcomes and not self.obligations and not self.sharing:
+            raise ValueError("an 'always' guarantee must name 'outcomes', 'obligations' or 'sharing'")
+        if self.sharing and self.kind != "always":
+            raise ValueError(f"'sharing' belongs to 'always' guarantees (this one is '{self.kind}'): write kind: always")
         if self.kind == "only_via" and self.via is None:
             raise ValueError("an 'only_via' guarantee must name the allowed senders in 'via'")
         return self
