@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import protocolkit
-from engine.generated import protocols
+from engine.generated import FEATURES, protocols
 from policy_eval import comparable, engine_answers, random_requests
 from protocolkit.engine import decide
 from protocolkit.export.cedar import CedarDecider, cedar_policies, write_cedar
@@ -69,9 +69,10 @@ def test_multi_category_requests_over_the_example(mash, mash_cedar):
 
 
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(protocol=protocols(), seed=st.integers(0, 2**32))
+@given(protocol=protocols(FEATURES), seed=st.integers(0, 2**32))
 def test_generated_protocols_ten_thousand_requests(protocol, seed):
-    """10 generated protocols (priorities, conditions with unknown, kind and team hierarchies) x 1,000 requests."""
+    """10 generated protocols x 1,000 requests: priorities, conditions with unknown, kind and team hierarchies,
+    fallbacks, fact constraints, parties outside the partnership, who asked, and duty, permission or discretion."""
     requests = random_requests(protocol, 1_000, seed)
     requests = requests[:200] + single_category(requests[200:])
     engine = engine_answers(protocol, requests)

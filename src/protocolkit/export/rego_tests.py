@@ -68,8 +68,13 @@ def sample_requests(protocol: Protocol, cases_dir=None) -> list[tuple[str, dict]
                 known = {k: v for k, v in {**facts, **{k: _text(v) for k, v in req.facts.items()}}.items()
                          if v != UNKNOWN}
                 label = f"{case.id}/{step_ids[s]}/{req.id or f'request_{r + 1}'}"
-                out.append((label, {"from": req.from_, "to": req.to, "categories": list(req.categories),
-                                    "stage": step.stage, "purpose": req.purpose, "facts": dict(sorted(known.items()))}))
+                request = {"from": req.from_, "to": req.to, "categories": list(req.categories),
+                           "stage": step.stage, "purpose": req.purpose, "facts": dict(sorted(known.items()))}
+                if req.requester is not None:   # who asked (docs/semantics.md section 1), only where the case says
+                    request["requester"] = req.requester
+                if req.requested_by is not None:
+                    request["requested_by"] = req.requested_by
+                out.append((label, request))
     return out
 
 

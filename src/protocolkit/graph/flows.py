@@ -15,6 +15,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from ..engine.decisions import sharing_of
 from ..engine.compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compile_protocol
 from ..engine.requests import check_value, encode_facts
 from ..engine.space import Axis, explore
@@ -23,7 +24,7 @@ from ..model.rules import REQUESTED_BY, SHARING_OUTCOMES, describe_requested_by
 
 FLOW_COLUMNS = [
     "from", "to", "category", "stage", "purpose", "outcome", "rule", "rules", "conditions", "lawful_bases",
-    "obligations", "need_to_know", "special", "criminal", "guarded", "facts",
+    "obligations", "need_to_know", "special", "criminal", "guarded", "facts", "sharing", "decided_by",
 ]
 
 GUARD = "owner_agreement_before_onward_disclosure"
@@ -48,7 +49,8 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
     DataFrame
         Columns :data:`FLOW_COLUMNS`; ``facts`` is the smallest fact combination under
         which the flow goes this way, ``guarded`` says whether the owning agency's
-        agreement is needed before passing it on.
+        agreement is needed before passing it on, ``sharing`` whether it is a duty
+        (``required``), a permission, or left to ``decided_by``'s judgement (``discretion``).
 
     Examples
     --------
@@ -122,7 +124,9 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         rule = winners[0]
         facts = {d.name: d.values[code] for d, code in zip(c.facts, witnesses[i].tolist()) if code}
         obligations = tuple(dict.fromkeys(str(o) for r in winners for o in r.obligations))
+        mode, decided_by = sharing_of(winners)
         records[key] = {
+            "sharing": mode, "decided_by": decided_by,
             "pattern": key[0], "outcome": rule.outcome, "rule": rule.id, "rules": tuple(r.id for r in winners),
             "conditions": "; ".join([cond.describe() for cond in rule.conditions()]
                                     + ([describe_requested_by(rule.requested_by)] if rule.requested_by != "any" else [])),
@@ -155,6 +159,8 @@ def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
         "criminal": np.array([v.is_criminal(x) for x in c.categories.values])[flows["category_code"]],
         "guarded": flows["guarded"].to_numpy(dtype=bool),
         "facts": flows["facts"].to_numpy(),
+        "sharing": flows["sharing"].to_numpy(),
+        "decided_by": flows["decided_by"].to_numpy(),
     })
     order = [flows["from_code"], flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
     return out.iloc[np.lexsort(order[::-1])].reset_index(drop=True)[FLOW_COLUMNS]

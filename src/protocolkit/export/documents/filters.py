@@ -101,6 +101,10 @@ def decides_text(decides):
     return "; ".join(f"{d['role']} decides ({', '.join(d['rules'])})" for d in decides)
 
 
+def judged_text(judged):
+    return "; ".join(f"{d['role']} judges ({', '.join(d['rules'])})" for d in judged)
+
+
 def form_rows(rows):
     return [[r["field"], r["entry"]] for r in rows]
 
