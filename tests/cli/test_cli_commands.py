@@ -25,6 +25,7 @@ from protocolkit.cli.main import main
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "engine" / "cli_protocol"
 SMALL = ROOT / "tests" / "fixtures" / "small"
+MASH = protocolkit.example_path("mash")
 
 FINDING_LINE = re.compile(
     r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>PK\d{3}) (?P<severity>error|warning): "
@@ -133,17 +134,46 @@ def test_validate_reports_bad_yaml_and_exits_1(tmp_path, capsys):
 
 # -- decide ---------------------------------------------------------------------------------------
 
-def test_decide_prints_the_outcome_categories_and_explanation(capsys):
+def test_decide_leads_with_a_sentence_then_duties_bases_and_rule_ids(capsys):
     code, out, err = run(capsys, "decide", FIXTURE, *DECIDE, "--fact", "risk=amber")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "outcome: share_minimum"
-    assert lines[1].split() == ["criminal.intelligence:", "share_minimum", "(risk-relevant", "summary)", "rule:", "R1",
-                                "need-to-know:", "needed"]
-    assert "lawful bases: UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, CA2004.s11" in lines
-    assert "obligations: record_decision" in lines
-    assert "rules matched: R1" in lines
-    assert "because rule R1" in out and "record the decision" in out
+    assert lines[0] == ("Testshire Police may share only a minimum of police intelligence with MASH team "
+                        "at screening and triage for safeguarding children and adults at risk.")
+    assert lines[1] == "What may go, and no more: risk-relevant summary"
+    assert out.count("risk-relevant summary") == 1  # the minimum is said once
+    duties, bases = lines.index("Duties:"), lines.index("Lawful bases:")
+    assert duties < bases
+    assert lines[duties + 1] == "  - record the decision and the reasons for it"
+    assert "  - Public task: UK GDPR Article 6(1)(e) (UKGDPR.6.1.e)" in lines[bases:]
+    assert "  - Duty to safeguard and promote welfare: Children Act 2004 section 11 (CA2004.s11)" in lines[bases:]
+    assert lines[-1] == "Rules: share minimum: criminal.intelligence (decided by R1)"
+
+
+def test_decide_says_an_unverified_point_in_words_never_k(tmp_path, capsys):
+    text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8")
+    assert "Share only what is relevant." in text
+    folder = copy_protocol(tmp_path, text.replace("Share only what is relevant.",
+                                                  "Share only what is relevant; whether suspicion counts is [K]."))
+    code, out, err = run(capsys, "decide", folder, *DECIDE, "--fact", "risk=amber")
+    assert code == 0
+    assert "[K]" not in out
+    assert "whether suspicion counts is (unverified legal point: check with your legal adviser)" in out
+
+
+def test_decide_on_a_parent_category_lists_its_sub_categories_instead_of_a_gap(capsys):
+    code, out, err = run(capsys, "decide", MASH, "--from", "police", "--to", "mash_decision_maker", "--data",
+                         "criminal", "--stage", "screening", "--purpose", "safeguarding")
+    assert code == 0
+    assert out.startswith("Criminal offence data (criminal) is a group of categories: the rules decide its "
+                          "sub-categories one by one")
+    assert "  criminal.intelligence" in out and "  criminal.convictions" in out
+    assert "gap" not in out
+
+
+LEADS = {"refuse": "Testshire Police should not share police intelligence with",
+         "gap": "No rule says whether Testshire Police may share police intelligence with",
+         "share_minimum": "Testshire Police may share only a minimum of police intelligence with"}
 
 
 @pytest.mark.parametrize("argv, outcome", [
@@ -162,7 +192,7 @@ def test_decide_exits_0_whatever_the_outcome(capsys, argv, outcome):
             extra += [key, value]
     code, out, err = run(capsys, "decide", FIXTURE, *[x for kv in options.items() for x in kv], *extra)
     assert code == 0
-    assert out.splitlines()[0] == f"outcome: {outcome}"
+    assert out.splitlines()[0].startswith(LEADS[outcome])
 
 
 def test_decide_json(capsys):
@@ -225,10 +255,38 @@ def test_why_not_lists_what_would_allow_a_gap(capsys):
     code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "criminal.intelligence (gap):"
-    r1 = next(line for line in lines if "Rule R1" in line)
-    assert "risk is amber or higher (it is green)" in r1 and "would decide" in r1
-    assert any("Rule R3" in line for line in lines)  # needs the category added
+    assert lines[0] == "Police intelligence (criminal.intelligence): no rule covers it, so nothing goes (a gap)."
+    assert lines[1] == "The smallest changes that would let it go, 2 of 2:"
+    assert lines[2] == "  Needs different facts of the case:"
+    assert "Rule R1" in lines[3] and "risk is amber or higher (it is green)" in lines[3] and "would decide" in lines[3]
+    assert lines[4] == ("  Needs a different sender, a rule edit so a rule covers this category and different facts "
+                        "of the case:")
+    assert "Rule R3" in lines[5]
+
+
+def test_why_not_shows_the_three_smallest_changes_and_all_with_all(capsys):
+    argv = ["why-not", MASH, "--from", "police", "--to", "mash_decision_maker", "--data", "criminal.intelligence",
+            "--stage", "screening", "--purpose", "safeguarding", "--fact", "risk=blue"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0
+    shown = [line for line in out.splitlines() if line.startswith("    - Rule ")]
+    assert len(shown) == 3
+    assert shown[0].startswith("    - Rule R-SCR-01 (share minimum) would apply if risk is amber or higher (it is blue)")
+    assert "add --all to list them" in out
+    code, out, err = run(capsys, *argv, "--all")
+    every = [line for line in out.splitlines() if line.startswith("    - Rule ")]
+    assert len(every) > 10 and every[:1] == shown[:1]
+    assert "--all" not in out
+
+
+def test_why_not_says_when_a_refusal_is_intended_and_which_guarantee_promises_it(capsys):
+    code, out, err = run(capsys, "why-not", MASH, "--from", "school", "--to", "police", "--data",
+                         "criminal.intelligence", "--stage", "referral", "--purpose", "safeguarding")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Police intelligence (criminal.intelligence): refused by rule R-GEN-04."
+    assert lines[1].startswith("This is intended: rule R-GEN-04 withholds it, and guarantee G3 promises that: "
+                               "\"Police intelligence is shared only by the police themselves")
 
 
 def test_why_not_json(capsys):

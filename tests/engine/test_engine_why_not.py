@@ -66,9 +66,14 @@ def test_scope_changes_need_a_rule_edit():
     assert edu["then"] == "needs a rule edit"
 
 
-def test_rows_are_ordered_fewest_changes_first():
+def test_rows_are_ordered_smallest_change_that_lets_it_go_first():
+    # R-AMBER needs one fact changed too, but would then still be overridden by R-REFUSE: it comes last;
+    # R-EDU needs four parts changed (sender, category, stage, facts), so it comes after the one-part changes
     table = why_not(PROTOCOL, REFUSED)
-    assert table["rule"].tolist() == ["R-AMBER", "R-RED", "R-ASSESS", "R-EDU"]
+    assert table["rule"].tolist() == ["R-RED", "R-ASSESS", "R-EDU", "R-AMBER"]
+    assert table["size"].tolist() == [1, 1, 4, 1]
+    assert table["must_change"].tolist() == [("facts",), ("stage",), ("sender", "category", "stage", "facts"),
+                                             ("facts",)]
 
 
 def test_a_matching_but_overridden_sharing_rule_is_reported_as_such():

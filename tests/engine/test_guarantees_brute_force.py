@@ -33,7 +33,7 @@ def brute_force(protocol, guarantee):
     values = {
         "from": compiled.partners.values, "to": compiled.partners.values, "category": compiled.categories.values,
         "stage": compiled.stages.values, "purpose": compiled.purposes.values, "requested_by": REQUESTED_BY,
-        **{f"fact:{d.name}": d.values for d in compiled.facts},
+        "about": compiled.subjects.values, **{f"fact:{d.name}": d.values for d in compiled.facts},
     }
     lists = [sorted(axes[name].allowed.tolist()) for name in order]
     rows = []
@@ -41,10 +41,15 @@ def brute_force(protocol, guarantee):
         named = {name: values[name][code] for name, code in zip(order, combo)}
         if named["from"] == named["to"]:
             continue  # a partner sending to itself is no flow (docs/semantics.md section 11)
+        about = None if named["about"] == "unstated" else named["about"]
+        if any(d.name.endswith(f"@{about}") and named[f"fact:{d.name}"] != named[f"fact:{d.name.partition('@')[0]}"]
+               for d in compiled.facts):
+            continue  # about the victim, consent and consent@victim are one value (docs/semantics.md section 15)
         if not possible_facts(protocol, {d.name: named[f"fact:{d.name}"] for d in compiled.facts}):
             continue  # ruled out by a fact constraint: not a possible request
         row = {k: named[k] for k in ("from", "to", "category", "stage", "purpose")}
         row["requested_by"] = None if named["requested_by"] == "unstated" else named["requested_by"]
+        row["about"] = about
         row.update({d.name: (None if named[f"fact:{d.name}"] == "unknown" else named[f"fact:{d.name}"])
                     for d in compiled.facts})
         rows.append(row)

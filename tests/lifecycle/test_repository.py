@@ -36,7 +36,7 @@ def test_the_blank_protocol_has_no_errors(tmp_path):
     assert [f.format() for f in findings if f.severity.value == "error"] == []
 
 
-@pytest.mark.parametrize("template, example", [("mash", "mash")])
+@pytest.mark.parametrize("template, example", [("mash", "mash"), ("supporting-families", "supporting_families")])
 def test_an_example_template_copies_the_example(tmp_path, template, example):
     folder = tmp_path / "p"
     init_repository(folder, template)
@@ -59,3 +59,14 @@ def test_an_unknown_template_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["init", str(tmp_path / "x"), "--template", "mashh"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("template", ["mash", "supporting-families"])
+def test_an_example_template_validates_and_passes_its_own_cases(tmp_path, capsys, template):
+    folder = tmp_path / "p"
+    assert main(["init", str(folder), "--template", template]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(folder)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("0 errors")
+    assert main(["test", str(folder)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(" 0 failed")

@@ -102,3 +102,14 @@ def test_a_fallback_decision_says_so():
     assert "the protocol&#x27;s fallback decided, not a rule: no rule covers this" in stepper.requests_html.value \
         or "the protocol's fallback decided, not a rule: no rule covers this" in stepper.requests_html.value
     assert "Eastmoor MASH team manager to decide" in stepper.requests_html.value
+
+
+def test_the_step_slider_counts_steps_as_the_heading_does(stepper):
+    steps = len(stepper.case.steps)
+    assert (stepper.step_slider.min, stepper.step_slider.max) == (1, steps)
+    assert stepper.step_slider.value == 1 and f"Step 1 of {steps}" in stepper.heading.value
+    stepper.next_button.click()
+    assert stepper.step_slider.value == 2 and stepper.step_index == 1 and f"Step 2 of {steps}" in stepper.heading.value
+    stepper.step_slider.value = steps  # dragging the slider to its end shows the last step
+    assert stepper.step_index == steps - 1 and f"Step {steps} of {steps}" in stepper.heading.value
+    assert stepper.next_button.disabled

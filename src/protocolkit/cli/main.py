@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--purpose", required=True, metavar="ID")
         p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fact of the case (repeat)")
         p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--all", action="store_true", help=argparse.SUPPRESS if name == "decide" else
+                       "list every candidate change, not only the three smallest for each category")
         p.set_defaults(handler=handler)
 
     p = sub.add_parser("review", help="review findings before sign-off; exits 1 on an open error finding")
@@ -220,39 +222,33 @@ def _request(args):
 def cmd_decide(args) -> int:
     from ..engine.decisions import decide
 
-    decision = decide(load(args.path), _request(args))
+    from .answers import render_decision
+
+    protocol = load(args.path)
+    decision = decide(protocol, _request(args))
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2))
         return 0
-    print(f"outcome: {decision.outcome}")
-    for c in decision.categories:
-        extra = f" ({c.minimum})" if c.minimum else f" -> {c.escalate_to}" if c.escalate_to else ""
-        print(f"  {c.category}: {c.outcome}{extra}  rule: {c.rule or '-'}  need-to-know: {c.need_to_know}")
-    if decision.lawful_bases:
-        print(f"lawful bases: {', '.join(decision.lawful_bases)}")
-    if decision.obligations:
-        print(f"obligations: {'; '.join(decision.obligations)}")
-    if decision.rules_matched:
-        print(f"rules matched: {', '.join(decision.rules_matched)}")
-    print()
-    print(decision.explanation)
+    print("\n".join(render_decision(protocol, decision)))
     return 0
 
 
 def cmd_why_not(args) -> int:
     from ..engine.why_not import why_not
 
-    table = why_not(load(args.path), _request(args))
+    from ..engine.decisions import decide
+    from .answers import render_why_not
+
+    protocol, request = load(args.path), _request(args)
+    table = why_not(protocol, request)
     if args.json:
         print(table.to_json(orient="records", indent=2))
         return 0
-    if table.empty:
+    decision = decide(protocol, request)
+    if not decision.may_not_share:
         print("Every category of this request may already go.")
         return 0
-    for category, rows in table.groupby("category", sort=False):
-        print(f"{category} ({rows['outcome'].iat[0]}):")
-        for row in rows.itertuples(index=False):
-            print(f"  - {row.explanation}")
+    print("\n".join(render_why_not(protocol, decision, table, args.all)))
     return 0
 
 

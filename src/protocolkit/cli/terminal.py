@@ -17,15 +17,23 @@ from ..errors import ProtocolError
 from ..model.text import visible
 
 
+#: The source notes' marker of an unverified legal point, and what a reader is told instead.
+UNVERIFIED_MARK = "[K]"
+UNVERIFIED_WORDS = "(unverified legal point: check with your legal adviser)"
+
+
 def printable(text: str) -> str:
-    """``text`` safe for a terminal: newlines and tabs kept, every other control character escaped.
+    """``text`` safe for a terminal: newlines and tabs kept, every other control character escaped,
+    and the internal ``[K]`` marker said in words.
 
     Examples
     --------
     >>> printable("Police\\x1b]0;owned\\x07 share\\n")
     'Police\\\\x1b]0;owned\\\\x07 share\\n'
+    >>> printable("Whether bare suspicion counts is [K].")
+    'Whether bare suspicion counts is (unverified legal point: check with your legal adviser).'
     """
-    return visible(text, keep="\n\t")
+    return visible(text, keep="\n\t").replace(UNVERIFIED_MARK, UNVERIFIED_WORDS)
 
 
 class _PrintableStream:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Finding, ImpossibleFactsError, ProtocolError, ProtocolValidationError, UnknownValueError
@@ -22,11 +25,12 @@ from ..model import codes
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
+from ..model.outcomes import GAP, SUMMARY_ORDER
 from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
-from .decisions import CategoryDecision, Decision, as_compiled, decide_many, summary_outcome
+from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
-from .requests import Request, check_value, encode_facts
+from .requests import Request, check_about, check_value, encode_facts
 
 EXPECTATION_COLUMNS = [
     "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "facts",
@@ -210,6 +214,7 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                 if req.requester is not None:
                     check(case, (*where, "requester"), lambda: check_value(req.requester, compiled.partners, "partner"))
                 check(case, (*where, "purpose"), lambda: check_value(req.purpose, compiled.purposes, "purpose"))
+                check(case, (*where, "about"), lambda: check_about(compiled, req.about))
                 check(case, (*where, "facts"), lambda: encode_facts(compiled, req.facts))
                 for c, category in enumerate(req.categories):
                     check(case, (*where, "categories", c), lambda: check_value(category, compiled.categories, "category"))
@@ -226,7 +231,13 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
 def _check_expectation_references(compiled: CompiledProtocol, cases: list[Case]) -> None:
     """The references that deciding does not check itself: expected categories and obligation types."""
     known_categories, known_obligations = compiled.categories.index, compiled.vocab.obligation_types
-    for case in cases:
+    expects = [req.expect for case in cases for step in case.steps for req in step.requests if req.expect is not None]
+    categories = {c for e in expects if e.categories for c in e.categories}
+    obligations = {o for e in expects if e.obligations or e.absent_obligations
+                   for o in (*e.obligations, *e.absent_obligations)}
+    if all(c in known_categories for c in categories) and all(o in known_obligations for o in obligations):
+        return
+    for case in cases:  # name the first case with an unknown reference, with file and line
         for step in case.steps:
             for req in step.requests:
                 expect = req.expect
@@ -279,51 +290,79 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     compiled = as_compiled(protocol)
     protocol = compiled.protocol
     _check_expectation_references(compiled, cases)
-    columns: dict[str, list] = {"from": [], "to": [], "categories": [], "stage": [], "purpose": [], "requester": [],
-                                "requested_by": []}
-    fact_columns: dict[str, list] = {}
-    meta = []
-    for case in cases:
-        facts = dict(case.facts)
-        step_ids = case.step_ids()
-        for s, step in enumerate(case.steps):
-            facts.update(step.learn)
-            for r, req in enumerate(step.requests):
-                request_facts = {k: v for k, v in {**facts, **req.facts}.items() if v != UNKNOWN}
-                for name, value in (("from", req.from_), ("to", req.to), ("categories", list(req.categories)),
-                                    ("stage", step.stage), ("purpose", req.purpose), ("requester", req.requester),
-                                    ("requested_by", req.requested_by)):
-                    columns[name].append(value)
-                for fact, value in request_facts.items():
-                    fact_columns.setdefault(fact, [None] * len(meta)).append(value)
-                meta.append((case, step_ids[s], s, step, req.id or f"request_{r + 1}", req, request_facts))
-                for values in fact_columns.values():
-                    if len(values) < len(meta):
-                        values.append(None)
-    frame = pd.DataFrame({**columns, **{f: pd.Series(v, dtype=object) for f, v in fact_columns.items()}})
+    steps = _CaseRequests.of(cases)
     try:
-        table = decide_many(compiled, frame, detail="full" if explain else "rules")
+        table = decide_many(compiled, steps.frame(), detail="full" if explain else "rules")
     except UnknownValueError:
         check_case_references(compiled, cases)  # says where, in which case file and line
         raise
     except ImpossibleFactsError as exc:
-        case, _, s, _, _, req, _ = meta[exc.row]
+        case, s, req = cases[steps.case_at[exc.row]], steps.step_at[exc.row], steps.requests[exc.row]
         path = ("steps", s, "requests", _request_index(case, s, req))
         file, line, column = case.locate(path)
         raise ProtocolValidationError([codes.CASE_IMPOSSIBLE_FACTS.finding(
             f"case '{case.id}': {str(exc).split(': ', 1)[1]}",
             "correct the case's facts (its starting facts, what earlier steps learn, or the request's own facts)",
             file=file, line=line, column=column, key=".".join(map(str, path)))]) from exc
-    labels = pd.DataFrame([{"case": m[0].id, "step": m[1], "step_index": m[2]} for m in meta],
+    labels = pd.DataFrame({"case": [cases[c].id for c in steps.case_at], "step": steps.step_id,
+                           "step_index": steps.step_at} if steps.requests else [],
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
     return CaseResults(
-        expectations=_expectations(compiled, meta, decisions, explain),
+        expectations=_expectations(compiled, cases, steps, decisions, explain),
         decisions=decisions,
         coverage=_coverage(protocol, decisions),
-        knowledge=_knowledge(cases, meta, decisions),
+        knowledge=_knowledge(cases, decisions),
         stage_order=list(compiled.vocab.stage_ids),
     )
+
+
+@dataclass
+class _CaseRequests:
+    """Every request of every step of some cases, flat, in order: what each is and where it comes from."""
+
+    requests: list = field(default_factory=list)      # the CaseRequest
+    case_at: list[int] = field(default_factory=list)  # position of its case
+    step_at: list[int] = field(default_factory=list)  # position of its step in the case
+    step_id: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    request_id: list[str] = field(default_factory=list)
+    facts: list[dict] = field(default_factory=list)   # the facts it is decided on (unknown ones left out)
+
+    @classmethod
+    def of(cls, cases: list[Case]) -> "_CaseRequests":
+        out = cls()
+        for c, case in enumerate(cases):
+            facts = dict(case.facts)
+            for s, (step, step_id) in enumerate(zip(case.steps, case.step_ids())):
+                facts.update(step.learn)
+                requests = step.requests
+                if not requests:
+                    continue
+                n = len(requests)
+                known = {k: v for k, v in facts.items() if v != UNKNOWN}
+                out.requests += requests
+                out.case_at += [c] * n
+                out.step_at += [s] * n
+                out.step_id += [step_id] * n
+                out.stage += [step.stage] * n
+                out.request_id += [req.id or f"request_{r + 1}" for r, req in enumerate(requests)]
+                out.facts += [{k: v for k, v in {**facts, **req.facts}.items() if v != UNKNOWN} if req.facts
+                              else dict(known) for req in requests]
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        """The requests as a table for :func:`~protocolkit.engine.decide_many`: one column per fact."""
+        requests = self.requests
+        names = dict.fromkeys(name for facts in self.facts for name in facts)  # in order of first mention
+        return pd.DataFrame({
+            "from": [r.from_ for r in requests], "to": [r.to for r in requests],
+            "categories": [list(r.categories) for r in requests], "stage": self.stage,
+            "purpose": [r.purpose for r in requests], "requester": [r.requester for r in requests],
+            "requested_by": [r.requested_by for r in requests],
+            "about": [r.about for r in requests],
+            **{name: pd.Series([facts.get(name) for facts in self.facts], dtype=object) for name in names},
+        })
 
 
 def _request_index(case: Case, step: int, request) -> int:
@@ -331,48 +370,174 @@ def _request_index(case: Case, step: int, request) -> int:
     return next(i for i, r in enumerate(case.steps[step].requests) if r is request)
 
 
-def _category_decisions(decisions: pd.DataFrame) -> dict[int, list[CategoryDecision]]:
-    """The decisions table read once, as each request's category decisions."""
+def _category_decisions(decisions: pd.DataFrame, rows: Iterable[int]) -> list[CategoryDecision]:
+    """Some rows of the decisions table read back as category decisions."""
     names = [f for f in CategoryDecision.__dataclass_fields__ if f != "explanation"]
-    columns = {name: decisions[name].tolist() for name in names}
-    columns["outcome"] = decisions["outcome"].astype(str).tolist()
-    columns["need_to_know"] = decisions["need_to_know"].astype(str).tolist()
-    texts = decisions["explanation"].tolist() if "explanation" in decisions.columns else None
-    out: dict[int, list[CategoryDecision]] = {}
-    for i, request in enumerate(decisions["request"].tolist()):
+    rows = list(rows)
+    columns = {name: decisions[name].to_numpy()[rows].tolist() for name in names}
+    columns["outcome"] = decisions["outcome"].astype(str).to_numpy()[rows].tolist()
+    columns["need_to_know"] = decisions["need_to_know"].astype(str).to_numpy()[rows].tolist()
+    texts = decisions["explanation"].to_numpy()[rows].tolist() if "explanation" in decisions.columns else None
+    out = []
+    for i in range(len(rows)):
         values = {name: columns[name][i] for name in names}
         for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by"):  # pandas may give NaN for None
             values[name] = values[name] if isinstance(values[name], str) else None
-        out.setdefault(request, []).append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
+        out.append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
     return out
 
 
-def _expectations(compiled: CompiledProtocol, meta: list, decisions: pd.DataFrame, explain: bool) -> pd.DataFrame:
-    by_request = _category_decisions(decisions)
-    out = []
-    for index, (case, step_id, step_index, step, request_id, req, facts) in enumerate(meta):
-        if req.expect is None:
-            continue
-        request = Request(req.from_, req.to, tuple(req.categories), step.stage, req.purpose, facts, req.requester,
-                          req.requested_by)
-        categories = tuple(by_request[index])
-        overall = summary_outcome(c.outcome for c in categories)
-        decision = Decision(request, overall, categories, "")
-        problems = _problems(req.expect, decision)
+class _RequestDecision:
+    """What the expectation checks read of one request's decision: its rows ``start:stop`` of the
+    decisions table (as lists), summarised as :class:`~protocolkit.engine.Decision` does, read when asked."""
+
+    __slots__ = ("outcome", "rule", "regime", "_start", "_stop", "_columns")
+
+    def __init__(self, outcome: str, rule: str | None, regime: str, start: int, stop: int, columns: dict):
+        self.outcome, self.rule, self.regime = outcome, rule, regime
+        self._start, self._stop, self._columns = start, stop, columns
+
+    def _values(self, name: str) -> list:
+        return self._columns[name][self._start:self._stop]
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for f in self._values("fallback") if isinstance(f, str) and f))
+
+    @property
+    def escalations(self) -> list[str]:
+        return [e for e in self._values("escalate_to") if isinstance(e, str) and e]
+
+    @property
+    def by_category(self) -> dict:
+        rules = [r if isinstance(r, str) else None for r in self._values("rule")]
+        return {c: (o, r) for c, o, r in zip(self._values("category"), self._values("outcome"), rules)}
+
+    @property
+    def obligations(self) -> tuple[str, ...]:
+        return _union(o for o, outcome in zip(self._values("obligations"), self._values("outcome")) if outcome != GAP)
+
+    @property
+    def rules_matched(self) -> tuple[str, ...]:
+        return _union(self._values("rules_matched"))
+
+
+def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseRequests, decisions: pd.DataFrame,
+                  explain: bool) -> pd.DataFrame:
+    """One row per expectation: what was expected, what was decided, and the problems found.
+
+    The decisions are summarised per request in bulk (the overall outcome is the most
+    protective of its categories, its rule that of the first category with that outcome);
+    only a request's own expectations are checked one by one.
+    """
+    expecting = [i for i, req in enumerate(steps.requests) if req.expect is not None]
+    if not expecting:
+        return _expectation_frame({name: [] for name in EXPECTATION_COLUMNS})
+    request_of_row = decisions["request"].to_numpy()
+    starts = np.searchsorted(request_of_row, np.arange(len(steps.requests)))
+    stops = np.append(starts[1:], len(request_of_row))
+    outcome_names = list(decisions["outcome"].cat.categories)
+    rank = np.array([SUMMARY_ORDER.index(o) for o in outcome_names], dtype=np.int64)[
+        decisions["outcome"].cat.codes.to_numpy()]
+    overall = np.minimum.reduceat(rank, starts)
+    # the first row of each request whose outcome is the request's overall outcome
+    at_overall = np.where(rank == overall[request_of_row], np.arange(len(rank)), len(rank))
+    deciding_row = np.minimum.reduceat(at_overall, starts)
+    columns = {name: decisions[name].tolist()
+               for name in ("rule", "regime", "rules_matched", "obligations", "category", "fallback", "escalate_to")}
+    columns["outcome"] = [outcome_names[c] for c in decisions["outcome"].cat.codes.tolist()]
+    summary = [SUMMARY_ORDER[r] for r in overall.tolist()]
+    first_row, last_row, decider = starts.tolist(), stops.tolist(), deciding_row.tolist()
+    rule_column, regime_column = columns["rule"], columns["regime"]
+    matched_column, obligations_column, outcome_column = columns["rules_matched"], columns["obligations"], \
+        columns["outcome"]
+    requests = [steps.requests[i] for i in expecting]
+    rules = [rule_column[decider[i]] for i in expecting]
+    rules = [r if isinstance(r, str) else None for r in rules]
+    # the first fallback that decided a category of each request (a problem's words name it)
+    fallback_values = decisions["fallback"].to_numpy(dtype=object)
+    by_fallback = np.where(pd.notna(fallback_values) & (fallback_values != ""), np.arange(len(rank)), len(rank))
+    first_fallback = np.append(fallback_values, None)[np.minimum.reduceat(by_fallback, starts)].tolist()
+    matched, obligations, problems, expected = [], [], [], []
+    texts: dict = {}   # expected outcomes, as text, per distinct expectation of outcomes
+    found: dict = {}   # problems, per distinct expectation of outcomes and decision that settles it
+    for i, req, rule in zip(expecting, requests, rules):
+        start, stop = first_row[i], last_row[i]
+        if stop - start == 1:
+            matched.append(list(matched_column[start]))
+            held = list(obligations_column[start]) if outcome_column[start] != GAP else []
+        else:
+            matched.append(list(_union(matched_column[start:stop])))
+            held = list(_union(o for o, outcome in zip(obligations_column[start:stop], outcome_column[start:stop])
+                               if outcome != GAP))
+        obligations.append(held)
+        expect = req.expect
+        outcome = expect.outcome
+        outcomes = (outcome if outcome is None or isinstance(outcome, str) else tuple(outcome), tuple(expect.not_))
+        text = texts.get(outcomes)
+        if text is None:
+            text = texts[outcomes] = _expected_text(expect)
+        expected.append(text)
+        if (expect.escalate_to is None and expect.regime is None and expect.fallback is None
+                and not expect.categories and not expect.obligations and not expect.absent_obligations):
+            # only outcomes are expected: the problems follow from the outcome, the rule and the fallback
+            key = (outcomes, summary[i], rule, first_fallback[i])
+            said = found.get(key)
+            if said is None:
+                said = found[key] = tuple(_problems(expect, _RequestDecision(
+                    summary[i], rule, regime_column[start], start, stop, columns)))
+            problems.append(list(said))
+        else:
+            problems.append(_problems(expect, _RequestDecision(summary[i], rule, regime_column[start], start, stop,
+                                                               columns), held))
+    case_ids = [case.id for case in cases]
+    out = {
+        "case": [case_ids[steps.case_at[i]] for i in expecting],
+        "step": [steps.step_id[i] for i in expecting],
+        "step_index": [steps.step_at[i] for i in expecting],
+        "stage": [steps.stage[i] for i in expecting],
+        "request": [steps.request_id[i] for i in expecting],
+        "from": [req.from_ for req in requests],
+        "to": [req.to for req in requests],
+        "categories": [list(req.categories) for req in requests],
+        "purpose": [req.purpose for req in requests],
+        "facts": [steps.facts[i] for i in expecting],
+        "expected": expected,
+        "actual": [summary[i] for i in expecting],
+        "passed": [not p for p in problems],
+        "problems": problems,
+        "rule": rules,
+        "rules_matched": matched,
+        "obligations": obligations,
+        "note": [req.note for req in requests],
+    }
+    if explain:
         # explanations are words for people; the fast form leaves them to decide(), on demand
-        text = explain_request(compiled, request, categories, overall) if explain else ""
-        out.append({
-            "case": case.id, "step": step_id, "step_index": step_index, "stage": step.stage,
-            "request": request_id, "from": req.from_, "to": req.to, "categories": list(req.categories),
-            "purpose": req.purpose, "facts": facts, "expected": _expected_text(req.expect), "actual": overall,
-            "passed": not problems, "problems": problems, "rule": decision.rule,
-            "rules_matched": list(decision.rules_matched), "obligations": list(decision.obligations),
-            "explanation": text, "note": req.note,
-        })
-    frame = pd.DataFrame(out, columns=EXPECTATION_COLUMNS).astype({"passed": bool})
+        out["explanation"] = [_explain(compiled, steps, decisions, i, first_row[i], last_row[i], summary[i])
+                              for i in expecting]
+    else:
+        out["explanation"] = [""] * len(expecting)
+    return _expectation_frame(out)
+
+
+def _expectation_frame(columns: dict[str, list]) -> pd.DataFrame:
+    if columns["case"]:
+        frame = pd.DataFrame({name: columns[name] for name in EXPECTATION_COLUMNS}, columns=EXPECTATION_COLUMNS)
+    else:
+        frame = pd.DataFrame([], columns=EXPECTATION_COLUMNS)
+    frame = frame.astype({"passed": bool})
     for column in ("rule", "note"):  # keep None as None: pandas would turn it into NaN in a text column
-        frame[column] = pd.Series([row[column] for row in out], dtype=object, index=frame.index)
+        frame[column] = pd.Series(columns[column], dtype=object, index=frame.index)
     return frame
+
+
+def _explain(compiled: CompiledProtocol, steps: _CaseRequests, decisions: pd.DataFrame, i: int, start: int, stop: int,
+             overall: str) -> str:
+    """The plain-English explanation of request ``i`` of a case run."""
+    req = steps.requests[i]
+    request = Request(req.from_, req.to, tuple(req.categories), steps.stage[i], req.purpose, steps.facts[i],
+                      req.requester, req.requested_by, req.about)
+    return explain_request(compiled, request, tuple(_category_decisions(decisions, range(start, stop))), overall)
 
 
 def _expected_text(expect) -> str:
@@ -383,17 +548,20 @@ def _expected_text(expect) -> str:
     return "; ".join(parts) or "as listed per category"
 
 
-def _problems(expect, decision: Decision) -> list[str]:
+def _problems(expect, decision: Decision | _RequestDecision, obligations: Iterable[str] | None = None) -> list[str]:
+    """What does not hold of an expectation, in words (empty when it holds)."""
     problems = []
-    by = (f" (decided by {decision.rule})" if decision.rule else
-          f" (fallback {decision.fallbacks[0]})" if decision.fallbacks else " (no rule covers it)")
+    by = None
     wanted = expect.outcomes()
     if wanted and decision.outcome not in wanted:
+        by = _decided_by(decision)
         problems.append(f"expected {' or '.join(wanted)}, got {decision.outcome}{by}")
     if decision.outcome in expect.not_:
+        by = by or _decided_by(decision)
         problems.append(f"expected anything but {' or '.join(expect.not_)}, got {decision.outcome}{by}")
     if expect.escalate_to is not None:
-        roles = [c.escalate_to for c in decision.categories if c.escalate_to]
+        roles = decision.escalations if isinstance(decision, _RequestDecision) else \
+            [c.escalate_to for c in decision.categories if c.escalate_to]
         if expect.escalate_to not in roles:
             problems.append(f"expected escalation to {expect.escalate_to}, got "
                             + (", ".join(dict.fromkeys(roles)) if roles else "no escalation"))
@@ -408,60 +576,91 @@ def _problems(expect, decision: Decision) -> list[str]:
         elif isinstance(expect.fallback, str) and expect.fallback not in used:
             problems.append(f"expected fallback {expect.fallback} to decide, got "
                             + (f"fallback {used[0]}" if used else "a decision by the rules"))
-    by_category = {c.category: c for c in decision.categories}
-    for category, outcome in expect.categories.items():
-        actual = by_category.get(category)
-        if actual is None:
-            problems.append(f"{category} was expected to be {outcome} but is not in the request")
-        elif actual.outcome != outcome:
-            problems.append(f"{category}: expected {outcome}, got {actual.outcome}"
-                            + (f" (decided by {actual.rule})" if actual.rule else ""))
-    present = {o.partition(": ")[0] for o in decision.obligations}
-    missing = [o for o in expect.obligations if o not in present]
-    if missing:
-        problems.append(f"missing obligation{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-    unwanted = [o for o in expect.absent_obligations if o in present]
-    if unwanted:
-        problems.append(f"unexpected obligation{'s' if len(unwanted) > 1 else ''}: {', '.join(unwanted)}")
+    if expect.categories:
+        by_category = decision.by_category if isinstance(decision, _RequestDecision) else \
+            {c.category: (c.outcome, c.rule) for c in decision.categories}
+        for category, outcome in expect.categories.items():
+            actual = by_category.get(category)
+            if actual is None:
+                problems.append(f"{category} was expected to be {outcome} but is not in the request")
+            elif actual[0] != outcome:
+                problems.append(f"{category}: expected {outcome}, got {actual[0]}"
+                                + (f" (decided by {actual[1]})" if actual[1] else ""))
+    if expect.obligations or expect.absent_obligations:
+        present = {o.partition(": ")[0] for o in (decision.obligations if obligations is None else obligations)}
+        missing = [o for o in expect.obligations if o not in present]
+        if missing:
+            problems.append(f"missing obligation{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+        unwanted = [o for o in expect.absent_obligations if o in present]
+        if unwanted:
+            problems.append(f"unexpected obligation{'s' if len(unwanted) > 1 else ''}: {', '.join(unwanted)}")
     return problems
 
 
+def _decided_by(decision) -> str:
+    """What decided a request, as the end of a problem: ``(decided by R1)``, ``(fallback F)``, ``(no rule covers it)``."""
+    if decision.rule:
+        return f" (decided by {decision.rule})"
+    fallbacks = decision.fallbacks
+    return f" (fallback {fallbacks[0]})" if fallbacks else " (no rule covers it)"
+
+
 def _coverage(protocol: Protocol, decisions: pd.DataFrame) -> pd.DataFrame:
-    decided: dict[str, int] = {r.id: 0 for r in protocol.rules}
-    matched: dict[str, int] = {r.id: 0 for r in protocol.rules}
-    if len(decisions):
-        for rules in decisions["deciding_rules"]:
-            for rule in rules:
-                decided[rule] += 1
-        for rules in decisions["rules_matched"]:
-            for rule in rules:
-                matched[rule] += 1
+    decided = Counter(chain.from_iterable(decisions["deciding_rules"])) if len(decisions) else Counter()
+    matched = Counter(chain.from_iterable(decisions["rules_matched"])) if len(decisions) else Counter()
+    ids = [r.id for r in protocol.rules]
     return pd.DataFrame({
-        "rule": [r.id for r in protocol.rules],
+        "rule": ids,
         "outcome": [r.outcome for r in protocol.rules],
-        "decided": [decided[r.id] for r in protocol.rules],
-        "matched": [matched[r.id] for r in protocol.rules],
+        "decided": [decided.get(i, 0) for i in ids],
+        "matched": [matched.get(i, 0) for i in ids],
     }).assign(exercised=lambda t: t["decided"] > 0)
 
 
-def _knowledge(cases: list[Case], meta: list, decisions: pd.DataFrame) -> pd.DataFrame:
-    columns = ["case", "step", "step_index", "stage", "partner", "category", "since_step", "since_stage", "new"]
+KNOWLEDGE_COLUMNS = ["case", "step", "step_index", "stage", "partner", "category", "since_step", "since_stage", "new"]
+
+
+def _knowledge(cases: list[Case], decisions: pd.DataFrame) -> pd.DataFrame:
+    """Who holds what after each step, cumulatively: every (partner, category) a sharing decision sent,
+    from the step it was first received, repeated at every later step of its case."""
     if not len(decisions):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=KNOWLEDGE_COLUMNS)
     shared = decisions[decisions["outcome"].isin(SHARING_OUTCOMES)]
-    received: dict[tuple, list] = {}
-    for row in shared.itertuples(index=False):
-        received.setdefault((row.case, row.step_index), []).append((row.to, row.category))
-    out = []
-    for case in cases:
-        held: dict[tuple, tuple] = {}
-        for s, step_id in enumerate(case.step_ids()):
-            stage = case.steps[s].stage
-            for partner, category in received.get((case.id, s), []):
-                held.setdefault((partner, category), (step_id, stage, s))
-            for (partner, category), (since_step, since_stage, since_index) in sorted(held.items()):
-                out.append((case.id, step_id, s, stage, partner, category, since_step, since_stage, since_index == s))
-    return pd.DataFrame(out, columns=columns)
+    position = {case.id: c for c, case in enumerate(cases)}
+    # first receipt of each (case, partner, category)
+    received = pd.DataFrame({
+        "case": shared["case"].map(position).to_numpy(dtype=np.int64),
+        "partner": shared["to"].to_numpy(dtype=object), "category": shared["category"].to_numpy(dtype=object),
+        "since": shared["step_index"].to_numpy(dtype=np.int64),
+    })
+    first = received.groupby(["case", "partner", "category"], sort=False)["since"].min()
+    case_at = first.index.get_level_values("case").to_numpy(dtype=np.int64)
+    since = first.to_numpy(dtype=np.int64)
+    n_steps = np.array([len(case.steps) for case in cases], dtype=np.int64)
+    # each held pair at its step of first receipt and every later step
+    repeats = np.maximum(n_steps[case_at] - since, 0)
+    pair = np.repeat(np.arange(len(first)), repeats)
+    step = since[pair] + (np.arange(len(pair)) - np.repeat(np.cumsum(repeats) - repeats, repeats))
+    partners = first.index.get_level_values("partner").to_numpy(dtype=object)
+    categories = first.index.get_level_values("category").to_numpy(dtype=object)
+    _, partner_rank = np.unique(partners, return_inverse=True)
+    _, category_rank = np.unique(categories, return_inverse=True)
+    order = np.lexsort((category_rank.reshape(-1)[pair], partner_rank.reshape(-1)[pair], step, case_at[pair]))
+    pair, step = pair[order], step[order]
+    case_of = case_at[pair]
+    step_ids = [case.step_ids() for case in cases]
+    stages = [[s.stage for s in case.steps] for case in cases]
+    case_list, step_list, since_list = case_of.tolist(), step.tolist(), since[pair].tolist()
+    return pd.DataFrame({
+        "case": [cases[c].id for c in case_list],
+        "step": [step_ids[c][s] for c, s in zip(case_list, step_list)],
+        "step_index": step.astype(np.int64),
+        "stage": [stages[c][s] for c, s in zip(case_list, step_list)],
+        "partner": partners[pair], "category": categories[pair],
+        "since_step": [step_ids[c][s] for c, s in zip(case_list, since_list)],
+        "since_stage": [stages[c][s] for c, s in zip(case_list, since_list)],
+        "new": step == since[pair],
+    }, columns=KNOWLEDGE_COLUMNS)
 
 
 #: Finding codes that say a file or folder could not be read at all (as opposed to a case written wrongly).

@@ -24,7 +24,8 @@ import numpy as np
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
 from ..model.outcomes import DECISION_OUTCOMES, OUTCOMES_MOST_PROTECTIVE_FIRST
-from ..model.rules import REQUESTED_BY, Fallback, Rule
+from ..model.keys import split_fact_key
+from ..model.rules import REQUESTED_BY, UNSTATED_SUBJECT, Fallback, Rule
 from ..model.vocabulary import Vocabulary
 
 #: Outcome codes in the compiled tables; GAP means nothing decided.
@@ -104,6 +105,9 @@ class CompiledProtocol:
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
     part3_sender: np.ndarray | None = None      # [partner] -> a competent authority (DPA 2018 s30)
     part3_purpose: np.ndarray | None = None     # [purpose] -> a law enforcement purpose (DPA 2018 s31)
+    subjects: Dimension = field(default_factory=lambda: Dimension("about", (UNSTATED_SUBJECT,)))
+    about_bits: np.ndarray | None = None        # [about code (0: no subject named), word]
+    links: tuple[tuple[int, int, int], ...] = ()  # (subject's-value fact, role code, role-read fact) positions
 
     def regimes(self, senders: np.ndarray, purposes: np.ndarray) -> np.ndarray:
         """The regime of each flow (``docs/semantics.md`` section 4): ``part3`` or ``uk_gdpr``."""
@@ -114,6 +118,12 @@ class CompiledProtocol:
     def uses_requested_by(self) -> bool:
         """Whether some rule looks at who asked (else every value of that dimension decides alike)."""
         return any(rule.requested_by != "any" for rule in self.protocol.rules)
+
+    @property
+    def uses_about(self) -> bool:
+        """Whether whose data a request is about can change a decision: some rule names roles, or some rule
+        reads a per-subject fact for a named role (``docs/semantics.md`` section 15)."""
+        return bool(self.links) or any(rule.about != "any" for rule in self.protocol.rules)
 
     @property
     def waits_on_facts(self) -> bool:
@@ -130,21 +140,24 @@ class CompiledProtocol:
 
     # -- matching ----------------------------------------------------------------------------
     def match(self, sender, recipient, category, stage, purpose, fact_codes, chunk: int = 8192,
-              relaxed: bool = False, initiative=None) -> np.ndarray:
+              relaxed: bool = False, initiative=None, about=None) -> np.ndarray:
         """Bitsets of matching rules, one row per coded request-category: ``uint64[n, words]``.
 
         Every argument is an integer array of codes (``fact_codes`` is ``[n, facts]``). Rows
         are matched in cache-sized chunks, gathering each table straight into a scratch buffer.
         With ``relaxed``, an unknown fact satisfies every condition that some stated value
         satisfies: the rules that match or *wait* on unknown facts (``docs/semantics.md`` section 5).
-        ``initiative`` holds who asked (codes of :data:`~protocolkit.model.rules.REQUESTED_BY`; default unstated).
+        ``initiative`` holds who asked (codes of :data:`~protocolkit.model.rules.REQUESTED_BY`; default unstated);
+        ``about`` whose data it is (codes of :attr:`subjects`; default 0, no subject named).
         """
         n = len(sender)
         if initiative is None:
             initiative = np.zeros(n, dtype=np.int64)
+        if about is None:
+            about = np.zeros(n, dtype=np.int64)
         out = np.empty((n, self.words), dtype=np.uint64)
         tables = [(self.to_bits, recipient), (self.category_bits, category), (self.stage_bits, stage),
-                  (self.purpose_bits, purpose), (self.initiative_bits, initiative)]
+                  (self.purpose_bits, purpose), (self.initiative_bits, initiative), (self.about_bits, about)]
         fact_tables = self.relaxed_fact_bits if relaxed else self.fact_bits
         tables += [(table, fact_codes[:, f]) for f, table in enumerate(fact_tables)]
         scratch = np.empty((min(chunk, max(n, 1)), self.words), dtype=np.uint64)
@@ -227,7 +240,7 @@ class CompiledProtocol:
         bits, then (with fallbacks) its relaxed bits and the one-hot bit of its purpose's fallback."""
         table = {"from": self.from_bits, "to": self.to_bits, "category": self.category_bits,
                  "stage": self.stage_bits, "purpose": self.purpose_bits,
-                 "requested_by": self.initiative_bits}.get(axis)
+                 "requested_by": self.initiative_bits, "about": self.about_bits}.get(axis)
         table = self.fact_bits[fact] if table is None else table
         if not self.fallbacks:
             return table
@@ -346,8 +359,13 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     categories = Dimension("category", tuple(vocab.categories))
     stages = Dimension("stage", tuple(vocab.stage_ids))
     purposes = Dimension("purpose", tuple(vocab.purposes))
+    role_read = role_facts(protocol, vocab)
     facts = [Dimension(f, (UNKNOWN, *vocab.facts[f].values)) for f in vocab.facts]
+    facts += [Dimension(f, (UNKNOWN, *vocab.fact(f).values)) for f in role_read]
     fact_index = {d.name: i for i, d in enumerate(facts)}
+    subjects = Dimension("about", (UNSTATED_SUBJECT, *vocab.subjects))
+    links = tuple((fact_index[split_fact_key(f)[0]], subjects.index[split_fact_key(f)[1]], fact_index[f])
+                  for f in role_read)
 
     rules = protocol.rules
     ranked = sorted(range(len(rules)), key=lambda i: _rank_key(i, rules[i]))
@@ -358,6 +376,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     category_rows, stage_rows = [0] * len(categories.values), [0] * len(stages.values)
     purpose_rows = [0] * len(purposes.values)
     initiative_rows = [0] * len(REQUESTED_BY)
+    about_rows = [0] * len(subjects.values)
     fact_rows = [[0] * len(d.values) for d in facts]
     classes: dict[tuple, int] = {}
     bit_outcome = np.zeros(len(rules), dtype=np.int8)
@@ -378,13 +397,14 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         mark(purpose_rows, (purposes.index[u] for u in vocab.purposes_in(rule.purposes) if u in purposes.index), bit)
         mark(initiative_rows, (i for i, who in enumerate(REQUESTED_BY)
                                if rule.requested_by == "any" or who in rule.requested_by), bit)
+        mark(about_rows, (i for i, role in enumerate(subjects.values) if rule.about == "any" or role in rule.about), bit)
         conditions = {c.fact: c for c in rule.conditions()}
         for f, dimension in enumerate(facts):
             condition = conditions.get(dimension.name)
             if condition is None:
                 allowed = range(len(dimension.values))
             else:
-                ok = condition.allowed(vocab.facts[dimension.name])
+                ok = condition.allowed(vocab.fact(dimension.name))
                 allowed = [i for i, v in enumerate(dimension.values) if v in ok]
             mark(fact_rows[f], allowed, bit)
         bit_outcome[bit] = OUTCOME_CODES.index(rule.outcome)
@@ -401,6 +421,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     from_bits, to_bits = words_of(from_rows), words_of(to_rows)
     category_bits, stage_bits, purpose_bits = words_of(category_rows), words_of(stage_rows), words_of(purpose_rows)
     initiative_bits = words_of(initiative_rows)
+    about_bits = words_of(about_rows)
     fact_bits = [words_of(rows) for rows in fact_rows]
     class_masks = words_of(class_rows or [0])
     relaxed_fact_bits = []
@@ -436,7 +457,24 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         part3_sender=np.array([p in vocab.partners and vocab.is_competent_authority(p) for p in partners.values],
                               dtype=bool),
         part3_purpose=np.array([vocab.purposes[u].law_enforcement for u in purposes.values], dtype=bool),
+        subjects=subjects, about_bits=about_bits, links=links,
     )
+
+
+def role_facts(protocol: Protocol, vocab: Vocabulary) -> list[str]:
+    """The role-read facts (``consent@victim``) that rules, guarantees or fact constraints name, in the order of
+    the facts, then of the roles (``docs/semantics.md`` section 15). Only these get a column of their own: a
+    request's value for any other role is read only when the request is about that role."""
+    named: set[str] = set()
+    patterns = [r.when for r in protocol.rules] + [g.when for g in protocol.guarantees]
+    patterns += [dict(c.if_, **(c.then or c.excludes)) for c in protocol.fact_constraints]
+    for pattern in patterns:
+        named.update(k for k in pattern if split_fact_key(k)[1] is not None)
+    order = {f: i for i, f in enumerate(vocab.facts)}
+    roles = {r: i for i, r in enumerate(vocab.subjects or {})}
+    valid = [k for k in named if split_fact_key(k)[0] in order and split_fact_key(k)[1] in roles
+             and vocab.facts[split_fact_key(k)[0]].per_subject]
+    return sorted(valid, key=lambda k: (order[split_fact_key(k)[0]], roles[split_fact_key(k)[1]]))
 
 
 def _need_table(vocab, partners, stages, purposes, categories, protocol) -> np.ndarray:

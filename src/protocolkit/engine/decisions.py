@@ -21,8 +21,9 @@ from ..model.rules import SHARING_MODES, Fallback, Rule
 from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .constraints import check_possible
 from .explain import explain_category, explain_request
+from .grouping import group_rows
 from ..model.rules import REQUESTED_BY
-from .requests import PARTY, Request, encode_facts, encode_frame, expand_requests, check_value
+from .requests import PARTY, Request, check_about, encode_facts, encode_frame, expand_requests, check_value
 
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
@@ -152,7 +153,8 @@ class Decision:
             "request": {"from": self.request.sender, "to": self.request.recipient,
                         "categories": list(self.request.categories), "stage": self.request.stage,
                         "purpose": self.request.purpose, "facts": dict(self.request.facts),
-                        "requester": self.request.requester, "requested_by": self.request.initiative},
+                        "requester": self.request.requester, "requested_by": self.request.initiative,
+                        **({"about": self.request.about} if self.request.about else {})},
             "outcome": self.outcome,
             "rule": self.rule,
             "categories": [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()}
@@ -237,12 +239,14 @@ def decide(protocol: Protocol | CompiledProtocol, request: Request | Mapping) ->
     stage = check_value(request.stage, compiled.stages, "stage")
     purpose = check_value(request.purpose, compiled.purposes, "purpose")
     categories = np.array([check_value(c, compiled.categories, "category") for c in request.categories], dtype=np.int64)
-    facts = np.tile(encode_facts(compiled, request.facts), (n, 1))
+    about = check_about(compiled, request.about)
+    facts = np.tile(encode_facts(compiled, request.facts, request.about), (n, 1))
     check_possible(compiled, facts[:1])
     full = lambda code: np.full(n, code, dtype=np.int64)  # noqa: E731
     coded = (full(sender), full(recipient), categories, full(stage), full(purpose), facts)
-    bits = compiled.match(*coded, initiative=full(initiative))
-    relaxed = compiled.match(*coded, relaxed=True, initiative=full(initiative)) if compiled.waits_on_facts else None
+    bits = compiled.match(*coded, initiative=full(initiative), about=full(about))
+    relaxed = (compiled.match(*coded, relaxed=True, initiative=full(initiative), about=full(about))
+               if compiled.waits_on_facts else None)
     _, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, full(purpose))
     waiting = compiled.waiting_on(blocking, facts)
     need = compiled.need[recipient, stage, purpose, categories]
@@ -450,8 +454,9 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     problem = codes.pop("problem", None)
     check_possible(compiled, codes["facts"], rows=frame["request"].to_numpy())
     coded = (codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"], codes["facts"])
-    bits = compiled.match(*coded, initiative=codes["initiative"])
-    relaxed = compiled.match(*coded, relaxed=True, initiative=codes["initiative"]) if compiled.waits_on_facts else None
+    bits = compiled.match(*coded, initiative=codes["initiative"], about=codes["about"])
+    relaxed = (compiled.match(*coded, relaxed=True, initiative=codes["initiative"], about=codes["about"])
+               if compiled.waits_on_facts else None)
     outcomes, deciders, fallbacks, reasons, blocking = compiled.settle(bits, relaxed, codes["purpose"])
     need = compiled.need[codes["to"], codes["stage"], codes["purpose"], codes["category"]]
     rule_ids = np.array([None] + [compiled.rule_at_bit(b).id for b in range(len(compiled.rules))], dtype=object)
@@ -465,15 +470,12 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         return _mark_bad(base, bad, problem)
     # the deciding rules' columns, once per distinct set of deciding rules; matched rules once per set of matches
     winners = winners_of(compiled, bits, deciders)
-    unique_winners, back = np.unique(winners, axis=0, return_inverse=True)
-    deciding = [_deciding(compiled, row) for row in unique_winners]
-    unique_bits, inverse = np.unique(bits, axis=0, return_inverse=True)
-    matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in unique_bits]
-    back, inverse = back.reshape(-1), inverse.reshape(-1)
+    first_winners, back = group_rows(winners)
+    deciding = [_deciding(compiled, row) for row in winners[first_winners]]
+    first_bits, inverse = group_rows(bits)
+    matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in bits[first_bits]]
     # obligations depend on the overridden rules too (those kept from them): once per set of matches and winners
-    pair = np.column_stack([bits.view(np.int64), winners.view(np.int64)])
-    _, first_row, by_pair = np.unique(pair, axis=0, return_index=True, return_inverse=True)
-    by_pair = by_pair.reshape(-1)
+    first_row, by_pair = group_rows(np.column_stack([inverse, back]))
     obligations = [deciding[back[row]][3] + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
                    for row in first_row.tolist()]
     for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
@@ -548,19 +550,21 @@ def _explanations(compiled: CompiledProtocol, base: pd.DataFrame, codes: dict, b
     """One explanation per distinct request scope, set of matched rules and fallback (facts change the words only
     through the facts a rule waits on)."""
     waiting = base["waiting_on"].tolist()
-    _, waiting_codes = np.unique(np.array([",".join(w) for w in waiting], dtype=object), return_inverse=True)
+    waiting_codes, _ = pd.factorize(np.array([",".join(w) for w in waiting], dtype=object))
     key = np.column_stack([codes["from"], codes["to"], codes["category"], codes["stage"], codes["purpose"],
-                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64),
-                           waiting_codes.reshape(-1)])
-    _, first, back = np.unique(key, axis=0, return_index=True, return_inverse=True)
+                           bits.view(np.int64), fallbacks, reasons, blocking.view(np.int64), waiting_codes,
+                           codes["about"]])
+    first, back = group_rows(key)
     need = base["need_to_know"].cat.codes.to_numpy()
     columns = {c: base[c].to_numpy() for c in ("from", "to", "category", "stage", "purpose")}
     texts = np.empty(len(first), dtype=object)
     for k, row in enumerate(first):
+        about = int(codes["about"][row])
         request = Request(columns["from"][row], columns["to"][row], (columns["category"][row],),
-                          columns["stage"][row], columns["purpose"][row])
+                          columns["stage"][row], columns["purpose"][row],
+                          about=compiled.subjects.values[about] if about else None)
         detail = with_fallback(compiled, rule_detail(compiled, bits[row], int(deciders[row])), int(fallbacks[row]),
                                int(reasons[row]), blocking[row], tuple(waiting[row]))
         texts[k] = category_decision(compiled, request, request.categories[0], detail, int(need[row]),
                                      regime=base["regime"].iat[row]).explanation
-    return texts[back.reshape(-1)]
+    return texts[back]

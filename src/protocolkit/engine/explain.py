@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..model.legal import UNVERIFIED
 from ..model.outcomes import outcome_words
-from ..model.rules import Fallback, Rule, describe_requested_by
+from ..model.rules import Fallback, Rule, describe_about, describe_requested_by
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import CompiledProtocol
@@ -25,10 +25,13 @@ def _join(items: Sequence[str], last: str = "and") -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def _conditions(rule: Rule) -> str:
+def _conditions(rule: Rule, compiled: "CompiledProtocol | None" = None) -> str:
     parts = [c.describe() for c in rule.conditions()]
     if rule.requested_by != "any":
         parts.append(describe_requested_by(rule.requested_by))
+    if getattr(rule, "about", "any") != "any":
+        labels = {k: v.label for k, v in (compiled.vocab.subjects or {}).items()} if compiled is not None else {}
+        parts.append("the request is " + describe_about(rule.about, labels))
     return f" ({_join(parts)})" if parts else ""
 
 
@@ -70,7 +73,7 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
         why = (f"No rule covers {sender} sharing {what} with {recipient} {when}. This is a gap in the protocol "
                "(add a rule that decides it);")
     else:
-        rules = _join([f"{r.id} (\"{r.title}\", {outcome_words(r.outcome)}) would apply{_conditions(r)}"
+        rules = _join([f"{r.id} (\"{r.title}\", {outcome_words(r.outcome)}) would apply{_conditions(r, compiled)}"
                        for r in waiting])
         facts = _join(list(decision.waiting_on))
         why = (f"Whether {sender} may share {what} with {recipient} {when} depends on "
@@ -114,6 +117,8 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     v = compiled.vocab
     sender, recipient = v.label("partners", request.sender), v.label("partners", request.recipient)
     what = v.label("categories", decision.category).lower()
+    if getattr(request, "about", None):
+        what = f"{what} {describe_about([request.about], {k: e.label for k, e in (v.subjects or {}).items()})}"
     when = f"at {v.label('stages', request.stage).lower()} for {v.label('purposes', request.purpose).lower()}"
     if fallback is not None:
         return _fallback_text(compiled, decision, fallback, waiting, overridden, sender, recipient, what, when)
@@ -124,7 +129,7 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
             text += f" Note: {recipient} needs {what} here: possible under-sharing."
         return text
     rule = winners[0]
-    because = f"rule {rule.id} (\"{rule.title}\") applies{_conditions(rule)}"
+    because = f"rule {rule.id} (\"{rule.title}\") applies{_conditions(rule, compiled)}"
     if len(winners) > 1:
         because += f", with {_join([r.id for r in winners[1:]])}"
     if decision.sharing == "required":

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..model.guarantees import Guarantee
 from ..model.protocol import Protocol
-from ..model.rules import REQUESTED_BY, SHARING_MODES, describe_requested_by
+from ..model.rules import REQUESTED_BY, SHARING_MODES, describe_about, describe_requested_by
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
 from .constraints import compiled_constraints
 from .decisions import Decision, decide
@@ -73,7 +73,8 @@ class GuaranteeResult:
             "proven": self.proven, "space_size": self.space_size, "states": self.states, "method": self.method,
             "counterexample": None if c is None else {
                 "from": c.sender, "to": c.recipient, "categories": list(c.categories), "stage": c.stage,
-                "purpose": c.purpose, "facts": dict(c.facts), "requested_by": c.initiative},
+                "purpose": c.purpose, "facts": dict(c.facts), "requested_by": c.initiative,
+                **({"about": c.about} if c.about else {})},
             "outcome": self.decision.outcome if self.decision else None,
             "rule": self.rule, "explanation": self.explanation,
         }
@@ -131,8 +132,8 @@ def axis_order(guarantee: Guarantee, compiled: CompiledProtocol) -> list[str]:
         positions = rest[:at] + group + rest[at + 1:]
     facts = [f"fact:{compiled.facts[p].name}" for p in positions]
     if guarantee.kind == "need_to_know":
-        return ["to", "from", "category", "stage", "purpose", "requested_by", *facts]
-    return ["from", "to", "category", "stage", "purpose", "requested_by", *facts]
+        return ["to", "from", "category", "stage", "purpose", "requested_by", "about", *facts]
+    return ["from", "to", "category", "stage", "purpose", "requested_by", "about", *facts]
 
 
 @dataclass
@@ -192,10 +193,22 @@ def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
     lookups: list[np.ndarray | None] = [pairs]
     constraints = compiled_constraints(compiled)
     tied = {compiled.facts[g[0]].name: (g, states) for g, states in zip(constraints.groups, constraints.states)}
+    subject_names: set[str] = set()
     index = 2
     while index < len(order):
         name = order[index]
         fact = name.removeprefix("fact:")
+        if name in subject_names:
+            index += 1
+            continue
+        if name == "about" and compiled.links:
+            axis, group_names, kept = _subject_axis(compiled, single, tied)
+            axes.append(axis)
+            names.append(group_names)
+            lookups.append(kept)
+            subject_names.update(group_names)
+            index += 1
+            continue
         if name.startswith("fact:") and fact in tied:
             group, states = tied[fact]
             group_names = tuple(f"fact:{compiled.facts[p].name}" for p in group)
@@ -215,6 +228,43 @@ def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
             lookups.append(None)
             index += 1
     return Layout(axes, names, lookups)
+
+
+def _subject_axis(compiled: CompiledProtocol, single: dict[str, Axis], tied: dict) -> tuple[Axis, tuple, np.ndarray]:
+    """The joint axis of whose data a request is about and the per-subject facts some rule reads for a named role
+    (``docs/semantics.md`` section 15): in a request about the victim, ``consent`` (the subject's value) and
+    ``consent@victim`` are one value, so only states where they agree are requests. Facts tied to these by fact
+    constraints join the axis with their possible states."""
+    linked = sorted({p for plain, _, role_read in compiled.links for p in (plain, role_read)})
+    blocks: list[tuple[list[int], np.ndarray]] = []  # (fact positions, allowed code rows)
+    covered: set[int] = set()
+    for group, states in tied.values():
+        if covered.isdisjoint(group) and not set(group).isdisjoint(linked):
+            blocks.append((list(group), states))
+            covered.update(group)
+    for p in linked:
+        if p not in covered:
+            blocks.append(([p], np.arange(len(compiled.facts[p].values), dtype=np.int64)[:, None]))
+            covered.add(p)
+    about = np.sort(np.asarray(single["about"].allowed, dtype=np.int64))
+    rows = about[:, None]
+    positions: list[int] = []
+    for group, states in blocks:
+        rows = np.column_stack([np.repeat(rows, len(states), axis=0), np.tile(states, (len(rows), 1))])
+        positions += group
+    column = {p: 1 + k for k, p in enumerate(positions)}
+    ok = np.ones(len(rows), dtype=bool)
+    for k, p in enumerate(positions):
+        ok &= np.isin(rows[:, 1 + k], single[f"fact:{compiled.facts[p].name}"].allowed)
+    for plain, role, role_read in compiled.links:
+        ok &= (rows[:, 0] != role) | (rows[:, column[plain]] == rows[:, column[role_read]])
+    kept = rows[ok]
+    table = compiled.space_table("about")[kept[:, 0]]
+    for k, p in enumerate(positions):
+        table = table & compiled.space_table("fact", p)[kept[:, 1 + k]]
+    group_names = ("about", *(f"fact:{compiled.facts[p].name}" for p in positions))
+    return Axis("+".join(group_names), np.ascontiguousarray(table), np.arange(len(kept), dtype=np.int64)), \
+        group_names, kept
 
 
 def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Axis]:
@@ -243,11 +293,19 @@ def scope_axes(compiled: CompiledProtocol, guarantee: Guarantee) -> dict[str, Ax
     # who asked is a dimension of the space only where some rule looks at it; otherwise every request reads "unstated"
     asked = np.arange(len(REQUESTED_BY) if compiled.uses_requested_by else 1, dtype=np.int64)
     axes["requested_by"] = Axis("requested_by", table("requested_by"), asked)
+    # whose data likewise: a dimension only where it can change a decision (or the guarantee limits it)
+    about_scope = getattr(guarantee, "about", "any")
+    if about_scope != "any":
+        about = np.array(sorted(compiled.subjects.index[r] for r in about_scope if r in compiled.subjects.index),
+                         dtype=np.int64)
+    else:
+        about = np.arange(len(compiled.subjects.values) if compiled.uses_about else 1, dtype=np.int64)
+    axes["about"] = Axis("about", table("about"), about)
     conditions = {c.fact: c for c in _conditions(guarantee)}
     for f, dimension in enumerate(compiled.facts):
         allowed = np.arange(len(dimension.values), dtype=np.int64)
         if dimension.name in conditions:
-            ok = conditions[dimension.name].allowed(v.facts[dimension.name])
+            ok = conditions[dimension.name].allowed(v.fact(dimension.name))
             allowed = np.array([i for i, value in enumerate(dimension.values) if value in ok], dtype=np.int64)
         axes[f"fact:{dimension.name}"] = Axis(dimension.name, table("fact", f), allowed)
     return axes
@@ -347,7 +405,7 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         return GuaranteeResult(guarantee, True, space.space_size, len(outcomes), None, None,
                                f"Proven: {guarantee.statement} Checked over {space.space_size:,} possible requests "
                                f"({METHOD}).")
-    request = _request_of(compiled, plan.decode(space.witness[hits[0]]))
+    request = request_of(compiled, plan.decode(space.witness[hits[0]]))
     decision = decide(protocol, request)
     text = (f"Violated: {guarantee.statement} Counterexample: {describe_request(compiled, request)} gets "
             f"{decision.outcome.replace('_', ' ')}"
@@ -355,16 +413,18 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
     return GuaranteeResult(guarantee, False, space.space_size, len(outcomes), request, decision, text)
 
 
-def _request_of(compiled: CompiledProtocol, value: dict[str, int]) -> Request:
+def request_of(compiled: CompiledProtocol, value: dict[str, int]) -> Request:
+    """The request a decoded witness (dimension name -> code) stands for."""
     facts = {}
+    about = compiled.subjects.values[value["about"]] if value.get("about") else None
     for f, dimension in enumerate(compiled.facts):
         code = value[f"fact:{dimension.name}"]
-        if code:
+        if code and not (about and dimension.name.endswith(f"@{about}")):  # the subject's own value, said once
             facts[dimension.name] = dimension.values[code]
     return Request(compiled.partners.values[value["from"]], compiled.partners.values[value["to"]],
                    (compiled.categories.values[value["category"]],), compiled.stages.values[value["stage"]],
                    compiled.purposes.values[value["purpose"]], facts,
-                   requested_by=REQUESTED_BY[value["requested_by"]] if value["requested_by"] else None)
+                   requested_by=REQUESTED_BY[value["requested_by"]] if value["requested_by"] else None, about=about)
 
 
 def describe_request(compiled: CompiledProtocol, request: Request) -> str:
@@ -373,6 +433,8 @@ def describe_request(compiled: CompiledProtocol, request: Request) -> str:
     facts = ", ".join(f"{k} {val}" for k, val in request.facts.items()) or "no facts stated"
     if request.initiative != "unstated":
         facts += f"; {describe_requested_by([request.initiative])}"
+    if request.about:
+        facts += "; " + describe_about([request.about], {k: e.label for k, e in (v.subjects or {}).items()})
     return (f"{v.label('partners', request.sender)} sharing {', '.join(request.categories)} with "
             f"{v.label('partners', request.recipient)} at {request.stage} for {request.purpose} ({facts})")
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadRequestsError, ProtocolError, UnknownValueError
-from ..model.keys import UNKNOWN
+from ..model.keys import ROLE_MARK, UNKNOWN, split_fact_key
 from ..model.rules import REQUESTED_BY
-from .compiled import CompiledProtocol
+from .compiled import CompiledProtocol, Dimension
 
 #: How errors name a party: a partner, or someone outside the partnership the protocol declares.
 PARTY = "partner"
@@ -43,6 +43,11 @@ class Request:
     requested_by : str, optional
         The same, as a relation (``proactive``, ``recipient``, ``third_party``, ``unstated``), for
         a request that does not name the requester; derived from ``requester`` when that is given.
+    about : str, optional
+        Whose data the categories are: a data subject role of the protocol (``victim``). None when
+        the request names nobody (``docs/semantics.md`` section 15). A per-subject fact given plainly
+        (``consent: refused``) is then the subject's value; a role's own value is written
+        ``consent@alleged_perpetrator`` or as a mapping ``consent: {victim: refused}``.
 
     Examples
     --------
@@ -50,6 +55,9 @@ class Request:
     ('criminal.intelligence',)
     >>> Request("school", "csc", ["education"], "referral", "safeguarding", requester="school").initiative
     'proactive'
+    >>> Request("police", "csc", ["criminal"], "referral", "safeguarding", {"consent": {"victim": "refused"}},
+    ...         about="alleged_perpetrator").facts
+    {'consent@victim': 'refused'}
     """
 
     sender: str
@@ -60,6 +68,7 @@ class Request:
     facts: Mapping[str, str] = field(default_factory=dict)
     requester: str | None = None
     requested_by: str | None = None
+    about: str | None = None
 
     @property
     def initiative(self) -> str:
@@ -80,16 +89,22 @@ class Request:
         if not cats:
             raise ProtocolError("a request must name at least one data category")
         object.__setattr__(self, "categories", cats)
-        facts = {k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in dict(self.facts).items()
-                 if v is not None}
+        facts: dict[str, str] = {}
+        for k, v in dict(self.facts).items():
+            if isinstance(v, Mapping):  # a per-subject fact given per role: consent: {victim: refused}
+                facts.update({f"{k}{ROLE_MARK}{role}": _text(value) for role, value in v.items() if value is not None})
+            elif v is not None:
+                facts[k] = _text(v)
         object.__setattr__(self, "facts", facts)
+        if self.about is not None and not isinstance(self.about, str):
+            raise ProtocolError(f"'about' names one data subject role, not {self.about!r}")
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Request":
         """Build from a mapping with keys ``from``, ``to``, ``categories``, ``stage``, ``purpose``, ``facts``."""
         categories = data.get("categories", data.get("category", ()))
         return cls(data["from"], data["to"], categories, data["stage"], data["purpose"], data.get("facts") or {},
-                   data.get("requester"), data.get("requested_by"))
+                   data.get("requester"), data.get("requested_by"), data.get("about"))
 
 
 def _suggest(value: str, known: Iterable[str]) -> list[str]:
@@ -118,11 +133,77 @@ def unknown_party(value: str, known) -> UnknownValueError:
     return UnknownValueError(PARTY, value, _suggest(value, known), fix)
 
 
-def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str]) -> np.ndarray:
-    """The fact codes of one request, checking every fact and value (every unknown one is named)."""
+def check_about(compiled: CompiledProtocol, about: str | None) -> int:
+    """The code of a request's data subject role (0: none named), or an error naming the roles there are."""
+    if about is None or about == "" or (isinstance(about, float) and np.isnan(about)):
+        return 0
+    code = compiled.subjects.index.get(str(about))
+    if code is None or code == 0:
+        roles = compiled.subjects.values[1:]
+        fix = ("declare the data subject roles under 'subjects' (such as child, parent, victim)" if not roles
+               else f"name one of the protocol's data subject roles: {', '.join(roles)}")
+        raise UnknownValueError("data subject role", str(about), _suggest(str(about), roles), fix)
+    return code
+
+
+def subject_facts(compiled: CompiledProtocol, facts: Mapping[str, str], about: str | None) -> dict[str, str]:
+    """A request's facts as the compiled tables read them (``docs/semantics.md`` section 15).
+
+    A per-subject fact given plainly is the value for the request's subject; a role's value
+    (``consent@victim``) is the subject's value when the request is about that role, and otherwise
+    kept where some rule reads it. Raises for a role-read fact that names no per-subject fact or role,
+    or gives the subject two different values.
+    """
+    out: dict[str, str] = {}
+    for key, value in facts.items():
+        fact, role = split_fact_key(key)
+        if role is None:
+            out[key] = value
+            continue
+        try:
+            entry = compiled.vocab.fact(key)
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
+        if entry is None:
+            raise UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index))
+        if role == about:
+            if out.get(fact, facts.get(fact, value)) != value:
+                raise ProtocolError(f"the request is about the {role.replace('_', ' ')} and gives '{fact}' two values "
+                                    f"({facts.get(fact)} and {value} for {key}): give one")
+            out[fact] = value
+        if key in compiled.fact_index:
+            out[key] = value
+    for plain, role_code, role_read in compiled.links:
+        if about is not None and compiled.subjects.values[role_code] == about:
+            name = compiled.facts[plain].name
+            if name in out:
+                out[compiled.facts[role_read].name] = out[name]
+    return out
+
+
+def encode_facts(compiled: CompiledProtocol, facts: Mapping[str, str], about: str | None = None) -> np.ndarray:
+    """The fact codes of one request, checking every fact and value (every unknown one is named).
+
+    ``about`` is the request's data subject role: per-subject facts are read for it (:func:`subject_facts`).
+    """
     codes = np.zeros(len(compiled.facts), dtype=np.int64)
     problems: list[UnknownValueError] = []
+    for key in [k for k in facts if split_fact_key(k)[1] is not None and k not in compiled.fact_index]:
+        fact, role = split_fact_key(key)  # a role no rule reads: still checked
+        value = facts[key]
+        try:
+            entry = compiled.vocab.fact(key)
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
+        if entry is None:
+            problems.append(UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index)))
+        elif value != UNKNOWN and value not in entry.values:
+            problems.append(UnknownValueError(f"value of fact '{key}'", value, _suggest(value, entry.values)))
+    if not problems:
+        facts = subject_facts(compiled, facts, about)
     for fact, value in facts.items():
+        if split_fact_key(fact)[1] is not None and fact not in compiled.fact_index:
+            continue
         if fact not in compiled.fact_index:
             problems.append(UnknownValueError("fact", fact, _suggest(fact, compiled.fact_index)))
             continue
@@ -153,17 +234,24 @@ def _text(value) -> str:
 def _codes(values: pd.Series, dimension) -> np.ndarray:
     """Codes of a column in a dimension, -1 where missing or not a value of it.
 
-    Text columns are looked up in one vectorised call; a categorical column through its
-    categories; only object or bool columns (which may hold booleans) pay a call per row.
+    Each distinct value is looked up once: a categorical column through its categories, any
+    other column after dictionary encoding (``pandas.factorize``), so that a text column costs
+    about what a categorical one does. Values are read as text (``True`` as ``yes``) in
+    categorical, object and bool columns; other columns are matched as they are.
     """
-    index = dimension.lookup
     if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = index.get_indexer(pd.Index(values.cat.categories).map(_text))
-        raw = values.cat.codes.to_numpy()
-        return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
-    if values.dtype == object or values.dtype == bool:
-        values = values.map(_text, na_action="ignore")
-    return index.get_indexer(values).astype(np.int64)
+        raw, distinct, as_text = values.cat.codes.to_numpy(), values.cat.categories, True
+    else:
+        as_text = values.dtype == object or values.dtype == bool
+        raw, distinct = pd.factorize(values, use_na_sentinel=True)
+        if values.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in distinct):
+            # factorize counts True, 1 and 1.0 as one value; read as text they differ ("yes", "1", "1.0"),
+            # so a mixed column holding booleans is read a row at a time
+            return dimension.lookup.get_indexer(values.map(_text, na_action="ignore")).astype(np.int64)
+    if not len(distinct):
+        return np.full(len(raw), -1, dtype=np.int64)
+    lookup = dimension.lookup.get_indexer(pd.Index(distinct, dtype=object).map(_text) if as_text else distinct)
+    return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
 
 
 class _Problems:
@@ -265,9 +353,9 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
             r = r if isinstance(r, Request) else Request.from_mapping(r)
             rows.append({"from": r.sender, "to": r.recipient, "categories": list(r.categories),
                          "stage": r.stage, "purpose": r.purpose, "facts": dict(r.facts),
-                         "requester": r.requester, "requested_by": r.requested_by})
+                         "requester": r.requester, "requested_by": r.requested_by, "about": r.about})
         requests = pd.DataFrame(rows, columns=["from", "to", "categories", "stage", "purpose", "facts", "requester",
-                                               "requested_by"])
+                                               "requested_by", "about"])
     frame = requests.reset_index(drop=True)
     frame = frame.assign(request=np.arange(len(frame)))
     if "category" in frame.columns and "categories" not in frame.columns:
@@ -277,13 +365,13 @@ def expand_requests(requests: pd.DataFrame | Iterable[Request | Mapping]) -> pd.
         raise ProtocolError(f"the request table has no '{missing[0]}' column "
                             "(it needs from, to, categories, stage and purpose)")
     column = frame["categories"]
-    if column.dtype == object and column.map(lambda v: isinstance(v, (list, tuple))).any():
+    if column.dtype == object and any(isinstance(v, (list, tuple)) for v in column.to_numpy()):
         frame = frame.explode("categories", ignore_index=True)
     return frame.rename(columns={"categories": "category"})
 
 
 REQUEST_COLUMNS = frozenset({"from", "to", "category", "categories", "stage", "purpose", "facts", "request",
-                             "requester", "requested_by"})
+                             "requester", "requested_by", "about"})
 
 
 def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = "raise") -> dict[str, np.ndarray]:
@@ -295,7 +383,16 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = 
     with ``errors="gap"`` the bad rows are marked instead: ``codes["bad"]`` is their mask and
     ``codes["problem"]`` says what is wrong with each.
     """
+    role_columns = []
     for column in frame.columns:
+        if column not in REQUEST_COLUMNS and column not in compiled.fact_index and split_fact_key(str(column))[1]:
+            try:
+                entry = compiled.vocab.fact(str(column))
+            except ValueError as exc:
+                raise ProtocolError(str(exc)) from None
+            if entry is not None:
+                role_columns.append(str(column))
+                continue
         if column not in REQUEST_COLUMNS and column not in compiled.fact_index:
             raise UnknownValueError("request column", str(column),
                                     _suggest(str(column), [*compiled.fact_index, "from", "to", "categories", "stage",
@@ -308,18 +405,43 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = 
         "stage": encode_column(frame["stage"], compiled.stages, "stage", problems),
         "purpose": encode_column(frame["purpose"], compiled.purposes, "purpose", problems),
     }
+    about = np.zeros(len(frame), dtype=np.int64)
+    roles = [None] * len(frame)
+    if "about" in frame.columns:
+        for i, role in enumerate(frame["about"].tolist()):
+            try:
+                about[i] = check_about(compiled, role)
+            except UnknownValueError as exc:
+                problems.add(np.array([i]), [exc])
+            roles[i] = compiled.subjects.values[about[i]] if about[i] else None
+    codes["about"] = about
     facts = np.zeros((len(frame), len(compiled.facts)), dtype=np.int64)
     if "facts" in frame.columns:
         for i, mapping in enumerate(frame["facts"].tolist()):
             if isinstance(mapping, Mapping) and mapping:
                 try:
-                    facts[i] = encode_facts(compiled, {k: _text(v) for k, v in mapping.items() if v is not None})
-                except UnknownValueError as exc:
+                    facts[i] = encode_facts(compiled, Request("-", "-", ("-",), "-", "-", mapping).facts, roles[i])
+                except (UnknownValueError, ProtocolError) as exc:
                     problems.add(np.array([i]), [exc])
     for f, dimension in enumerate(compiled.facts):
         if dimension.name in frame.columns:
             encode_fact_column(frame[dimension.name], dimension, f"value of fact '{dimension.name}'", facts[:, f],
                                problems)
+    for column in role_columns:  # a role no rule reads: its value counts only where the request is about it
+        fact, role = split_fact_key(column)
+        entry = compiled.vocab.fact(column)
+        values = np.zeros(len(frame), dtype=np.int64)
+        encode_fact_column(frame[column], Dimension(column, (UNKNOWN, *entry.values)), f"value of fact '{column}'",
+                           values, problems)
+        if role in compiled.subjects.index:
+            rows = np.flatnonzero((about == compiled.subjects.index[role]) & (values > 0))
+            plain = compiled.fact_index[fact]
+            clash = rows[(facts[rows, plain] > 0) & (facts[rows, plain] != values[rows])]
+            if len(clash):
+                problems.add(clash, [ProtocolError(f"gives the subject two values of '{fact}' (plain and as "
+                                                   f"{column}): give one")] * len(clash))
+            facts[rows, plain] = values[rows]
+    _link_subject_values(compiled, about, facts, problems)
     codes["facts"] = facts
     codes["initiative"] = encode_initiative(compiled, frame, codes)
     if problems.mask.any():
@@ -328,6 +450,22 @@ def encode_frame(compiled: CompiledProtocol, frame: pd.DataFrame, errors: str = 
         codes["bad"] = problems.mask
         codes["problem"] = problems.text
     return codes
+
+
+def _link_subject_values(compiled: CompiledProtocol, about: np.ndarray, facts: np.ndarray, problems: _Problems) -> None:
+    """In rows about a role, the subject's value of a per-subject fact and that role's own column are one value."""
+    for plain, role, role_read in compiled.links:
+        rows = np.flatnonzero(about == role)
+        if not len(rows):
+            continue
+        a, b = facts[rows, plain], facts[rows, role_read]
+        clash = (a > 0) & (b > 0) & (a != b)
+        if clash.any():
+            name = compiled.facts[role_read].name
+            problems.add(rows[clash], [ProtocolError(f"gives the subject two values of '{name.partition('@')[0]}' "
+                                                     f"(plain and as {name}): give one")] * int(clash.sum()))
+        merged = np.where(a > 0, a, b)
+        facts[rows, plain], facts[rows, role_read] = merged, merged
 
 
 def encode_initiative(compiled: CompiledProtocol, frame: pd.DataFrame, codes: dict) -> np.ndarray:

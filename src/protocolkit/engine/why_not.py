@@ -26,7 +26,10 @@ from .requests import Request
 IMPOSSIBLE = "impossible under the fact constraints"
 
 WHY_NOT_COLUMNS = ["category", "outcome", "rule", "rule_outcome", "scope_changes", "fact_changes",
-                   "then", "explanation"]
+                   "then", "explanation", "size", "must_change"]
+
+#: The parts of a request or rule a change can touch, in the order a reader is told about them.
+DIMENSIONS = ("sender", "recipient", "category", "stage", "purpose", "requested_by", "facts")
 
 
 def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
@@ -40,11 +43,14 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        One row per (category, candidate rule), fewest changes first, with columns
+        One row per (category, candidate rule), smallest change first, with columns
         ``category``, ``outcome`` (the category's current outcome), ``rule``, ``rule_outcome``,
         ``scope_changes`` and ``fact_changes`` (lists of plain-English changes),
         ``then`` (what would happen with the fact changes alone: ``decides``,
-        ``overridden by RULE``, or ``needs a rule edit``) and ``explanation``.
+        ``overridden by RULE``, or ``needs a rule edit``), ``explanation``, ``size`` (how many
+        parts of the request or rule must change: one beats three) and ``must_change`` (those
+        parts, a tuple drawn from :data:`DIMENSIONS`). Candidates that would then decide come
+        before those that would still be overridden, and impossible ones last.
         Empty when every category may go.
 
     Examples
@@ -54,8 +60,11 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
     >>> table = protocolkit.why_not(p, {"from": "police", "to": "mash_decision_maker",
     ...     "categories": ["criminal.intelligence"], "stage": "screening", "purpose": "safeguarding",
     ...     "facts": {"risk": "blue"}})
-    >>> bool((table["then"] == "decides").any())
-    True
+    >>> first = table.iloc[0]
+    >>> first["rule"], int(first["size"]), first["must_change"], first["then"]
+    ('R-SCR-01', 1, ('facts',), 'decides')
+    >>> first["fact_changes"]
+    ['risk is amber or higher (it is blue)']
     """
     if not isinstance(request, Request):
         request = Request.from_mapping(request)
@@ -68,15 +77,18 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
         for position, rule in enumerate(protocol.rules):
             if rule.outcome not in SHARING_OUTCOMES:
                 continue
-            scope = _scope_changes(compiled, rule, request, category_decision.category)
+            tagged = _scope_changes(compiled, rule, request, category_decision.category)
+            scope = [text for _, text in tagged]
             facts, wanted = _fact_changes(compiled, rule, request)
+            dimensions = tuple(d for d in DIMENSIONS if d in {t for t, _ in tagged} or (d == "facts" and facts))
             if wanted is None:  # the fact constraints rule out every case that meets the rule's conditions
                 rows.append({
                     "category": category_decision.category, "outcome": category_decision.outcome, "rule": rule.id,
                     "rule_outcome": rule.outcome, "scope_changes": scope, "fact_changes": facts, "then": IMPOSSIBLE,
                     "explanation": f"Rule {rule.id} ({rule.outcome.replace('_', ' ')}) can never apply: the protocol's "
                                    "fact constraints rule out every case that meets its conditions.",
-                    "_order": (len(scope) + 100, len(facts), position),
+                    "size": len(dimensions), "must_change": dimensions,
+                    "_order": (2, len(dimensions), len(scope), len(facts), position),
                 })
                 continue
             then = "needs a rule edit" if scope else _then(protocol, request, category_decision.category, rule, wanted)
@@ -90,7 +102,8 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
             rows.append({
                 "category": category_decision.category, "outcome": category_decision.outcome, "rule": rule.id,
                 "rule_outcome": rule.outcome, "scope_changes": scope, "fact_changes": facts, "then": then,
-                "explanation": what, "_order": (len(scope), len(facts), position),
+                "explanation": what, "size": len(dimensions), "must_change": dimensions,
+                "_order": (0 if scope or then == "decides" else 1, len(dimensions), len(scope), len(facts), position),
             })
     rows.sort(key=lambda r: (r["category"], r["_order"]))
     return pd.DataFrame([{k: v for k, v in r.items() if k != "_order"} for r in rows], columns=WHY_NOT_COLUMNS)
@@ -104,20 +117,22 @@ def _describe_selector(compiled: CompiledProtocol, selector) -> str:
     return " or ".join(names)
 
 
-def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category: str) -> list[str]:
+def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category: str) -> list[tuple[str, str]]:
+    """The parts of the rule's scope the request is outside, each as (dimension, plain-English change)."""
     v, out = compiled.vocab, []
     if request.sender not in v.partners_in(rule.from_):
-        out.append(f"the sender were {_describe_selector(compiled, rule.from_)}")
+        out.append(("sender", f"the sender were {_describe_selector(compiled, rule.from_)}"))
     if request.recipient not in v.partners_in(rule.to):
-        out.append(f"the recipient were {_describe_selector(compiled, rule.to)}")
+        out.append(("recipient", f"the recipient were {_describe_selector(compiled, rule.to)}"))
     if category not in v.categories_in(rule.categories):
-        out.append(f"it covered {category} (it covers {', '.join(rule.categories)})")
+        out.append(("category", f"it covered {category} (it covers {', '.join(rule.categories)})"))
     if request.stage not in v.stages_in(rule.stages):
-        out.append(f"the stage were {' or '.join(rule.stages)}")
+        out.append(("stage", f"the stage were {' or '.join(rule.stages)}"))
     if request.purpose not in v.purposes_in(rule.purposes):
-        out.append(f"the purpose were {' or '.join(rule.purposes)}")
+        out.append(("purpose", f"the purpose were {' or '.join(rule.purposes)}"))
     if rule.requested_by != ANY and request.initiative not in rule.requested_by:
-        out.append(f"{describe_requested_by(rule.requested_by)} (now: {describe_requested_by([request.initiative])})")
+        out.append(("requested_by", f"{describe_requested_by(rule.requested_by)} "
+                                    f"(now: {describe_requested_by([request.initiative])})"))
     return out
 
 
@@ -182,4 +197,42 @@ def _then(protocol: Protocol, request: Request, category: str, rule, wanted: dic
     return f"overridden by {result.rule} ({result.outcome.replace('_', ' ')})" if result.rule else "no longer matches"
 
 
-__all__ = ["why_not", "WHY_NOT_COLUMNS"]
+def promised_refusals(protocol: Protocol, request: Request | Mapping, category: str) -> list:
+    """The guarantees that promise a category of a request does not go: its refusal is intended.
+
+    A ``never`` guarantee whose scope (senders, recipients, categories, stages, purposes and
+    fact pattern, an unstated fact read as ``unknown``) holds the request and forbids sharing;
+    an ``only_via`` guarantee on the category whose allowed senders exclude the request's sender.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> request = {"from": "school", "to": "police", "categories": ["criminal.intelligence"],
+    ...            "stage": "referral", "purpose": "safeguarding"}
+    >>> [g.id for g in promised_refusals(p, request, "criminal.intelligence")]
+    ['G3']
+    """
+    from ..model.rules import Condition
+
+    if not isinstance(request, Request):
+        request = Request.from_mapping(request)
+    v = compile_protocol(protocol).vocab
+    out = []
+    for g in protocol.guarantees:
+        if category not in v.categories_in(g.categories) or request.stage not in v.stages_in(g.stages) \
+                or request.purpose not in v.purposes_in(g.purposes):
+            continue
+        if request.sender not in v.partners_in(g.from_) or request.recipient not in v.partners_in(g.to):
+            continue
+        if any(request.facts.get(fact, UNKNOWN) not in Condition.parse(fact, raw).allowed(v.facts[fact])
+               for fact, raw in g.when.items() if fact in v.facts):
+            continue
+        if g.kind == "never" and set(g.forbidden_outcomes()) & set(SHARING_OUTCOMES):
+            out.append(g)
+        elif g.kind == "only_via" and g.via is not None and request.sender not in v.partners_in(g.via):
+            out.append(g)
+    return out
+
+
+__all__ = ["DIMENSIONS", "WHY_NOT_COLUMNS", "promised_refusals", "why_not"]

@@ -10,16 +10,17 @@ These functions report; they do not judge severity (the review does).
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from ..engine.compiled import CompiledProtocol, compile_protocol, fingerprint
-from ..engine.guarantees import describe_request
+from ..engine.guarantees import describe_request, layout, request_of
 from ..engine.requests import Request
-from ..model.rules import REQUESTED_BY
-from ..engine.space import Axis, Exploration, explore
+from ..engine.space import explore
+from ..model.guarantees import Guarantee
 from ..model.checks import CONSENT_BASES, PART3
 from ..model.protocol import Protocol
 from .flows import permitted_flows
@@ -188,40 +189,54 @@ def under_sharing(protocol: Protocol, flows: pd.DataFrame | None = None) -> pd.D
 
 # -- rules over the whole space ----------------------------------------------------------------------------
 
-_SPACES: OrderedDict[str, Exploration] = OrderedDict()
+_SPACES: OrderedDict[str, "RuleSpace"] = OrderedDict()
 
 
-def _space(protocol: Protocol) -> tuple[CompiledProtocol, Exploration]:
-    """Every distinct combination of matched rules over the whole request space (cached per protocol)."""
+@dataclass
+class RuleSpace:
+    """Every possible state of the whole request space, settled as the engine decides it.
+
+    The space is the guarantee checker's (:func:`~protocolkit.engine.guarantees.layout`):
+    sender and recipient as pairs without self-flows, facts tied by fact constraints only in
+    their possible states (``docs/semantics.md`` section 11), and each state settled with the
+    purposes' fallbacks (section 5). ``bits`` are the matched rules; ``deciders`` is -1 where no
+    rule decides (a gap, or a fallback); ``fallbacks`` is the fallback index, -1 for none.
+    """
+
+    bits: np.ndarray
+    outcomes: np.ndarray
+    deciders: np.ndarray
+    fallbacks: np.ndarray
+    witness: np.ndarray
+    plan: object
+
+    def request(self, compiled: CompiledProtocol, row: int) -> Request:
+        """The smallest request that reaches state ``row``."""
+        return request_of(compiled, self.plan.decode(self.witness[row]))
+
+
+def _space(protocol: Protocol) -> tuple[CompiledProtocol, RuleSpace]:
+    """Every distinct possible state of the whole request space (cached per protocol)."""
     compiled = compile_protocol(protocol)
     key = fingerprint(protocol)
     if key not in _SPACES:
-        axes = [Axis("from", compiled.from_bits, np.arange(len(compiled.partners.values))),
-                Axis("to", compiled.to_bits, np.arange(len(compiled.partners.values))),
-                Axis("category", compiled.category_bits, np.arange(len(compiled.categories.values))),
-                Axis("stage", compiled.stage_bits, np.arange(len(compiled.stages.values))),
-                Axis("purpose", compiled.purpose_bits, np.arange(len(compiled.purposes.values))),
-                Axis("requested_by", compiled.initiative_bits, np.arange(len(compiled.initiative_bits)))]
-        axes += [Axis(d.name, compiled.fact_bits[f], np.arange(len(d.values))) for f, d in enumerate(compiled.facts)]
-        _SPACES[key] = explore(axes, compiled.words)
+        plan = layout(compiled, Guarantee.model_validate(
+            {"id": "WHOLE-SPACE", "kind": "never", "statement": "Every request.", "outcomes": ["share"]}))
+        space = explore(plan.axes, compiled.space_words)
+        bits, outcomes, deciders, fallbacks, _, _ = compiled.settle_space(space.bits)
+        _SPACES[key] = RuleSpace(bits, outcomes, deciders, fallbacks, space.witness, plan)
         while len(_SPACES) > 4:
             _SPACES.popitem(last=False)
     return compiled, _SPACES[key]
 
 
-def _witness_request(compiled: CompiledProtocol, witness: np.ndarray) -> Request:
-    codes = witness.tolist()
-    facts = {d.name: d.values[code] for d, code in zip(compiled.facts, codes[6:]) if code}
-    return Request(compiled.partners.values[codes[0]], compiled.partners.values[codes[1]],
-                   (compiled.categories.values[codes[2]],), compiled.stages.values[codes[3]],
-                   compiled.purposes.values[codes[4]], facts, requested_by=REQUESTED_BY[codes[5]] if codes[5] else None)
-
-
 def rule_effect(protocol: Protocol) -> pd.DataFrame:
     """For every rule: does it ever match, ever decide, and if only overridden, by what.
 
-    ``status`` is ``live`` (decides some request), ``shadowed`` (matches, but other rules
-    always decide) or ``dead`` (matches no possible request). Checked over every request.
+    ``status`` is ``live`` (decides some request), ``shadowed`` (matches, but other rules, or a
+    purpose's fallback, always decide) or ``dead`` (matches no possible request). Checked over
+    every possible request: self-flows and fact states the fact constraints rule out are not
+    requests, and where a fallback decides (section 5) no rule does.
     """
     compiled, space = _space(protocol)
     n = len(protocol.rules)
@@ -229,15 +244,16 @@ def rule_effect(protocol: Protocol) -> pd.DataFrame:
     decides = np.zeros(n, dtype=bool)
     shadowers: dict[int, set[str]] = {}
     if len(space.bits) and n:
-        outcomes, deciders = compiled.resolve(space.bits)
-        for row, decider in zip(space.bits, deciders.tolist()):
+        for row, decider, fallback in zip(space.bits, space.deciders.tolist(), space.fallbacks.tolist()):
             matched = compiled.matched(row)
             winners = compiled.winners(row, decider)
             matches[matched] = True
             decides[winners] = True
+            deciding = ({f"fallback {compiled.fallbacks[fallback].id}"} if fallback >= 0
+                        else {protocol.rules[w].id for w in winners})
             for position in matched:
                 if position not in winners:
-                    shadowers.setdefault(position, set()).update(protocol.rules[w].id for w in winners)
+                    shadowers.setdefault(position, set()).update(deciding)
     status = np.where(decides, "live", np.where(matches, "shadowed", "dead"))
     return pd.DataFrame({
         "rule": [r.id for r in protocol.rules], "outcome": [r.outcome for r in protocol.rules],
@@ -247,7 +263,8 @@ def rule_effect(protocol: Protocol) -> pd.DataFrame:
 
 
 def rule_conflicts(protocol: Protocol) -> pd.DataFrame:
-    """Pairs of rules at the same priority with different outcomes that some request matches both.
+    """Pairs of rules at the same priority with different outcomes that some possible request matches both,
+    where a rule (not a fallback) decides it.
 
     The more protective one wins (``docs/semantics.md`` section 3); this lists every such
     overlap with the smallest request showing it, so the partnership can confirm it meant it.
@@ -255,8 +272,10 @@ def rule_conflicts(protocol: Protocol) -> pd.DataFrame:
     """
     compiled, space = _space(protocol)
     rules = protocol.rules
-    seen: dict[tuple[int, int], np.ndarray] = {}
-    for row, witness in zip(space.bits, space.witness):
+    seen: dict[tuple[int, int], int] = {}
+    for state, (row, fallback) in enumerate(zip(space.bits, space.fallbacks.tolist())):
+        if fallback >= 0:
+            continue  # the purpose's fallback decides: the overlap decides nothing here
         matched = compiled.matched(row)
         for i, a in enumerate(matched):
             for b in matched[i + 1:]:
@@ -264,13 +283,13 @@ def rule_conflicts(protocol: Protocol) -> pd.DataFrame:
                 if ra.priority == rb.priority and ra.outcome != rb.outcome:
                     key = (min(a, b), max(a, b))
                     if key not in seen:
-                        seen[key] = witness
+                        seen[key] = state
     out = []
-    for (a, b), witness in sorted(seen.items()):
+    for (a, b), state in sorted(seen.items()):
         ra, rb = rules[a], rules[b]
         winner = ra if compiled.ranked.index(a) < compiled.ranked.index(b) else rb
         out.append({"rule": ra.id, "other": rb.id, "outcome": ra.outcome, "other_outcome": rb.outcome,
-                    "winner": winner.id, "example": describe_request(compiled, _witness_request(compiled, witness))})
+                    "winner": winner.id, "example": describe_request(compiled, space.request(compiled, state))})
     return pd.DataFrame(out, columns=["rule", "other", "outcome", "other_outcome", "winner", "example"])
 
 

@@ -18,17 +18,29 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 from ruamel.yaml.comments import CommentedMap
 
 from . import codes
-from .keys import DottedKey, Key, Model
+from .keys import ROLE_MARK, DottedKey, FactKey, Key, Model
 from .rules import RequestedBy
 from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
 from .outcomes import OutcomeOrGap as ExpectedOutcome
-FactValue = str | bool
+FactValue = str | bool | dict[Key, str | bool]
+
+
+def _text(v):
+    return "yes" if v is True else "no" if v is False else v
 
 
 def _fact_text(facts: dict) -> dict:
-    return {k: ("yes" if v is True else "no" if v is False else v) for k, v in facts.items()}
+    """Facts as text; a per-subject fact given per role (``consent: {victim: refused}``) becomes one key per
+    role (``consent@victim: refused``)."""
+    out: dict = {}
+    for k, v in facts.items():
+        if isinstance(v, dict):
+            out.update({f"{k}{ROLE_MARK}{role}": _text(value) for role, value in v.items()})
+        else:
+            out[k] = _text(v)
+    return out
 
 
 class FamilyMember(Model):
@@ -80,7 +92,9 @@ class CaseRequest(Model):
         None, description="Who asked: the sender (a proactive disclosure), the recipient, or a third party.")
     requested_by: RequestedBy | None = Field(
         None, description="Who asked, as a relation (proactive, recipient, third_party), when no requester is named.")
-    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
+    about: Key | None = Field(
+        None, description="Whose data the categories are: a data subject role (docs/semantics.md section 15).")
+    facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts for this request only.")
     expect: Expectation | None = Field(None, description="What the partnership expects.")
     note: str | None = Field(None, description="Why the partnership expects it.")
 
@@ -96,7 +110,7 @@ class CaseStep(Model):
     id: Key | None = Field(None, description="Id within the case (default: its position).")
     stage: Key = Field(description="The stage the case is at.")
     title: str | None = Field(None, description="What happens, in a line.")
-    learn: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
+    learn: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
     requests: list[CaseRequest] = Field(default_factory=list, description="Requests made at this step.")
 
     @field_validator("learn", mode="after")
@@ -113,7 +127,7 @@ class Case(Model):
     scenario: str | None = Field(None, description="Where the scenario comes from.")
     description: str | None = Field(None, description="The story, read out in a workshop.")
     family: list[FamilyMember] = Field(default_factory=list, description="Synthetic family members.")
-    facts: dict[DottedKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
+    facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
     steps: list[CaseStep] = Field(min_length=1, description="The timeline.")
 
     _source: YamlFile | None = PrivateAttr(None)

@@ -21,7 +21,7 @@ from .keys import ANY, UNKNOWN, dotted_parent
 from .legal import check_legal_entries
 from .protocol import Protocol
 from .source import path_text
-from .rules import SHARING_OUTCOMES, Condition
+from .rules import SHARING_OUTCOMES, UNSTATED_SUBJECT, Condition
 from .vocabulary import Vocabulary
 from ..errors import Finding, Severity
 
@@ -131,6 +131,16 @@ class _Context:
                              f"obligation '{obligation.type}' needs a detail",
                              f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
         self._fallbacks()
+        for i, fact in enumerate(self.p.facts):
+            if fact.per_subject and not self.p.subjects:
+                self.add(codes.UNKNOWN_REFERENCE, ("facts", i, "per_subject"),
+                         f"fact '{fact.id}' is per subject, but the protocol declares no data subject roles",
+                         "declare the roles under 'subjects' (such as child, parent, victim), or remove 'per_subject'")
+        for i, role in enumerate(self.p.subjects):
+            if role.id == UNSTATED_SUBJECT:
+                self.add(codes.STRUCTURE, ("subjects", i, "id"),
+                         f"'{UNSTATED_SUBJECT}' is reserved for a request that names no data subject",
+                         "give the role another id")
         for i, party in enumerate(self.p.outside):
             if party.id in self.v.partners:
                 self.add(codes.DUPLICATE_ID, ("outside", i, "id"),
@@ -204,15 +214,25 @@ class _Context:
         self._list((*where, "stages"), item.stages, v.stage_ids, "stage")
         self._list((*where, "purposes"), item.purposes, v.purposes, "purpose")
         self._conditions((*where, "when"), item.when, item.id)
+        about = getattr(item, "about", ANY)
+        if about != ANY:
+            self._list((*where, "about"), about, [*(v.subjects or {}), UNSTATED_SUBJECT],
+                       "data subject role (declare it under 'subjects')")
 
     def _conditions(self, where: tuple, pattern: dict, owner: str) -> bool:
         """Check a fact pattern (a rule's ``when``, a constraint's ``if``); True when every condition is sound."""
         v, sound = self.v, True
         for fact_id, raw in pattern.items():
             path = (*where, fact_id)
-            fact = v.facts.get(fact_id)
+            try:
+                fact = v.fact(fact_id)
+            except ValueError as exc:
+                self.add(codes.UNKNOWN_REFERENCE, path, str(exc),
+                         "declare the role under 'subjects' and 'per_subject: true' on the fact")
+                sound = False
+                continue
             if fact is None:
-                self._ref(path, fact_id, v.facts, "fact")
+                self._ref(path, fact_id.partition("@")[0], v.facts, "fact")
                 sound = False
                 continue
             try:
@@ -242,15 +262,15 @@ class _Context:
             ok &= self._conditions(("fact_constraints", i, second), getattr(constraint, second), constraint.id)
             sound &= ok
             if ok:
-                for cube in cubes(constraint, v.facts):
+                for cube in cubes(constraint, v.condition_facts):
                     all_cubes.append(cube)
                     for fact in cube.values:
                         owners.setdefault(fact, i)
         if not sound or not all_cubes:
             return
-        order = list(v.facts)
+        order = list(v.facts) + sorted({f for cube in all_cubes for f in cube.values if f not in v.facts})
         for group in fact_components(all_cubes, order):
-            domains = {f: [UNKNOWN, *v.facts[f].values] for f in group}
+            domains = {f: [UNKNOWN, *v.fact(f).values] for f in group}
             try:
                 states = possible_states(group, domains, all_cubes)
             except ValueError as exc:
@@ -264,7 +284,7 @@ class _Context:
                 continue
             for k, fact in enumerate(group):
                 seen = {state[k] for state in states}
-                for value in v.facts[fact].values:
+                for value in v.fact(fact).values:
                     if value not in seen:
                         self.add(codes.CONTRADICTORY_CONSTRAINTS, ("fact_constraints", owners[fact]),
                                  f"the fact constraints leave no possible case where {fact} is {value}, "

@@ -33,7 +33,7 @@ from typing import Mapping
 from pydantic import Field, model_validator
 
 from .entities import Fact
-from .keys import UNKNOWN, DottedKey, Key, Model
+from .keys import UNKNOWN, DottedKey, FactKey, Key, Model
 from .rules import Condition, ConditionValue
 
 
@@ -42,11 +42,11 @@ class FactConstraint(Model):
 
     id: Key = Field(description="The constraint's id, cited when a request breaks it.")
     statement: str | None = Field(None, description="The constraint in plain English, as practitioners say it.")
-    if_: dict[DottedKey, ConditionValue] = Field(
+    if_: dict[FactKey, ConditionValue] = Field(
         alias="if", min_length=1, description="The fact pattern the constraint is about (as a rule's 'when').")
-    then: dict[DottedKey, ConditionValue] = Field(
+    then: dict[FactKey, ConditionValue] = Field(
         default_factory=dict, description="Implies: when 'if' holds, every one of these holds as well.")
-    excludes: dict[DottedKey, ConditionValue] = Field(
+    excludes: dict[FactKey, ConditionValue] = Field(
         default_factory=dict, description="Excludes: when 'if' holds, these do not all hold.")
 
     @model_validator(mode="after")

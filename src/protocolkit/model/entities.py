@@ -144,6 +144,26 @@ class OutsideParty(Model):
         return data
 
 
+class SubjectRole(Model):
+    """A role a data subject can have in a case: whose information a request is about.
+
+    Consent, "do not inform" and "protect this person's identity" belong to a person, not to
+    the case: a request may name the role of the person its categories are about (``about:
+    victim``), a rule may be limited to some roles, and a fact declared ``per_subject`` has a
+    value for each role (``docs/semantics.md`` section 15).
+
+    Examples
+    --------
+    >>> SubjectRole.model_validate({"id": "victim", "label": "The adult victim of domestic abuse"}).id
+    'victim'
+    """
+
+    id: Key = Field(description="How requests, rules and facts name the role, such as 'victim' or 'child'.")
+    label: str = Field(description="Plain-English name, read in explanations ('about the victim').")
+    description: str | None = Field(None, description="Who has this role in a case.")
+    dpv: str | None = Field(None, description="The W3C DPV data subject IRI, where one fits (such as dpv:Child).")
+
+
 class DataCategory(Model):
     """A category of personal data; categories form a tree by their dotted ids."""
 
@@ -189,6 +209,10 @@ class Fact(Model):
     values: list[Key] = Field(min_length=1, description="Allowed values, lowest first when ordered.")
     ordered: bool = Field(False, description="Whether the values are ordered, so '>=' comparisons apply.")
     description: str | None = Field(None, description="How practitioners decide the value.")
+    per_subject: bool = Field(
+        False, description="The fact has a value for each data subject role (consent is a person's): a rule's "
+                           "condition reads the value for the request's subject, or a role it names (consent@victim).")
+    _quiet = quiet_defaults("per_subject")
 
     @model_validator(mode="after")
     def _values_distinct(self) -> "Fact":

@@ -29,7 +29,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .entities import Selector
-from .keys import DottedKey, Key, Model, RuleId, quiet_defaults
+from .keys import DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
 from .rules import ConditionValue, Outcome, SharingMode
 
@@ -47,7 +47,10 @@ class Guarantee(Model):
     categories: list[DottedKey] | Literal["any"] = Field("any", description="Categories in scope (with their children).")
     stages: list[Key] | Literal["any"] = Field("any", description="Stages in scope.")
     purposes: list[Key] | Literal["any"] = Field("any", description="Purposes in scope.")
-    when: dict[DottedKey, ConditionValue] = Field(default_factory=dict, description="Fact pattern in scope.")
+    when: dict[FactKey, ConditionValue] = Field(default_factory=dict, description="Fact pattern in scope.")
+    about: list[Key] | Literal["any"] = Field(
+        "any", description="Whose data: the data subject roles in scope ('unstated': requests naming none).")
+    _quiet = quiet_defaults("about", "sharing")
     outcomes: list[OutcomeOrGap] = Field(
         default_factory=list,
         description="never: outcomes that must not occur (default share, share_minimum); "
@@ -57,7 +60,6 @@ class Guarantee(Model):
         default_factory=list,
         description="always: the request must be shared in one of these modes (required: a duty; permitted; "
                     "discretion); a request that is not shared breaks it.")
-    _quiet = quiet_defaults("sharing")
     when_outcome: list[OutcomeOrGap] = Field(
         default_factory=list, description="always: only requests with these outcomes are constrained.")
     via: Selector | None = Field(None, description="only_via: the senders allowed.")

@@ -11,6 +11,7 @@ from .text import check_text
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOTTED = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_FACT_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(@[a-z][a-z0-9_]*)?$")
 _RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _BASIS_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
@@ -35,6 +36,27 @@ Key = Annotated[str, AfterValidator(_checker(_KEY, "id", "early_help"))]
 
 DottedKey = Annotated[str, AfterValidator(_checker(_DOTTED, "dotted id", "health.mental_health"))]
 """A dotted hierarchical identifier, such as ``health.mental_health``."""
+
+FactKey = Annotated[str, AfterValidator(_checker(_FACT_KEY, "fact id", "consent or consent@victim"))]
+"""A fact id, optionally with the data subject's role whose value it reads: ``consent@victim``."""
+
+#: Separates a per-subject fact from the role whose value is meant: ``consent@victim``.
+ROLE_MARK = "@"
+
+
+def split_fact_key(key: str) -> tuple[str, str | None]:
+    """A fact key as (fact, role): ``consent@victim`` is ``('consent', 'victim')``; ``risk`` is ``('risk', None)``.
+
+    Examples
+    --------
+    >>> split_fact_key("consent@victim")
+    ('consent', 'victim')
+    >>> split_fact_key("risk")
+    ('risk', None)
+    """
+    fact, mark, role = key.partition(ROLE_MARK)
+    return fact, (role if mark else None)
+
 
 RuleId = Annotated[str, AfterValidator(_checker(_RULE_ID, "rule id", "R12"))]
 """A rule identifier, such as ``R12`` or ``referral.police-1``."""
@@ -88,14 +110,21 @@ def quiet_defaults(*names: str):
     Fields added to the format later use it, so that files, content hashes and golden exports
     written before they existed stay byte-identical until a protocol uses them.
     """
+    defaults: dict[type, tuple] = {}   # per class: (name, alias, default) of each quiet field, read once
+
     @model_serializer(mode="wrap")
     def _serialize(self, handler, info: SerializationInfo):
         data = handler(self)
         if isinstance(data, dict):
-            for name in names:
-                field = type(self).model_fields[name]
-                key = field.alias if info.by_alias and field.alias else name
-                if key in data and getattr(self, name) == field.get_default(call_default_factory=True):
+            fields = defaults.get(type(self))
+            if fields is None:  # pydantic inspects a default factory's signature on every call: read them once
+                model_fields = type(self).model_fields
+                fields = defaults[type(self)] = tuple(
+                    (name, model_fields[name].alias, model_fields[name].get_default(call_default_factory=True))
+                    for name in names)
+            for name, alias, default in fields:
+                key = alias if info.by_alias and alias else name
+                if key in data and getattr(self, name) == default:
                     del data[key]
         return data
 

@@ -18,7 +18,7 @@ from pydantic import Field, PrivateAttr
 
 from .entities import (
     DataCategory, Fact, LawfulBasis, Metadata, NeedToKnow, ObligationType, OutsideParty, Partner,
-    PartnerKind, Purpose, Stage, Statement,
+    PartnerKind, Purpose, Stage, Statement, SubjectRole,
 )
 from .constraints import FactConstraint
 from .governance import Governance
@@ -28,7 +28,7 @@ from .rules import Fallback, Rule
 
 #: Sections that hold lists of entries with an ``id``, in the order files list them.
 LIST_SECTIONS: tuple[str, ...] = (
-    "partner_kinds", "partners", "outside", "categories", "stages", "purposes", "facts", "fact_constraints",
+    "partner_kinds", "partners", "outside", "subjects", "categories", "stages", "purposes", "facts", "fact_constraints",
     "obligation_types", "lawful_bases", "rules", "fallbacks", "need_to_know", "retention", "security", "guarantees",
 )
 
@@ -57,6 +57,10 @@ class Protocol(Model):
         default_factory=list,
         description="Parties outside the partnership requests may name: a kind on its own (organisation, "
                     "data_subject, family_member, public) or a named party of a kind.")
+    subjects: list[SubjectRole] = Field(
+        default_factory=list,
+        description="The roles a data subject can have (child, parent, victim, alleged perpetrator...): whose "
+                    "information a request is about; see docs/semantics.md section 15.")
     categories: list[DataCategory] = Field(default_factory=list, description="Data categories added to the shipped tree.")
     stages: list[Stage] = Field(default_factory=list, description="The case stages in order (replaces the defaults when given).")
     purposes: list[Purpose] = Field(default_factory=list, description="Purposes added to the shipped ones.")
@@ -71,7 +75,7 @@ class Protocol(Model):
         default_factory=list,
         description="Per purpose, what a request gets when no rule decides it (a gap, or a rule waiting on an "
                     "unknown fact); without one, such a request is a gap.")
-    _quiet = quiet_defaults('fallbacks', 'outside')
+    _quiet = quiet_defaults('fallbacks', 'outside', 'subjects')
 
     need_to_know: list[NeedToKnow] = Field(default_factory=list, description="Need-to-know profiles of recipients.")
     retention: list[Statement] = Field(

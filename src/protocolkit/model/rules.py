@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field, WithJsonSchema, model_serializer, model_validator
 from typing_extensions import Annotated
 
-from .keys import ANY, UNKNOWN, BasisId, DottedKey, Key, Model, RuleId, quiet_defaults
+from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
@@ -43,6 +43,28 @@ _REQUESTED_BY_WORDS = {
     "unstated": "nobody has said who asked", "proactive": "the holder shares on its own initiative",
     "recipient": "the recipient asked", "third_party": "someone other than the holder and the recipient asked",
 }
+
+
+#: What a request that names no data subject reads as, in a rule's ``about`` list.
+UNSTATED_SUBJECT = "unstated"
+
+
+def describe_about(values: list[str] | str, labels: dict[str, str] | None = None) -> str:
+    """Plain English for a rule's ``about``: ``about the victim or the child``."""
+    if values == "any":
+        return "about anyone"
+    labels = labels or {}
+    words = ["about nobody in particular" if v == UNSTATED_SUBJECT else f"about {_the(labels.get(v, v))}"
+             for v in values]
+    return " or ".join(words)
+
+
+def _the(label: str) -> str:
+    """A role's label read after 'about': 'the victim' (a label starting 'The' or 'A' keeps its article)."""
+    low = label[:1].lower() + label[1:]
+    if low.split(" ", 1)[0] in ("the", "a", "an", "another"):
+        return low
+    return f"the {low.replace('_', ' ')}"
 
 
 def describe_requested_by(values: list[str] | str) -> str:
@@ -149,7 +171,8 @@ class Condition:
 
     def describe(self) -> str:
         """Plain English, such as ``risk is amber or higher``."""
-        name = self.fact.replace("_", " ").replace(".", " ")
+        fact, _, role = self.fact.partition("@")
+        name = fact.replace("_", " ").replace(".", " ") + (f" of the {role.replace('_', ' ')}" if role else "")
         if self.operator == "in":
             return f"{name} is {' or '.join(self.values)}"
         words = {"==": "is", "!=": "is not", ">=": "is {} or higher", ">": "is higher than {}",
@@ -226,13 +249,17 @@ class Rule(Model):
     )
     stages: list[Key] | Literal["any"] = Field(description="Stages the rule applies at, or 'any'.")
     purposes: list[Key] | Literal["any"] = Field(description="Purposes it applies to, or 'any'.")
-    when: dict[DottedKey, ConditionValue] = Field(
-        default_factory=dict, description="Conditions on facts, all of which must hold."
+    when: dict[FactKey, ConditionValue] = Field(
+        default_factory=dict, description="Conditions on facts, all of which must hold; a per-subject fact reads "
+                                          "the value for the request's subject, or names a role (consent@victim)."
     )
+    about: list[Key] | Literal["any"] = Field(
+        "any", description="Whose data: the data subject roles the rule covers ('unstated' for a request that "
+                           "names none); 'any' (the default) whoever it is about, or nobody said.")
     requested_by: list[RequestedBy] | Literal["any"] = Field(
         "any", description="Who asked: proactive (the holder's own initiative), recipient, third_party, or "
                            "unstated; 'any' (the default) whoever asked or nobody said.")
-    _quiet = quiet_defaults('requested_by', 'sharing', 'decided_by')
+    _quiet = quiet_defaults('requested_by', 'about', 'sharing', 'decided_by')
 
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")

@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Iterable, TypeVar
+from typing import Iterable, Mapping, TypeVar
 
 from ruamel.yaml import YAML
 
 from .entities import (
     DataCategory, Fact, LawfulBasis, ObligationType, OutsideParty, Partner, PartnerKind, Purpose, Selector, Stage,
+    SubjectRole,
 )
-from .keys import ANY, dotted_parent
+from .keys import ANY, dotted_parent, split_fact_key
 from .protocol import Protocol
 
 T = TypeVar("T")
@@ -96,6 +97,7 @@ class Vocabulary:
     facts: dict[str, Fact]
     obligation_types: dict[str, ObligationType]
     lawful_bases: dict[str, LawfulBasis]
+    subjects: dict[str, SubjectRole] | None = None
 
     @classmethod
     def of(cls, protocol: Protocol) -> "Vocabulary":
@@ -110,6 +112,7 @@ class Vocabulary:
             facts=_merge(shipped("facts"), protocol.facts),
             obligation_types=_merge(shipped("obligation_types"), protocol.obligation_types),
             lawful_bases=_merge(shipped("lawful_bases"), protocol.lawful_bases),
+            subjects={s.id: s for s in protocol.subjects},
         )
 
     # -- categories -------------------------------------------------------------------------
@@ -234,14 +237,72 @@ class Vocabulary:
         """Purposes a scope covers."""
         return set(self.purposes) if scope == ANY else set(scope)
 
+    def fact(self, key: str) -> Fact | None:
+        """The fact a condition key names: a declared fact, or a per-subject fact read for one role
+        (``consent@victim``: the values of ``consent``, for the victim). None where there is no such fact.
+
+        Raises ``ValueError`` with the fix when the key names a role of a fact that is not per subject,
+        or a role the protocol does not declare.
+        """
+        name, role = split_fact_key(key)
+        fact = self.facts.get(name)
+        if fact is None or role is None:
+            return fact
+        if not fact.per_subject:
+            raise ValueError(f"fact '{name}' is not per subject, so '{key}' names no value: declare "
+                             f"'per_subject: true' on the fact, or write '{name}'")
+        if role not in (self.subjects or {}):
+            from difflib import get_close_matches
+
+            close = get_close_matches(role, list(self.subjects or {}), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(f"'{role}' in '{key}' is not a data subject role of the protocol{hint}: declare it "
+                             "under 'subjects'")
+        return fact.model_copy(update={"id": key, "label": f"{fact.label} ({self.subject_label(role)})"})
+
+    @cached_property
+    def condition_facts(self) -> "ConditionFacts":
+        """The facts conditions may name, role-read facts (``consent@victim``) included, as a mapping."""
+        return ConditionFacts(self)
+
+    def subject_label(self, role: str) -> str:
+        """The plain-English name of a data subject role."""
+        entry = (self.subjects or {}).get(role)
+        return entry.label if entry else role.replace("_", " ")
+
     def label(self, section: str, key: str) -> str:
         """The plain-English label of an entry, or the key itself where it has none."""
         table = {"partners": {**self.outside, **self.partners}, "categories": self.categories, "purposes": self.purposes,
                  "kinds": self.kinds, "lawful_bases": self.lawful_bases,
                  "stages": {s.id: s for s in self.stages}, "facts": self.facts,
-                 "obligation_types": self.obligation_types}[section]
+                 "obligation_types": self.obligation_types, "subjects": self.subjects or {}}[section]
         entry = table.get(key)
         return getattr(entry, "name", None) or getattr(entry, "label", None) or key
+
+
+class ConditionFacts(Mapping):
+    """Fact key to :class:`Fact`, where a key may read a per-subject fact for one role (``consent@victim``).
+
+    Iterating lists the declared facts only; looking up a role-read key builds its fact on demand.
+    """
+
+    def __init__(self, vocab: Vocabulary):
+        self._vocab = vocab
+
+    def __getitem__(self, key: str) -> Fact:
+        try:
+            fact = self._vocab.fact(key)
+        except ValueError as exc:
+            raise KeyError(key) from exc
+        if fact is None:
+            raise KeyError(key)
+        return fact
+
+    def __iter__(self):
+        return iter(self._vocab.facts)
+
+    def __len__(self) -> int:
+        return len(self._vocab.facts)
 
 
 def _walk_up(start: str, parent_of) -> list[str]:

@@ -248,14 +248,13 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
     from ..engine.decisions import kept_obligations
     from ..engine.guarantees import describe_request
 
-    compiled, space = analysis._space(protocol)
+    compiled, space = analysis._space(protocol)  # possible requests only, fallbacks settled
     if not len(space.bits) or not protocol.rules:
         return
-    _, deciders = compiled.resolve(space.bits)
     lost: dict[tuple[str, str], tuple[set[str], object]] = {}
-    for row, decider, witness in zip(space.bits, deciders.tolist(), space.witness):
+    for state, (row, decider) in enumerate(zip(space.bits, space.deciders.tolist())):
         if decider < 0 or compiled.rule_at_bit(decider).outcome not in SHARING_OUTCOMES:
-            continue
+            continue  # a gap, a fallback, or a decision that does not share
         winners = winners_of_row(compiled, row, decider)
         carried = {o.type for b in winners for o in compiled.rule_at_bit(b).obligations}
         carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
@@ -266,10 +265,10 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
                 continue
             dropped = {o.type for o in rule.obligations} - carried
             if dropped:
-                entry = lost.setdefault((rule.id, winner_id), (set(), witness))
+                entry = lost.setdefault((rule.id, winner_id), (set(), state))
                 entry[0].update(dropped)
-    for (rule_id, winner_id), (types, witness) in sorted(lost.items()):
-        example = describe_request(compiled, analysis._witness_request(compiled, witness))
+    for (rule_id, winner_id), (types, state) in sorted(lost.items()):
+        example = describe_request(compiled, space.request(compiled, state))
         c.add("RV160", f"when rule {winner_id} overrides rule {rule_id} and shares, {rule_id}'s "
                        f"{', '.join(sorted(types))} no longer applies (for example {example})",
               f"add {', '.join(sorted(types))} to {winner_id} if it should still apply, or accept this finding",

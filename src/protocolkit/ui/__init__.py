@@ -15,6 +15,7 @@ widget              what it is for
 ``DecisionLogEditor`` record what a workshop agreed (``decisions.yaml``)
 ``PartnerGraph``    who may send what to whom; click a partner or an arrow
 ``ExportPanel``     write the agreement and the machine-readable rules
+``StatusBanner``    review date and signatures, with what to do
 ``Workbench``       all of them in tabs
 ==================  ==========================================================
 
@@ -35,6 +36,7 @@ _WHERE = {
     "DecisionLogEditor": "decision_log",
     "ExportPanel": "export",
     "Workbench": "workbench",
+    "StatusBanner": "status_banner",
     "PartnerGraph": "graph",
 }
 

@@ -19,6 +19,9 @@ This module does not draw anything; the widgets in :mod:`protocolkit.ui` do.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -69,9 +72,21 @@ class _Edit:
 
 @dataclass
 class _Derived:
-    """What the engine says about one version of the protocol, computed on first use."""
+    """What the engine says about one version of the protocol, computed on first use.
 
+    Tied to the protocol object it describes, so work started for one version (in the
+    background) never stores its result as another version's.
+    """
+
+    protocol: Protocol | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def get(self, name: str, compute: Callable[[Protocol], Any]) -> Any:
+        with self.lock:
+            if name not in self.values:
+                self.values[name] = compute(self.protocol)
+            return self.values[name]
 
 
 def _content(protocol: Protocol) -> Protocol:
@@ -109,8 +124,15 @@ class Session:
     False
     """
 
-    def __init__(self, path: str | Path, cases: str | Path | None = None):
+    def __init__(self, path: str | Path, cases: str | Path | None = None, *, background: bool = True,
+                 today: dt.date | None = None):
         self.path = Path(path)
+        #: Run the slow whole-protocol checks in a background thread (False: at once, before returning).
+        self.background = background
+        #: The date the review date is counted from (None: today's date).
+        self.today = today
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
         self.protocol: Protocol = load(self.path)
         self.folder: Path = self.protocol.folder
         self.cases_path = Path(cases) if cases else self.folder / "cases"
@@ -118,7 +140,7 @@ class Session:
         self._undo: list[_Edit] = []
         self._saved_content = _content(self.protocol)
         self._listeners: list[Callable[["Session", str], None]] = []
-        self._derived = _Derived()
+        self._derived = _Derived(self.protocol)
         self.version = 0
 
     # -- notifications -------------------------------------------------------------------------
@@ -129,7 +151,9 @@ class Session:
     def _changed(self, what: str) -> None:
         self.version += 1
         if what != "save":  # a save writes the same content: what the engine said still holds
-            self._derived = _Derived()
+            self._derived = _Derived(self.protocol)
+        else:
+            self._derived.protocol = self.protocol
         for callback in list(self._listeners):
             callback(self, what)
 
@@ -146,9 +170,13 @@ class Session:
     @property
     def compiled(self):
         """The compiled decision tables of the current protocol."""
+        return self.compiled_for(self.protocol)
+
+    def compiled_for(self, protocol: Protocol):
+        """The compiled decision tables of ``protocol`` (the current one or one a background check holds)."""
         from ..engine.compiled import compile_protocol
 
-        return self._cached("compiled", lambda: compile_protocol(self.protocol))
+        return self.cached(protocol, "compiled", compile_protocol)
 
     def case(self, case_id: str) -> Case:
         """The sample case with this id."""
@@ -167,27 +195,84 @@ class Session:
 
         return self._cached("cases", lambda: run_cases(self.compiled, self.cases, explain=False))
 
-    def guarantees(self):
+    def guarantees(self, protocol: Protocol | None = None):
         """The guarantees checked over every possible request (a ``GuaranteeReport``)."""
         from ..engine.guarantees import check_guarantees
 
-        return self._cached("guarantees", lambda: check_guarantees(self.protocol))
+        return self.cached(protocol or self.protocol, "guarantees", check_guarantees)
 
-    def review(self):
+    def review(self, protocol: Protocol | None = None):
         """The review findings of the current protocol (a :class:`~protocolkit.review.ReviewReport`)."""
         from ..review import review
 
-        return self._cached("review", lambda: review(self.protocol))
+        return self.cached(protocol or self.protocol, "review", review)
 
-    def findings(self) -> list[Finding]:
+    def findings(self, protocol: Protocol | None = None) -> list[Finding]:
         """The findings ``protocolkit validate`` reports for the current (possibly unsaved) protocol."""
-        return self._cached("findings", lambda: check_protocol(self.protocol, locate=self._locate))
+        return self.cached(protocol or self.protocol, "findings",
+                           lambda p: check_protocol(p, locate=self._locate))
+
+    def lifecycle(self, protocol: Protocol | None = None):
+        """Where the protocol stands: status, who has signed this content, days to the review date."""
+        from ..lifecycle.status import lifecycle
+
+        return self.cached(protocol or self.protocol, "lifecycle", lambda p: lifecycle(p, today=self.date))
 
     def _cached(self, name: str, compute: Callable[[], Any]) -> Any:
-        values = self._derived.values
-        if name not in values:
-            values[name] = compute()
-        return values[name]
+        return self._derived.get(name, lambda protocol: compute())
+
+    # -- slow checks, after the fast views -----------------------------------------------------
+    @property
+    def date(self) -> dt.date:
+        """The date the review date is counted from."""
+        return self.today or dt.date.today()
+
+    def later(self, compute: Callable[[Protocol], Any], show: Callable[[Any], None],
+              failed: Callable[[Exception], None] | None = None) -> None:
+        """Run ``compute(protocol)`` after the fast views have updated, then ``show(result)``.
+
+        In a notebook the work runs in a background thread, so the person can go on while
+        it runs. The result is shown only while the protocol is still the version it was
+        computed for: after a newer edit it is dropped (that edit started its own check),
+        so a result is never shown for a protocol it does not describe.
+        """
+        version, derived = self.version, self._derived
+
+        def run() -> None:
+            if version != self.version:
+                return  # a newer edit came first: its own check will run
+            try:
+                result = compute(derived.protocol)
+            except Exception as exc:  # shown in the widget, never lost
+                if failed is not None and version == self.version:
+                    failed(exc)
+                return
+            if version == self.version:
+                show(result)
+
+        if not self.background:
+            run()
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocolkit-checks")
+        self._pending = [f for f in self._pending if not f.done()] + [self._pool.submit(run)]
+
+    def cached(self, protocol: Protocol, name: str, compute: Callable[[Protocol], Any]) -> Any:
+        """``compute(protocol)`` cached with the session's other results for that version of the protocol."""
+        derived = self._derived
+        if derived.protocol is not protocol:
+            return compute(protocol)
+        return derived.get(name, compute)
+
+    @property
+    def checking(self) -> bool:
+        """Whether slow checks are still running."""
+        return any(not f.done() for f in self._pending)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until the slow checks started so far have finished (and shown their results)."""
+        for future in list(self._pending):
+            future.result(timeout=timeout)
 
     def _locate(self, path: tuple) -> tuple:
         source = self.protocol._source

@@ -56,7 +56,8 @@ class CaseStepper(Snapshot, widgets.VBox):
             description="Case", layout=widgets.Layout(width="60%"), style={"description_width": "initial"})
         self.previous_button = widgets.Button(description="Previous step", icon="arrow-left")
         self.next_button = widgets.Button(description="Next step", icon="arrow-right")
-        self.step_slider = widgets.IntSlider(min=0, max=0, description="Step", continuous_update=False)
+        # the slider counts steps as the heading does, from 1 ("Step 1 of 3"); step_index stays 0-based
+        self.step_slider = widgets.IntSlider(min=1, max=1, value=1, description="Step", continuous_update=False)
         self.reset_button = widgets.Button(description="Undo fact changes", tooltip="Put every fact back as the case states it")
         self.heading = widgets.HTML()
         self.facts_box = widgets.VBox()
@@ -104,13 +105,13 @@ class CaseStepper(Snapshot, widgets.VBox):
 
     @property
     def step_index(self) -> int:
-        """The step shown, 0-based."""
-        return self.step_slider.value
+        """The step shown, 0-based (the slider and the heading count from 1)."""
+        return self.step_slider.value - 1
 
     # -- actions -------------------------------------------------------------------------------
     def go_to(self, step: int) -> None:
         """Show step ``step`` (0-based), kept within the case."""
-        self.step_slider.value = max(0, min(step, len(self.case.steps) - 1))
+        self.step_slider.value = max(0, min(step, len(self.case.steps) - 1)) + 1
 
     def set_fact(self, fact: str, value: str | None) -> None:
         """Suppose a fact had this value throughout the case (``None``: as the case states it)."""
@@ -167,8 +168,8 @@ class CaseStepper(Snapshot, widgets.VBox):
     def _open_case(self) -> None:
         self.overrides.clear()
         self._busy = True
-        self.step_slider.max = len(self.case.steps) - 1
-        self.step_slider.value = 0
+        self.step_slider.value = 1
+        self.step_slider.max = len(self.case.steps)
         self._busy = False
         self._build_fact_widgets()
         self._refresh()

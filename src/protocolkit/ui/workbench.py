@@ -29,6 +29,9 @@ class Workbench(Snapshot, widgets.VBox):
 
         self.session = protocol if isinstance(protocol, Session) else Session(protocol)
         self.savebar = SaveBar(self.session)
+        from .status_banner import StatusBanner
+
+        self.banner = StatusBanner(self.session)
         from .graph import PartnerGraph
 
         self.parts = {"Partners and data": PartnersEditor(self.session), "Rules": RulesEditor(self.session),
@@ -46,7 +49,7 @@ class Workbench(Snapshot, widgets.VBox):
         self.tabs = widgets.Tab(list(self.parts.values()))
         for i, title in enumerate(self.parts):
             self.tabs.set_title(i, title)
-        super().__init__([self.savebar, self.tabs])
+        super().__init__([self.banner, self.savebar, self.tabs])
         self.add_class("pk-workbench")
 
 

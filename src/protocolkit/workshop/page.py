@@ -17,6 +17,7 @@ from ..model.keys import UNKNOWN
 from ..ui.decision_log import DecisionLogEditor
 from ..ui.graph import PartnerGraph
 from ..ui.session import Session
+from ..ui.status_banner import StatusBanner
 from ..ui.stepper import CaseStepper
 
 STYLE = """<style>
@@ -68,6 +69,7 @@ class WorkshopPage(widgets.VBox):
             f"<div class='pk-workshop-title'><h1>{html.escape(meta.title)}</h1>"
             f"<p>Version {html.escape(str(meta.version))}, {html.escape(str(meta.status))}. Step through a case; "
             f"the graph shows who may share what with whom at that point. Click a partner or an arrow.</p></div>")
+        self.banner = StatusBanner(session)
         self.stepper = CaseStepper(session, case=case)
         self.graph = PartnerGraph(session, height="600px", details_below=True, fact_controls=False)
         self.following = widgets.HTML()
@@ -77,7 +79,7 @@ class WorkshopPage(widgets.VBox):
         graph_card = _card("Who may share with whom now", widgets.VBox([self.following, self.graph]), flex="7 1 0%")
         middle = widgets.HBox([case_card, graph_card], layout=widgets.Layout(width="100%", align_items="flex-start"))
         log_card = _card("Decisions of this workshop", self.decision_log)
-        super().__init__([widgets.HTML(STYLE), title, middle, log_card], **kwargs)
+        super().__init__([widgets.HTML(STYLE), title, self.banner, middle, log_card], **kwargs)
         self.add_class("pk-workshop")
         # The stepper rewrites its heading on every change of case, step or fact: follow it.
         self.stepper.heading.observe(lambda change: self.follow_case(), names="value")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...errors import Finding
+from ...errors import Finding, Severity
 from ...model.protocol import Protocol
 
 
@@ -47,4 +47,18 @@ def check_for_signature(protocol: Protocol, *, today: dt.date | None = None) -> 
     except ImportError:  # the draft-status readiness check is not in this version
         return warnings
     require_ready_for_signature(protocol, today=today)
-    return warnings
+    return warnings + _lifecycle_warnings(protocol, today)
+
+
+def _lifecycle_warnings(protocol: Protocol, today: dt.date | None) -> list[Finding]:
+    """The lifecycle points a reader of the agreement must see in its front matter: the review date
+    is near (PK402), a partner that shares has not signed an agreed version (PK403). Content edited
+    after signing (PK401) is an error and refuses the export."""
+    from ...errors import ProtocolValidationError
+    from ...lifecycle.status import lifecycle_findings
+
+    findings = lifecycle_findings(protocol, today=today)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors:
+        raise ProtocolValidationError(errors)
+    return findings
