@@ -124,7 +124,11 @@ def test_generated_requests_reach_outside_parties_and_requesters():
     assert any(r["to"] in outside for r in requests) and any("requester" in r for r in requests)
     engine = engine_answers(protocol, requests)
     assert [comparable(d) for d in Regorus(protocol).decide_many(requests)] == engine
-    assert [comparable(d) for d in Regopy(protocol).decide_many(requests)] == engine
+    # regopy (rego-cpp) is far slower (docs/exports.md): it evaluates a slice that reaches outside parties and requesters
+    picked = [i for i, r in enumerate(requests) if r["to"] in outside or r["from"] in outside][:10]
+    picked += [i for i, r in enumerate(requests) if "requester" in r or "requested_by" in r][:10]
+    assert [comparable(d) for d in Regopy(protocol).decide_many([requests[i] for i in picked])] == \
+        [engine[i] for i in picked]
     decided_outside = [e for r, e in zip(requests, engine) if r["to"] in outside and e[1] is not None]
     assert decided_outside, "some request to an outside party is decided by a rule"
 
