@@ -131,7 +131,11 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         # (from: any) are the same on every card, so the card names them and the agreement says them
         never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                  if r.outcome == "refuse" and r.from_ != "any" and covered(r.from_)]
-        never_everyone = [r.id for r in protocol.rules if r.outcome == "refuse" and r.from_ == "any"]
+        everyone = [r for r in protocol.rules if r.outcome == "refuse" and r.from_ == "any"]
+        if len(never) + len(everyone) <= 5:   # few enough to spell out: the card says them all in words
+            never += [{"rule": r.id, "title": plain(r.title)} for r in everyone]
+            everyone = []
+        never_everyone = [r.id for r in everyone]
         roles: "OrderedDict[str, list[str]]" = OrderedDict()
         for r in protocol.rules:
             if r.outcome == "escalate" and covered(r.from_):

@@ -32,7 +32,8 @@ def need_rows(rows):
 def flow_rows(flows):
     rows = []
     for f in flows:
-        who = f"{f['from']} to {f['to']}: {f['data']} ({f['stages']}; {f['purposes']})"
+        mode = f" ({f['sharing']})" if f.get("sharing") else ""
+        who = f"{f['from']} to {f['to']}{mode}: {f['data']} ({f['stages']}; {f['purposes']})"
         art6 = "; ".join(x["short"] for x in f["art6"]) or "none named"
         conditions = "; ".join(x["short"] for x in f["conditions"]) or "none"
         gateways = "; ".join(x["short"] for x in f["gateways"]) or "none"
