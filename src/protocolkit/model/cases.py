@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap
 from . import codes
 from .keys import ROLE_MARK, DottedKey, FactKey, Key, Model
 from .rules import RequestedBy
-from .source import SourceMap, YamlFile, node_position, read_yaml, to_plain
+from .source import PlainYamlFile, SourceMap, YamlFile, node_position, read_plain_yaml, read_yaml, to_plain
 from ..errors import Finding, ProtocolValidationError
 
 from .outcomes import OutcomeOrGap as ExpectedOutcome
@@ -130,7 +130,7 @@ class Case(Model):
     facts: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts known at the start.")
     steps: list[CaseStep] = Field(min_length=1, description="The timeline.")
 
-    _source: YamlFile | None = PrivateAttr(None)
+    _source: YamlFile | PlainYamlFile | None = PrivateAttr(None)
 
     @property
     def file(self) -> str | None:
@@ -209,6 +209,17 @@ def load_cases(path: str | Path) -> list[Case]:
 def _load_case(file: Path, root: Path) -> tuple[Case | None, list[Finding]]:
     from .loading import display_name, findings_from_validation_error
 
+    # plain data is read fast (a case file may hold 100,000 requests); anything else, or a case with
+    # problems, is read again the round-trip way, whose errors name the line
+    plain = read_plain_yaml(file, display_name(file), root=root)
+    if plain is not None and isinstance(plain[0], dict):
+        try:
+            case = Case.model_validate(plain[0])
+        except ValidationError:
+            pass
+        else:
+            case._source = plain[1]
+            return case, []
     yaml_file, findings = read_yaml(file, display_name(file), root=root)
     if yaml_file is None:
         return None, findings

@@ -68,6 +68,40 @@ class YamlFile:
     bom: bool = False       # the file starts with a UTF-8 byte order mark
 
 
+class PlainYamlFile:
+    """A YAML file read for its data alone (:func:`read_plain_yaml`): the round-trip document, which
+    knows where each node sits, is parsed from the text only when a position is asked for."""
+
+    def __init__(self, path: Path, display: str, text: str):
+        self.path, self.display, self.text = path, display, text
+        self._doc = None
+
+    @property
+    def doc(self) -> Any:
+        """The round-trip document (comments and positions kept), parsed on first use."""
+        if self._doc is None:
+            self._doc = round_trip_yaml().load(self.text)
+        return self._doc
+
+
+def read_plain_yaml(path: Path, display: str, *, root: Path | None = None) -> tuple[Any, PlainYamlFile] | None:
+    """The data of a YAML file of plain mappings, sequences and scalars, read fast (libyaml), with the file.
+
+    The same checks on the file as :func:`read_yaml` (regular file, inside ``root``, size cap),
+    and the same values a round-trip read gives. None when the file cannot be read this way
+    (a refused file, bad UTF-8, a tag, an alias, a YAML error...): read it with :func:`read_yaml`,
+    which says what is wrong, where.
+    """
+    from .plain_yaml import load_plain
+
+    try:
+        text = read_bytes_checked(path, root).decode("utf-8")
+    except (FileRefused, UnicodeDecodeError):
+        return None
+    data = load_plain(text)
+    return None if data is None else (data, PlainYamlFile(path, display, text))
+
+
 class TooLarge(Exception):
     """A document expands to more nodes than protocolkit reads."""
 
