@@ -39,8 +39,9 @@ REQUESTED_BY = ["unstated", "proactive", "recipient", "third_party"]
 #: The dimensions of docs/semantics.md a generated protocol can use beyond the core (rules, priorities, conditions,
 #: hierarchies, need-to-know). The engine's own tests use them all; an export's equivalence test
 #: asks for the ones the export encodes, and widens the set as it learns the rest.
-FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "sharing"})
-#: Sharing modes, strongest first (docs/semantics.md section 4).
+FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "history",
+                      "sharing"})
+#: Sharing modes, strongest first (docs/semantics.md section 4a).
 SHARING_MODES = ["required", "discretion", "permitted"]
 DECISION_MAKERS = ["the designated safeguarding lead", "the MASH team manager"]
 CORE = frozenset()
@@ -80,6 +81,20 @@ def protocols(draw, features: frozenset = CORE):
                            .map(lambda t: f"{t[0]} {t[1]}"))
         return draw(st.one_of(*options))
 
+    # history within a case (section 15): at most two history facts per protocol, to keep brute force small
+    pool = [{"received": draw(st.sampled_from(CATEGORIES))},
+            draw(st.sampled_from([{"shared": {"to": draw(st.sampled_from(ids))}},
+                                  {"decided": {"outcome": draw(st.sampled_from(OUTCOMES[1:])),
+                                               "at_stage": draw(st.sampled_from(STAGES))}},
+                                  {"count": {"of": {"shared": {"category": draw(st.sampled_from(CATEGORIES))}},
+                                             "at_least": draw(st.integers(1, 3))}}]))]
+
+    def history():
+        if "history" not in features:
+            return None
+        return draw(st.sampled_from([None, None, pool[0], pool[1], {"not": pool[0]}, {"not": pool[1]},
+                                     {**pool[0], "not": pool[1]}]))
+
     rules = []
     for i in range(draw(st.integers(0, 12))):
         outcome = draw(st.sampled_from(OUTCOMES if "neither_confirm_nor_deny" in features else OUTCOMES[1:]))
@@ -96,6 +111,7 @@ def protocols(draw, features: frozenset = CORE):
             "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
                                                                     max_size=2, unique=True)))
             if "requested_by" in features else "any",
+            "history": history(),
         })
         if "sharing" in features and outcome in ("share", "share_minimum"):
             mode = draw(st.sampled_from(SHARING_MODES))
@@ -144,6 +160,8 @@ def requests(draw, protocol: Protocol):
     facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
     if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
         facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
+    for fact in history_ids(protocol):  # told, or unknown
+        facts[fact] = draw(st.sampled_from(["yes", "no", None]))
     sender, recipient = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
     uses_asking = any(r.requested_by != "any" for r in protocol.rules)
     requester, requested_by = draw(st.sampled_from([
@@ -209,7 +227,7 @@ def _could_hold(fact, raw, value) -> bool:
     """The condition holds, or the fact is unknown and some stated value would make it hold."""
     if _condition_holds(fact, raw, value):
         return True
-    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS[fact])
+    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS.get(fact, ["no", "yes"]))
 
 
 def _who_asked(request: Request) -> str:
@@ -218,6 +236,22 @@ def _who_asked(request: Request) -> str:
     if request.requester == request.sender:
         return "proactive"
     return "recipient" if request.requester == request.recipient else "third_party"
+
+
+def history_ids(protocol: Protocol) -> list[str]:
+    """The history facts of the rules, in the order the rules first use them (section 15)."""
+    out = []
+    for rule in protocol.rules:
+        for condition, _ in (rule.history.conditions() if rule.history else []):
+            if condition.fact_id not in out:
+                out.append(condition.fact_id)
+    return out
+
+
+def _conditions(rule) -> list[tuple[str, object]]:
+    """A rule's conditions as (fact, raw condition): its ``when``, then each history fact at yes (no under not)."""
+    history = [(c.fact_id, value) for c, value in rule.history.conditions()] if rule.history else []
+    return [*rule.when.items(), *history]
 
 
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
@@ -230,9 +264,9 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
                 and _covers(rule.categories, category, hierarchical=True)
                 and _covers(rule.stages, request.stage) and _covers(rule.purposes, request.purpose)):
             continue
-        if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in rule.when.items()):
+        if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
             matched.append(rule)
-        elif all(_could_hold(f, raw, request.facts.get(f, "unknown")) for f, raw in rule.when.items()):
+        elif all(_could_hold(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
             waiting.append(rule)
     need = "no_profile"
     for profile in protocol.need_to_know:
@@ -281,8 +315,9 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         return result
     waiting_on = ()
     if reason == "unknown_fact":
-        names = [f for f in FACTS if request.facts.get(f, "unknown") == "unknown"
-                 and any(f in r.when and not _condition_holds(f, r.when[f], "unknown") for r in blocking)]
+        names = [f for f in [*FACTS, *history_ids(protocol)] if request.facts.get(f, "unknown") == "unknown"
+                 and any(f in dict(_conditions(r)) and not _condition_holds(f, dict(_conditions(r))[f], "unknown")
+                         for r in blocking)]
         waiting_on = tuple(names)
     result.update({
         "outcome": fallback.outcome, "rule": None, "deciding": (), "bases": (), "sharing": None, "decided_by": None,

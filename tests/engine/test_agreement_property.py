@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import FEATURES, FACTS, oracle, possible_facts, protocols, requests
+from generated import FEATURES, FACTS, history_ids, oracle, possible_facts, protocols, requests
 from protocolkit.engine import decide, decide_many
 from protocolkit.errors import ImpossibleFactsError
 
@@ -76,7 +76,7 @@ def test_one_column_per_fact_gives_the_same_answers_as_a_facts_column(data):
     with_dicts = decide_many(protocol, batch, detail="outcome")
     flat = pd.DataFrame([{"from": r.sender, "to": r.recipient, "categories": list(r.categories), "stage": r.stage,
                           "purpose": r.purpose, "requester": r.requester, "requested_by": r.requested_by,
-                          **{f: r.facts.get(f) for f in [*FACTS, "child_competent"]}} for r in batch])
+                          **{f: r.facts.get(f) for f in [*FACTS, "child_competent", *history_ids(protocol)]}} for r in batch])
     with_columns = decide_many(protocol, flat, detail="outcome")
     assert with_dicts["outcome"].astype(str).tolist() == with_columns["outcome"].astype(str).tolist()
     assert with_dicts["rule"].tolist() == with_columns["rule"].tolist()

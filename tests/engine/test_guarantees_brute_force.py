@@ -128,6 +128,7 @@ def test_checker_agrees_with_brute_force(kind, data):
         assert (c.sender, c.recipient, c.categories[0], c.stage, c.purpose, c.requested_by) == (
             first["from"], first["to"], first["category"], first["stage"], first["purpose"], first["requested_by"])
         assert dict(c.facts) == {f: v for f, v in first.items() if f in FACTS or f in ("statutory_notice", "child_competent")
+                                 or f.startswith("history.")
                                  if v is not None}
         assert result.explanation.count("Violated") == 1
         assert result.decision is not None and result.explanation.startswith("Violated")

@@ -61,7 +61,7 @@ def mutate(protocol: Protocol, how: str, data) -> Protocol:
             "given", "refused", "not_sought", "unsafe_to_seek", "withdrawn"]})
     elif how == "partner":
         raw["partners"].append({"id": "newcomer", "name": "Newcomer", "kind": "school"})
-    elif how == "sharing" and rules:  # a duty becomes a permission or a discretion, or the reverse (section 4)
+    elif how == "sharing" and rules:  # a duty becomes a permission or a discretion, or the reverse (section 4a)
         for rule in rules:
             if rule["outcome"] in ("share", "share_minimum"):
                 mode = data.draw(st.sampled_from(["required", "permitted", "discretion"]))
@@ -69,6 +69,8 @@ def mutate(protocol: Protocol, how: str, data) -> Protocol:
                 rule.pop("decided_by", None)
                 if mode == "discretion":
                     rule["decided_by"] = data.draw(st.sampled_from(["the DSL", "the MASH team manager"]))
+    elif how == "history" and rules:  # a rule now waits for what the case already shared (section 15)
+        rules[data.draw(st.integers(0, len(rules) - 1))]["history"] = {"received": "criminal.intelligence"}
     elif how == "constraint":
         raw.setdefault("fact_constraints", []).append({"id": "cx", "if": {"risk": "red"}, "excludes": {"consent": "given"}})
     return Protocol.model_validate(raw)
@@ -136,7 +138,7 @@ def brute_force(old: Protocol, new: Protocol, renames: dict[str, str]):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 @pytest.mark.parametrize("how", ["outcome", "rename", "reorder", "category", "fact_value", "partner", "constraint",
-                                 "sharing"])
+                                 "sharing", "history"])
 def test_space_impact_agrees_with_brute_force(how, data):
     old = data.draw(protocols())
     new = mutate(old, how, data)

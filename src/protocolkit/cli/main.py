@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--stage", required=True, metavar="ID")
         p.add_argument("--purpose", required=True, metavar="ID")
         p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fact of the case (repeat)")
+        p.add_argument("--history", action="append", default=[], metavar="received=CAT|ID[=no]",
+                       help="what already happened in the case (repeat); not given: unknown")
         p.add_argument("--json", action="store_true", help="print JSON")
         p.add_argument("--all", action="store_true", help=argparse.SUPPRESS if name == "decide" else
                        "list every candidate change, not only the three smallest for each category")
@@ -199,7 +201,9 @@ def cmd_schema(args) -> int:
 
 
 def _facts(args) -> dict[str, str]:
-    """The ``--fact KEY=VALUE`` options as a mapping."""
+    """The ``--fact KEY=VALUE`` (and ``--history``) options as a mapping."""
+    from ..model.history import read_history_option
+
     facts = {}
     for item in args.fact:
         key, sep, value = item.partition("=")
@@ -208,6 +212,11 @@ def _facts(args) -> dict[str, str]:
         if key.strip() in facts:
             raise ProtocolError(f"--fact {key.strip()!r} is given twice: give each fact once")
         facts[key.strip()] = value.strip()
+    for item in getattr(args, "history", []):  # docs/semantics.md section 15
+        try:
+            facts.update([read_history_option(item)])
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
     return facts
 
 

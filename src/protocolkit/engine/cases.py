@@ -30,6 +30,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
+from .history import add_history_notes, case_conditions, decide_in_steps
 from .requests import Request, check_about, check_value, encode_facts
 
 EXPECTATION_COLUMNS = [
@@ -291,8 +292,12 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
     protocol = compiled.protocol
     _check_expectation_references(compiled, cases)
     steps = _CaseRequests.of(cases)
+    history_notes: dict[int, list[str]] = {}
     try:
-        table = decide_many(compiled, steps.frame(), detail="full" if explain else "rules")
+        if case_conditions(compiled):  # history within a case: decided step by step (semantics section 15)
+            table, history_notes = decide_in_steps(compiled, cases, steps, "full" if explain else "rules")
+        else:
+            table = decide_many(compiled, steps.frame(), detail="full" if explain else "rules")
     except UnknownValueError:
         check_case_references(compiled, cases)  # says where, in which case file and line
         raise
@@ -309,7 +314,7 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
                           columns=["case", "step", "step_index"])
     decisions = table.join(labels, on="request")
     return CaseResults(
-        expectations=_expectations(compiled, cases, steps, decisions, explain),
+        expectations=add_history_notes(_expectations(compiled, cases, steps, decisions, explain), steps, history_notes),
         decisions=decisions,
         coverage=_coverage(protocol, decisions),
         knowledge=_knowledge(cases, decisions),

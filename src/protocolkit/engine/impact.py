@@ -235,7 +235,8 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
 
     def fact_values(fact):
         da, db = facts_a.get(fact, (None, None))[1], facts_b.get(fact, (None, None))[1]
-        return list(da.values if da else ["unknown"]) + [v for v in (db.values if db else ()) if not da or v not in da.index]
+        base = list(da.values if da else ["unknown"])  # a fact only the new version has: 'unknown' once
+        return base + [v for v in (db.values if db else ()) if v not in base]
 
     def fact_rows(fact, values):
         (ia, da), (ib, db) = facts_a.get(fact, (None, None)), facts_b.get(fact, (None, None))

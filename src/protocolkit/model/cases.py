@@ -10,6 +10,7 @@ Case files hold synthetic people only: no real names, addresses or NHS numbers.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from typing import Literal
@@ -110,6 +111,8 @@ class CaseStep(Model):
     id: Key | None = Field(None, description="Id within the case (default: its position).")
     stage: Key = Field(description="The stage the case is at.")
     title: str | None = Field(None, description="What happens, in a line.")
+    date: datetime.date | None = Field(
+        None, description="When it happens (YYYY-MM-DD): rules that count over a window need it (semantics section 15).")
     learn: dict[FactKey, FactValue] = Field(default_factory=dict, description="Facts that come to light now.")
     requests: list[CaseRequest] = Field(default_factory=list, description="Requests made at this step.")
 

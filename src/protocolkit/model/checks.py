@@ -113,6 +113,8 @@ class _Context:
                 self._ref(("lawful_bases", i, "parent"), basis.parent, v.lawful_bases, "lawful basis")
         for i, rule in enumerate(self.p.rules):
             self._scope_refs(("rules", i), rule)
+            if rule.history is not None:
+                self._history(("rules", i, "history"), rule.history)
             if rule.outcome == "share_minimum" and not rule.minimum:
                 self.add(codes.RULE_SHAPE, ("rules", i), f"share_minimum rule {rule.id} does not say what the minimum is",
                          "add 'minimum:' with the fields or summary that may go")
@@ -218,6 +220,39 @@ class _Context:
         if about != ANY:
             self._list((*where, "about"), about, [*(v.subjects or {}), UNSTATED_SUBJECT],
                        "data subject role (declare it under 'subjects')")
+
+    def _history(self, where: tuple, history) -> None:
+        """References of a rule's history conditions (``docs/semantics.md`` section 15), each located."""
+        v = self.v
+
+        def listed(path, value):
+            return [((*path, k), item) for k, item in enumerate(value)] if isinstance(value, list) else \
+                [] if value is None else [(path, value)]
+
+        def event(path, e):
+            if e.category:
+                self._ref((*path, "category"), e.category, v.categories, "category")
+            for key, value in (("from", e.from_), ("to", e.to)):
+                if value:
+                    self._ref((*path, key), value, v.partners, "partner")
+            if e.at_stage:
+                self._ref((*path, "at_stage"), e.at_stage, v.stage_ids, "stage")
+
+        for path, category in listed((*where, "received"), history.received):
+            self._ref(path, category, v.categories, "category")
+        for kind in ("shared", "decided"):
+            for path, e in listed((*where, kind), getattr(history, kind)):
+                event(path, e)
+        for path, count in listed((*where, "count"), history.count):
+            ((kind, e),) = count.of.items()
+            event((*path, "of", kind), e)
+        if history.not_ is not None:
+            self._history((*where, "not"), history.not_)
+        declared = {f.id for f in self.p.facts}
+        for condition, _ in history.conditions():
+            if condition.fact_id in declared:
+                self.add(codes.DUPLICATE_ID, where, f"the protocol declares a fact '{condition.fact_id}', which is the "
+                         "id of a history condition", "rename the declared fact (ids starting 'history.' are reserved)")
 
     def _conditions(self, where: tuple, pattern: dict, owner: str) -> bool:
         """Check a fact pattern (a rule's ``when``, a constraint's ``if``); True when every condition is sound."""

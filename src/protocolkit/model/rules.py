@@ -28,6 +28,7 @@ from typing_extensions import Annotated
 
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
+from .history import History, HistoryCondition
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
 )
@@ -181,6 +182,24 @@ class Condition:
         return f"{name} {words.format(value)}" if "{}" in words else f"{name} {words} {value}"
 
 
+@dataclass(frozen=True)
+class HistoryFactCondition(Condition):
+    """A rule's condition on a history fact (``docs/semantics.md`` section 15): ``yes``, or ``no`` under ``not``.
+
+    Examples
+    --------
+    >>> from protocolkit.model.history import HistoryCondition
+    >>> c = HistoryCondition("received", category="police.intelligence")
+    >>> HistoryFactCondition(c.fact_id, "==", ("yes",), c).describe()
+    'the sender already received police intelligence earlier in the case'
+    """
+
+    meaning: "HistoryCondition | None" = None
+
+    def describe(self) -> str:
+        return self.meaning.describe(self.values == ("yes",))
+
+
 ConditionValue = Annotated[
     str | bool | int | list[str | bool | int],
     WithJsonSchema({
@@ -259,7 +278,10 @@ class Rule(Model):
     requested_by: list[RequestedBy] | Literal["any"] = Field(
         "any", description="Who asked: proactive (the holder's own initiative), recipient, third_party, or "
                            "unstated; 'any' (the default) whoever asked or nobody said.")
-    _quiet = quiet_defaults('requested_by', 'about', 'sharing', 'decided_by')
+    history: History | None = Field(
+        None, description="What must (or, under 'not', must not) have happened earlier in the case: received, "
+                          "shared, decided, count (docs/semantics.md section 15).")
+    _quiet = quiet_defaults('requested_by', 'about', 'history', 'sharing', 'decided_by')
 
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
@@ -282,7 +304,10 @@ class Rule(Model):
     def conditions(self) -> list[Condition]:
         """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;
         the validator reports those as PK115 before any rule is used)."""
-        return [Condition.parse(fact, raw) for fact, raw in self.when.items()]
+        out = [Condition.parse(fact, raw) for fact, raw in self.when.items()]
+        if self.history is not None:
+            out += [HistoryFactCondition(c.fact_id, "==", (value,), c) for c, value in self.history.conditions()]
+        return out
 
 
 FallbackTrigger = Literal["gap", "unknown_fact"]

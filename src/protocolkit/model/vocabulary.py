@@ -21,6 +21,7 @@ from .entities import (
     DataCategory, Fact, LawfulBasis, ObligationType, OutsideParty, Partner, PartnerKind, Purpose, Selector, Stage,
     SubjectRole,
 )
+from .history import history_facts
 from .keys import ANY, dotted_parent, split_fact_key
 from .protocol import Protocol
 
@@ -109,7 +110,7 @@ class Vocabulary:
             categories=_merge(shipped("categories"), protocol.categories),
             stages=tuple(protocol.stages) if protocol.stages else shipped("stages"),
             purposes=_merge(shipped("purposes"), protocol.purposes),
-            facts=_merge(shipped("facts"), protocol.facts),
+            facts={**_merge(shipped("facts"), protocol.facts), **history_facts(protocol.rules)},
             obligation_types=_merge(shipped("obligation_types"), protocol.obligation_types),
             lawful_bases=_merge(shipped("lawful_bases"), protocol.lawful_bases),
             subjects={s.id: s for s in protocol.subjects},
