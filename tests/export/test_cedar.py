@@ -101,3 +101,26 @@ def test_a_priority_one_share_beats_a_refusal_in_cedar_too():
     (answer,) = CedarDecider.of(protocol).decide_many([request])
     assert (answer["outcome"], answer["rule"]) == ("share", "R8")
     assert "forbid" in cedar_policies(protocol) and '@id("R8")' in cedar_policies(protocol)
+
+
+def test_a_rule_naming_only_undeclared_outside_kinds_matches_nothing_and_outside_requests_decide():
+    """A recipient selector that names outside kinds the protocol does not declare covers nobody: the policy says
+    `false` (not an empty list Cedar cannot parse); a duty to answer the data subject, asked by the recipient,
+    decides in Cedar as in the engine."""
+    from protocolkit.model.protocol import Protocol
+
+    p = Protocol.model_validate({
+        "metadata": {"id": "outside_kinds", "title": "Outside", "version": "1", "owner": "a"},
+        "partners": [{"id": "a", "name": "A", "kind": "police"}, {"id": "b", "name": "B", "kind": "gp"}],
+        "outside": ["data_subject"],
+        "rules": [{"id": "R0", "title": "t", "from": "any", "to": {"outside": ["family_member", "organisation"]},
+                   "categories": "any", "stages": "any", "purposes": "any", "outcome": "refuse", "rationale": "r"},
+                  {"id": "R1", "title": "t", "from": "any", "to": {"outside": ["data_subject"]},
+                   "requested_by": ["recipient"], "categories": "any", "stages": "any", "purposes": "any",
+                   "outcome": "share", "sharing": "required", "rationale": "r"}]})
+    requests = random_requests(p, 300, seed=1)
+    decider = CedarDecider.of(p)
+    assert cedarpy.validate_policies(decider.policies, json.dumps(decider.schema)).validation_passed
+    engine = engine_answers(p, requests)
+    assert [comparable(d) for d in decider.decide_many(requests)] == engine
+    assert any(e[1] == "R1" for e in engine)   # the duty to the data subject is reached

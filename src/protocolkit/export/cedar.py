@@ -107,6 +107,8 @@ def _parents(vocab: Vocabulary, kind: str, value: str) -> list[tuple[str, str]]:
 def _partner_condition(expr: str, selector, covered: tuple[str, ...], tables: Tables, tree: _Hierarchy) -> str | None:
     if set(covered) == set(tables.partners):
         return None
+    if not covered:   # e.g. a selector naming only outside kinds the protocol does not declare
+        return "false"
     if selector != ANY:
         refs = [("Partner", p) for p in selector.partners] + [("Kind", k) for k in selector.kinds]
         by_hierarchy = {p for p, ancestors in tree.partner_ancestors.items() if ancestors & set(refs)}
