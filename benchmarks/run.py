@@ -54,9 +54,9 @@ TARGET_RATE = 5_000_000      # decisions per second, vectorised engine, one core
 TARGET_WORKSHOP_MS = 50.0    # compile after an edit + run every sample case
 
 FULL = dict(outcome=1_000_000, full=100_000, loop=2_000, cedar=10_000, cases=200, steps=5, per_step=4,
-            repeats=5, budget=30.0)
+            case_file=100_000, repeats=5, budget=30.0)
 QUICK = dict(outcome=100_000, full=2_000, loop=200, cedar=1_000, cases=20, steps=5, per_step=4,
-             repeats=2, budget=2.0)
+             case_file=10_000, repeats=2, budget=2.0)
 
 PARTNERS, RULES, SEED = 25, 300, 0
 
@@ -235,10 +235,24 @@ def edited(protocol, k: int):
     return copy
 
 
+def write_case_file(folder: Path, n: int) -> None:
+    """A case file of ``n`` plain requests (one line each, 1,000 to a step) in ``folder/cases``."""
+    to, categories = ["school", "dwp", "housing", "marac"], ["identity", "health", "education"]
+    lines = ["id: many_requests", "title: Many plain requests", "steps:"]
+    for start in range(0, n, 1_000):
+        lines += [f"- id: s{start // 1_000 + 1}", "  stage: screening", "  requests:"]
+        lines += [f"  - {{from: police, to: {to[r % 4]}, categories: [{categories[r % 3]}], purpose: safeguarding}}"
+                  for r in range(start, min(n, start + 1_000))]
+    (folder / "cases").mkdir(parents=True, exist_ok=True)
+    (folder / "cases" / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about ten times smaller: a smoke run of a few seconds")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--engine-only", action="store_true",
+                        help="leave out the policy engines (Cedar, Rego), whose lines take minutes on a busy machine")
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     R, B = size["repeats"], size["budget"]
@@ -340,109 +354,112 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. Cedar
     cedar_lines: list[str] = []
-    if cedarpy is None:
-        cedar_lines.append("Cedar: skipped (cedarpy is not installed: pip install -e '.[bench]')")
+    if args.engine_only:
+        cedar_lines.append("Cedar and Rego: not run (--engine-only)")
     else:
-        import to_cedar
+        if cedarpy is None:
+            cedar_lines.append("Cedar: skipped (cedarpy is not installed: pip install -e '.[bench]')")
+        else:
+            import to_cedar
 
-        n_cedar = size["cedar"]
-        cedar_table = table.iloc[:n_cedar].reset_index(drop=True)
-        policy_set = cedarpy.PolicySet.from_str(to_cedar.policies(protocol))
-        entities = cedarpy.Entities.from_json_str(json.dumps(to_cedar.entities(protocol)))
-        cedar_requests = to_cedar.requests(protocol, cedar_table)
-        timing, cedar_out = measure(lambda: cedarpy.is_authorized_batch(cedar_requests, policy_set, entities),
-                                    repeats=R, budget=B,
-                                    warmup=lambda: cedarpy.is_authorized_batch(cedar_requests[:100], policy_set,
-                                                                               entities))
-        lines.append(Line("Cedar is_authorized_batch", f"{n_cedar:,} requests, {len(policy_set)} policies", n_cedar,
-                          timing))
-        engine_allow = allowed(base_out["outcome"].iloc[:n_cedar])
-        cedar_allow = np.array([r.allowed for r in cedar_out])
-        cedar_errors = sum(bool(r.diagnostics.errors) for r in cedar_out)
-        agree = int((engine_allow == cedar_allow).sum())
-        disagree = n_cedar - agree
-        cedar_lines.append(f"Cedar agreement (allow == outcome in share, share_minimum): {agree}/{n_cedar} agree, "
-                           f"{disagree} disagree, {cedar_errors} Cedar evaluation errors "
-                           f"({int(cedar_allow.sum())} allowed, {n_cedar - int(cedar_allow.sum())} denied)")
-        if disagree or cedar_errors:
-            failures.append(f"Cedar disagrees with the engine on {disagree} requests ({cedar_errors} errors)")
-            rows = np.flatnonzero(engine_allow != cedar_allow)[:5]
-            for i in rows:
-                cedar_lines.append(f"  disagreement: {cedar_table.iloc[i].to_dict()} engine "
-                                   f"{base_out['outcome'].iloc[i]} ({base_out['rule'].iloc[i]}), "
-                                   f"Cedar {cedar_out[i].decision.value} "
-                                   f"{cedar_out[i].diagnostics.id_annotations_by_reason}")
-        # stronger: Cedar's reasons (every satisfied permit on allow, every satisfied forbid on deny)
-        # against the engine's matched rules of the same effect
-        n_reasons = min(n_cedar, n_full)
-        matched = full_out["rules_matched"].iloc[:n_reasons]
-        effect = {r.id: r.outcome in SHARING_OUTCOMES for r in protocol.rules}
-        same_reasons = 0
-        for i in range(n_reasons):
-            reasons = set(cedar_out[i].diagnostics.id_annotations_by_reason.values())
-            expect = {r for r in matched.iat[i] if effect[r] == bool(cedar_allow[i])}
-            same_reasons += reasons == expect
-        cedar_lines.append(f"Cedar reasons == engine matched rules of the deciding effect: "
-                           f"{same_reasons}/{n_reasons}")
-        if same_reasons != n_reasons:
-            failures.append(f"Cedar's reasons differ from the engine's matched rules on "
-                            f"{n_reasons - same_reasons} requests")
+            n_cedar = size["cedar"]
+            cedar_table = table.iloc[:n_cedar].reset_index(drop=True)
+            policy_set = cedarpy.PolicySet.from_str(to_cedar.policies(protocol))
+            entities = cedarpy.Entities.from_json_str(json.dumps(to_cedar.entities(protocol)))
+            cedar_requests = to_cedar.requests(protocol, cedar_table)
+            timing, cedar_out = measure(lambda: cedarpy.is_authorized_batch(cedar_requests, policy_set, entities),
+                                        repeats=R, budget=B,
+                                        warmup=lambda: cedarpy.is_authorized_batch(cedar_requests[:100], policy_set,
+                                                                                   entities))
+            lines.append(Line("Cedar is_authorized_batch", f"{n_cedar:,} requests, {len(policy_set)} policies", n_cedar,
+                              timing))
+            engine_allow = allowed(base_out["outcome"].iloc[:n_cedar])
+            cedar_allow = np.array([r.allowed for r in cedar_out])
+            cedar_errors = sum(bool(r.diagnostics.errors) for r in cedar_out)
+            agree = int((engine_allow == cedar_allow).sum())
+            disagree = n_cedar - agree
+            cedar_lines.append(f"Cedar agreement (allow == outcome in share, share_minimum): {agree}/{n_cedar} agree, "
+                               f"{disagree} disagree, {cedar_errors} Cedar evaluation errors "
+                               f"({int(cedar_allow.sum())} allowed, {n_cedar - int(cedar_allow.sum())} denied)")
+            if disagree or cedar_errors:
+                failures.append(f"Cedar disagrees with the engine on {disagree} requests ({cedar_errors} errors)")
+                rows = np.flatnonzero(engine_allow != cedar_allow)[:5]
+                for i in rows:
+                    cedar_lines.append(f"  disagreement: {cedar_table.iloc[i].to_dict()} engine "
+                                       f"{base_out['outcome'].iloc[i]} ({base_out['rule'].iloc[i]}), "
+                                       f"Cedar {cedar_out[i].decision.value} "
+                                       f"{cedar_out[i].diagnostics.id_annotations_by_reason}")
+            # stronger: Cedar's reasons (every satisfied permit on allow, every satisfied forbid on deny)
+            # against the engine's matched rules of the same effect
+            n_reasons = min(n_cedar, n_full)
+            matched = full_out["rules_matched"].iloc[:n_reasons]
+            effect = {r.id: r.outcome in SHARING_OUTCOMES for r in protocol.rules}
+            same_reasons = 0
+            for i in range(n_reasons):
+                reasons = set(cedar_out[i].diagnostics.id_annotations_by_reason.values())
+                expect = {r for r in matched.iat[i] if effect[r] == bool(cedar_allow[i])}
+                same_reasons += reasons == expect
+            cedar_lines.append(f"Cedar reasons == engine matched rules of the deciding effect: "
+                               f"{same_reasons}/{n_reasons}")
+            if same_reasons != n_reasons:
+                failures.append(f"Cedar's reasons differ from the engine's matched rules on "
+                                f"{n_reasons - same_reasons} requests")
 
-    # 4b. the exported rules, exact: Rego (regorus batch, regopy bundle) and Cedar (class encoding)
-    n_rego = size["cedar"]
-    rego_requests = request_mappings(table.iloc[:n_rego], facts)
-    engine_outcomes = base_out["outcome"].iloc[:n_rego].astype(str).tolist()
-    engine_rules = base_out["rule"].iloc[:n_rego].tolist()
+        # 4b. the exported rules, exact: Rego (regorus batch, regopy bundle) and Cedar (class encoding)
+        n_rego = size["cedar"]
+        rego_requests = request_mappings(table.iloc[:n_rego], facts)
+        engine_outcomes = base_out["outcome"].iloc[:n_rego].astype(str).tolist()
+        engine_rules = base_out["rule"].iloc[:n_rego].tolist()
 
-    def agreement(name: str, decisions: list[dict], n: int) -> None:
-        same = sum(d.get("outcome") == o and d.get("rule") == r
-                   for d, o, r in zip(decisions, engine_outcomes[:n], engine_rules[:n]))
-        cedar_lines.append(f"{name} == engine (outcome and deciding rule): {same}/{n}")
-        if same != n:
-            failures.append(f"{name} disagrees with the engine on {n - same} of {n} requests")
+        def agreement(name: str, decisions: list[dict], n: int) -> None:
+            same = sum(d.get("outcome") == o and d.get("rule") == r
+                       for d, o, r in zip(decisions, engine_outcomes[:n], engine_rules[:n]))
+            cedar_lines.append(f"{name} == engine (outcome and deciding rule): {same}/{n}")
+            if same != n:
+                failures.append(f"{name} disagrees with the engine on {n - same} of {n} requests")
 
-    try:
-        import opa_eval
-        import regopy
-    except ImportError:  # pragma: no cover - the test extra is not installed
-        cedar_lines.append("Rego: skipped (opa-eval and regopy are in the test extra)")
-    else:
-        import tempfile
-        from protocolkit.export.rego import package_name, rego_module
+        try:
+            import opa_eval
+            import regopy
+        except ImportError:  # pragma: no cover - the test extra is not installed
+            cedar_lines.append("Rego: skipped (opa-eval and regopy are in the test extra)")
+        else:
+            import tempfile
+            from protocolkit.export.rego import package_name, rego_module
 
-        source = rego_module(protocol)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "policy.rego"
-            path.write_text(source, encoding="utf-8")
-            evaluator = opa_eval.OpaEval(str(path), query=f"data.{package_name(protocol)}.decisions")
-            batch = json.dumps({"requests": rego_requests})
-            timing, rego_out = measure(lambda: evaluator.evaluate_parsed(batch), repeats=R, budget=B,
-                                       warmup=lambda: evaluator.evaluate_parsed(json.dumps({"requests": rego_requests[:50]})))
-        lines.append(Line("Rego, regorus (opa-eval), one batch", f"{n_rego:,} requests, {len(protocol.rules)} rules",
-                          n_rego, timing))
-        agreement("Rego (regorus)", rego_out, n_rego)
-        n_regopy = 5 if size is QUICK else max(20, n_rego // 50)  # rego-cpp is slow: a sample
-        interpreter = regopy.Interpreter()
-        interpreter.add_module("policy.rego", source)
-        entry = f"{package_name(protocol).replace('.', '/')}/decisions"
-        bundle = interpreter.build(f"data.{package_name(protocol)}.decisions", [entry])
+            source = rego_module(protocol)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / "policy.rego"
+                path.write_text(source, encoding="utf-8")
+                evaluator = opa_eval.OpaEval(str(path), query=f"data.{package_name(protocol)}.decisions")
+                batch = json.dumps({"requests": rego_requests})
+                timing, rego_out = measure(lambda: evaluator.evaluate_parsed(batch), repeats=R, budget=B,
+                                           warmup=lambda: evaluator.evaluate_parsed(json.dumps({"requests": rego_requests[:50]})))
+            lines.append(Line("Rego, regorus (opa-eval), one batch", f"{n_rego:,} requests, {len(protocol.rules)} rules",
+                              n_rego, timing))
+            agreement("Rego (regorus)", rego_out, n_rego)
+            n_regopy = 5 if size is QUICK else max(20, n_rego // 50)  # rego-cpp is slow: a sample
+            interpreter = regopy.Interpreter()
+            interpreter.add_module("policy.rego", source)
+            entry = f"{package_name(protocol).replace('.', '/')}/decisions"
+            bundle = interpreter.build(f"data.{package_name(protocol)}.decisions", [entry])
 
-        def run_regopy():
-            interpreter.set_input({"requests": rego_requests[:n_regopy]})
-            return json.loads(str(interpreter.query_bundle_entrypoint(bundle, entry)))["expressions"][0]
+            def run_regopy():
+                interpreter.set_input({"requests": rego_requests[:n_regopy]})
+                return json.loads(str(interpreter.query_bundle_entrypoint(bundle, entry)))["expressions"][0]
 
-        timing, regopy_out = measure(run_regopy, repeats=1, budget=B)
-        lines.append(Line("Rego, regopy compiled bundle, one batch", f"{n_regopy:,} requests", n_regopy, timing))
-        agreement("Rego (regopy)", regopy_out, n_regopy)
-    if cedarpy is not None:
-        from protocolkit.export.cedar import CedarDecider
+            timing, regopy_out = measure(run_regopy, repeats=1, budget=B)
+            lines.append(Line("Rego, regopy compiled bundle, one batch", f"{n_regopy:,} requests", n_regopy, timing))
+            agreement("Rego (regopy)", regopy_out, n_regopy)
+        if cedarpy is not None:
+            from protocolkit.export.cedar import CedarDecider
 
-        decider = CedarDecider.of(protocol)
-        n_exact = n_rego // 5 if size is QUICK else n_rego
-        timing, exact_out = measure(lambda: decider.decide_many(rego_requests[:n_exact]), repeats=R, budget=B,
-                                    warmup=lambda: decider.decide_many(rego_requests[:20]))
-        lines.append(Line("Cedar export (exact, class encoding)", f"{n_exact:,} requests", n_exact, timing))
-        agreement("Cedar export", exact_out, n_exact)
+            decider = CedarDecider.of(protocol)
+            n_exact = n_rego // 5 if size is QUICK else n_rego
+            timing, exact_out = measure(lambda: decider.decide_many(rego_requests[:n_exact]), repeats=R, budget=B,
+                                        warmup=lambda: decider.decide_many(rego_requests[:20]))
+            lines.append(Line("Cedar export (exact, class encoding)", f"{n_exact:,} requests", n_exact, timing))
+            agreement("Cedar export", exact_out, n_exact)
 
     # 5. workshop re-evaluation
     workshop = generate.make_protocol(PARTNERS, RULES, seed=SEED + 1, priorities=True)
@@ -484,6 +501,25 @@ def main(argv: list[str] | None = None) -> int:
                          f"{len(cases)} cases, {n_requests:,} requests ({n_decisions:,} decisions)",
                          n_decisions, Timing(runs, cpus), f"< {TARGET_WORKSHOP_MS:g} ms",
                          workshop_ms < TARGET_WORKSHOP_MS)
+
+    # 6. one case file of many plain requests (the shipped example's partners): read, then run
+    import tempfile
+
+    import protocolkit
+    from protocolkit.model.cases import load_cases
+
+    n_file = size["case_file"]
+    example = protocolkit.load(protocolkit.example_path("mash"))
+    with tempfile.TemporaryDirectory() as folder:
+        write_case_file(Path(folder), n_file)
+        timing, file_cases = measure(lambda: load_cases(Path(folder) / "cases"), repeats=min(R, 2), budget=B)
+        lines.append(Line("case file: load_cases (libyaml)", f"one file of {n_file:,} plain requests", n_file, timing))
+        timing, file_results = measure(lambda: run_cases(example, file_cases, explain=False), repeats=min(R, 2),
+                                       budget=B)
+        lines.append(Line("case file: run_cases(explain=False)", f"{n_file:,} requests, shipped example", n_file,
+                          timing))
+    if len(file_results.decisions) != n_file:
+        failures.append(f"the case file of {n_file:,} requests gave {len(file_results.decisions):,} decisions")
 
     # -- report -----------------------------------------------------------------------------------
     base_rate = lines[0].rate

@@ -45,6 +45,9 @@ class Finding:
         1-based position of the offending key or value.
     key : str
         Dotted path of the offending key, such as ``rules[R12].categories[1]``.
+    rules : tuple of str
+        The ids of the rules the finding is about (empty when it is about none), as data:
+        a reader of findings never has to search the message for them.
 
     Examples
     --------
@@ -62,6 +65,7 @@ class Finding:
     line: int | None = None
     column: int | None = None
     key: str = ""
+    rules: tuple[str, ...] = ()
 
     def format(self) -> str:
         """Render as ``FILE:LINE:COL: CODE severity: message (fix)``."""
@@ -84,6 +88,7 @@ class Finding:
             "line": self.line,
             "column": self.column,
             "key": self.key,
+            "rules": list(self.rules),
         }
 
 

@@ -198,7 +198,7 @@ def test_decide_exits_0_whatever_the_outcome(capsys, argv, outcome):
 def test_decide_json(capsys):
     code, out, err = run(capsys, "decide", FIXTURE, "--from", "gp_surgery", "--to", "mash",
                          "--data", "health.physical, criminal.intelligence", "--stage", "screening",
-                         "--purpose", "safeguarding", "--fact", "consent=given", "--fact", "risk=red", "--json")
+                         "--purpose", "safeguarding", "--fact", "consent=given", "--fact", "risk=red", "--json", "-")
     assert code == 0
     data = json.loads(out)
     assert {"outcome", "categories", "rules_matched", "lawful_bases", "obligations", "explanation"} <= set(data)
@@ -241,10 +241,10 @@ def test_bad_input_exits_2_with_a_message(capsys, change, message, command):
     assert err.startswith("error: ") and message in err
 
 
-def test_decide_on_an_invalid_protocol_exits_2_with_the_findings(tmp_path, capsys):
+def test_decide_on_an_invalid_protocol_exits_1_with_the_findings(tmp_path, capsys):
     text = (FIXTURE / "protocol.yaml").read_text(encoding="utf-8").replace("kind: police", "kind: polise")
     code, out, err = run(capsys, "decide", copy_protocol(tmp_path, text), *DECIDE)
-    assert code == 2
+    assert code == 1
     assert out == ""
     assert any(FINDING_LINE.match(line) and "PK110" in line for line in err.splitlines())
 
@@ -290,7 +290,7 @@ def test_why_not_says_when_a_refusal_is_intended_and_which_guarantee_promises_it
 
 
 def test_why_not_json(capsys):
-    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green", "--json")
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green", "--json", "-")
     assert code == 0
     rows = json.loads(out)
     assert rows[0]["rule"] == "R1" and rows[0]["then"] == "decides"
@@ -302,7 +302,7 @@ def test_why_not_when_everything_may_go(capsys):
     code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red")
     assert code == 0
     assert out.strip() == "Every category of this request may already go."
-    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red", "--json")
+    code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=red", "--json", "-")
     assert code == 0 and json.loads(out) == []
 
 
@@ -341,8 +341,11 @@ def test_test_passing_cases_exits_0_and_ends_with_the_counts(capsys):
     code, out, err = run(capsys, "test", FIXTURE)
     assert code == 0
     lines = out.splitlines()
-    assert lines[-1] == "3 passed, 0 failed"
-    assert "1 cases, 3 expectations" in lines
+    assert lines[-3:] == ["Expectations: 3 passed, 0 failed.", "Guarantees: 0 passed, 0 failed.", "3 passed, 0 failed"]
+    assert lines[0].startswith("Sample cases (") and "1 case, 3 expectations." in lines[0]
+    text = " ".join(out.split())
+    assert "under-shared: the recipient's profile says it needs a category, and it did not go." in text
+    assert "so it is not a failure" in text  # each section says what it means and whether it is a problem
     assert not any(line.startswith("FAIL") for line in lines)
     assert "never exercised: R2" in out
 
@@ -449,7 +452,8 @@ def test_no_command_prints_help_and_exits_2(capsys):
 def test_missing_protocol_folder_exits_2(tmp_path, capsys):
     code, out, err = run(capsys, "summary", tmp_path / "nowhere")
     assert code == 2
-    assert "PK114" in err
+    assert err == f"error: {tmp_path / 'nowhere'} does not exist: name a protocol folder (the one holding " \
+                  "protocol.yaml) or its protocol.yaml\n"
 
 
 def test_installed_console_script_prints_the_version():

@@ -67,3 +67,16 @@ def test_one_faulty_case_file_fails_alone_and_every_other_case_runs(tmp_path, ca
     others = len(list((folder / "cases").glob("*.yaml"))) - 2
     assert f"{others} cases" in out  # the run summary counts every other case
     assert out.strip().splitlines()[-1].endswith(" failed") and " 2 failed" in out.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("nowhere", "does not exist: name a protocol folder (the one holding protocol.yaml) or its protocol.yaml"),
+    ("examples", "holds protocols, not one protocol: name one of its folders (mash, supporting_families)"),
+    ("examples/mash/rules/screening.yaml", "is one of the files the protocol in examples/mash includes: name the "
+                                           "protocol folder examples/mash (or its protocol.yaml) instead"),
+])
+def test_validate_pointed_at_what_is_not_a_protocol_says_what_it_expected(target, expected, capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    code, out, err = run(capsys, "validate", target)
+    assert code == 2
+    assert err.startswith(f"error: {target} ") and expected in err and err.count("\n") == 1

@@ -25,7 +25,24 @@ PURPOSES = ["safeguarding", "family_support", "benefit_administration"]
 FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk": ["blue", "green", "amber", "red"]}
 OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
-OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure"]
+OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+               "record_afterwards", "deadline_same_day", "inform_afterwards"]
+#: Obligations with a timing and a deadline as data (docs/semantics.md section 17), drawn by name.
+TIMED = {
+    "record_afterwards": {"record_decision": {"timing": "after", "within": "PT24H", "from": "disclosure"}},
+    "deadline_same_day": {"deadline": {"within": "same_working_day", "from": "referral_received"}},
+    "inform_afterwards": {"inform_family": {"timing": "after", "detail": "unless it puts the child at risk"}},
+}
+
+
+#: The obligation types rules and fallbacks draw (what a guarantee can ask for).
+OBLIGATION_TYPES = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
+                    "deadline"]
+
+
+def obligations_of(names: list[str]) -> list:
+    """The obligations a list of drawn names stands for."""
+    return [TIMED.get(name, name) for name in names]
 #: Obligation types that survive an override, as docs/semantics.md section 12 lists them.
 SURVIVES_OVERRIDE = {"record_decision", "deadline", "secure_channel", "owner_agreement_before_onward_disclosure",
                      "verify_requester", "return_or_delete", "dpia_required"}
@@ -34,13 +51,16 @@ OUTSIDE_KINDS = ["organisation", "data_subject", "family_member", "public"]
 OUTSIDE = ["data_subject", "public", {"id": "landlord", "kind": "organisation", "label": "A private landlord"},
            {"id": "grandparent", "kind": "family_member", "label": "A grandparent"}]
 REQUESTED_BY = ["unstated", "proactive", "recipient", "third_party"]
+#: Data subject roles (docs/semantics.md section 16); under the "subjects" feature consent is per subject.
+SUBJECTS = ["child", "victim", "alleged_perpetrator"]
+ROLE_FACTS = ["consent@victim", "consent@alleged_perpetrator"]
 
 
 #: The dimensions of docs/semantics.md a generated protocol can use beyond the core (rules, priorities, conditions,
 #: hierarchies, need-to-know). The engine's own tests use them all; an export's equivalence test
 #: asks for the ones the export encodes, and widens the set as it learns the rest.
 FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "history",
-                      "sharing"})
+                      "subjects", "sharing"})
 #: Sharing modes, strongest first (docs/semantics.md section 4a).
 SHARING_MODES = ["required", "discretion", "permitted"]
 DECISION_MAKERS = ["the designated safeguarding lead", "the MASH team manager"]
@@ -73,6 +93,7 @@ def protocols(draw, features: frozenset = CORE):
         return draw(st.one_of(st.just("any"), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True)))
 
     def condition(fact):
+        fact = fact.partition("@")[0]
         values = FACTS.get(fact, ["yes", "no"])
         options = [st.sampled_from(values), st.lists(st.sampled_from([*values, "unknown"]), min_size=1, max_size=3, unique=True),
                    st.sampled_from(values).map(lambda v: f"!= {v}")]
@@ -98,19 +119,23 @@ def protocols(draw, features: frozenset = CORE):
     rules = []
     for i in range(draw(st.integers(0, 12))):
         outcome = draw(st.sampled_from(OUTCOMES if "neither_confirm_nor_deny" in features else OUTCOMES[1:]))
-        facts = draw(st.lists(st.sampled_from(sorted(FACTS)), max_size=2, unique=True))
+        facts = draw(st.lists(st.sampled_from(sorted(FACTS) + (ROLE_FACTS if "subjects" in features else [])),
+                              max_size=2, unique=True))
         rules.append({
             "id": f"R{i}", "title": f"Rule {i}", "from": selector(), "to": selector(),
             "categories": scope(CATEGORIES), "stages": scope(STAGES), "purposes": scope(PURPOSES),
             "when": {f: condition(f) for f in facts}, "outcome": outcome,
             "minimum": "a summary" if outcome == "share_minimum" else None,
             "escalate_to": "the IG lead" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=3, unique=True)),
             "rationale": "generated", "priority": draw(st.sampled_from([0, 0, 0, 1, 2])),
             "requested_by": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(REQUESTED_BY), min_size=1,
                                                                     max_size=2, unique=True)))
             if "requested_by" in features else "any",
+            "about": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(["unstated", *SUBJECTS]), min_size=1,
+                                                             max_size=2, unique=True)))
+            if "subjects" in features else "any",
             "history": history(),
         })
         if "sharing" in features and outcome in ("share", "share_minimum"):
@@ -136,7 +161,7 @@ def protocols(draw, features: frozenset = CORE):
             "id": f"fallback_{i}", "purposes": purposes, "outcome": outcome,
             "on": draw(st.sampled_from([["gap"], ["unknown_fact"], ["gap", "unknown_fact"]])),
             "escalate_to": "the duty manager" if outcome == "escalate" else None,
-            "obligations": draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True)),
+            "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
             "rationale": "generated",
         })
     constraints = []
@@ -145,11 +170,35 @@ def protocols(draw, features: frozenset = CORE):
                                               ("child_competent", "consent")]))
         constraints.append({"id": f"c{i}", "if": {first: condition(first)},
                             draw(st.sampled_from(["then", "excludes"])): {second: condition(second)}})
+    # agreement-level defaults (docs/semantics.md section 18): drawn always, since every export encodes them
+    defaults = []
+    for i in range(draw(st.sampled_from([0, 0, 1, 2, 3]))):
+        default = {"id": f"d{i}",
+                   "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
+                   "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=2, unique=True))}
+        if not default["obligations"] and not default["lawful_bases"]:
+            default["obligations"] = ["record_decision"]
+        side = draw(st.sampled_from(["protocol", "senders", "recipients", "purposes", "flow"]))
+        if side in ("senders", "flow"):
+            default["senders"] = selector()
+        if side == "recipients":
+            default["recipients"] = selector()
+        if side in ("purposes", "flow"):
+            default["purposes"] = draw(st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=2, unique=True))
+        if draw(st.booleans()):
+            default["outcomes"] = draw(st.lists(st.sampled_from(OUTCOMES[1:]), min_size=1, max_size=3, unique=True))
+        defaults.append(default)
+    for rule in rules:
+        rule["inherit"] = draw(st.sampled_from(["replace", "replace", "add", "none"]))
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
+        "defaults": defaults,
         "outside": outside,
         "fact_constraints": constraints,
+        **({"subjects": [{"id": r, "label": f"The {r.replace('_', ' ')}"} for r in SUBJECTS],
+            "facts": [{"id": "consent", "label": "Consent?", "values": FACTS["consent"], "per_subject": True}]}
+           if "subjects" in features else {}),
     })
     return protocol
 
@@ -160,6 +209,13 @@ def requests(draw, protocol: Protocol):
     facts = {f: draw(st.one_of(st.none(), st.sampled_from(v))) for f, v in FACTS.items()}  # unknown half the time
     if any("child_competent" in {*c.if_, *c.then, *c.excludes} for c in protocol.fact_constraints):
         facts["child_competent"] = draw(st.sampled_from(["yes", "no", None]))
+    about = None
+    if protocol.subjects:
+        about = draw(st.sampled_from([None, *(r.id for r in protocol.subjects)]))
+        for role in protocol.subjects:  # each person's own consent, some of the time
+            value = draw(st.one_of(st.none(), st.sampled_from(FACTS["consent"])))
+            if value is not None and not (role.id == about and facts.get("consent") not in (None, value)):
+                facts[f"consent@{role.id}"] = value
     for fact in history_ids(protocol):  # told, or unknown
         facts[fact] = draw(st.sampled_from(["yes", "no", None]))
     sender, recipient = draw(st.sampled_from(ids)), draw(st.sampled_from(ids))
@@ -170,7 +226,7 @@ def requests(draw, protocol: Protocol):
     return Request(sender, recipient,
                    tuple(draw(st.lists(st.sampled_from(CATEGORIES), min_size=1, max_size=3, unique=True))),
                    draw(st.sampled_from(STAGES)), draw(st.sampled_from(PURPOSES)),
-                   {k: v for k, v in facts.items() if v is not None}, requester, requested_by)
+                   {k: v for k, v in facts.items() if v is not None}, requester, requested_by, about)
 
 
 # -- the oracle: docs/semantics.md, read literally -------------------------------------------------
@@ -207,7 +263,7 @@ def _covers(scope, value, hierarchical=False) -> bool:
 
 
 def _condition_holds(fact, raw, value) -> bool:
-    values = FACTS.get(fact, [])  # only ordered comparisons need the order
+    values = FACTS.get(fact.partition("@")[0], [])  # only ordered comparisons need the order
     if isinstance(raw, list):
         return value in raw
     raw = str(raw)
@@ -227,7 +283,7 @@ def _could_hold(fact, raw, value) -> bool:
     """The condition holds, or the fact is unknown and some stated value would make it hold."""
     if _condition_holds(fact, raw, value):
         return True
-    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS.get(fact, ["no", "yes"]))
+    return value == "unknown" and any(_condition_holds(fact, raw, v) for v in FACTS.get(fact.partition("@")[0], ["no", "yes"]))
 
 
 def _who_asked(request: Request) -> str:
@@ -236,6 +292,56 @@ def _who_asked(request: Request) -> str:
     if request.requester == request.sender:
         return "proactive"
     return "recipient" if request.requester == request.recipient else "third_party"
+
+
+def _within(protocol, rule_side, default_side) -> bool:
+    """A rule's side of a scope lies inside a default's (docs/semantics.md section 18), read literally."""
+    if default_side == "any":
+        return True
+    if rule_side == "any":
+        return False
+    everyone = [p.id for p in protocol.partners] + [o.id for o in protocol.outside]
+    mine = {p for p in everyone if _partner_matches(protocol, rule_side, p)} if not isinstance(rule_side, list) \
+        else set(rule_side)
+    theirs = {p for p in everyone if _partner_matches(protocol, default_side, p)} if not isinstance(default_side, list) \
+        else set(default_side)
+    return bool(mine) and mine <= theirs
+
+
+def inherited_rules(protocol: Protocol) -> list:
+    """The rules with what they inherit from the defaults: own lists first, then the defaults' in order;
+    a list the rule states replaces the inherited one unless it says ``inherit: add``; ``none`` inherits nothing."""
+    out = []
+    for rule in protocol.rules:
+        bases, obligations = [], []
+        for d in protocol.defaults:
+            if rule.outcome in d.outcomes and _within(protocol, rule.from_, d.senders) \
+                    and _within(protocol, rule.to, d.recipients) and _within(protocol, rule.purposes, d.purposes):
+                bases += [b for b in d.lawful_bases if b not in bases]
+                obligations += [o for o in d.obligations if str(o) not in map(str, obligations)]
+        if rule.inherit == "none":
+            bases, obligations = [], []
+        own_b, own_o = list(rule.lawful_bases), list(rule.obligations)
+        if own_b and rule.inherit != "add":
+            bases = []
+        if own_o and rule.inherit != "add":
+            obligations = []
+        out.append(rule.model_copy(update={
+            "lawful_bases": own_b + [b for b in bases if b not in own_b],
+            "obligations": own_o + [o for o in obligations if str(o) not in map(str, own_o)]}))
+    return out
+def read_fact(protocol: Protocol, request: Request, key: str) -> str:
+    """The value a condition on ``key`` reads, as docs/semantics.md section 16 says: a per-subject fact read plainly
+    is the value for the request's subject; ``fact@role`` is that person's value (the subject's, if it is them)."""
+    fact, _, role = key.partition("@")
+    per_subject = any(f.id == fact and f.per_subject for f in protocol.facts)
+    if not per_subject:
+        return request.facts.get(key, "unknown")
+    if role and role != request.about:
+        return request.facts.get(key, "unknown")
+    if request.about is None:
+        return request.facts.get(fact, "unknown")
+    return request.facts.get(fact, request.facts.get(f"{fact}@{request.about}", "unknown"))
 
 
 def history_ids(protocol: Protocol) -> list[str]:
@@ -256,17 +362,19 @@ def _conditions(rule) -> list[tuple[str, object]]:
 
 def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     matched, waiting = [], []
-    for rule in protocol.rules:
+    for rule in inherited_rules(protocol):
         if rule.requested_by != "any" and _who_asked(request) not in rule.requested_by:
+            continue
+        if rule.about != "any" and (request.about or "unstated") not in rule.about:
             continue
         if not (_partner_matches(protocol, rule.from_, request.sender)
                 and _partner_matches(protocol, rule.to, request.recipient)
                 and _covers(rule.categories, category, hierarchical=True)
                 and _covers(rule.stages, request.stage) and _covers(rule.purposes, request.purpose)):
             continue
-        if all(_condition_holds(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
+        if all(_condition_holds(f, raw, read_fact(protocol, request, f)) for f, raw in _conditions(rule)):
             matched.append(rule)
-        elif all(_could_hold(f, raw, request.facts.get(f, "unknown")) for f, raw in _conditions(rule)):
+        elif all(_could_hold(f, raw, read_fact(protocol, request, f)) for f, raw in _conditions(rule)):
             waiting.append(rule)
     need = "no_profile"
     for profile in protocol.need_to_know:
@@ -315,7 +423,7 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         return result
     waiting_on = ()
     if reason == "unknown_fact":
-        names = [f for f in [*FACTS, *history_ids(protocol)] if request.facts.get(f, "unknown") == "unknown"
+        names = [f for f in [*FACTS, *history_ids(protocol), *ROLE_FACTS] if read_fact(protocol, request, f) == "unknown"
                  and any(f in dict(_conditions(r)) and not _condition_holds(f, dict(_conditions(r))[f], "unknown")
                          for r in blocking)]
         waiting_on = tuple(names)
@@ -328,11 +436,14 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     return result
 
 
-def possible_facts(protocol: Protocol, facts: dict) -> bool:
-    """Whether a fact state (fact -> value, ``unknown`` where not stated) breaks no fact constraint,
-    read literally from docs/semantics.md section 11."""
+def possible_facts(protocol: Protocol, facts: dict | Request) -> bool:
+    """Whether a fact state (fact -> value, ``unknown`` where not stated; or a request, whose per-subject facts
+    are read for its subject) breaks no fact constraint, read literally from docs/semantics.md section 11."""
+    def value(f):
+        return read_fact(protocol, facts, f) if isinstance(facts, Request) else facts.get(f, "unknown")
+
     def holds(pattern):
-        return all(_condition_holds(f, raw, facts.get(f, "unknown")) for f, raw in pattern.items())
+        return all(_condition_holds(f, raw, value(f)) for f, raw in pattern.items())
 
     for constraint in protocol.fact_constraints:
         if not holds(constraint.if_):

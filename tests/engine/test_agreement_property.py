@@ -25,7 +25,7 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
     protocol = data.draw(protocols(FEATURES))
     drawn = [data.draw(requests(protocol)) for _ in range(data.draw(st.integers(1, 6)))]
     # a request whose facts break a fact constraint is bad input, refused by both, naming the first such request
-    impossible = [i for i, r in enumerate(drawn) if not possible_facts(protocol, dict(r.facts))]
+    impossible = [i for i, r in enumerate(drawn) if not possible_facts(protocol, r)]
     event("some request impossible" if impossible else "every request possible")
     for index in impossible:
         with pytest.raises(ImpossibleFactsError):
@@ -70,13 +70,16 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
 @given(data=st.data())
 def test_one_column_per_fact_gives_the_same_answers_as_a_facts_column(data):
     protocol = data.draw(protocols(FEATURES))
-    batch = [r for r in (data.draw(requests(protocol)) for _ in range(5)) if possible_facts(protocol, dict(r.facts))]
+    batch = [r for r in (data.draw(requests(protocol)) for _ in range(5)) if possible_facts(protocol, r)]
     if not batch:
         return
     with_dicts = decide_many(protocol, batch, detail="outcome")
     flat = pd.DataFrame([{"from": r.sender, "to": r.recipient, "categories": list(r.categories), "stage": r.stage,
                           "purpose": r.purpose, "requester": r.requester, "requested_by": r.requested_by,
-                          **{f: r.facts.get(f) for f in [*FACTS, "child_competent", *history_ids(protocol)]}} for r in batch])
+                          "about": r.about,
+                          **{f: r.facts.get(f) for f in sorted({*FACTS, "child_competent", *history_ids(protocol),
+                                                                *(k for b in batch for k in b.facts)})}}
+                         for r in batch])
     with_columns = decide_many(protocol, flat, detail="outcome")
     assert with_dicts["outcome"].astype(str).tolist() == with_columns["outcome"].astype(str).tolist()
     assert with_dicts["rule"].tolist() == with_columns["rule"].tolist()

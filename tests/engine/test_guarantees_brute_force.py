@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from generated import FEATURES, CATEGORIES, FACTS, KINDS, OBLIGATIONS, STAGES, possible_facts, protocols
+from generated import FEATURES, CATEGORIES, FACTS, KINDS, OBLIGATION_TYPES, STAGES, possible_facts, protocols
 from protocolkit.engine import decide_many
 from protocolkit.engine.compiled import compile_protocol
 from protocolkit.engine.guarantees import axis_order, check_guarantee, scope_axes
@@ -44,7 +44,7 @@ def brute_force(protocol, guarantee):
         about = None if named["about"] == "unstated" else named["about"]
         if any(d.name.endswith(f"@{about}") and named[f"fact:{d.name}"] != named[f"fact:{d.name.partition('@')[0]}"]
                for d in compiled.facts):
-            continue  # about the victim, consent and consent@victim are one value (docs/semantics.md section 15)
+            continue  # about the victim, consent and consent@victim are one value (docs/semantics.md section 16)
         if not possible_facts(protocol, {d.name: named[f"fact:{d.name}"] for d in compiled.facts}):
             continue  # ruled out by a fact constraint: not a possible request
         row = {k: named[k] for k in ("from", "to", "category", "stage", "purpose")}
@@ -99,14 +99,14 @@ def guarantees(draw, protocol, kind):
         data["outcomes"] = draw(st.sampled_from([[], ["refuse"], ["escalate", "gap"]]))
     elif kind == "always":
         data["outcomes"] = draw(st.sampled_from([[], ["share", "share_minimum"], ["refuse", "gap"]]))
-        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=1))
+        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATION_TYPES), max_size=1))
         if not data["outcomes"] and not data["obligations"]:
             data["obligations"] = ["record_decision"]
         data["when_outcome"] = draw(st.sampled_from([[], ["share", "share_minimum"]]))
         data["sharing"] = draw(st.sampled_from([[], [], ["required"], ["required", "discretion"], ["permitted"]]))
     elif kind == "only_via":
         data["via"] = {"partners": [draw(st.sampled_from(ids))]}
-        data["unless_obligation"] = draw(st.sampled_from(OBLIGATIONS))
+        data["unless_obligation"] = draw(st.sampled_from(OBLIGATION_TYPES))
     else:
         data["strict"] = draw(st.booleans())
     return Guarantee.model_validate(data)
@@ -127,8 +127,11 @@ def test_checker_agrees_with_brute_force(kind, data):
         c = result.counterexample
         assert (c.sender, c.recipient, c.categories[0], c.stage, c.purpose, c.requested_by) == (
             first["from"], first["to"], first["category"], first["stage"], first["purpose"], first["requested_by"])
-        assert dict(c.facts) == {f: v for f, v in first.items() if f in FACTS or f in ("statutory_notice", "child_competent")
-                                 or f.startswith("history.")
-                                 if v is not None}
+        assert c.about == first["about"]
+        # a person's own value is said once: about the victim, consent@victim is the plain consent
+        own = f"@{first['about']}"
+        assert dict(c.facts) == {f: v for f, v in first.items()
+                                 if (f in FACTS or f in ("statutory_notice", "child_competent")
+                                     or f.startswith("history.") or ("@" in f and not f.endswith(own))) if v is not None}
         assert result.explanation.count("Violated") == 1
         assert result.decision is not None and result.explanation.startswith("Violated")

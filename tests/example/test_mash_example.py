@@ -26,7 +26,8 @@ def work(tmp_path) -> Path:
 
 
 def test_validates_without_errors_or_warnings():
-    assert [f.format() for f in protocolkit.validate(EXAMPLE)] == []
+    # hints (severity info, such as PK125 for a deadline still in free text) inform and are not counted
+    assert [f.format() for f in protocolkit.validate(EXAMPLE) if f.severity.value != "info"] == []
 
 
 def test_is_a_credible_partnership():

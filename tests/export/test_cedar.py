@@ -55,10 +55,12 @@ def test_every_sample_case_request(mash, mash_cedar):
     assert [comparable(d) for d in mash_cedar.decide_many(requests)] == engine
 
 
-def test_ten_thousand_generated_requests_over_the_example(mash, mash_cedar):
+@pytest.mark.parametrize("size", [pytest.param(1_000, id="default"),
+                                  pytest.param(10_000, marks=pytest.mark.large, id="full")])
+def test_generated_requests_over_the_example(size, mash, mash_cedar):
     """Single-category requests (a request is decided per category; several categories are covered above
     and below); every partner, category, stage, purpose and fact value, unknown included."""
-    requests = single_category(random_requests(mash, 10_000, seed=11))
+    requests = single_category(random_requests(mash, size, seed=11))
     engine = engine_answers(mash, requests)
     cedar = [comparable(d) for d in mash_cedar.decide_many(requests)]
     mismatches = [(requests[i], engine[i], cedar[i]) for i in range(len(requests)) if engine[i] != cedar[i]]

@@ -87,8 +87,10 @@ def test_a_wrong_expectation_in_the_test_module_fails(mash, tmp_path):
     assert sorted(k for k, v in results.items() if v is not True) == ["test_sample_002"]
 
 
-def test_ten_thousand_generated_requests_over_the_example(mash, mash_regorus):
-    requests = random_requests(mash, 10_000, seed=20261127)
+@pytest.mark.parametrize("size", [pytest.param(1_000, id="default"),
+                                  pytest.param(10_000, marks=pytest.mark.large, id="full")])
+def test_generated_requests_over_the_example(size, mash, mash_regorus):
+    requests = random_requests(mash, size, seed=20261127)
     engine = engine_answers(mash, requests)
     rego = [comparable(d) for d in mash_regorus.decide_many(requests)]
     mismatches = [(requests[i], engine[i], rego[i]) for i in range(len(requests)) if engine[i] != rego[i]]

@@ -313,7 +313,10 @@ def test_example_facts(mash, mash_flows):
     """Facts of the example that its review relies on."""
     assert analysis.weak_basis_flows(mash, mash_flows).empty
     assert not analysis.special_flows(mash, mash_flows)["missing"].astype(bool).any()
-    assert set(analysis.rule_effect(mash)["status"]) == {"live"}
+    effect = analysis.rule_effect(mash)
+    # rules for parties outside the partnership (a subject access request, a landlord) are not explored
+    assert set(effect["status"]) == {"live", "outside"}
+    assert set(effect.loc[effect["status"] == "outside", "rule"]) == {"R-GEN-12", "R-GEN-13", "R-GEN-14"}
     centrality = analysis.centrality(mash, mash_flows)
     assert len(centrality) == len(mash.partners)
     exposure = analysis.exposure_by_stage(mash, mash_flows)

@@ -183,7 +183,7 @@ def test_legal_sense_errors_block_an_agreed_protocol(case, tmp_path):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_findings_format(case):
-    pattern = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PK\d{3}) (error|warning): .+ \(.+\)$",
+    pattern = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>PK\d{3}) (error|warning|info): .+ \(.+\)$",
                          re.S)
     for finding in protocolkit.validate(case.target, today=TODAY):
         match = pattern.match(finding.format())

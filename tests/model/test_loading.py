@@ -336,7 +336,9 @@ def test_finding_format_without_fix_column_line_or_file():
 def test_finding_as_dict():
     finding = Finding("PK110", Severity.ERROR, "m", "f", "p.yaml", 2, 3, "rules[R1]")
     assert finding.as_dict() == {"code": "PK110", "severity": "error", "message": "m", "fix": "f",
-                                 "file": "p.yaml", "line": 2, "column": 3, "key": "rules[R1]"}
+                                 "file": "p.yaml", "line": 2, "column": 3, "key": "rules[R1]", "rules": []}
+    about = Finding("PK110", Severity.ERROR, "m", "f", "p.yaml", 2, 3, "rules[R1]", ("R1",))
+    assert about.as_dict()["rules"] == ["R1"]
 
 
 def test_real_findings_follow_the_format(tmp_path):
@@ -391,3 +393,12 @@ def test_a_warning_does_not_switch_off_the_legal_checks(tmp_path):
             .replace("  review_date: 2099-01-01", "  review_date: 2020-01-01"))
     write(tmp_path, {"protocol.yaml": text})
     assert {f.code for f in protocolkit.validate(tmp_path, today=TODAY)} == {"PK117", "PK205"}
+
+
+def test_a_finding_inside_a_rule_carries_the_rule_id_as_data(tmp_path):
+    text = small_text()
+    assert "    from: {kinds: [police]}\n" in text
+    write(tmp_path, {"protocol.yaml": text.replace("    from: {kinds: [police]}\n", "    from: {kinds: [polise]}\n", 1)})
+    (finding,) = protocolkit.validate(tmp_path)
+    assert finding.code == "PK110" and finding.rules == ("R1",)
+    assert "R1" in finding.key  # the same rule the key points into, without reading the message

@@ -86,7 +86,7 @@ def test_test_and_prove_run_on_the_draft_and_say_what_blocks_signature(first_dra
     assert main(["prove", str(first_draft)]) == 0
     assert "not agreed, published or exported for signature" in capsys.readouterr().out
     _set_status(first_draft, "agreed")
-    assert main(["prove", str(first_draft)]) == 2
+    assert main(["prove", str(first_draft)]) == 1  # a protocol with errors: 1, for every command
 
 
 def test_validate_still_exits_1_on_the_draft_and_lists_the_errors(first_draft, capsys):

@@ -23,11 +23,11 @@ BASIS_ALLOWED = BASIS_REQUIRED | {
     "needs_appropriate_policy_document", "summary", "group",
     # the tables the entry-level legal checks read (protocolkit.model.legal)
     "source", "note", "in_force", "basis_in_law", "senders", "recipients", "purposes",
-    "requires", "requires_if_special", "only_without_consent", "no_policy_document_for_recipients",
+    "requires", "requires_if_special", "only_without_consent", "no_policy_document_for_recipients", "compels",
 }
 BASIS_BOOL_KEYS = {
     "verified", "public_authority_may_rely", "art10_condition",
-    "needs_appropriate_policy_document", "group", "in_force", "basis_in_law", "only_without_consent",
+    "needs_appropriate_policy_document", "group", "in_force", "basis_in_law", "only_without_consent", "compels",
 }
 BASIS_KINDS = {
     "art6", "art6_annex1", "art9", "art10", "dpa_sch1", "dpa_part3", "dpa_sch8",
@@ -509,3 +509,8 @@ def test_dpv_iris_defined_in_vocabulary():
         if iri not in defined
     ]
     assert undefined == [], "DPV terms not defined as a subject in the ttl files"
+
+
+def test_only_notice_powers_compel(bases):
+    # a valid notice under SSAA 1992 s109B compels (the 2026-11-27 correction); s109BZA will too once commenced
+    assert sorted(b["id"] for b in bases if b.get("compels")) == ["SSAA1992.s109B"]

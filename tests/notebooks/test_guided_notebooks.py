@@ -16,7 +16,7 @@ from protocolkit.cli.notebooks import GUIDED, notebooks_folder, run_notebooks
 PROTOCOLS = ("mash", "supporting_families")
 # What each notebook must show once run, whatever the protocol (read from its executed outputs).
 SHOWS = {
-    "01_model_partners": ["Role under UK GDPR", "Checks (as protocolkit validate)"],
+    "01_model_partners": ["Role under UK GDPR", "Checks (the same as protocolkit validate)"],
     "02_draft_rules": ["rules;", "guarantees hold over every possible request"],
     "03_test_cases": ["Every expectation holds.", "Who knows what about this family now"],
     "04_review": ["findings in all", "Who may receive what, stage by stage", "Decisions recorded"],

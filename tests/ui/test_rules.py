@@ -33,12 +33,15 @@ def test_a_special_category_rule_without_an_art9_condition_is_flagged(session):
     form.inputs["rationale"].value = "Testing the flags."
     form.apply_button.click()
     assert session.protocol.rule("R9").categories == ["health.mental_health"]
+    assert editor.flags is None and "Checking for conflicts" in editor.table_html.value  # never an old result
+    editor.wait(timeout=120)
     assert any("Art 9" in flag for flag in editor.flags["R9"])
     assert "R9" in editor.table_html.value and "Art 9" in editor.table_html.value
 
 
 def test_edits_change_case_results_and_guarantees_and_undo_restores_them(mash_session):
     editor = RulesEditor(mash_session)
+    editor.wait(timeout=120)
     assert "Every expectation holds" in editor.results_html.value
     results = mash_session.case_results()
     deciding = results.expectations.loc[results.expectations["actual"] == "refuse", "rule"].iloc[0]
@@ -50,8 +53,9 @@ def test_edits_change_case_results_and_guarantees_and_undo_restores_them(mash_se
     mash_session.undo()
     assert "Every expectation holds" in editor.results_html.value
 
-    # breaking a guarantee shows at once
-    assert "Broken" not in editor.guarantees_html.value
+    # breaking a guarantee shows once the guarantees are checked again
+    editor.wait(timeout=120)
+    assert "Broken" not in editor.guarantees_html.value and "hold over every possible" in editor.guarantees_html.value
     guarantee = mash_session.protocol.guarantees[0]  # G1: nothing is ever shared with DWP
     assert "DWP" in guarantee.statement
     form = editor.form
@@ -62,6 +66,8 @@ def test_edits_change_case_results_and_guarantees_and_undo_restores_them(mash_se
                        "priority": 99}.items():
         form.inputs[key].value = value
     form.apply()
+    assert "Checking the guarantees" in editor.guarantees_html.value
+    editor.wait(timeout=120)
     assert "Broken" in editor.guarantees_html.value and guarantee.id in editor.guarantees_html.value
 
 

@@ -58,6 +58,10 @@ def lead_sentence(v: Vocabulary, decision: Decision, group: list[CategoryDecisio
     r = decision.request
     sender, recipient = v.label("partners", r.sender), v.label("partners", r.recipient)
     what = join(v.label("categories", c.category).lower() for c in group)
+    if getattr(r, "about", None):
+        from ..model.rules import describe_about
+
+        what += " " + describe_about([r.about], {k: e.label for k, e in (v.subjects or {}).items()})
     when = f"at {v.label('stages', r.stage).lower()} for {v.label('purposes', r.purpose).lower()}"
     first = group[0]
     if first.outcome == "gap" or (first.gap and first.fallback):
@@ -248,6 +252,7 @@ CHANGE_WORDS = {
     "stage": "a different stage",
     "purpose": "a different purpose",
     "requested_by": "a different person asking",
+    "about": "data about a different person",
     "facts": "different facts of the case",
 }
 

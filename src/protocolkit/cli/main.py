@@ -1,7 +1,8 @@
 """``protocolkit``: the command line. Turns options into library calls and prints the results.
 
-Exit codes: 0 success; 1 the protocol has errors, an expectation failed or a
-guarantee is violated; 2 bad input (unknown names, unreadable options or files).
+Exit codes, the same for every command: 0 success; 1 the protocol (or a case file) has errors,
+an expectation failed, a guarantee is violated or a review finding blocks sign-off; 2 bad input
+on the command line (an unknown option or name, a path that is not there, an unreadable option).
 This is the only module (with the notebooks' widgets) that prints.
 """
 
@@ -14,9 +15,14 @@ from pathlib import Path
 from importlib import import_module
 from typing import Sequence
 
+from rich.text import Text
+
 from .. import __version__
 from ..errors import ProtocolError, ProtocolValidationError, Severity, UnknownValueError
 from ..model.loading import load, load_with_findings
+from .helptext import complete_help
+from .paths import check_protocol_path
+from .jsonout import add_json_option, json_to_stdout, text_stream, write_json
 from .terminal import printable_streams, refuse_overwriting_inputs
 
 
@@ -38,16 +44,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args) -> int:
     try:
         refuse_overwriting_inputs(args)
+        if isinstance(getattr(args, "path", None), str) and args.command not in PATH_NOT_A_PROTOCOL:
+            check_protocol_path(args.path)
         return args.handler(args)
     except ProtocolValidationError as exc:
         for finding in exc.findings:
             print(finding.format(), file=sys.stderr)
-        return 2
+        return exit_code_of(exc, getattr(args, "path", None))
     except (UnknownValueError, ProtocolError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0
+
+
+#: Commands whose ``path`` is not a protocol to read.
+PATH_NOT_A_PROTOCOL = frozenset({"init"})
+
+#: Findings about reaching the files (missing, unreadable, a symbolic-link loop), not about their content.
+FILE_SYSTEM_CODES = frozenset({"PK114"})
+
+
+def exit_code_of(error: ProtocolValidationError, path: str | None) -> int:
+    """1 for errors in a protocol or its case files; 2 when its files cannot be reached at all
+    (a path that is not there, a folder that cannot be listed: bad input, as an unknown option is)."""
+    if isinstance(path, str) and not Path(path).exists():
+        return 2
+    errors = error.errors or error.findings
+    return 2 if errors and all(f.code in FILE_SYSTEM_CODES for f in errors) else 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,17 +103,19 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--data", required=True, metavar="CAT[,CAT...]", help="data categories")
         p.add_argument("--stage", required=True, metavar="ID")
         p.add_argument("--purpose", required=True, metavar="ID")
-        p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fact of the case (repeat)")
+        p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE",
+                       help="a fact of the case (repeat); a person's own value as fact@role=VALUE")
+        p.add_argument("--about", metavar="ROLE", help="whose data it is: a data subject role (victim, child...)")
         p.add_argument("--history", action="append", default=[], metavar="received=CAT|ID[=no]",
                        help="what already happened in the case (repeat); not given: unknown")
-        p.add_argument("--json", action="store_true", help="print JSON")
+        add_json_option(p, "the decision" if name == "decide" else "every candidate change")
         p.add_argument("--all", action="store_true", help=argparse.SUPPRESS if name == "decide" else
                        "list every candidate change, not only the three smallest for each category")
         p.set_defaults(handler=handler)
 
     p = sub.add_parser("review", help="review findings before sign-off; exits 1 on an open error finding")
     p.add_argument("path")
-    p.add_argument("--json", help="write the findings as JSON here")
+    add_json_option(p, "the findings")
     p.add_argument("--all", action="store_true", help="also list accepted and mitigated findings in full")
     p.add_argument("--mark", metavar="FINDING_ID", help="record a decision on a finding in review.yaml")
     p.add_argument("--status", choices=["accepted", "mitigated"], help="with --mark")
@@ -99,14 +125,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prove", help="check every guarantee over every possible request; ends with 'N passed, N failed'")
     p.add_argument("path")
-    p.add_argument("--json", help="write the verdicts as JSON here")
+    add_json_option(p, "the verdicts")
     p.set_defaults(handler=cmd_prove)
 
     p = sub.add_parser("test", help="run the sample cases and the guarantees; ends with 'N passed, N failed'")
     p.add_argument("path")
     p.add_argument("--cases", help="case folder (default: PATH/cases)")
     p.add_argument("--junit", help="write JUnit XML here")
-    p.add_argument("--json", help="write the full results as JSON here")
+    add_json_option(p, "the full results")
     p.set_defaults(handler=cmd_test)
 
     p = sub.add_parser("graph", help="draw the protocol: data flows, stage lanes or exposure heatmap "
@@ -115,13 +141,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", metavar="ID", help="one stage only (lanes: the stages up to it)")
     p.add_argument("--purpose", metavar="ID", help="one purpose only")
     p.add_argument("--fact", action="append", default=[], metavar="KEY=VALUE", help="a fixed fact (repeat)")
-    p.add_argument("--view", choices=("dataflow", "lanes", "heatmap"), default="dataflow",
-                   help="what to draw (default: dataflow)")
+    p.add_argument("--view", choices=("dataflow", "lanes", "heatmap"), default=None,
+                   help="what to draw (default: the data flows of the --stage given; without --stage, the stage "
+                        "lanes, which read better than every stage's flows at once)")
     p.add_argument("--out", required=True, metavar="FILE", help="the file to write; its extension names the format")
     p.set_defaults(handler=cmd_graph)
 
     for name in COMMAND_MODULES:
         import_module(f"{__package__}.{name}").register(sub)
+    complete_help(sub)
     return parser
 
 
@@ -140,8 +168,10 @@ def cmd_validate(args) -> int:
     for finding in findings:
         print(finding.format())
     errors = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = len(findings) - errors
-    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    hints = len(findings) - errors - warnings
+    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+          + (f", {hints} hint{'s' if hints != 1 else ''}" if hints else ""))
     return 1 if errors else 0
 
 
@@ -225,7 +255,8 @@ def _request(args):
 
     facts = _facts(args)
     categories = tuple(c.strip() for c in args.data.split(",") if c.strip())
-    return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts)
+    return Request(args.sender, args.recipient, categories, args.stage, args.purpose, facts,
+                   about=getattr(args, "about", None))
 
 
 def cmd_decide(args) -> int:
@@ -236,8 +267,9 @@ def cmd_decide(args) -> int:
     protocol = load(args.path)
     decision = decide(protocol, _request(args))
     if args.json:
-        print(json.dumps(decision.to_dict(), indent=2))
-        return 0
+        write_json(args, decision.to_dict())
+        if json_to_stdout(args):
+            return 0
     print("\n".join(render_decision(protocol, decision)))
     return 0
 
@@ -251,8 +283,9 @@ def cmd_why_not(args) -> int:
     protocol, request = load(args.path), _request(args)
     table = why_not(protocol, request)
     if args.json:
-        print(table.to_json(orient="records", indent=2))
-        return 0
+        write_json(args, json.loads(table.to_json(orient="records")))
+        if json_to_stdout(args):
+            return 0
     decision = decide(protocol, request)
     if not decision.may_not_share:
         print("Every category of this request may already go.")
@@ -272,43 +305,48 @@ def cmd_review(args) -> int:
         missing = [name for name in ("status", "by", "reason") if not getattr(args, name)]
         if missing:
             raise ProtocolError(f"--mark needs --{' --'.join(missing)}")
-        mark = mark_finding(protocol, args.mark, args.status, args.by, args.reason)
+        try:
+            mark = mark_finding(protocol, args.mark, args.status, args.by, args.reason)
+        except ProtocolValidationError as exc:  # no current finding has that id: an unknown name, 2
+            print("\n".join(f"error: {f.message} ({f.fix})" for f in exc.findings), file=sys.stderr)
+            return 2
         print(f"marked {mark.finding} as {mark.status} in {protocol.folder / 'review.yaml'}")
         return 0
-    report = review(protocol)
-    for f in report.findings:
-        if f.status in ("accepted", "mitigated") and not args.all:
-            continue
-        status = "" if f.status == "open" else f" [{f.status}]"
-        print(f"{f.code} {f.severity.value}{status} {f.id}: {f.message}")
-        if f.fix:
-            print(f"    fix: {f.fix}")
-        if f.status == "reopened" and f.mark:
-            print(f"    reopened: marked {f.mark.status} by {f.mark.by} on {f.mark.date}, but its subject has changed")
+    from .report import console, print_review
+
+    out = console(text_stream(args))
+    with out.status("Reviewing: flows, need-to-know, rules, guarantees...") if out.is_terminal else _nothing():
+        report = review(protocol)
+    print_review(out, report, args.all)
     if args.json:
-        Path(args.json).write_text(report.to_frame().to_json(orient="records", indent=2) + "\n", encoding="utf-8")
-    frame = report.to_frame()
-    counts = frame.groupby(["severity", "status"]).size().to_dict() if len(frame) else {}
-    summary = ", ".join(f"{n} {sev} ({status})" for (sev, status), n in sorted(counts.items()))
-    blocking = sum(f.blocking for f in report.findings)
-    print(f"{len(report.findings)} findings: {summary or 'none'}; {blocking} blocking")
+        write_json(args, json.loads(report.to_frame().to_json(orient="records")))
     return 0 if report.ok else 1
 
 
 def cmd_prove(args) -> int:
     from ..engine.guarantees import check_guarantees
+    from .report import console, count_line, print_guarantees
 
     protocol = load(args.path)
-    _draft_notice(protocol)
-    report = check_guarantees(protocol)
-    _print_guarantees(report)
+    _draft_notice(protocol, json_to_stdout(args))
+    out = console(text_stream(args))
+    with out.status("Checking every guarantee over every possible request...") if out.is_terminal else _nothing():
+        report = check_guarantees(protocol)
+    print_guarantees(out, report)
     if args.json:
-        Path(args.json).write_text(json.dumps([r.as_dict() for r in report.results], indent=2) + "\n", encoding="utf-8")
-    print(f"{report.passed} passed, {report.failed} failed")
+        write_json(args, [r.as_dict() for r in report.results])
+    out.print(count_line("Guarantees", report.passed, report.failed, "proven", "violated"))
+    out.print(f"{report.passed} passed, {report.failed} failed")
     return 0 if report.ok else 1
 
 
-def _draft_notice(protocol) -> None:
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+def _draft_notice(protocol, stderr: bool = False) -> None:
     """Say so when a draft is tested with legal-sense errors that will block its signature."""
     from ..model.readiness import draft_only_errors, signature_blockers
 
@@ -316,26 +354,16 @@ def _draft_notice(protocol) -> None:
     if errors:
         print(f"This draft has {len(errors)} legal-sense error{'s' if len(errors) != 1 else ''}: it can be tested, "
               "but not agreed, published or exported for signature until they are fixed "
-              "(protocolkit validate lists them).")
-
-
-def _print_guarantees(report) -> None:
-    for result in report.results:
-        g = result.guarantee
-        if result.proven:
-            print(f"PROVEN   {g.id}: {g.statement} ({result.space_size:,} possible requests)")
-        else:
-            print(f"VIOLATED {g.id}: {g.statement}")
-            for line in result.explanation.splitlines():
-                print(f"         {line}")
+              "(protocolkit validate lists them).", file=sys.stderr if stderr else sys.stdout)
 
 
 def cmd_test(args) -> int:
     from ..engine.cases import run_cases, runnable_cases
     from ..engine.guarantees import check_guarantees
+    from .report import console, count_line, print_case_results, print_guarantees, say
 
     protocol = load(args.path)
-    _draft_notice(protocol)
+    _draft_notice(protocol, json_to_stdout(args))
     if args.cases:
         cases_dir = Path(args.cases)
         if not cases_dir.exists():
@@ -348,62 +376,45 @@ def cmd_test(args) -> int:
             return 2
     else:
         cases_dir = protocol.folder / "cases"
+    out = console(text_stream(args))
     cases, broken = runnable_cases(protocol, cases_dir) if cases_dir.exists() else ([], [])
     results = run_cases(protocol, cases)
-    _print_results(results)
+    print_case_results(out, results, cases_dir)
     if broken:
         files = sorted({f.file or "?" for f in broken})
-        print(f"{len(files)} case file(s) could not run; every other case ran. Fix these and run again:")
+        out.print(f"{len(files)} case file(s) could not run; every other case ran. Fix these and run again:")
         for finding in broken:
-            print(f"FAIL {finding.format()}")
-    guarantees = check_guarantees(protocol)
+            out.print(Text(f"FAIL {finding.format()}"), soft_wrap=True)
+    with out.status("Checking every guarantee over every possible request...") if out.is_terminal else _nothing():
+        guarantees = check_guarantees(protocol)
     if guarantees.results:
-        print(f"guarantees: {guarantees.passed} proven, {guarantees.failed} violated")
-        _print_guarantees(guarantees)
+        out.print()
+        say(out, f"Guarantees (promises checked over every possible request, not only the cases): "
+                 f"{guarantees.passed} proven, {guarantees.failed} violated")
+        print_guarantees(out, guarantees)
     if args.junit:
         results.to_junit(args.junit, guarantees=guarantees)
     if args.json:
-        data = {**results.to_json(), "guarantees": [r.as_dict() for r in guarantees.results],
-                "cases_that_could_not_run": [{"file": f.file, "line": f.line, "code": f.code, "message": f.message,
-                                              "fix": f.fix} for f in broken]}
-        Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        write_json(args, {**results.to_json(), "guarantees": [r.as_dict() for r in guarantees.results],
+                           "cases_that_could_not_run": [{"file": f.file, "line": f.line, "code": f.code,
+                                                         "message": f.message, "fix": f.fix} for f in broken]})
     broken_files = len({f.file or "?" for f in broken})
+    out.print()
+    out.print(count_line("Expectations", results.passed, results.failed)
+              + (f" Case files that could not run: {broken_files}." if broken_files else ""))
+    out.print(count_line("Guarantees", guarantees.passed, guarantees.failed))
     passed, failed = results.passed + guarantees.passed, results.failed + guarantees.failed + broken_files
-    print(f"{passed} passed, {failed} failed")
+    out.print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
-
-
-def _print_results(results) -> None:
-    s = results.summary()
-    print(f"{s['cases']} cases, {s['expectations']} expectations")
-    for row in results.failures.to_dict("records"):
-        print(f"FAIL {row['case']} / {row['step']} / {row['request']}: {row['from']} -> {row['to']} "
-              f"{', '.join(row['categories'])} at {row['stage']} for {row['purpose']}")
-        for problem in row["problems"]:
-            print(f"     {problem}")
-        for line in str(row["explanation"]).splitlines():
-            print(f"     {line}")
-    print(f"coverage: {s['rules_exercised']} of {s['rules']} rules decided at least one request")
-    never = results.rules_never_exercised
-    if never:
-        print(f"  never exercised: {', '.join(never)}")
-    table = results.sharing_by_stage()
-    if len(table):
-        print("sharing by stage (requested / shared / over-shared / under-shared / gaps):")
-        for stage, row in table.iterrows():
-            print(f"  {stage:<22} {row.requested} / {row.shared} / {row.over_shared} / {row.under_shared} / {row.gaps}")
-    for label, frame in (("over-sharing", results.over_sharing), ("under-sharing", results.under_sharing),
-                         ("gap", results.gaps)):
-        for row in frame.to_dict("records"):
-            print(f"{label}: {row['case']} / {row['step']}: {row['from']} -> {row['to']} {row['category']} "
-                  f"at {row['stage']}" + (f" (rule {row['rule']})" if isinstance(row.get("rule"), str) else ""))
-
 
 
 def cmd_graph(args) -> int:
     from ..diagrams import FORMATS, write
 
     out = Path(args.out)
+    defaulted = args.view is None
+    if defaulted:  # the view that reads well: one stage's flows, or the lanes of every stage
+        args.view = "dataflow" if args.stage or out.suffix.lower() not in FORMATS["lanes"] else "lanes"
     if out.suffix.lower() not in FORMATS[args.view]:
         print(f"error: cannot write the {args.view} view as {out.suffix or 'a file without an extension'!r}; "
               f"supported: {', '.join(FORMATS[args.view])}", file=sys.stderr)
@@ -413,9 +424,14 @@ def cmd_graph(args) -> int:
               "another --out", file=sys.stderr)
         return 2
     facts = _facts(args)
+    from .report import console
+
+    progress = console(sys.stderr)
     try:
-        written = write(load(args.path), out, stage=args.stage, facts=facts or None, view=args.view,
-                        purpose=args.purpose)
+        protocol = load(args.path)
+        with progress.status(f"Drawing the {args.view} view...") if progress.is_terminal else _nothing():
+            written = write(protocol, out, stage=args.stage, facts=facts or None, view=args.view,
+                            purpose=args.purpose)
     except ModuleNotFoundError as exc:
         print(f"error: the {args.view} view needs the Python package {exc.name!r}, which is not installed; "
               "install it with: pip install 'protocolkit[workbench]'", file=sys.stderr)
@@ -424,6 +440,9 @@ def cmd_graph(args) -> int:
         print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(written)
+    if defaulted and args.view == "lanes":
+        print("note: drew the stage lanes (what each partner may receive, stage by stage); add --stage ID for "
+              "the data flows of one stage, or --view dataflow for every stage's flows at once", file=sys.stderr)
     return 0
 
 if __name__ == "__main__":  # pragma: no cover

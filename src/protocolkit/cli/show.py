@@ -18,7 +18,8 @@ from rich.tree import Tree
 from ..model.loading import load
 from ..model.vocabulary import Vocabulary
 
-SECTIONS = ("partners", "kinds", "categories", "stages", "purposes", "facts", "obligations", "rules", "bases")
+SECTIONS = ("partners", "kinds", "categories", "stages", "purposes", "facts", "subjects", "obligations", "rules",
+            "bases")
 
 EXAMPLE = "example: protocolkit show examples/mash categories"
 
@@ -88,7 +89,13 @@ def _table(what: str, v: Vocabulary, protocol) -> Table:
             table.add_column(column)
         for f in v.facts.values():
             values = (" < " if f.ordered else ", ").join(f.values)
-            table.add_row(f.id, f.label, values)
+            table.add_row(f.id, f.label + (" (each person's own: fact@role)" if f.per_subject else ""), values)
+    elif what == "subjects":
+        table.title = "Whose data a request is about (use with --about ROLE, and fact@ROLE for a person's own facts)"
+        for column in ("id", "label"):
+            table.add_column(column)
+        for role in (v.subjects or {}).values():
+            table.add_row(role.id, role.label)
     elif what == "obligations":
         table.title = "Obligation types (what a rule can require)"
         for column in ("id", "label"):

@@ -79,7 +79,7 @@ def refuse_overwriting_inputs(args) -> None:
         inputs.add(os.path.realpath(given / "protocol.yaml" if given.is_dir() else given))
     for option in OUTPUT_OPTIONS:
         value = getattr(args, option, None)
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or value in ("-", "<bare>"):  # standard output (cli.jsonout)
             continue
         target = os.path.realpath(value)
         if target in inputs or (Path(target).suffix.lower() in (".yaml", ".yml") and os.path.isfile(target)):

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import Finding, ImpossibleFactsError, ProtocolError, ProtocolValidationError, UnknownValueError
 from ..model import codes
+from ..model.deadlines import TIMINGS
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
@@ -223,7 +224,7 @@ def check_case_references(compiled: CompiledProtocol, cases: Iterable[Case]) -> 
                     for category in req.expect.categories:
                         check(case, (*where, "expect", "categories", category),
                               lambda: check_value(category, compiled.categories, "category"))
-                    for kind in (*req.expect.obligations, *req.expect.absent_obligations):
+                    for kind in (*req.expect.obligations, *req.expect.absent_obligations, *req.expect.after_disclosure):
                         check(case, (*where, "expect"), lambda: _check_obligation_type(compiled, kind))
     if findings:
         raise ProtocolValidationError(findings)
@@ -234,8 +235,8 @@ def _check_expectation_references(compiled: CompiledProtocol, cases: list[Case])
     known_categories, known_obligations = compiled.categories.index, compiled.vocab.obligation_types
     expects = [req.expect for case in cases for step in case.steps for req in step.requests if req.expect is not None]
     categories = {c for e in expects if e.categories for c in e.categories}
-    obligations = {o for e in expects if e.obligations or e.absent_obligations
-                   for o in (*e.obligations, *e.absent_obligations)}
+    obligations = {o for e in expects if e.obligations or e.absent_obligations or e.after_disclosure
+                   for o in (*e.obligations, *e.absent_obligations, *e.after_disclosure)}
     if all(c in known_categories for c in categories) and all(o in known_obligations for o in obligations):
         return
     for case in cases:  # name the first case with an unknown reference, with file and line
@@ -244,7 +245,8 @@ def _check_expectation_references(compiled: CompiledProtocol, cases: list[Case])
                 expect = req.expect
                 if expect is not None and (
                         any(c not in known_categories for c in expect.categories)
-                        or any(o not in known_obligations for o in (*expect.obligations, *expect.absent_obligations))):
+                        or any(o not in known_obligations for o in (*expect.obligations, *expect.absent_obligations,
+                                                                 *expect.after_disclosure))):
                     check_case_references(compiled, [case])
 
 
@@ -484,7 +486,8 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
             text = texts[outcomes] = _expected_text(expect)
         expected.append(text)
         if (expect.escalate_to is None and expect.regime is None and expect.fallback is None
-                and not expect.categories and not expect.obligations and not expect.absent_obligations):
+                and not expect.categories and not expect.obligations and not expect.absent_obligations
+                and not expect.after_disclosure):
             # only outcomes are expected: the problems follow from the outcome, the rule and the fallback
             key = (outcomes, summary[i], rule, first_fallback[i])
             said = found.get(key)
@@ -599,6 +602,14 @@ def _problems(expect, decision: Decision | _RequestDecision, obligations: Iterab
         unwanted = [o for o in expect.absent_obligations if o in present]
         if unwanted:
             problems.append(f"unexpected obligation{'s' if len(unwanted) > 1 else ''}: {', '.join(unwanted)}")
+    if expect.after_disclosure:
+        listed = decision.obligations if obligations is None else obligations
+        present = {o.partition(": ")[0] for o in listed}
+        afterwards = {o.partition(": ")[0] for o in listed if TIMINGS["after"] in o.partition(": ")[2]}
+        not_after = [o for o in expect.after_disclosure if o not in afterwards]
+        if not_after:
+            problems.append(f"not done after the disclosure: {', '.join(not_after)}"
+                            + (" (present, but not timed after the disclosure)" if set(not_after) & present else ""))
     return problems
 
 

@@ -21,6 +21,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..model.defaults import effective_rules, with_defaults
 from ..model.keys import UNKNOWN
 from ..model.protocol import Protocol
 from ..model.outcomes import DECISION_OUTCOMES, OUTCOMES_MOST_PROTECTIVE_FIRST
@@ -105,6 +106,8 @@ class CompiledProtocol:
     fallback_on: np.ndarray | None = None       # [fallback, reason code] -> applies
     part3_sender: np.ndarray | None = None      # [partner] -> a competent authority (DPA 2018 s30)
     part3_purpose: np.ndarray | None = None     # [purpose] -> a law enforcement purpose (DPA 2018 s31)
+    inherited: dict = field(default_factory=dict)  # rule id -> what it inherits from the defaults (section 18)
+    source: Protocol | None = None  # the protocol as written (``protocol`` has the inherited lists folded in)
     subjects: Dimension = field(default_factory=lambda: Dimension("about", (UNSTATED_SUBJECT,)))
     about_bits: np.ndarray | None = None        # [about code (0: no subject named), word]
     links: tuple[tuple[int, int, int], ...] = ()  # (subject's-value fact, role code, role-read fact) positions
@@ -122,7 +125,7 @@ class CompiledProtocol:
     @property
     def uses_about(self) -> bool:
         """Whether whose data a request is about can change a decision: some rule names roles, or some rule
-        reads a per-subject fact for a named role (``docs/semantics.md`` section 15)."""
+        reads a per-subject fact for a named role (``docs/semantics.md`` section 16)."""
         return bool(self.links) or any(rule.about != "any" for rule in self.protocol.rules)
 
     @property
@@ -335,11 +338,13 @@ def compile_protocol(protocol: Protocol) -> CompiledProtocol:
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
-        if cached.protocol is not protocol:
+        if cached.source is not protocol:
             # The tables depend only on the content, which the key says is the same; but the protocol
             # object they were compiled from may since have been edited in place (a widget's session
             # does), so the tables are paired with this caller's protocol and its vocabulary.
-            cached = replace(cached, protocol=protocol, vocab=Vocabulary.of(protocol))
+            vocab = Vocabulary.of(protocol)
+            in_effect = with_defaults(protocol, vocab) if cached.inherited else protocol
+            cached = replace(cached, protocol=in_effect, vocab=vocab, source=protocol)
             _CACHE[key] = cached
         return cached
     compiled = _compile(protocol)
@@ -355,6 +360,11 @@ def _rank_key(position: int, rule: Rule) -> tuple:
 
 def _compile(protocol: Protocol) -> CompiledProtocol:
     vocab = Vocabulary.of(protocol)
+    # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 18)
+    source = protocol
+    rules_in_effect, inherited = effective_rules(protocol, vocab)
+    if inherited:
+        protocol = protocol.model_copy(update={"rules": rules_in_effect})
     partners = Dimension("partner", (*vocab.partners, *(o for o in vocab.outside if o not in vocab.partners)))
     categories = Dimension("category", tuple(vocab.categories))
     stages = Dimension("stage", tuple(vocab.stage_ids))
@@ -457,13 +467,14 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
         part3_sender=np.array([p in vocab.partners and vocab.is_competent_authority(p) for p in partners.values],
                               dtype=bool),
         part3_purpose=np.array([vocab.purposes[u].law_enforcement for u in purposes.values], dtype=bool),
+        inherited=inherited, source=source,
         subjects=subjects, about_bits=about_bits, links=links,
     )
 
 
 def role_facts(protocol: Protocol, vocab: Vocabulary) -> list[str]:
     """The role-read facts (``consent@victim``) that rules, guarantees or fact constraints name, in the order of
-    the facts, then of the roles (``docs/semantics.md`` section 15). Only these get a column of their own: a
+    the facts, then of the roles (``docs/semantics.md`` section 16). Only these get a column of their own: a
     request's value for any other role is read only when the request is about that role."""
     named: set[str] = set()
     patterns = [r.when for r in protocol.rules] + [g.when for g in protocol.guarantees]

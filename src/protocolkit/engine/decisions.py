@@ -88,8 +88,8 @@ class Decision:
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
     >>> d = protocolkit.decide(p, protocolkit.Request("school", "dwp", ["education.attendance"],
     ...                         "plan", "benefit_administration"))
-    >>> d.outcome in {"gap", "refuse"}
-    True
+    >>> d.outcome, d.rule
+    ('refuse', 'R-GEN-01')
     """
 
     request: Request

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..model.legal import UNVERIFIED
 from ..model.outcomes import outcome_words
+from ..model.deadlines import TIMINGS
 from ..model.rules import Fallback, Rule, describe_about, describe_requested_by
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,20 +50,34 @@ def _bases(compiled: "CompiledProtocol", ids: Sequence[str]) -> str:
 
 
 def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[str]:
-    sentences, musts = [], []
+    """The obligations in sentences: what must be done, and what must be done before or after the disclosure
+    (an obligation's text reads ``type: detail; timing, deadline``, as ``Obligation.__str__`` writes it)."""
+    sentences = []
+    musts: dict[str, list[str]] = {"": [], "before": [], "after": []}
     for text in obligations:
         kind, _, detail = text.partition(": ")
         entry = compiled.vocab.obligation_types.get(kind)
         label = entry.label if entry else kind.replace("_", " ")
+        timing = next((t for t, words in TIMINGS.items() if detail.startswith(words) or f"; {words}" in detail), "")
+        if timing:
+            words = TIMINGS[timing]
+            detail = detail.replace(f"; {words}", "; ").replace(words, "", 1).replace("; , ", "; ").strip(" ,;")
         if kind == "do_not_inform_family":
             sentences.append(f"The family is not told yet{f' ({detail})' if detail else ''}.")
         elif kind == "deadline":
-            musts.append(f"act {detail}" if detail else label)
+            musts[timing].append(f"act {detail}" if detail else label)
+        elif detail.startswith(("within ", "on the same", "by the end")):
+            musts[timing].append(f"{label} {detail}")
         else:
-            musts.append(f"{label} ({detail})" if detail else label)
-    if musts:
-        sentences.insert(0, f"They must {_join(musts)}.")
-    return sentences
+            musts[timing].append(f"{label} ({detail})" if detail else label)
+    order = []
+    if musts["before"]:
+        order.append(f"Before sharing, they must {_join(musts['before'])}.")
+    if musts[""]:
+        order.append(f"They must {_join(musts[''])}.")
+    if musts["after"]:
+        order.append(f"After the disclosure (sharing does not wait for it), they must {_join(musts['after'])}.")
+    return order + sentences
 
 
 def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", fallback: Fallback,
@@ -96,6 +111,22 @@ def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", f
     if decision.need_to_know == "needed":
         sentences.append(f"Note: {recipient} needs {what} here, and it does not go yet: possible under-sharing.")
     return " ".join(sentences)
+
+
+def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[str]:
+    """Which of the deciding rules' bases and obligations come from the agreement's defaults, and from where
+    (``docs/semantics.md`` section 18)."""
+    by_default: dict[tuple[str, str], list[str]] = {}
+    for rule in winners:
+        for item in compiled.inherited.get(rule.id, ()):
+            words = item.value if item.what == "lawful_basis" else item.value
+            by_default.setdefault((item.default, item.level), [])
+            if words not in by_default[(item.default, item.level)]:
+                by_default[(item.default, item.level)].append(words)
+    if not by_default:
+        return []
+    parts = [f"{_join(values)} from default {default} ({level})" for (default, level), values in by_default.items()]
+    return [f"Inherited from the agreement's defaults: {'; '.join(parts)}."]
 
 
 def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str) -> list[str]:
@@ -156,6 +187,7 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
         sentences.append(f"This is a judgement for {decision.decided_by}: record who made it, and why.")
     if decision.lawful_bases:
         sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
+    sentences += _inherited(compiled, winners)
     sentences += _duties(compiled, decision.obligations)
     if kept:
         by_rule: dict[str, list[str]] = {}

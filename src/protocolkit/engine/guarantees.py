@@ -232,7 +232,7 @@ def layout(compiled: CompiledProtocol, guarantee: Guarantee) -> Layout:
 
 def _subject_axis(compiled: CompiledProtocol, single: dict[str, Axis], tied: dict) -> tuple[Axis, tuple, np.ndarray]:
     """The joint axis of whose data a request is about and the per-subject facts some rule reads for a named role
-    (``docs/semantics.md`` section 15): in a request about the victim, ``consent`` (the subject's value) and
+    (``docs/semantics.md`` section 16): in a request about the victim, ``consent`` (the subject's value) and
     ``consent@victim`` are one value, so only states where they agree are requests. Facts tied to these by fact
     constraints join the axis with their possible states."""
     linked = sorted({p for plain, _, role_read in compiled.links for p in (plain, role_read)})

@@ -148,7 +148,7 @@ def _norm(value):
 
 
 SPACE_GROUP_COLUMNS = ["from", "to", "category", "stage", "purpose", "facts", "old_outcome", "new_outcome",
-                       "old_rule", "new_rule", "changed", "requests"]
+                       "old_rule", "new_rule", "changed", "requests", "about"]
 
 
 @dataclass
@@ -227,11 +227,20 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
         rows, tags = joint(name, values, da.index, db.index, _space_table(a, name), _space_table(b, name))
         axes.append(Axis(name, rows, np.arange(len(values), dtype=np.int64), tags=tags))
         decoders.append(((name,), [(v,) for v in values]))
-    # facts: those tied by a constraint in either version form one axis of joint states
+    # whose data (docs/semantics.md section 16): an axis where either version looks at it
+    subjects = list(a.subjects.values) + [v for v in b.subjects.values if v not in a.subjects.index]
+    uses_about = a.uses_about or b.uses_about
+    about_rows = joint("about", subjects, a.subjects.index, b.subjects.index, _space_table(a, "about"),
+                       _space_table(b, "about"))
+    # facts: those tied by a constraint in either version form one axis of joint states; so do the subject and the
+    # per-subject facts read for a named role, which agree with the subject's own value (section 16)
     facts_a = {d.name: (i, d) for i, d in enumerate(a.facts)}
     facts_b = {d.name: (i, d) for i, d in enumerate(b.facts)}
     fact_names = list(facts_a) + [f for f in facts_b if f not in facts_a]
     tied = set(_constrained_facts(a)) | set(_constrained_facts(b))
+    linked = [(c.facts[plain].name, c.subjects.values[role], c.facts[read].name)
+              for c in (a, b) for plain, role, read in c.links]
+    tied |= {f for link in linked for f in (link[0], link[2])}
 
     def fact_values(fact):
         da, db = facts_a.get(fact, (None, None))[1], facts_b.get(fact, (None, None))[1]
@@ -245,17 +254,25 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
         return joint(fact, values, da.index if da else {"unknown": 0}, db.index if db else {"unknown": 0},
                      table_a, table_b)
 
+    if not linked:
+        axes.append(Axis("about", about_rows[0], np.arange(len(subjects) if uses_about else 1, dtype=np.int64),
+                         tags=about_rows[1]))
+        decoders.append((("about",), [(v,) for v in subjects]))
     group = [f for f in fact_names if f in tied]
     if group:
         domains = [fact_values(f) for f in group]
         per_fact = [fact_rows(f, vs) for f, vs in zip(group, domains)]
+        if linked:
+            group, domains, per_fact = ["about", *group], [subjects, *domains], [about_rows, *per_fact]
         states, rows, tags = [], [], []
         for combo in itertools.product(*[range(len(vs)) for vs in domains]):
             named = {f: domains[k][c] for k, (f, c) in enumerate(zip(group, combo))}
+            if any(named["about"] == role and named[plain] != named[read] for plain, role, read in linked):
+                continue  # about the victim, consent and consent@victim are one value: not a request
             tag = 0
             for k, c in enumerate(combo):
                 tag = _tag(tag, int(per_fact[k][1][c]))
-            tag = _tag(tag, _possibility_tag(a, b, named))
+            tag = _tag(tag, _possibility_tag(a, b, {f: v for f, v in named.items() if f != "about"}))
             if tag == 3:
                 continue  # a state neither version allows
             row = np.bitwise_and.reduce(np.array([per_fact[k][0][c] for k, c in enumerate(combo)]), axis=0)
@@ -291,7 +308,8 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
         named_rows.append(named)
     frame = pd.DataFrame({"from": [r["from"] for r in named_rows], "to": [r["to"] for r in named_rows],
                           "categories": [[r["category"]] for r in named_rows],
-                          "stage": [r["stage"] for r in named_rows], "purpose": [r["purpose"] for r in named_rows]})
+                          "stage": [r["stage"] for r in named_rows], "purpose": [r["purpose"] for r in named_rows],
+                          "about": [None if r["about"] == "unstated" else r["about"] for r in named_rows]})
 
     def decided(compiled, known: dict) -> pd.DataFrame:
         columns = {f: pd.Series([None if r[f] == "unknown" else r[f] for r in named_rows], dtype=object)
@@ -317,6 +335,7 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
             rows_out.append({
                 "from": frame["from"][i], "to": frame["to"][i], "category": frame["categories"][i][0],
                 "stage": frame["stage"][i], "purpose": frame["purpose"][i], "facts": stated,
+                "about": frame["about"][i],
                 "old_outcome": str(old_row["outcome"]), "new_outcome": str(new_row["outcome"]),
                 "old_rule": old_row["rule"] if isinstance(old_row["rule"], str) else None,
                 "new_rule": new_row["rule"] if isinstance(new_row["rule"], str) else None,

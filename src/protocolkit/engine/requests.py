@@ -45,7 +45,7 @@ class Request:
         a request that does not name the requester; derived from ``requester`` when that is given.
     about : str, optional
         Whose data the categories are: a data subject role of the protocol (``victim``). None when
-        the request names nobody (``docs/semantics.md`` section 15). A per-subject fact given plainly
+        the request names nobody (``docs/semantics.md`` section 16). A per-subject fact given plainly
         (``consent: refused``) is then the subject's value; a role's own value is written
         ``consent@alleged_perpetrator`` or as a mapping ``consent: {victim: refused}``.
 
@@ -147,7 +147,7 @@ def check_about(compiled: CompiledProtocol, about: str | None) -> int:
 
 
 def subject_facts(compiled: CompiledProtocol, facts: Mapping[str, str], about: str | None) -> dict[str, str]:
-    """A request's facts as the compiled tables read them (``docs/semantics.md`` section 15).
+    """A request's facts as the compiled tables read them (``docs/semantics.md`` section 16).
 
     A per-subject fact given plainly is the value for the request's subject; a role's value
     (``consent@victim``) is the subject's value when the request is about that role, and otherwise
@@ -234,15 +234,18 @@ def _text(value) -> str:
 def _codes(values: pd.Series, dimension) -> np.ndarray:
     """Codes of a column in a dimension, -1 where missing or not a value of it.
 
-    Each distinct value is looked up once: a categorical column through its categories, any
-    other column after dictionary encoding (``pandas.factorize``), so that a text column costs
-    about what a categorical one does. Values are read as text (``True`` as ``yes``) in
-    categorical, object and bool columns; other columns are matched as they are.
+    A categorical column is looked up once per category; an object or bool column (which may
+    hold booleans, read as ``yes``/``no``) once per distinct value after dictionary encoding
+    (``pandas.factorize``), not once per row; a text column (pandas' ``str`` dtype) in one
+    hashed look-up per row, which measured faster than encoding it first.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         raw, distinct, as_text = values.cat.codes.to_numpy(), values.cat.categories, True
+    elif values.dtype != object and values.dtype != bool:
+        # a text (or number) column: one hashed look-up per row is as fast as dictionary encoding it first
+        return dimension.lookup.get_indexer(values).astype(np.int64)
     else:
-        as_text = values.dtype == object or values.dtype == bool
+        as_text = True
         raw, distinct = pd.factorize(values, use_na_sentinel=True)
         if values.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in distinct):
             # factorize counts True, 1 and 1.0 as one value; read as text they differ ("yes", "1", "1.0"),

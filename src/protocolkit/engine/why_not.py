@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model.keys import ANY, UNKNOWN
 from ..model.protocol import Protocol
-from ..model.rules import SHARING_OUTCOMES, describe_requested_by
+from ..model.rules import SHARING_OUTCOMES, UNSTATED_SUBJECT, describe_about, describe_requested_by
 from .compiled import CompiledProtocol, compile_protocol
 from .constraints import compiled_constraints, possible
 from .decisions import decide
@@ -29,7 +29,7 @@ WHY_NOT_COLUMNS = ["category", "outcome", "rule", "rule_outcome", "scope_changes
                    "then", "explanation", "size", "must_change"]
 
 #: The parts of a request or rule a change can touch, in the order a reader is told about them.
-DIMENSIONS = ("sender", "recipient", "category", "stage", "purpose", "requested_by", "facts")
+DIMENSIONS = ("sender", "recipient", "category", "stage", "purpose", "requested_by", "about", "facts")
 
 
 def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
@@ -144,7 +144,19 @@ def _scope_changes(compiled: CompiledProtocol, rule, request: Request, category:
     if rule.requested_by != ANY and request.initiative not in rule.requested_by:
         out.append(("requested_by", f"{describe_requested_by(rule.requested_by)} "
                                     f"(now: {describe_requested_by([request.initiative])})"))
+    about = request.about or UNSTATED_SUBJECT
+    if getattr(rule, "about", ANY) != ANY and about not in rule.about:  # whose data (docs/semantics.md section 16)
+        labels = {k: e.label for k, e in (v.subjects or {}).items()}
+        out.append(("about", f"the request were {describe_about(rule.about, labels)} "
+                             f"(now: {describe_about([about], labels)})"))
     return out
+
+
+def _as_read(compiled: CompiledProtocol, request: Request) -> dict[str, str]:
+    """The request's facts as the rules read them: per-subject facts for its subject (section 16)."""
+    from .requests import subject_facts
+
+    return subject_facts(compiled, request.facts, request.about)
 
 
 def _fact_changes(compiled: CompiledProtocol, rule, request: Request) -> tuple[list[str], dict[str, str] | None]:
@@ -154,25 +166,26 @@ def _fact_changes(compiled: CompiledProtocol, rule, request: Request) -> tuple[l
     too (as few as possible); where no possible state meets the conditions, the facts to try are None.
     """
     out, wanted, required = [], {}, {}
+    read = _as_read(compiled, request)
     for condition in rule.conditions():
-        fact = compiled.vocab.facts[condition.fact]
+        fact = compiled.vocab.fact(condition.fact)
         allowed = condition.allowed(fact)
         required[condition.fact] = allowed
-        current = request.facts.get(condition.fact, UNKNOWN)
+        current = read.get(condition.fact, UNKNOWN)
         if current not in allowed:
             choices = [value for value in (*fact.values, UNKNOWN) if value in allowed]
             out.append(f"{condition.describe()} (it is {current})")
             wanted[condition.fact] = choices[0]
-    target = {**request.facts, **wanted}
+    target = {**read, **wanted}
     if possible(compiled, target):
         return out, wanted
     completed = _possible_completion(compiled, target, required)
     if completed is None:
         return out, None
     for fact, value in completed.items():
-        if fact not in wanted and value != request.facts.get(fact, UNKNOWN):
+        if fact not in wanted and value != read.get(fact, UNKNOWN):
             out.append(f"{fact.replace('_', ' ').replace('.', ' ')} is {value}, as the fact constraints require "
-                       f"(it is {request.facts.get(fact, UNKNOWN)})")
+                       f"(it is {read.get(fact, UNKNOWN)})")
     wanted.update(completed)
     return out, {k: v for k, v in wanted.items()}
 
@@ -199,9 +212,15 @@ def _possible_completion(compiled: CompiledProtocol, target: dict[str, str],
 
 
 def _then(protocol: Protocol, request: Request, category: str, rule, wanted: dict[str, str]) -> str:
-    facts = {k: v for k, v in {**request.facts, **wanted}.items() if v != UNKNOWN}
+    facts = {**_as_read(compile_protocol(protocol), request), **wanted}
+    if request.about:  # about the victim, consent@victim is the victim's consent: said once, as consent
+        for key in [k for k in facts if k.endswith(f"@{request.about}")]:
+            plain = key.partition("@")[0]
+            facts[plain] = wanted.get(key, wanted.get(plain, facts[key]))
+            del facts[key]
+    facts = {k: v for k, v in facts.items() if v != UNKNOWN}
     trial = Request(request.sender, request.recipient, (category,), request.stage, request.purpose, facts,
-                    request.requester, request.requested_by)
+                    request.requester, request.requested_by, request.about)
     result = decide(protocol, trial).categories[0]
     if rule.id in result.deciding_rules:
         return "decides"
@@ -228,16 +247,20 @@ def promised_refusals(protocol: Protocol, request: Request | Mapping, category: 
 
     if not isinstance(request, Request):
         request = Request.from_mapping(request)
-    v = compile_protocol(protocol).vocab
+    compiled = compile_protocol(protocol)
+    v = compiled.vocab
+    read = _as_read(compiled, request)
     out = []
     for g in protocol.guarantees:
+        if getattr(g, "about", ANY) != ANY and (request.about or UNSTATED_SUBJECT) not in g.about:
+            continue
         if category not in v.categories_in(g.categories) or request.stage not in v.stages_in(g.stages) \
                 or request.purpose not in v.purposes_in(g.purposes):
             continue
         if request.sender not in v.partners_in(g.from_) or request.recipient not in v.partners_in(g.to):
             continue
-        if any(request.facts.get(fact, UNKNOWN) not in Condition.parse(fact, raw).allowed(v.facts[fact])
-               for fact, raw in g.when.items() if fact in v.facts):
+        if any(read.get(fact, UNKNOWN) not in Condition.parse(fact, raw).allowed(v.fact(fact))
+               for fact, raw in g.when.items() if v.fact(fact) is not None):
             continue
         if g.kind == "never" and set(g.forbidden_outcomes()) & set(SHARING_OUTCOMES):
             out.append(g)

@@ -135,6 +135,10 @@ def _category_condition(rule_categories, covered: tuple[str, ...], tables: Table
 
 
 def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> list[str]:
+    if "unstated" not in table.about:
+        # limited to data subject roles (docs/semantics.md section 16): the context does not carry whose data a
+        # request is about yet, so such a rule matches no request these policies are asked about
+        return ["false"]
     out = [
         _partner_condition("principal", rule.from_, table.senders, tables, tree),
         _partner_condition("context.to", rule.to, table.recipients, tables, tree),

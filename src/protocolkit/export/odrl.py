@@ -15,7 +15,9 @@ with a duty to fulfil first (``pk:seekConsent``, ``pk:escalate``), ``share_minim
 personal-data IRIs where the taxonomy has one, the project's namespace otherwise). Stages,
 purposes (DPV where mapped) and conditions on facts are ``odrl:Constraint`` with ``odrl:isAnyOf``.
 Lawful bases are ``pk:lawfulBasis`` (DPV GDPR IRIs where they exist). Obligations are
-``odrl:duty``. Whether sharing is a duty (``docs/semantics.md`` section 4): a rule with ``sharing:
+``odrl:duty``; a duty's timing is an ``odrl:event`` constraint (after or before the disclosure) and
+its deadline an ``odrl:elapsedTime`` constraint with the event it runs from in ``pk:from``. Whether sharing is a
+duty (``docs/semantics.md`` section 4): a rule with ``sharing:
 required`` ("police must notify the school") is not a permission but an ``odrl:obligation`` of the
 policy, a ``odrl:Duty`` of the sender to perform ``dpv:Share`` on the target (its own handling
 obligations, which ODRL cannot attach to a duty, are ``pk:obligation``); a rule with ``sharing:
@@ -34,6 +36,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
+from ..model.deadlines import NAMED_DURATIONS
 from ..model.keys import ANY
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
@@ -53,6 +56,28 @@ CONTEXT = {
 }
 
 _DUTY_BEFORE = {"seek_consent": "pk:seekConsent", "escalate": "pk:escalate"}
+
+
+def _duty_constraints(obligation, node_id: str) -> list[dict]:
+    """A duty's timing and deadline as ODRL constraints (``docs/semantics.md`` section 17): ``odrl:event``
+    after (``odrl:gt``) or before (``odrl:lt``) the disclosure, and ``odrl:elapsedTime`` at most the duration
+    (an ``xsd:duration``, or the project's term for a named one) from the event in ``pk:from``."""
+    out = []
+    if obligation.timing is not None:
+        out.append({"@id": f"{node_id}-timing", "@type": "odrl:Constraint", "odrl:leftOperand": {"@id": "odrl:event"},
+                    "odrl:operator": {"@id": "odrl:gt" if obligation.timing == "after" else "odrl:lt"},
+                    "odrl:rightOperand": {"@id": _term("event", "disclosure")}})
+    if obligation.within is not None:
+        within = (_duration_term(obligation.within) if obligation.within in NAMED_DURATIONS
+                  else {"@value": obligation.within, "@type": "xsd:duration"})
+        out.append({"@id": f"{node_id}-deadline", "@type": "odrl:Constraint",
+                    "odrl:leftOperand": {"@id": "odrl:elapsedTime"}, "odrl:operator": {"@id": "odrl:lteq"},
+                    "odrl:rightOperand": within, "pk:from": {"@id": _term("event", obligation.from_ or "disclosure")}})
+    return out
+
+
+def _duration_term(name: str) -> dict:
+    return {"@id": _term("duration", name)}
 
 
 def _term(kind: str, key: str) -> str:
@@ -96,7 +121,8 @@ def odrl_policy(protocol: Protocol) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
     permissions, prohibitions, obligations = [], [], []
-    for rule, table in zip(protocol.rules, tables.rules):
+    # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 18)
+    for rule, table in zip(tables.compiled.rules, tables.rules):
         rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
         constraints = []
         if rule.stages != ANY:
@@ -107,6 +133,12 @@ def odrl_policy(protocol: Protocol) -> dict:
             constraints.append({"@id": f"{rid}-purpose", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": "odrl:purpose"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": [purpose_iri(u) for u in rule.purposes]})
+        if getattr(rule, "about", ANY) != ANY:  # whose data (docs/semantics.md section 16)
+            subjects = vocab.subjects or {}
+            constraints.append({"@id": f"{rid}-about", "@type": "odrl:Constraint",
+                                "odrl:leftOperand": {"@id": "pk:dataSubject"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                                "odrl:rightOperand": [_iri(subjects[r].dpv if r in subjects else None, "subject", r)
+                                                      for r in rule.about]})
         for fact, values in table.facts:
             constraints.append({"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
@@ -121,10 +153,13 @@ def odrl_policy(protocol: Protocol) -> dict:
             if rule.escalate_to and rule.outcome == "escalate":
                 duty["pk:decidedBy"] = rule.escalate_to
             duties.append(duty)
-        for obligation in rule.obligations:
+        for k, obligation in enumerate(rule.obligations):
             duty = {"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": _term("obligation", obligation.type)}}
             if obligation.detail is not None:
                 duty["pk:detail"] = obligation.detail
+            timing = _duty_constraints(obligation, f"{rid}-duty{k}")
+            if timing:
+                duty["odrl:constraint"] = timing
             duties.append(duty)
         if rule.categories == ANY:
             assets = [{"@id": "pk:anyCategory"}]
@@ -158,6 +193,9 @@ def odrl_policy(protocol: Protocol) -> dict:
             node["pk:obligation"] = duties  # a prohibition or a duty has no duties in ODRL; they are noted here
         if rule.outcome == "share_minimum" and rule.minimum:
             node["pk:minimum"] = rule.minimum
+        inherited = tables.compiled.inherited.get(rule.id, ())
+        if inherited:
+            node["pk:inheritedFrom"] = [{"@id": _term("default", d)} for d in dict.fromkeys(i.default for i in inherited)]
         (prohibitions if rule.outcome == "refuse" else obligations if duty_to_share else permissions).append(node)
 
     definitions = []

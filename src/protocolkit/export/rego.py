@@ -85,6 +85,10 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     rules = tables.rules
     by = {name: {} for name in ("senders", "recipients", "categories", "stages", "purposes")}
     for r in rules:
+        if "unstated" not in r.about:
+            # A rule limited to data subject roles (docs/semantics.md section 16) matches only requests that name
+            # one; this policy's input does not carry whose data a request is about yet, so it never matches.
+            continue
         for name in by:
             for v in getattr(r, name):
                 by[name].setdefault(v, set()).add(r.position)

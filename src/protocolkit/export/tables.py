@@ -61,6 +61,9 @@ class RuleTable:
     """For a sharing outcome: required (a duty), permitted or discretion (``docs/semantics.md`` section 4)."""
     decided_by: str | None = None
     """For ``sharing: discretion``: the role whose judgement decides."""
+    about: tuple[str, ...] = ("unstated",)
+    """Whose data (docs/semantics.md section 16): the data subject roles the rule covers, ``unstated`` for a request
+    that names none."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         out.append(RuleTable(
             position=position, id=rule.id, title=rule.title, priority=rule.priority, outcome=rule.outcome,
             protect=OUTCOMES_MOST_PROTECTIVE_FIRST.index(rule.outcome),
+            about=_members(compiled.about_bits, compiled.subjects.values, bit) if compiled.about_bits is not None
+            else ("unstated",),
             senders=_members(compiled.from_bits, compiled.partners.values, bit),
             recipients=_members(compiled.to_bits, compiled.partners.values, bit),
             categories=_members(compiled.category_bits, compiled.categories.values, bit),

@@ -22,6 +22,7 @@ from ..engine.requests import Request
 from ..engine.space import explore
 from ..model.guarantees import Guarantee
 from ..model.checks import CONSENT_BASES, PART3
+from ..model.keys import ANY
 from ..model.protocol import Protocol
 from .flows import permitted_flows
 
@@ -234,7 +235,9 @@ def rule_effect(protocol: Protocol) -> pd.DataFrame:
     """For every rule: does it ever match, ever decide, and if only overridden, by what.
 
     ``status`` is ``live`` (decides some request), ``shadowed`` (matches, but other rules, or a
-    purpose's fallback, always decide) or ``dead`` (matches no possible request). Checked over
+    purpose's fallback, always decide), ``dead`` (matches no possible request) or ``outside``
+    (matches no request between partners, and names a party outside the partnership, such as a
+    subject access request: this analysis explores requests between partners only). Checked over
     every possible request: self-flows and fact states the fact constraints rule out are not
     requests, and where a fallback decides (section 5) no rule does.
     """
@@ -254,7 +257,10 @@ def rule_effect(protocol: Protocol) -> pd.DataFrame:
             for position in matched:
                 if position not in winners:
                     shadowers.setdefault(position, set()).update(deciding)
-    status = np.where(decides, "live", np.where(matches, "shadowed", "dead"))
+    status = np.where(decides, "live", np.where(matches, "shadowed", "dead")).astype(object)
+    for i, rule in enumerate(protocol.rules):
+        if status[i] == "dead" and any(sel != ANY and sel.outside for sel in (rule.from_, rule.to)):
+            status[i] = "outside"
     return pd.DataFrame({
         "rule": [r.id for r in protocol.rules], "outcome": [r.outcome for r in protocol.rules],
         "matches": matches, "decides": decides, "status": status,

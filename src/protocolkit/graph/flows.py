@@ -10,7 +10,7 @@ combination that reaches it, found exactly by :mod:`protocolkit.engine.space`.
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,19 +30,24 @@ FLOW_COLUMNS = [
 GUARD = "owner_agreement_before_onward_disclosure"
 
 
-def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
-                    facts: Mapping[str, str] | None = None) -> pd.DataFrame:
+def permitted_flows(protocol: Protocol | CompiledProtocol, stage: str | None = None, purpose: str | None = None,
+                    facts: Mapping[str, str] | None = None, *, senders: Iterable[str] | None = None,
+                    recipients: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+                    stages: Iterable[str] | None = None, purposes: Iterable[str] | None = None) -> pd.DataFrame:
     """Every permitted flow between two partners, one row per way it is permitted (deciding rule).
 
     A partner passing information to itself is not a flow and is never listed.
 
     Parameters
     ----------
-    protocol : Protocol
+    protocol : Protocol or CompiledProtocol
     stage, purpose : str, optional
         Restrict to one stage or purpose.
     facts : mapping, optional
         Fix the facts (unstated facts are ``unknown``); by default every combination counts.
+    senders, recipients, categories, stages, purposes : iterable of str, optional
+        Restrict to these partners, categories, stages and purposes (exactly these ids; the
+        workbench uses this to recompute only the part of the space an edited rule can change).
 
     Returns
     -------
@@ -59,11 +64,25 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
     >>> flows = permitted_flows(protocolkit.load(protocolkit.example_path("mash")), stage="referral")
     >>> set(flows["stage"]) == {"referral"}
     True
+    >>> police = permitted_flows(protocolkit.load(protocolkit.example_path("mash")), stage="referral",
+    ...                          senders=["police"])
+    >>> police.equals(flows[flows["from"] == "police"].reset_index(drop=True))
+    True
     """
-    c = compile_protocol(protocol)
-    stages = np.array([check_value(stage, c.stages, "stage")] if stage else range(len(c.stages.values)), dtype=np.int64)
-    purposes = np.array([check_value(purpose, c.purposes, "purpose")] if purpose else range(len(c.purposes.values)),
-                        dtype=np.int64)
+    c = protocol if isinstance(protocol, CompiledProtocol) else compile_protocol(protocol)
+    def codes(one: str | None, many: Iterable[str] | None, dimension, what: str) -> np.ndarray:
+        chosen = [one] if one else (None if many is None else list(many))
+        return np.array(range(len(dimension.values)) if chosen is None
+                        else [check_value(x, dimension, what) for x in chosen], dtype=np.int64)
+
+    stages, purposes = codes(stage, stages, c.stages, "stage"), codes(purpose, purposes, c.purposes, "purpose")
+    every_partner = range(len(c.partners.values))
+    froms = np.array(every_partner if senders is None else [check_value(p, c.partners, "partner") for p in senders],
+                     dtype=np.int64)
+    tos = np.array(every_partner if recipients is None else [check_value(p, c.partners, "partner") for p in recipients],
+                   dtype=np.int64)
+    kinds = np.array(range(len(c.categories.values)) if categories is None
+                     else [check_value(x, c.categories, "category") for x in categories], dtype=np.int64)
     if c.words == 0:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     sharing = np.zeros(c.words, dtype=np.uint64)
@@ -73,8 +92,8 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
 
     # each state carries the rule bits and, where the protocol has fallbacks, what settling them needs
     t = c.space_table
-    bits = (t("from")[:, None, None, None, None, :] & t("to")[None, :, None, None, None, :]
-            & t("category")[None, None, :, None, None, :] & t("stage")[stages][None, None, None, :, None, :]
+    bits = (t("from")[froms][:, None, None, None, None, :] & t("to")[tos][None, :, None, None, None, :]
+            & t("category")[kinds][None, None, :, None, None, :] & t("stage")[stages][None, None, None, :, None, :]
             & t("purpose")[purposes][None, None, None, None, :, :])
     shape = bits.shape[:5]
     bits = bits.reshape(-1, c.space_words)
@@ -83,22 +102,48 @@ def permitted_flows(protocol: Protocol, stage: str | None = None, purpose: str |
         for f in range(len(c.facts)):
             bits &= t("fact", f)[fact_codes[f]]
     sharing_somewhere = (bits[:, :c.words] & sharing).any(axis=1).reshape(shape)
-    partner_index = np.arange(shape[0])
-    sharing_somewhere[partner_index, partner_index] = False  # a partner does not share with itself
+    sharing_somewhere[froms[:, None] == tos[None, :]] = False  # a partner does not share with itself
     candidates = np.flatnonzero(sharing_somewhere.reshape(-1))
     if len(candidates) == 0:
         return pd.DataFrame(columns=FLOW_COLUMNS)
-    patterns, inverse = np.unique(bits[candidates], axis=0, return_inverse=True)
+    patterns, inverse = _unique_rows(bits[candidates])
     entries = _entries(c, patterns, fact_codes)
     if entries.empty:
         return pd.DataFrame(columns=FLOW_COLUMNS)
     index = np.unravel_index(candidates, shape)
     rows = pd.DataFrame({
-        "pattern": inverse.reshape(-1), "from_code": index[0], "to_code": index[1], "category_code": index[2],
+        "pattern": inverse.reshape(-1), "from_code": froms[index[0]], "to_code": tos[index[1]],
+        "category_code": kinds[index[2]],
         "stage_code": stages[index[3]], "purpose_code": purposes[index[4]],
     })
     flows = rows.merge(entries, on="pattern", how="inner", sort=False)
     return _finish(c, flows)
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_inverse=True)``, sorting one 64-bit key per row rather than whole rows.
+
+    The key mixes the row's words; rows that share a key are then checked word by word, and
+    the exact (slower) form is used if two different rows ever share one, so the answer is
+    always the exact one.
+    """
+    if len(rows) == 0 or rows.shape[1] == 0:
+        return np.unique(rows, axis=0, return_inverse=True)
+    keys = np.zeros(len(rows), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for w in range(rows.shape[1]):  # splitmix64 over the words, one after the other
+            z = (keys ^ rows[:, w]) + np.uint64(0x9E3779B97F4A7C15)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            keys = z ^ (z >> np.uint64(31))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    patterns = rows[first]
+    if not np.array_equal(patterns[inverse], rows):  # two different rows share a key: rare; stay exact
+        return np.unique(rows, axis=0, return_inverse=True)
+    order = np.lexsort(patterns.T[::-1])  # the order np.unique gives, so results do not depend on the keys
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return patterns[order], rank[inverse.reshape(-1)]
 
 
 def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray | None) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from . import codes
 from .entities import OUTSIDE_KIND_LABELS, Selector
 from .constraints import cubes, fact_components, possible_states
 from .keys import ANY, UNKNOWN, dotted_parent
+from .defaults import with_defaults
 from .legal import check_legal_entries
 from .protocol import Protocol
 from .source import path_text
@@ -51,9 +52,12 @@ class _Context:
     def __init__(self, protocol: Protocol, vocab: Vocabulary, locate: Locate):
         self.p, self.v, self.locate, self.findings = protocol, vocab, locate, []
 
-    def add(self, code: codes.Code, path: tuple, message: str, fix: str = "") -> None:
+    def add(self, code: codes.Code, path: tuple, message: str, fix: str = "", rules: tuple[str, ...] = ()) -> None:
+        """Record a finding at ``path``; it is about the rule at ``path`` (if any) and ``rules``."""
         file, line, column = self.locate(path)
-        self.findings.append(code.finding(message, fix, file=file, line=line, column=column, key=_key(path, self.p)))
+        about = [*_rule_at(path, self.p), *rules]
+        self.findings.append(code.finding(message, fix, file=file, line=line, column=column, key=_key(path, self.p),
+                                          rules=tuple(dict.fromkeys(about))))
 
     # -- structure ------------------------------------------------------------------------------
     def duplicate_ids(self) -> None:
@@ -124,15 +128,18 @@ class _Context:
             self._sharing_shape(i, rule)
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
-            for j, obligation in enumerate(rule.obligations):
-                kind = v.obligation_types.get(obligation.type)
-                if kind is None:
-                    self._ref(("rules", i, "obligations", j), obligation.type, v.obligation_types, "obligation type")
-                elif kind.needs_detail and not obligation.detail:
-                    self.add(codes.RULE_SHAPE, ("rules", i, "obligations", j),
-                             f"obligation '{obligation.type}' needs a detail",
-                             f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+            self._obligations(("rules", i), rule.obligations)
         self._fallbacks()
+        for i, default in enumerate(self.p.defaults):
+            self._selector(("defaults", i, "senders"), default.senders)
+            self._selector(("defaults", i, "recipients"), default.recipients)
+            self._list(("defaults", i, "purposes"), default.purposes, v.purposes, "purpose")
+            for j, basis in enumerate(default.lawful_bases):
+                self._ref(("defaults", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
+            self._obligations(("defaults", i), default.obligations)
+            if not default.lawful_bases and not default.obligations:
+                self.add(codes.RULE_SHAPE, ("defaults", i), f"default {default.id} gives nothing",
+                         "add the 'lawful_bases' or 'obligations' the rules inside it inherit, or remove it")
         for i, fact in enumerate(self.p.facts):
             if fact.per_subject and not self.p.subjects:
                 self.add(codes.UNKNOWN_REFERENCE, ("facts", i, "per_subject"),
@@ -165,6 +172,28 @@ class _Context:
                 self._list((section, i, "partners"), statement.partners, v.partners, "partner")
                 self._list((section, i, "categories"), statement.categories, v.categories, "category")
 
+    def _obligations(self, where: tuple, obligations) -> None:
+        """Obligation types exist, a type that needs a detail has one (or a deadline as data), and a
+        free-text deadline gets a hint to write it as data (``docs/semantics.md`` section 17)."""
+        from .deadlines import suggest_deadline
+
+        for j, obligation in enumerate(obligations):
+            path = (*where, "obligations", j)
+            kind = self.v.obligation_types.get(obligation.type)
+            if kind is None:
+                self._ref(path, obligation.type, self.v.obligation_types, "obligation type")
+            elif kind.needs_detail and not obligation.detail and obligation.within is None:
+                self.add(codes.RULE_SHAPE, path, f"obligation '{obligation.type}' needs a detail",
+                         f"write it as '{obligation.type}: <detail>' (a deadline, or the reason)")
+            if obligation.type == "deadline" and obligation.detail and obligation.within is None:
+                guess = suggest_deadline(obligation.detail)
+                data = (f"{{within: {guess[0]}, from: {guess[1] or 'referral_received'}}}" if guess
+                        else "{within: PT24H, from: disclosure}")
+                self.add(codes.FREE_TEXT_DEADLINE, path,
+                         f"the deadline '{obligation.detail}' is free text, so no tool can check or time it",
+                         f"write it as data, such as 'deadline: {data}' (from: disclosure, request, referral_received, "
+                         "decision or incident); keep the words under 'detail' where they say more")
+
     def _fallbacks(self) -> None:
         """A fallback names known purposes and obligation types, escalates to someone, and no purpose has two."""
         claimed: dict[str, str] = {}
@@ -173,11 +202,7 @@ class _Context:
             if fallback.outcome == "escalate" and not fallback.escalate_to:
                 self.add(codes.RULE_SHAPE, ("fallbacks", i), f"fallback {fallback.id} escalates to nobody",
                          "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
-            for j, obligation in enumerate(fallback.obligations):
-                kind = self.v.obligation_types.get(obligation.type)
-                if kind is None:
-                    self._ref(("fallbacks", i, "obligations", j), obligation.type, self.v.obligation_types,
-                              "obligation type")
+            self._obligations(("fallbacks", i), fallback.obligations)
             for purpose in sorted(self.v.purposes_in(fallback.purposes)):
                 if purpose in claimed:
                     self.add(codes.RULE_SHAPE, ("fallbacks", i, "purposes"),
@@ -351,7 +376,8 @@ class _Context:
 
     # -- legal sense -----------------------------------------------------------------------------
     def legal_sense(self, today: dt.date) -> None:
-        v, p = self.v, self.p
+        # the rules as they decide: with the bases and obligations they inherit (docs/semantics.md section 18)
+        v, p = self.v, with_defaults(self.p, self.v)
         if p.metadata.review_date and p.metadata.review_date < today:
             self.add(codes.REVIEW_DATE_PAST, ("metadata", "review_date"),
                      f"the review date {p.metadata.review_date.isoformat()} has passed",
@@ -431,6 +457,13 @@ class _Context:
 def few_names(items: list[str], n: int = 3) -> str:
     """The first ``n`` names and how many more, for messages: ``a, b, c and 4 more``."""
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def _rule_at(path: tuple, protocol: Protocol) -> tuple[str, ...]:
+    """The id of the rule a path points into, as a 0- or 1-tuple."""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int) and path[1] < len(protocol.rules):
+        return (protocol.rules[path[1]].id,)
+    return ()
 
 
 def _key(path: tuple, protocol: Protocol) -> str:

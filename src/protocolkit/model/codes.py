@@ -39,6 +39,7 @@ MISSING_FILE = Code("PK114", E, "an included file does not exist")
 BAD_CONDITION = Code("PK115", E, "a condition on a fact cannot be read")
 RULE_SHAPE = Code("PK116", E, "a rule's outcome lacks what it needs")
 EMPTY_SCOPE = Code("PK117", W, "a rule can never match anything")
+FREE_TEXT_DEADLINE = Code("PK125", Severity.INFO, "a deadline written as free text, not as a duration and an event")
 CONTRADICTORY_CONSTRAINTS = Code("PK118", E, "fact constraints leave a fact value, or every case, impossible")
 
 SPECIAL_WITHOUT_ART9 = Code("PK201", E, "special category data flows without an Art 9 condition")
@@ -63,6 +64,7 @@ NO_POLICY_DOCUMENT = Code("PK217", W, "a condition that needs an appropriate pol
 NO_RETENTION = Code("PK218", W, "a partner receives data no retention statement covers")
 NO_DPIA = Code("PK219", E, "data matching with no DPIA reference")
 NOT_IN_FORCE = Code("PK220", W, "a provision not yet in force relied on")
+NOTICE_OPTIONAL = Code("PK221", E, "a notice that compels disclosure treated as optional")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")

@@ -150,7 +150,7 @@ class SubjectRole(Model):
     Consent, "do not inform" and "protect this person's identity" belong to a person, not to
     the case: a request may name the role of the person its categories are about (``about:
     victim``), a rule may be limited to some roles, and a fact declared ``per_subject`` has a
-    value for each role (``docs/semantics.md`` section 15).
+    value for each role (``docs/semantics.md`` section 16).
 
     Examples
     --------
@@ -281,6 +281,11 @@ class LawfulBasis(Model):
         default_factory=list,
         description="Recipient kinds for which no appropriate policy document is needed (Sch 1 para 10(2)).",
     )
+    compels: bool = Field(
+        False, description="A notice or order under it compels disclosure: answering is a legal obligation "
+                           "(Art 6(1)(c)), not a discretion (SSAA 1992 s109B).",
+    )
+    _quiet = quiet_defaults("compels")
 
 
 class Selector(Model):

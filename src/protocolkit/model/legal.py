@@ -85,8 +85,10 @@ def check_legal_entries(protocol: Protocol, vocab: Vocabulary, add: Add) -> None
     for i, partner in enumerate(protocol.partners):
         partner_powers(checker, i, partner)
     for i, rule in enumerate(protocol.rules):
+        notice_refused(checker, i, rule)
         if not rule.lawful_bases:
             continue
+        compelling_notices(checker, i, rule)
         headings(checker, i, rule)
         not_in_force(checker, i, rule)
         if rule.outcome not in SHARING_OUTCOMES:
@@ -186,8 +188,8 @@ def gateway_senders(c: Checker, i: int, rule: Rule) -> None:
                   f"rule {rule.id} relies on {c.name(basis)} for senders that cannot use it "
                   f"({_few(c.vocab.label('partners', p) for p in outside)}); it is available to "
                   f"{c.kind_label(basis.senders)}{caveat([basis])}",
-                  "narrow 'from' to the partners it covers, or cite a power those senders hold "
-                  + _gateway_fix(basis).split("; ", 1)[-1])
+                  "narrow 'from' to the partners it covers, or cite a power those senders hold instead"
+                  + (f" ({basis.note})" if basis.note else ""))
 
 
 def gateway_recipients(c: Checker, i: int, rule: Rule) -> None:
@@ -245,6 +247,47 @@ def public_task_basis_in_law(c: Checker, i: int, rule: Rule) -> None:
               "(UK GDPR Art 6(3) needs one)",
               "cite the statute or common-law power each sender relies on (for example EA2002.s175 for a school, "
               "POLICE.common_law for the police), or list it under the partner's statutory_powers")
+
+
+# -- notices that compel -------------------------------------------------------------------
+
+def compelling_notices(c: Checker, i: int, rule: Rule) -> None:
+    """A provision under which a notice compels disclosure (``compels``) is a legal obligation: a rule
+    citing it relies on Art 6(1)(c) and answers the notice, never refuses it."""
+    compelling = [b for b in c.entries(rule.lawful_bases) if b.compels]
+    if not compelling:
+        return
+    basis = compelling[0]
+    path = ("rules", i, "lawful_bases", rule.lawful_bases.index(basis.id))
+    if rule.outcome == "refuse":
+        c.add(codes.NOTICE_OPTIONAL, ("rules", i, "outcome"),
+              f"rule {rule.id} refuses what a notice under {c.name(basis)} requires, but a valid notice compels "
+              f"disclosure{caveat([basis])}",
+              "answer the notice: share what it specifies once it is verified (outcome share_minimum with "
+              "verify_requester), and send anything it does not cover to the IG lead / DPO")
+    elif "UKGDPR.6.1.c" not in rule.lawful_bases:
+        c.add(codes.NOTICE_OPTIONAL, path,
+              f"rule {rule.id} cites {c.name(basis)} without legal obligation (UKGDPR.6.1.c): answering a valid "
+              f"notice is a legal obligation, not a discretion such as public task{caveat([basis])}",
+              "cite UKGDPR.6.1.c with the notice power (and DPA18.S2.P5 where transparency would prevent it)")
+
+
+def notice_refused(c: Checker, i: int, rule: Rule) -> None:
+    """A rule that refuses whenever a statutory notice has been served treats the notice as optional."""
+    fact = c.vocab.facts.get("statutory_notice")
+    if fact is None or rule.outcome != "refuse" or "statutory_notice" not in rule.when:
+        return
+    try:
+        allowed = set(Condition.parse("statutory_notice", rule.when["statutory_notice"]).allowed(fact))
+    except ValueError:
+        return
+    if allowed != {"yes"}:
+        return
+    c.add(codes.NOTICE_OPTIONAL, ("rules", i, "when", "statutory_notice"),
+          f"rule {rule.id} refuses when a statutory notice has been served, but a valid notice compels "
+          "disclosure (SSAA 1992 s109B: answering it is a legal obligation)",
+          "verify the notice and answer what it specifies (share_minimum with verify_requester), or escalate to "
+          "the IG lead / DPO to check it; a notice may be challenged, not ignored")
 
 
 # -- conditions that depend on the facts ----------------------------------------------------

@@ -26,12 +26,18 @@ from typing import Literal
 from pydantic import Field, WithJsonSchema, model_serializer, model_validator
 from typing_extensions import Annotated
 
+from .deadlines import NAMED_DURATIONS, TIMINGS, TRIGGERS, check_duration, describe_deadline
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
 from .history import History, HistoryCondition
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, SHARING_OUTCOMES,
 )
+
+Timing = Literal["before", "after"]
+Inherit = Literal["replace", "add", "none"]
+Trigger = Literal["disclosure", "request", "referral_received", "decision", "incident"]
+DURATION_PATTERN = ("^(" + "|".join(NAMED_DURATIONS) + r"|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$")
 
 RequestedBy = Literal["unstated", "proactive", "recipient", "third_party"]
 
@@ -190,7 +196,7 @@ class HistoryFactCondition(Condition):
     --------
     >>> from protocolkit.model.history import HistoryCondition
     >>> c = HistoryCondition("received", category="police.intelligence")
-    >>> HistoryFactCondition(c.fact_id, "==", ("yes",), c).describe()
+    >>> HistoryFactCondition(c.fact_id, "==", ("yes",), meaning=c).describe()
     'the sender already received police intelligence earlier in the case'
     """
 
@@ -210,10 +216,15 @@ ConditionValue = Annotated[
 
 
 class Obligation(Model):
-    """An obligation attached to a share: a type from the vocabulary and, where it needs one, a detail.
+    """An obligation attached to a decision: a type from the vocabulary and, where it needs them, a detail,
+    a timing and a deadline (``docs/semantics.md`` section 17).
 
-    In YAML an obligation is its type (``record_decision``) or a one-key mapping from the
-    type to its detail (``deadline: within 4 working hours``).
+    In YAML an obligation is its type (``record_decision``), a one-key mapping from the type to
+    its detail (``deadline: within 4 working hours``, free text, as older protocols write it), or
+    a one-key mapping from the type to a mapping of ``detail``, ``timing`` (``before`` or
+    ``after`` the disclosure) and a deadline as data: ``within`` (an ISO 8601 duration such as
+    ``PT24H``, or ``same_working_day`` / ``next_working_day``) ``from`` an event (``disclosure``,
+    ``request``, ``referral_received``, ``decision``, ``incident``; ``disclosure`` when not said).
 
     Examples
     --------
@@ -221,10 +232,19 @@ class Obligation(Model):
     'record_decision'
     >>> Obligation.model_validate({"deadline": "within 4 working hours"}).model_dump()
     {'deadline': 'within 4 working hours'}
+    >>> after = Obligation.model_validate({"record_decision": {"timing": "after", "within": "PT24H"}})
+    >>> str(after)
+    'record_decision: after the disclosure, within 24 hours of the disclosure'
+    >>> after.model_dump()
+    {'record_decision': {'timing': 'after', 'within': 'PT24H', 'from': 'disclosure'}}
     """
 
     type: Key
     detail: str | None = None
+    timing: Timing | None = Field(None, description="before or after the disclosure (unstated: with it).")
+    within: str | None = Field(None, description="The deadline's duration: ISO 8601 (PT24H, P1D) or "
+                                                 "same_working_day / next_working_day.")
+    from_: Trigger | None = Field(None, alias="from", description="The event the deadline runs from.")
 
     @model_validator(mode="before")
     @classmethod
@@ -235,23 +255,64 @@ class Obligation(Model):
             if len(data) != 1:
                 raise ValueError("write an obligation as its type, or as one 'type: detail' pair")
             ((kind, detail),) = data.items()
+            if isinstance(detail, dict):
+                unknown = sorted(set(detail) - {"detail", "timing", "within", "from"})
+                if unknown:
+                    raise ValueError(f"an obligation's mapping has no key {', '.join(map(repr, unknown))}: "
+                                     "use detail, timing, within and from")
+                return {"type": kind, **{k: None if v is None else str(v) for k, v in detail.items()}}
             return {"type": kind, "detail": None if detail is None else str(detail)}
         return data
 
+    @model_validator(mode="after")
+    def _deadline_complete(self) -> "Obligation":
+        if self.within is not None:
+            check_duration(self.within)
+            if self.from_ is None:
+                self.from_ = "disclosure"
+        elif self.from_ is not None:
+            raise ValueError(f"'from: {self.from_}' needs 'within': how long after it (such as PT24H)")
+        return self
+
+    @property
+    def structured(self) -> bool:
+        """Whether the obligation says more than a type and a free-text detail."""
+        return self.timing is not None or self.within is not None
+
     @model_serializer
-    def _to_yaml(self) -> str | dict[str, str]:
-        return self.type if self.detail is None else {self.type: self.detail}
+    def _to_yaml(self) -> str | dict:
+        if not self.structured:
+            return self.type if self.detail is None else {self.type: self.detail}
+        body = {"detail": self.detail, "timing": self.timing, "within": self.within, "from": self.from_}
+        return {self.type: {k: v for k, v in body.items() if v is not None}}
+
+    def words(self) -> str:
+        """What the obligation says beyond its type, in plain English (empty for a bare type)."""
+        when = [TIMINGS[self.timing]] if self.timing else []
+        if self.within is not None:
+            when.append(describe_deadline(self.within, self.from_ or "disclosure"))
+        return "; ".join(x for x in (self.detail, ", ".join(when)) if x)
 
     def __str__(self) -> str:
-        return self.type if self.detail is None else f"{self.type}: {self.detail}"
+        words = self.words()
+        return f"{self.type}: {words}" if words else self.type
 
 
 ObligationValue = Annotated[
     Obligation,
     WithJsonSchema({
-        "description": "An obligation type, or a one-key mapping from the type to its detail.",
-        "anyOf": [{"type": "string"}, {"type": "object", "minProperties": 1, "maxProperties": 1,
-                                       "additionalProperties": {"type": "string"}}],
+        "description": "An obligation type, a one-key mapping from the type to its detail, or a one-key mapping "
+                       "from the type to its detail, timing (before or after the disclosure) and deadline "
+                       "(within: an ISO 8601 duration or same_working_day / next_working_day; from: the event).",
+        "anyOf": [{"type": "string"},
+                  {"type": "object", "minProperties": 1, "maxProperties": 1,
+                   "additionalProperties": {"anyOf": [
+                       {"type": "string"},
+                       {"type": "object", "additionalProperties": False, "properties": {
+                           "detail": {"type": "string"},
+                           "timing": {"enum": ["before", "after"]},
+                           "within": {"type": "string", "pattern": DURATION_PATTERN},
+                           "from": {"enum": list(TRIGGERS)}}}]}}],
     }),
 ]
 
@@ -281,7 +342,7 @@ class Rule(Model):
     history: History | None = Field(
         None, description="What must (or, under 'not', must not) have happened earlier in the case: received, "
                           "shared, decided, count (docs/semantics.md section 15).")
-    _quiet = quiet_defaults('requested_by', 'about', 'history', 'sharing', 'decided_by')
+    _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit', 'sharing', 'decided_by')
 
     outcome: Outcome = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
@@ -300,13 +361,17 @@ class Rule(Model):
     priority: int = Field(
         0, description="Higher priority rules decide before lower ones; within a priority the most protective outcome wins."
     )
+    inherit: Inherit = Field(
+        "replace", description="What the rule does with the agreement's defaults (docs/semantics.md section 18): "
+                               "replace (each list it states replaces the inherited one), add (its own, then the "
+                               "inherited ones) or none (nothing inherited).")
 
     def conditions(self) -> list[Condition]:
         """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;
         the validator reports those as PK115 before any rule is used)."""
         out = [Condition.parse(fact, raw) for fact, raw in self.when.items()]
         if self.history is not None:
-            out += [HistoryFactCondition(c.fact_id, "==", (value,), c) for c, value in self.history.conditions()]
+            out += [HistoryFactCondition(c.fact_id, "==", (value,), meaning=c) for c, value in self.history.conditions()]
         return out
 
 

@@ -17,8 +17,8 @@ def protocol_schema() -> dict:
     Examples
     --------
     >>> schema = protocol_schema()
-    >>> "rules" in schema["properties"]
-    True
+    >>> schema["properties"]["rules"]["type"]
+    'array'
     """
     schema = Protocol.model_json_schema(by_alias=True, mode="validation")
     return {"$schema": SCHEMA_DIALECT, "$id": "https://protocolkit.invalid/schema/protocol.json", **schema}

@@ -141,11 +141,23 @@ class Vocabulary:
         """The category and every category below it, in vocabulary order."""
         return _walk_down(category, self._category_children)
 
+    @cached_property
+    def _descendants(self) -> dict[str, tuple[str, ...]]:
+        """Each category's descendants (itself first), filled in as they are asked for."""
+        return {}
+
     def categories_in(self, scope: list[str] | str) -> set[str]:
         """Every category a scope covers (``any``, or listed categories with their children)."""
         if scope == ANY:
             return set(self.categories)
-        return {d for c in scope for d in self.category_descendants(c)}
+        known = self._descendants
+        found: set[str] = set()
+        for c in scope:
+            below = known.get(c)
+            if below is None:
+                below = known[c] = tuple(self.category_descendants(c))
+            found.update(below)
+        return found
 
     def is_special(self, category: str) -> bool:
         """Special category data (UK GDPR Art 9), counting flags inherited from ancestors."""
@@ -178,13 +190,28 @@ class Vocabulary:
         """Every kind a partner counts as: its own kind, its ancestors, and those of what it is part of."""
         return set(self._partner_tree[partner][1])
 
+    @cached_property
+    def _partners_under(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """The partners each partner name covers (itself and its teams), and each kind covers, computed once."""
+        by_name: dict[str, set[str]] = {}
+        by_kind: dict[str, set[str]] = {}
+        for p, (ancestors, own_kinds) in self._partner_tree.items():
+            for a in ancestors:
+                by_name.setdefault(a, set()).add(p)
+            for k in own_kinds:
+                by_kind.setdefault(k, set()).add(p)
+        return by_name, by_kind
+
     def partners_in(self, scope: Selector | str) -> set[str]:
         """Every partner a selector covers (``any``, named partners and their teams, kinds and sub-kinds)."""
         if scope == ANY:
             return set(self.partners)
-        named, kinds = set(scope.partners), set(scope.kinds)
-        found = {p for p, (ancestors, own_kinds) in self._partner_tree.items()
-                 if not named.isdisjoint(ancestors) or not kinds.isdisjoint(own_kinds)}
+        by_name, by_kind = self._partners_under
+        found: set[str] = set()
+        for name in scope.partners:
+            found |= by_name.get(name, set())
+        for kind in scope.kinds:
+            found |= by_kind.get(kind, set())
         outside = set(scope.outside)
         return found | {o.id for o in self.outside.values() if o.id in outside or o.kind in outside}
 

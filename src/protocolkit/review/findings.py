@@ -47,6 +47,7 @@ CODES = {
     "RV170": (Severity.WARNING, "a recipient receives data with no retention period"),
     "RV180": (Severity.ERROR, "a partner past its end date can still share or receive"),
     "RV181": (Severity.WARNING, "the partner list has not been reviewed in time"),
+    "RV190": (Severity.WARNING, "partners that plausibly share have no rule between them"),
 }
 
 
@@ -150,20 +151,27 @@ def review(protocol: Protocol, *, today: dt.date | None = None) -> ReviewReport:
     >>> import protocolkit
     >>> from protocolkit.review import review
     >>> report = review(protocolkit.load(protocolkit.example_path("mash")))
-    >>> report.ok
-    True
+    >>> [f.id for f in report.findings if f.blocking]
+    []
+    >>> sorted({f.severity.value for f in report.findings})
+    ['info', 'warning']
     """
     c = _Collector(protocol)
     v = Vocabulary.of(protocol)
     for finding in check_protocol(protocol, today=today):
         if finding.code in REPLACED_BY_FLOWS:
             continue
-        rule_ids = [r.id for r in protocol.rules if f"rule {r.id} " in finding.message]
-        c.add(finding.code, finding.message, finding.fix, rules=rule_ids, key=finding.key,
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
+              severity=finding.severity, extra=finding.message)
+    from ..lifecycle.status import lifecycle_findings
+
+    for finding in lifecycle_findings(protocol, today=today):  # review date near, unsigned partners (issue 12)
+        c.add(finding.code, finding.message, finding.fix, rules=finding.rules, key=finding.key,
               severity=finding.severity, extra=finding.message)
     flows = permitted_flows(protocol)
     _legal(c, protocol, flows)
     _need(c, protocol, flows)
+    _unwritten(c, protocol, flows)
     _rules(c, protocol)
     _lost_obligations(c, protocol)
     _reach(c, protocol, flows, v)
@@ -223,6 +231,25 @@ def _need(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
               extra=sorted(group.astype(str).values.tolist()))
 
 
+def _unwritten(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
+    """RV190: a recipient's profile lists what another partner holds, and no rule names the two."""
+    from .unwritten import unwritten_pairs
+    kinds = Vocabulary.of(protocol).kinds
+    for row in unwritten_pairs(protocol, flows).itertuples(index=False):
+        sender_label = kinds[row.sender_kind].label if row.sender_kind in kinds else row.sender_kind
+        recipient_label = kinds[row.recipient_kind].label if row.recipient_kind in kinds else row.recipient_kind
+        c.add("RV190", f"No rule says what {sender_label.lower()} ({few_names(list(row.senders), 4)}) may share with "
+                       f"{recipient_label.lower()} ({few_names(list(row.recipients), 4)}), although the need-to-know "
+                       f"profiles {few_names(list(row.profiles), 3)} list what they hold "
+                       f"({few_names(list(row.categories), 5)}) for {few_names(list(row.purposes), 3)}; every request "
+                       "between them falls to a default rule, a fallback or a gap",
+              "write a rule for this pair at the stages where they work together (share, share a minimum, or "
+              "refuse with the reason), or accept this finding and record why the defaults are enough",
+              partners=[*row.senders, *row.recipients], categories=row.categories,
+              key=f"{row.sender_kind}>{row.recipient_kind}",
+              extra=[list(row.senders), list(row.recipients), list(row.categories), list(row.purposes)])
+
+
 def _rules(c: _Collector, protocol: Protocol) -> None:
     conflicts = analysis.rule_conflicts(protocol)
     # only overlaps that change whether information travels; refuse-versus-escalate withholds either way
@@ -237,7 +264,7 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
             c.add("RV121", f"rule {row.rule} matches requests but never decides one: always overridden by "
                            f"{few_names(list(row.overridden_by), 4)}",
                   "remove the rule, or give it a priority if it is meant to be an exception", rules=[row.rule])
-        elif row.status == "dead":
+        elif row.status == "dead":  # "outside": reaches only parties the analysis does not explore
             c.add("RV122", f"rule {row.rule} matches no possible request",
                   "check its scope and conditions: a partner, stage or fact value may be wrong", rules=[row.rule])
 
@@ -260,7 +287,7 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
         carried |= {text.partition(": ")[0] for text, _ in kept_obligations(compiled, row, bits_of(compiled, winners))}
         winner_id = compiled.rule_at_bit(decider).id
         for position in compiled.matched(row):
-            rule = protocol.rules[position]
+            rule = compiled.rules[position]  # with what it inherits (section 18)
             if rule.id in {compiled.rule_at_bit(b).id for b in winners}:
                 continue
             dropped = {o.type for o in rule.obligations} - carried

@@ -223,6 +223,11 @@ class EntryForm(widgets.VBox):
         except ValueError as exc:
             self.findings = [Finding("PK101", Severity.ERROR, str(exc))]
         else:
+            if self.index is None and not data.get("id"):  # a new entry with nothing typed yet
+                self.findings = []
+                self.findings_html.value = (f"<p class='pk-muted'>Fill in the new {escape(self.noun)}; "
+                                            "problems show here as you type.</p>")
+                return self.findings
             found = self.session.check_entry(self.section, data, self.index)
             mine = f"{self.section}[{data.get('id', '')}]"
             self.findings = [f for f in found if f.severity is Severity.ERROR or f.key.startswith(mine)]

@@ -26,6 +26,7 @@ STYLE = """<style>
 .pk-badge{display:inline-block;padding:1px 8px;border-radius:9px;color:#fff;font-weight:600}
 .pk-id{color:#666;font-family:monospace;font-size:0.9em}
 .pk-muted{color:#666}
+.pk-checking{color:#555;font-style:italic}
 .pk-flag-error{color:#b2182b}.pk-flag-warning{color:#a65e00}.pk-flag-info{color:#2166ac}
 .pk-new{background:#fff3c4}
 </style>"""

@@ -14,8 +14,7 @@ from html import escape
 import ipywidgets as widgets
 import pandas as pd
 
-from ..graph.analysis import exposure_by_stage, over_sharing, under_sharing
-from ..graph.flows import permitted_flows
+from ..graph.analysis import under_sharing
 from ._text import STYLE, ident, named, table
 from .session import Session
 from .reports import Snapshot
@@ -50,7 +49,8 @@ class ExposureView(Snapshot, widgets.VBox):
         self.protocol_html = widgets.HTML()
         self.heatmap = pd.DataFrame()
         self.over = pd.DataFrame()
-        self.under = pd.DataFrame()
+        self.over_count = 0
+        self.under: pd.DataFrame | None = None
         self._set_purposes()
         self.purpose.observe(lambda change: self.refresh(), names="value")
         session.on_change(lambda s, what: self.refresh())
@@ -71,18 +71,39 @@ class ExposureView(Snapshot, widgets.VBox):
         self.purpose.options = [("Every purpose", ALL)] + [(v.label("purposes", p), p) for p in used]
 
     def refresh(self) -> None:
-        """Recompute every table for the protocol as it is now."""
+        """Recompute every table for the protocol as it is now.
+
+        The heatmap and over-sharing come from the session's permitted flows, which after a
+        rule edit are recomputed only where the rule can decide; the needs no rule serves are
+        checked after the other views have updated ("checking" until then).
+        """
         s = self.session
         purpose = None if self.purpose.value in (None, ALL) else self.purpose.value
-        flows = permitted_flows(s.protocol, purpose=purpose)
-        self.heatmap = exposure_by_stage(s.protocol, flows)
-        self.over = over_sharing(s.protocol, flows)
-        self.under = under_sharing(s.protocol, flows)
-        if purpose is not None:
-            self.under = self.under[self.under["purpose"] == purpose]
+        parts = s.flow_parts()
+        self.heatmap = parts.exposure(purpose)
+        self.over_count, self.over = parts.over_sharing(purpose)
+        self.under = None
         self.heatmap_html.value = self._heatmap_html()
         self.cases_html.value = self._cases_html()
         self.protocol_html.value = self._protocol_html()
+
+        def needs_not_served(protocol):
+            under = under_sharing(protocol, parts.served(purpose))
+            return under[under["purpose"] == purpose] if purpose is not None else under
+
+        s.later(needs_not_served, self._show_under, self._failed)
+
+    def _show_under(self, under: pd.DataFrame) -> None:
+        self.under = under
+        self.protocol_html.value = self._protocol_html()
+
+    def _failed(self, exc: Exception) -> None:
+        self.protocol_html.value = self._protocol_html() + (
+            f"<p class='pk-flag-error'>Could not check which needs no rule meets: {escape(str(exc))}</p>")
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the checks still running (the needs no rule serves)."""
+        self.session.wait(timeout)
 
     def _heatmap_html(self) -> str:
         s, h = self.session, self.heatmap
@@ -124,22 +145,24 @@ class ExposureView(Snapshot, widgets.VBox):
     def _protocol_html(self) -> str:
         s = self.session
         parts = []
-        if len(self.over):
-            pairs = self.over.drop_duplicates(["from", "to", "category", "stage"]).head(20)
+        if self.over_count:
+            pairs = self.over
             items = "".join(
                 f"<li>{escape(s.label('partners', r['from']))} may send {escape(s.label('partners', r['to']))} "
                 f"{escape(s.label('categories', r['category']))} at {escape(s.label('stages', r['stage']))}, "
                 f"beyond its need to know {ident('rule ' + str(r['rule']))}</li>" for r in pairs.to_dict("records"))
-            parts.append(f"<p><b>Permitted beyond need to know</b> ({len(self.over)} flows)</p><ul>{items}</ul>")
+            parts.append(f"<p><b>Permitted beyond need to know</b> ({self.over_count} flows)</p><ul>{items}</ul>")
         else:
             parts.append("<p>No permitted flow goes beyond a recipient's need-to-know profile.</p>")
-        if len(self.under):
+        if self.under is None:
+            parts.append("<p class='pk-checking'>Checking which needs no rule meets&hellip;</p>")
+        elif len(self.under):
             items = "".join(
                 f"<li>{escape(s.label('partners', r['recipient']))} needs {escape(s.label('categories', r['category']))} "
                 f"at {escape(s.label('stages', r['stage']))} for {escape(s.label('purposes', r['purpose']))}, "
                 f"and no rule lets it reach them {ident(r['profile'])}</li>" for r in self.under.head(20).to_dict("records"))
             more = f"<li class='pk-muted'>and {len(self.under) - 20} more</li>" if len(self.under) > 20 else ""
-            parts.append(f"<p><b>Needs no rule serves</b> ({len(self.under)})</p><ul>{items}{more}</ul>")
+            parts.append(f"<p><b>Needs that no rule meets</b> ({len(self.under)})</p><ul>{items}{more}</ul>")
         else:
             parts.append("<p>Every need in the need-to-know profiles is served by some rule.</p>")
         return "".join(parts)

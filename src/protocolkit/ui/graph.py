@@ -77,13 +77,16 @@ class GraphCanvas(anywidget.AnyWidget):
 
 # -- what the graph shows ------------------------------------------------------------------------
 
-def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabulary | None = None) -> list[dict]:
+def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabulary | None = None,
+                   edges: pd.DataFrame | None = None) -> list[dict]:
     """Cytoscape elements for a set of permitted flows: every partner, one arrow per sender and recipient.
 
     Partners sit on a circle, grouped by family (police and justice, local authority,
     health, education, others), with their positions preset. An arrow's width grows
     with the number of kinds of information it carries; it is red when any of them is
     special category or criminal offence data, dashed when only the minimum necessary goes.
+    ``edges`` may give those figures already counted per sender and recipient (columns
+    ``from``, ``to``, ``kinds``, ``sensitive``, ``minimum_only``), as the workbench keeps them.
 
     Examples
     --------
@@ -115,12 +118,10 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
             "position": {"x": round(radius * math.cos(angle), 1), "y": round(radius * math.sin(angle), 1)},
             "classes": "team" if partner.part_of else "",
         })
-    if flows.empty:
-        return elements
-    for (sender, recipient), rows in flows.groupby(["from", "to"], sort=True):
-        kinds = rows["category"].nunique()
-        sensitive = bool(rows["special"].any() or rows["criminal"].any())
-        minimum_only = bool((rows["outcome"] == "share_minimum").all())
+    if edges is None:
+        edges = edge_figures(flows)
+    for sender, recipient, kinds, sensitive, minimum_only in sorted(zip(
+            edges["from"], edges["to"], edges["kinds"], edges["sensitive"], edges["minimum_only"])):
         elements.append({
             "group": "edges",
             "data": {"id": f"{sender}->{recipient}", "source": sender, "target": recipient, "kinds": int(kinds),
@@ -129,6 +130,17 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
             "classes": "minimum" if minimum_only else "",
         })
     return elements
+
+
+def edge_figures(flows: pd.DataFrame) -> pd.DataFrame:
+    """Per sender and recipient: kinds of information, any of it sensitive, only the minimum necessary."""
+    if flows.empty:
+        return pd.DataFrame(columns=["from", "to", "kinds", "sensitive", "minimum_only"])
+    table = flows.assign(sensitive=flows["special"] | flows["criminal"],
+                         minimum=flows["outcome"] == "share_minimum")
+    figures = table.groupby(["from", "to"], sort=True).agg(
+        kinds=("category", "nunique"), sensitive=("sensitive", "any"), minimum_only=("minimum", "all"))
+    return figures.reset_index()
 
 
 def node_label(name: str, drop: str | None = None) -> str:
@@ -217,7 +229,8 @@ def _ways_table(vocab: Vocabulary, rows: pd.DataFrame, counterpart: str | None, 
 
 
 def partner_details(protocol: Protocol, flows: pd.DataFrame, partner: str, scope: str = "",
-                    vocabulary: Vocabulary | None = None) -> str:
+                    vocabulary: Vocabulary | None = None, *, show_stage: bool | None = None,
+                    show_purpose: bool | None = None) -> str:
     """What a partner sends and receives in a set of permitted flows, how and on which basis, as HTML.
 
     Examples
@@ -237,7 +250,8 @@ def partner_details(protocol: Protocol, flows: pd.DataFrame, partner: str, scope
     lead = f"{_count_phrase('Sends', sends, 'to', 'to')}; {_count_phrase('receives', receives, 'from', 'from')}."
     parts = [f"<h3>{_e(vocab.label('partners', partner))}</h3>",
              f"<p class='pk-scope'>{_e(scope)}</p>" if scope else "", f"<p class='pk-lead'>{lead}</p>"]
-    show_stage, show_purpose = flows["stage"].nunique() > 1, flows["purpose"].nunique() > 1
+    show_stage = flows["stage"].nunique() > 1 if show_stage is None else show_stage
+    show_purpose = flows["purpose"].nunique() > 1 if show_purpose is None else show_purpose
     if not sends.empty:
         parts.append(_ways_table(vocab, sends, "to", "Sends", show_stage, show_purpose))
     if not receives.empty:
@@ -246,7 +260,8 @@ def partner_details(protocol: Protocol, flows: pd.DataFrame, partner: str, scope
 
 
 def flow_details(protocol: Protocol, flows: pd.DataFrame, sender: str, recipient: str, scope: str = "",
-                 vocabulary: Vocabulary | None = None) -> str:
+                 vocabulary: Vocabulary | None = None, *, show_stage: bool | None = None,
+                 show_purpose: bool | None = None) -> str:
     """What goes along one arrow, how and on which basis, as HTML.
 
     Examples
@@ -269,7 +284,8 @@ def flow_details(protocol: Protocol, flows: pd.DataFrame, sender: str, recipient
              f"<p class='pk-lead'>{lead}</p>"]
     if kinds:
         parts.append(_ways_table(vocab, rows, None, "What goes, how and on which basis",
-                                 flows["stage"].nunique() > 1, flows["purpose"].nunique() > 1))
+                                 flows["stage"].nunique() > 1 if show_stage is None else show_stage,
+                                 flows["purpose"].nunique() > 1 if show_purpose is None else show_purpose))
     return "<div class='pk-details'>" + "".join(parts) + "</div>"
 
 
@@ -354,6 +370,7 @@ class PartnerGraph(widgets.VBox):
                  facts: Mapping[str, str] | None = None, height: str = "560px", details_below: bool = False,
                  fact_controls: bool = True, **kwargs):
         session = source if hasattr(source, "on_change") else None
+        self.session = session
         self.protocol: Protocol = session.protocol if session is not None else source
         self.vocabulary = Vocabulary.of(self.protocol)
         v = self.vocabulary
@@ -382,7 +399,7 @@ class PartnerGraph(widgets.VBox):
         self.details = widgets.HTML(_HINT, layout=widgets.Layout(flex="9 1 0%", min_width="320px",
                                                                  max_height="none" if details_below else height))
         self.details.add_class("pk-details-box")
-        self.flows = pd.DataFrame()
+        self._flows: pd.DataFrame | None = None
         self.fact_controls = fact_controls
         controls = widgets.HBox([self.stage_picker, self.purpose_picker] + ([self.facts_mode] if fact_controls else []),
                                 layout=widgets.Layout(flex_flow="row wrap"))
@@ -462,9 +479,32 @@ class PartnerGraph(widgets.VBox):
         if not self._updating:
             self._refresh()
 
+    @property
+    def flows(self) -> pd.DataFrame:
+        """The permitted flows the graph shows (its stage, purpose and facts)."""
+        if self._flows is None:
+            if self.session is not None:
+                self._flows = self.session.flow_parts(self.facts).view(self.stage, self.purpose)
+            else:
+                self._flows = permitted_flows(self.protocol, stage=self.stage, purpose=self.purpose, facts=self.facts)
+        return self._flows
+
+    def _flows_of(self, *partners: str) -> pd.DataFrame:
+        """The flows shown that involve these partners (one: sent or received; two: from the first to the second)."""
+        if self._flows is None and self.session is not None:
+            return self.session.flow_parts(self.facts).view(self.stage, self.purpose, partners=partners)
+        f = self.flows
+        if len(partners) == 1:
+            return f[(f["from"] == partners[0]) | (f["to"] == partners[0])]
+        return f[(f["from"] == partners[0]) & (f["to"] == partners[1])]
+
     def _refresh(self) -> None:
-        self.flows = permitted_flows(self.protocol, stage=self.stage, purpose=self.purpose, facts=self.facts)
-        self.canvas.elements = graph_elements(self.protocol, self.flows, self.vocabulary)
+        self._flows = None
+        if self.session is not None:  # from the session's flows, kept per stage and purpose across edits
+            edges = self.session.flow_parts(self.facts).edges(self.stage, self.purpose)
+            self.canvas.elements = graph_elements(self.protocol, pd.DataFrame(), self.vocabulary, edges=edges)
+        else:
+            self.canvas.elements = graph_elements(self.protocol, self.flows, self.vocabulary)
         self._describe_selection()
 
     def _selection_changed(self, change) -> None:
@@ -472,10 +512,12 @@ class PartnerGraph(widgets.VBox):
 
     def _describe_selection(self) -> None:
         chosen = self.canvas.selected or {}
+        shown = {"show_stage": self.stage is None, "show_purpose": self.purpose is None}
         if chosen.get("kind") == "partner" and chosen.get("id") in self.vocabulary.partners:
-            self.details.value = partner_details(self.protocol, self.flows, chosen["id"], self.scope, self.vocabulary)
+            self.details.value = partner_details(self.protocol, self._flows_of(chosen["id"]), chosen["id"], self.scope,
+                                                 self.vocabulary, **shown)
         elif chosen.get("kind") == "flow" and {chosen.get("from"), chosen.get("to")} <= set(self.vocabulary.partners):
-            self.details.value = flow_details(self.protocol, self.flows, chosen["from"], chosen["to"], self.scope,
-                                              self.vocabulary)
+            self.details.value = flow_details(self.protocol, self._flows_of(chosen["from"], chosen["to"]),
+                                              chosen["from"], chosen["to"], self.scope, self.vocabulary, **shown)
         else:
             self.details.value = _HINT

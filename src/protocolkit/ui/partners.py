@@ -42,7 +42,7 @@ class PartnerForm(EntryForm):
 
     def __init__(self, session: Session):
         super().__init__(session, [
-            Field("id", "Id", help="lower_case, such as 'riverside_academy'"),
+            Field("id", "Partner id", help="lower case, no spaces, such as 'riverside_academy'"),
             Field("name", "Name", help="As it appears in the agreement"),
             Field("kind", "Kind", "dropdown", _kinds, default="police"),
             Field("part_of", "Part of", "dropdown", _partners, help="The organisation this team belongs to"),
@@ -57,7 +57,7 @@ class KindForm(EntryForm):
 
     def __init__(self, session: Session):
         super().__init__(session, [
-            Field("id", "Id", help="lower_case, such as 'youth_justice'"),
+            Field("id", "Kind id", help="lower case, no spaces, such as 'youth_justice'"),
             Field("label", "Name"),
             Field("parent", "Broader kind", "dropdown", _optional_kinds),
             Field("public_body", "A public authority", "checkbox", default=True),
@@ -70,7 +70,7 @@ class CategoryForm(EntryForm):
 
     def __init__(self, session: Session):
         super().__init__(session, [
-            Field("id", "Id", help="dotted, such as 'health.mental_health'"),
+            Field("id", "Category id", help="broader category first, such as 'health.mental_health'"),
             Field("label", "Name"),
             Field("parent", "Parent", "dropdown", _categories),
             Field("description", "What it holds", "textarea"),

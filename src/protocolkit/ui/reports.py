@@ -79,7 +79,7 @@ def overview(session: Session) -> HTMLReport:
              escape(", ".join(x.statutory_powers)) or "<span class='pk-flag-warning'>none named</span>"]
             for x in p.partners]
     partners = table(["Partner", "Kind", "Role under UK GDPR", "Statutory powers"], rows, raw=True)
-    return HTMLReport(head + partners + "<h4>Checks (as protocolkit validate)</h4>" + findings_html(session))
+    return HTMLReport(head + partners + "<h4>Checks (the same as protocolkit validate)</h4>" + findings_html(session))
 
 
 def findings_html(session: Session) -> str:
@@ -121,9 +121,9 @@ def cases_overview(session: Session) -> HTMLReport:
                       + table(["Case", "Source", "Steps", "Expectations"], rows, raw=True))
 
 
-def guarantees_html(session: Session) -> str:
+def guarantees_html(session: Session, protocol=None) -> str:
     """Each guarantee, and whether it holds over every possible request."""
-    report = session.guarantees()
+    report = session.guarantees(protocol)
     if not report.results:
         return "<p class='pk-muted'>This protocol states no guarantees.</p>"
     items = []
@@ -147,7 +147,8 @@ def review_report(session: Session) -> HTMLReport:
     order = {"error": 0, "warning": 1, "info": 2}
     findings = sorted(report.findings, key=lambda f: (f.status not in ("open", "reopened"), order[f.severity.value]))
     blocking = sum(f.blocking for f in report.findings)
-    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else f'{blocking} blocking finding(s).'}"
+    to_resolve = f"{blocking} finding{'s' if blocking != 1 else ''} must be resolved before sign-off."
+    head = (f"<p><b>{'Ready for sign-off: no blocking finding.' if report.ok else to_resolve}"
             f"</b> {len(report.findings)} findings in all.</p>")
     rows = []
     for f in findings:

@@ -52,14 +52,14 @@ class RuleForm(EntryForm):
 
     def __init__(self, session: Session):
         super().__init__(session, [
-            Field("id", "Id", help="such as R-REF-12"),
+            Field("id", "Rule id", help="such as R-REF-12"),
             Field("title", "Title", help="One line a practitioner reads"),
             Field("from_any", "Anyone may send", "checkbox"),
             Field("from_partners", "From partners", "tags", _ids("partners")),
-            Field("from_kinds", "From kinds", "tags", _ids("kinds")),
+            Field("from_kinds", "From kinds of partner", "tags", _ids("kinds")),
             Field("to_any", "Anyone may receive", "checkbox"),
             Field("to_partners", "To partners", "tags", _ids("partners")),
-            Field("to_kinds", "To kinds", "tags", _ids("kinds")),
+            Field("to_kinds", "To kinds of partner", "tags", _ids("kinds")),
             Field("categories_any", "Any data", "checkbox"),
             Field("categories", "Data categories", "tags", _ids("categories")),
             Field("stages_any", "Any stage", "checkbox"),
@@ -69,7 +69,7 @@ class RuleForm(EntryForm):
             Field("when", "Only when", "mapping", help="one condition a line, such as  risk: >= amber"),
             Field("outcome", "Outcome", "dropdown", _outcomes, default="share"),
             Field("minimum", "Minimum to share", help="For 'share a minimum': what may go"),
-            Field("escalate_to", "Escalate to", help="For 'escalate': the named role that decides"),
+            Field("escalate_to", "Escalate to", help="For 'escalate': the role that decides"),
             Field("obligations", "Duties", "lines", help="one a line: record_decision, or deadline: within 4 hours"),
             Field("lawful_bases", "Lawful bases", "tags", _ids("lawful_bases")),
             Field("rationale", "Why", "textarea", help="Why the partnership agreed this rule"),
@@ -126,7 +126,7 @@ class RulesEditor(Snapshot, widgets.VBox):
         self.table_html = widgets.HTML()
         self.results_html = widgets.HTML()
         self.guarantees_html = widgets.HTML()
-        self.flags: dict[str, list[str]] = {}
+        self.flags: dict[str, list[str]] | None = None  # None while the review is still checking
         session.on_change(lambda s, what: self.refresh())
         super().__init__([
             widgets.HTML(STYLE + "<h3>Rules</h3>"), self.table_html, widgets.HTML("<h4>Edit a rule</h4>"), self.form,
@@ -136,19 +136,43 @@ class RulesEditor(Snapshot, widgets.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the flags, the case results and the guarantees for the protocol as it is now."""
-        self.flags = self._flags()
+        """Show what the edit changed: the case results at once, then the slow whole-protocol checks.
+
+        The rule table and the sample-case results update before this returns (the cases are
+        re-run only where the edited rule can decide). The review's flags (conflicts, rules
+        that never decide, legal warnings) and the guarantees, checked over every possible
+        request, follow when ready; until then they say "checking", never an earlier result.
+        """
+        self.flags = None
         self.table_html.value = self._table()
         self.results_html.value = self._results()
-        self.guarantees_html.value = self._guarantees()
+        self.guarantees_html.value = ("<p class='pk-checking'>Checking the guarantees over every possible "
+                                      "request&hellip;</p>")
+        session = self.session
+        session.later(lambda p: self._flags(p), self._show_flags, self._failed)
+        session.later(lambda p: guarantees_html(session, p), self._show_guarantees, self._failed)
 
-    def _flags(self) -> dict[str, list[str]]:
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the checks still running (review flags and guarantees)."""
+        self.session.wait(timeout)
+
+    def _show_flags(self, flags: dict[str, list[str]]) -> None:
+        self.flags = flags
+        self.table_html.value = self._table()
+
+    def _show_guarantees(self, html: str) -> None:
+        self.guarantees_html.value = html
+
+    def _failed(self, exc: Exception) -> None:
+        self.guarantees_html.value = f"<p class='pk-flag-error'>The checks could not finish: {escape(str(exc))}</p>"
+
+    def _flags(self, protocol=None) -> dict[str, list[str]]:
         flags: dict[str, list[str]] = {}
-        for finding in self.session.review().findings:
+        for finding in self.session.review(protocol).findings:
             if finding.code in RULE_FLAGS and finding.status in ("open", "reopened"):
                 for rule in finding.rules:
                     flags.setdefault(rule, []).append(f"{RULE_FLAGS[finding.code]} [{finding.code}]")
-        for finding in self.session.findings():
+        for finding in self.session.findings(protocol):
             if finding.key.startswith("rules["):
                 rule = finding.key[len("rules["):].split("]", 1)[0]
                 flags.setdefault(rule, []).append(f"{finding.message} [{finding.code}]")
@@ -156,21 +180,24 @@ class RulesEditor(Snapshot, widgets.VBox):
 
     def _table(self) -> str:
         s = self.session
+        flags = self.flags or {}
         rows = []
         for rule in s.protocol.rules:
             stages = "any stage" if rule.stages == "any" else ", ".join(s.label("stages", x) for x in rule.stages)
-            flags = "".join(f"<div class='pk-flag-warning'>{escape(f)}</div>" for f in self.flags.get(rule.id, []))
-            rows.append([f"{escape(rule.title)} {ident(rule.id)}", badge(rule.outcome), escape(stages), flags or ""])
-        flagged = sum(1 for r in s.protocol.rules if r.id in self.flags)
-        head = (f"<p>{len(s.protocol.rules)} rules; {flagged} flagged for a look.</p>")
+            found = "".join(f"<div class='pk-flag-warning'>{escape(f)}</div>" for f in flags.get(rule.id, []))
+            rows.append([f"{escape(rule.title)} {ident(rule.id)}", badge(rule.outcome), escape(stages), found or ""])
+        if self.flags is None:
+            head = (f"<p>{len(s.protocol.rules)} rules. <span class='pk-checking'>Checking for conflicts, rules "
+                    "that never decide anything and legal warnings&hellip;</span></p>")
+        else:
+            flagged = sum(1 for r in s.protocol.rules if r.id in flags)
+            head = f"<p>{len(s.protocol.rules)} rules; {flagged} flagged for a look.</p>"
         return head + ("<div style='max-height:420px;overflow:auto'>"
                        + table(["Rule", "Outcome", "Stages", "Flags"], rows, raw=True) + "</div>")
 
     def _results(self) -> str:
         return case_results_html(self.session)
 
-    def _guarantees(self) -> str:
-        return guarantees_html(self.session)
 
 
 __all__ = ["RulesEditor"]

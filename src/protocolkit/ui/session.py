@@ -24,7 +24,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, get_args
 
 from pydantic import ValidationError
 
@@ -133,6 +133,11 @@ class Session:
         self.today = today
         self._pool: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
+        self._holding: list[Callable[[], None]] | None = None
+        self._previous: _Derived | None = None     # what the engine said about the version before the last edit
+        self._rules_changed: set[str] | None = None  # the rules that edit changed (None: something else changed)
+        self._scope = None
+        self._last_candidate: tuple | None = None
         self.protocol: Protocol = load(self.path)
         self.folder: Path = self.protocol.folder
         self.cases_path = Path(cases) if cases else self.folder / "cases"
@@ -148,14 +153,27 @@ class Session:
         """Call ``callback(session, what)`` after every edit, undo, reload or save."""
         self._listeners.append(callback)
 
-    def _changed(self, what: str) -> None:
+    def _changed(self, what: str, known: dict[str, Any] | None = None) -> None:
         self.version += 1
+        self._rules_changed = self._scope = None
         if what != "save":  # a save writes the same content: what the engine said still holds
-            self._derived = _Derived(self.protocol)
+            before = self._derived
+            self._derived = _Derived(self.protocol, dict(known or {}))
+            if what in ("edit", "undo") and before.protocol is not None:
+                from ._incremental import rule_delta
+
+                self._previous, self._rules_changed = before, rule_delta(before.protocol, self.protocol)
         else:
             self._derived.protocol = self.protocol
-        for callback in list(self._listeners):
-            callback(self, what)
+        # the listeners update the fast views; slow checks they ask for start once all of them are done
+        self._holding = []
+        try:
+            for callback in list(self._listeners):
+                callback(self, what)
+        finally:
+            held, self._holding = self._holding, None
+            for job in held:
+                self._submit(job)
 
     # -- what the protocol holds ---------------------------------------------------------------
     @property
@@ -193,7 +211,53 @@ class Session:
         """
         from ..engine.cases import run_cases
 
-        return self._cached("cases", lambda: run_cases(self.compiled, self.cases, explain=False))
+        def compute(protocol: Protocol):
+            compiled = self.compiled_for(protocol)
+            incremental = self._incremental("cases")
+            if incremental is None:
+                return run_cases(compiled, self.cases, explain=False)
+            from ._incremental import affected_cases, merge_case_results
+
+            previous, scope = incremental
+            rerun = affected_cases(self.cases, scope)
+            if not rerun:  # no decision changes; the rule list (and so the coverage table) may have
+                from dataclasses import replace
+
+                from ._incremental import coverage
+
+                return replace(previous, coverage=coverage(protocol, previous.decisions))
+            fresh = run_cases(compiled, rerun, explain=False)
+            return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
+
+        return self._derived.get("cases", compute)
+
+    def flow_parts(self, facts: dict[str, str] | None = None):
+        """The permitted flows under these facts (None: whatever the facts), kept in parts per stage and
+        purpose (a :class:`~protocolkit.ui._incremental.FlowParts`); after a rule edit only the part of
+        the space the edited rules can change is asked of the engine again."""
+        from ._incremental import FlowParts, facts_key
+
+        name = ("flows", facts_key(facts))
+
+        def compute(protocol: Protocol):
+            incremental = self._incremental(name)
+            if incremental is None:
+                return FlowParts(self.compiled_for(protocol), facts)
+            previous, scope = incremental
+            return previous.after_edit(self.compiled_for(protocol), scope)
+
+        return self._derived.get(name, compute)
+
+    def _incremental(self, name) -> tuple[Any, Any] | None:
+        """The previous version's value and the scope of the rule edit since, when that is all that changed."""
+        previous, rules = self._previous, self._rules_changed
+        if previous is None or rules is None or name not in previous.values:
+            return None
+        from ._incremental import edit_scope
+
+        if self._scope is None:
+            self._scope = edit_scope(previous.protocol, self._derived.protocol, rules)
+        return previous.values[name], self._scope
 
     def guarantees(self, protocol: Protocol | None = None):
         """The guarantees checked over every possible request (a ``GuaranteeReport``)."""
@@ -252,6 +316,14 @@ class Session:
 
         if not self.background:
             run()
+        elif self._holding is not None:
+            self._holding.append(run)
+        else:
+            self._submit(run)
+
+    def _submit(self, run: Callable[[], None]) -> None:
+        if not self.background:
+            run()
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocolkit-checks")
@@ -296,6 +368,35 @@ class Session:
     def _candidate(self, section: str, data: dict, index: int | None) -> tuple[Protocol | None, list[Finding]]:
         if section not in EDITABLE_SECTIONS:
             raise ValueError(f"the workbench does not edit {section!r}; it edits {', '.join(EDITABLE_SECTIONS)}")
+        key = (self.version, section, index, repr(data))
+        if self._last_candidate is not None and self._last_candidate[0] == key:
+            return self._last_candidate[1]  # checked as it was typed: applying it does not check it twice
+        entries = list(getattr(self.protocol, section))
+        if index is not None and _same_entry(entries[index], data, section):
+            answer = (self.protocol, self.findings())  # the entry as it is: the protocol's own findings
+        else:
+            answer = self._check_candidate(section, data, index, entries)
+        self._last_candidate = (key, answer)
+        return answer
+
+    def _check_candidate(self, section: str, data: dict, index: int | None,
+                         entries: list) -> tuple[Protocol | None, list[Finding]]:
+        """The protocol with the entry in place, and its findings: only the entry is validated anew
+        (the protocol model has no checks across entries beyond ``check_protocol``'s)."""
+        (item_type,) = get_args(Protocol.model_fields[section].annotation)
+        try:
+            entry = item_type.model_validate(data)
+        except ValidationError:
+            return self._validate_whole(section, data, index)  # rare: the slow way locates the error exactly
+        if index is None:
+            entries.append(entry)
+        else:
+            entries[index] = entry
+        candidate = self.protocol.model_copy(update={section: entries})
+        candidate._folder, candidate._source = self.protocol._folder, self.protocol._source
+        return candidate, check_protocol(candidate, locate=self._locate)
+
+    def _validate_whole(self, section: str, data: dict, index: int | None) -> tuple[Protocol | None, list[Finding]]:
         dump = self.protocol.model_dump(mode="python", by_alias=True, exclude_defaults=True)
         entries = list(dump.get(section, []))
         if index is None:
@@ -326,7 +427,13 @@ class Session:
             raise EditRefused(_refusal(findings), findings)
         what = description or (f"add {_singular(section)} {data.get('id', '')}".strip() if index is None
                                else f"edit {_singular(section)} {data.get('id', '')}".strip())
-        self.edit(what, lambda p: setattr(p, section, getattr(candidate, section)))
+        if candidate is self.protocol:
+            return findings  # nothing changed
+        # the candidate is a new protocol object (copy-on-write): it becomes the protocol, and the
+        # findings just computed for it are the new version's
+        self._undo.append(_Edit(what, self.protocol))
+        self.protocol = candidate
+        self._changed("edit", known={"findings": findings})
         return findings
 
     def remove_entry(self, section: str, entry_id: str) -> list[Finding]:
@@ -381,7 +488,8 @@ class Session:
     @property
     def dirty(self) -> bool:
         """Whether the protocol differs from its files as last loaded or saved."""
-        return _dump(self.protocol) != _dump(self._saved_content)
+        saved = self._saved_content
+        return any(getattr(self.protocol, name) != getattr(saved, name) for name in Protocol.model_fields)
 
     # -- files -------------------------------------------------------------------------------
     def changed_on_disk(self) -> list[Path]:
@@ -454,6 +562,17 @@ def _working_copy(protocol: Protocol) -> Protocol:
 
 def _dump(protocol: Protocol) -> dict:
     return protocol.model_dump(mode="json", by_alias=True)
+
+
+def _same_entry(entry, data: dict, section: str) -> bool:
+    """Whether the form's data is the entry as it stands (defaults written out or not)."""
+    if entry.model_dump(mode="python", by_alias=True, exclude_defaults=True) == data:
+        return True
+    (item_type,) = get_args(Protocol.model_fields[section].annotation)
+    try:
+        return item_type.model_validate(data) == entry
+    except ValidationError:
+        return False
 
 
 def _singular(section: str) -> str:

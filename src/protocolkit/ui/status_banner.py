@@ -91,11 +91,13 @@ def signature_notice(report, names: dict[str, str]) -> tuple[str, str] | None:
     count = len(report.unsigned)
     partners = f"{count} partner{'s' if count != 1 else ''} that send{'s' if count == 1 else ''} or " \
                f"receive{'s' if count == 1 else ''} information under it"
-    if report.status == "draft":
+    if report.status == "draft":  # expected of a draft: one short note (it sits above the workshop page too)
+        first = ", ".join(escape(names.get(p, p)) for p in report.unsigned[:3])
+        rest = f" and {count - 3} more" if count > 3 else ""
         return "info", (
             f"<p><b>Not signed yet.</b> This is a draft: {partners} "
-            f"{'has' if count == 1 else 'have'} not signed version {escape(report.version)}: {listed}{more}.</p>"
-            f"<p>When the partnership agrees it, every one of them signs this version. {sign} {ident('PK403')}</p>")
+            f"{'has' if count == 1 else 'have'} not signed version {escape(report.version)} ({first}{rest}). "
+            f"When the partnership agrees it, each signs with <code>protocolkit sign</code>. {ident('PK403')}</p>")
     return "warning", (
         f"<p><b>Not every partner has signed.</b> Version {escape(report.version)} is {escape(report.status)}, "
         f"but {partners} {'has' if count == 1 else 'have'} not signed it: {listed}{more}.</p>"

@@ -53,7 +53,8 @@ class CaseStepper(Snapshot, widgets.VBox):
             raise ValueError(f"{session.cases_path} holds no sample cases: add a case file to step through")
         self.case_picker = widgets.Dropdown(
             options=[(c.title, c.id) for c in session.cases], value=case or session.cases[0].id,
-            description="Case", layout=widgets.Layout(width="60%"), style={"description_width": "initial"})
+            description="Case", layout=widgets.Layout(width="98%"), style={"description_width": "initial"})
+        self.case_picker.add_class("pk-case-picker")
         self.previous_button = widgets.Button(description="Previous step", icon="arrow-left")
         self.next_button = widgets.Button(description="Next step", icon="arrow-right")
         # the slider counts steps as the heading does, from 1 ("Step 1 of 3"); step_index stays 0-based

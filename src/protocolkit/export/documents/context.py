@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ...model.protocol import Protocol
+from ...model.defaults import with_defaults
 from ...model.rules import SHARING_OUTCOMES
 from ...model.vocabulary import Vocabulary
 
@@ -197,6 +198,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     >>> [g["proven"] for g in ctx["guarantees"]][:3]
     [True, True, True]
     """
+    protocol = with_defaults(protocol)  # each rule prints the bases and duties it inherits (docs/semantics.md s. 18)
     v = Vocabulary.of(protocol)
     n = _Names(protocol, v)
     m = protocol.metadata

@@ -1,0 +1,395 @@
+"""Recomputing only what a rule edit can change.
+
+A rule decides only requests inside its scope: its senders, recipients, categories,
+stages and purposes (its ``when`` conditions narrow that further, so the scope is a safe
+over-estimate). A request outside the scope of a rule both before and after an edit
+matches exactly the same rules, in the same relative order, so its decision cannot
+change. The workbench uses this to keep everything the engine said about the rest of the
+protocol and re-ask the engine only inside the edited rules' scope:
+
+- sample cases: only the cases with a request in the scope are run again
+  (:func:`affected_cases`, :func:`merge_case_results`);
+- permitted flows (graph, exposure): the flows are kept in parts per stage and purpose
+  (:class:`FlowParts`), and only the part of the space in the scope is recomputed.
+
+Anything other than rules changed (partners, categories, facts, profiles, fallbacks...)
+means everything is recomputed. Every answer still comes from the one engine
+(:func:`~protocolkit.engine.run_cases`, :func:`~protocolkit.graph.permitted_flows`); the
+tests check that the incremental results equal a recomputation from scratch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..graph.flows import FLOW_COLUMNS, permitted_flows
+from ..model.cases import Case
+from ..model.protocol import Protocol
+from ..model.rules import Rule
+from ..model.vocabulary import Vocabulary
+
+
+def rule_delta(before: Protocol, after: Protocol) -> set[str] | None:
+    """The ids of the rules an edit added, removed or changed; None when it changed anything else.
+
+    Also None when the edit moved rules relative to each other (the order of rules breaks ties).
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> q = p.model_copy(deep=True)
+    >>> q.rules[0].title = "A clearer title"
+    >>> rule_delta(p, q) == {p.rules[0].id}
+    True
+    >>> q.metadata.title = "Another title"
+    >>> rule_delta(p, q) is None
+    True
+    """
+    for name in type(before).model_fields:
+        if name != "rules" and getattr(before, name) != getattr(after, name):
+            return None
+    old = {r.id: r for r in before.rules}
+    new = {r.id: r for r in after.rules}
+    if len(old) != len(before.rules) or len(new) != len(after.rules):
+        return None
+    if [r.id for r in before.rules if r.id in new] != [r.id for r in after.rules if r.id in old]:
+        return None
+    return {rule for rule in old.keys() | new.keys() if old.get(rule) != new.get(rule)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The requests some rules can decide: ids of senders, recipients, categories, stages and purposes."""
+
+    senders: frozenset[str]
+    recipients: frozenset[str]
+    categories: frozenset[str]
+    stages: frozenset[str]
+    purposes: frozenset[str]
+
+    @classmethod
+    def of(cls, rules: Iterable[Rule], vocabulary: Vocabulary) -> "Scope":
+        """The smallest box holding every request any of these rules can match."""
+        parts: dict[str, set[str]] = {k: set() for k in ("senders", "recipients", "categories", "stages", "purposes")}
+        for rule in rules:
+            parts["senders"] |= set(vocabulary.partners_in(rule.from_))
+            parts["recipients"] |= set(vocabulary.partners_in(rule.to))
+            parts["categories"] |= set(vocabulary.categories_in(rule.categories))
+            parts["stages"] |= set(vocabulary.stages_in(rule.stages))
+            parts["purposes"] |= set(vocabulary.purposes_in(rule.purposes))
+        return cls(**{k: frozenset(v) for k, v in parts.items()})
+
+    @property
+    def empty(self) -> bool:
+        return not (self.senders and self.recipients and self.categories and self.stages and self.purposes)
+
+    def holds(self, sender: str, recipient: str, categories: Iterable[str], stage: str, purpose: str) -> bool:
+        """Whether a request (any of its categories) is inside the box."""
+        return (sender in self.senders and recipient in self.recipients and stage in self.stages
+                and purpose in self.purposes and any(c in self.categories for c in categories))
+
+
+def edit_scope(before: Protocol, after: Protocol, rules: set[str]) -> Scope:
+    """The box of requests whose decisions an edit of these rules can change (both versions of each rule)."""
+    touched = [r for r in before.rules if r.id in rules] + [r for r in after.rules if r.id in rules]
+    return Scope.of(touched, Vocabulary.of(after))
+
+
+# -- sample cases -------------------------------------------------------------------------------------
+
+def affected_cases(cases: list[Case], scope: Scope) -> list[Case]:
+    """The cases with at least one request inside the scope, in their order."""
+    out = []
+    for case in cases:
+        if any(scope.holds(request.from_, request.to, request.categories, step.stage, request.purpose)
+               for step in case.steps for request in step.requests):
+            out.append(case)
+    return out
+
+
+def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], protocol: Protocol):
+    """Results for every case: ``fresh`` for the cases run again, ``previous`` for the others.
+
+    Tables keep the cases' order; request numbers are renumbered in that order; the rule
+    coverage is counted again over the merged decisions.
+    """
+    order = pd.Index([case.id for case in cases])
+
+    def merged(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+        kept = old[~old["case"].isin(rerun)]
+        frames = [f for f in (kept, new) if len(f)]
+        if not frames:
+            return old.iloc[0:0].reset_index(drop=True)
+        table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        position = order.get_indexer(table["case"])
+        return table.take(np.argsort(position, kind="stable")).reset_index(drop=True)
+
+    decisions = merged(previous.decisions, fresh.decisions)
+    if len(decisions):
+        # one number per request, in case order (a request's categories share it)
+        key = order.get_indexer(decisions["case"]).astype("int64") * 1_000_000 \
+            + decisions["request"].to_numpy(dtype="int64")
+        decisions["request"] = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    return replace(fresh, expectations=merged(previous.expectations, fresh.expectations), decisions=decisions,
+                   coverage=coverage(protocol, decisions), knowledge=merged(previous.knowledge, fresh.knowledge))
+
+
+def coverage(protocol: Protocol, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: how often it decided and matched in these decisions (the coverage table of a case run)."""
+    ids = [r.id for r in protocol.rules]
+
+    def counts(column: str) -> pd.Series:
+        if not len(decisions):
+            return pd.Series(0, index=ids)
+        return decisions[column].explode().dropna().value_counts().reindex(ids, fill_value=0)
+
+    decided, matched = counts("deciding_rules"), counts("rules_matched")
+    return pd.DataFrame({
+        "rule": ids, "outcome": [r.outcome for r in protocol.rules],
+        "decided": decided.to_numpy(dtype=int), "matched": matched.to_numpy(dtype=int),
+    }).assign(exercised=lambda t: t["decided"] > 0)
+
+
+# -- permitted flows, in parts ------------------------------------------------------------------------
+
+FactsKey = tuple[tuple[str, str], ...] | None
+
+
+def facts_key(facts: Mapping[str, str] | None) -> FactsKey:
+    """A hashable form of a graph's fixed facts (None: whatever the facts)."""
+    return None if facts is None else tuple(sorted(facts.items()))
+
+
+class FlowParts:
+    """The permitted flows of one protocol under one set of facts, kept per (stage, purpose).
+
+    Parts are computed when a view first needs them. :meth:`after_edit` gives the parts of
+    an edited protocol, recomputing only the requests inside the edit's scope.
+    """
+
+    def __init__(self, compiled, facts: Mapping[str, str] | None = None):
+        self.compiled = compiled
+        self.facts = None if facts is None else dict(facts)
+        self.parts: dict[tuple[str, str], pd.DataFrame] = {}
+        self._summaries: dict[tuple[str, str], PartSummary] = {}
+        self._empty = pd.DataFrame(columns=FLOW_COLUMNS)
+
+    @property
+    def stages(self) -> list[str]:
+        return list(self.compiled.stages.values)
+
+    @property
+    def purposes(self) -> list[str]:
+        return list(self.compiled.purposes.values)
+
+    def _keys(self, stage: str | None, purpose: str | None) -> list[tuple[str, str]]:
+        return [(s, u) for s in ([stage] if stage else self.stages) for u in ([purpose] if purpose else self.purposes)]
+
+    def ensure(self, stage: str | None = None, purpose: str | None = None) -> None:
+        """Compute the parts a view of this stage and purpose needs (None: every one)."""
+        missing = [k for k in self._keys(stage, purpose) if k not in self.parts]
+        if not missing:
+            return
+        flows = permitted_flows(self.compiled, facts=self.facts, stages=sorted({s for s, _ in missing}),
+                                purposes=sorted({u for _, u in missing}))
+        groups = _by_part(flows)
+        for key in missing:
+            part = groups.get(key)
+            self.parts[key] = self._empty if part is None else part.reset_index(drop=True)
+
+    def view(self, stage: str | None = None, purpose: str | None = None, partners: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The permitted flows at a stage and purpose (None: every one), as :func:`permitted_flows` lists them.
+
+        ``partners``: only the flows a partner sends or receives (one id), or those from one partner
+        to another (two ids).
+        """
+        self.ensure(stage, purpose)
+        frames = [_involving(self.parts[k], partners) for k in self._keys(stage, purpose) if len(self.parts[k])]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return self._empty.copy()
+        flows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if len(frames) > 1:  # the order permitted_flows gives
+            flows = flows.iloc[_order(self.compiled, flows)]
+        return flows.reset_index(drop=True)
+
+    def after_edit(self, compiled, scope: Scope) -> "FlowParts":
+        """The parts for an edited protocol: outside ``scope`` kept, inside it asked of the engine again."""
+        new = FlowParts(compiled, self.facts)
+        inside = [k for k in self.parts if k[0] in scope.stages and k[1] in scope.purposes]
+        new.parts = {k: v for k, v in self.parts.items() if k not in inside}
+        new._summaries = {k: v for k, v in self._summaries.items() if k not in inside}
+        if not inside or scope.empty:
+            new.parts.update({k: self.parts[k] for k in inside})
+            new._summaries.update({k: self._summaries[k] for k in inside if k in self._summaries})
+            return new
+        fresh = permitted_flows(compiled, facts=self.facts, stages=sorted({s for s, _ in inside}),
+                                purposes=sorted({u for _, u in inside}), senders=sorted(scope.senders),
+                                recipients=sorted(scope.recipients), categories=sorted(scope.categories))
+        groups = _by_part(fresh)
+        for key in inside:
+            old = self.parts[key]
+            if len(old):
+                box = (old["from"].isin(scope.senders) & old["to"].isin(scope.recipients)
+                       & old["category"].isin(scope.categories))
+                old = old[~box]
+            part = groups.get(key)
+            frames = [f for f in (old, part) if f is not None and len(f)]
+            if len(frames) > 1:
+                joined = pd.concat(frames, ignore_index=True)
+                new.parts[key] = joined.iloc[_order(compiled, joined)].reset_index(drop=True)
+            else:
+                new.parts[key] = frames[0].reset_index(drop=True) if frames else self._empty
+        return new
+
+
+    # -- what the views show, from small summaries of each part --------------------------------------
+    def summary(self, key: tuple[str, str]) -> "PartSummary":
+        if key not in self._summaries:
+            self.ensure(*key)
+            self._summaries[key] = PartSummary.of(self.compiled, self.parts[key])
+        return self._summaries[key]
+
+    def edges(self, stage: str | None = None, purpose: str | None = None) -> pd.DataFrame:
+        """One row per sender and recipient with some flow: ``from``, ``to``, ``kinds`` (categories),
+        ``sensitive`` (some special category or criminal offence data), ``minimum_only``.
+
+        The same figures :func:`protocolkit.ui.graph.graph_elements` reads from the flows.
+        """
+        c = self.compiled
+        summaries = [self.summary(k) for k in self._keys(stage, purpose)]
+        pairs = np.concatenate([x.pair for x in summaries])
+        if not len(pairs):
+            return pd.DataFrame(columns=["from", "to", "kinds", "sensitive", "minimum_only"])
+        keys, categories = _reduce(pairs, np.concatenate([x.pair_categories for x in summaries]))
+        _, beyond = _reduce(pairs, np.concatenate([x.pair_beyond_minimum for x in summaries]))
+        sensitive_mask = _mask_of(np.flatnonzero([c.vocab.is_special(x) or c.vocab.is_criminal(x)
+                                                 for x in c.categories.values]), len(c.categories.values))
+        n = len(c.partners.values)
+        partners = np.array(c.partners.values, dtype=object)
+        return pd.DataFrame({
+            "from": partners[keys // n], "to": partners[keys % n],
+            "kinds": np.bitwise_count(categories).sum(axis=1).astype(int),
+            "sensitive": (categories & sensitive_mask).any(axis=1),
+            "minimum_only": ~beyond.any(axis=1),
+        })
+
+    def exposure(self, purpose: str | None = None) -> pd.DataFrame:
+        """Partners that may receive each category at each stage, as
+        :func:`protocolkit.graph.analysis.exposure_by_stage` counts them."""
+        c = self.compiled
+        columns = {}
+        for stage in self.stages:
+            summaries = [self.summary(k) for k in self._keys(stage, purpose)]
+            categories = np.concatenate([x.category for x in summaries])
+            if not len(categories):
+                continue
+            keys, recipients = _reduce(categories, np.concatenate([x.category_recipients for x in summaries]))
+            columns[stage] = pd.Series(np.bitwise_count(recipients).sum(axis=1).astype(int),
+                                       index=np.array(c.categories.values, dtype=object)[keys])
+        if not columns:
+            return pd.DataFrame(columns=self.stages, dtype=int)
+        table = pd.DataFrame(columns).fillna(0)
+        return table.reindex(columns=self.stages, fill_value=0).astype(int).sort_index()
+
+    def over_sharing(self, purpose: str | None = None, head: int = 20) -> tuple[int, pd.DataFrame]:
+        """How many permitted flows go beyond the recipient's need to know, and the first ``head``
+        distinct (sender, recipient, category, stage) of them in the order of the flows."""
+        summaries = [self.summary(k) for k in self._keys(None, purpose)]
+        count = sum(x.over_count for x in summaries)
+        rows = [x.over_head for x in summaries if len(x.over_head)]
+        if not rows:
+            return count, self._empty.copy()
+        joined = pd.concat(rows, ignore_index=True)
+        first = joined.iloc[_order(self.compiled, joined)].drop_duplicates(["from", "to", "category", "stage"])
+        return count, first.head(head).reset_index(drop=True)
+
+    def served(self, purpose: str | None = None) -> pd.DataFrame:
+        """Distinct (recipient, category, stage, purpose) rows that some flow brings: what
+        :func:`protocolkit.graph.analysis.under_sharing` reads from the flows."""
+        frames = [self.summary(k).served for k in self._keys(None, purpose)]
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else self._empty[["to", "category", "stage", "purpose"]]
+
+
+@dataclass
+class PartSummary:
+    """The figures the graph and the exposure views need from one (stage, purpose) part of the flows."""
+
+    pair: np.ndarray                 # sender code * partners + recipient code, one per (pair, category)
+    pair_categories: np.ndarray      # [row, words]: the category's bit
+    pair_beyond_minimum: np.ndarray  # [row, words]: the category's bit when some way shares more than a minimum
+    category: np.ndarray             # category code, one per (category, recipient)
+    category_recipients: np.ndarray  # [row, words]: the recipient's bit
+    over_count: int
+    over_head: pd.DataFrame
+    served: pd.DataFrame
+
+    @classmethod
+    def of(cls, compiled, part: pd.DataFrame, head: int = 20) -> "PartSummary":
+        c = compiled
+        n_partners, n_categories = len(c.partners.values), len(c.categories.values)
+        senders = c.partners.lookup.get_indexer(part["from"]).astype(np.int64)
+        recipients = c.partners.lookup.get_indexer(part["to"]).astype(np.int64)
+        categories = c.categories.lookup.get_indexer(part["category"]).astype(np.int64)
+        pair = senders * n_partners + recipients
+        beyond = (part["outcome"] != "share_minimum").to_numpy()
+        over = part[part["need_to_know"] == "not_needed"]
+        return cls(
+            pair=pair, pair_categories=_bits(categories, n_categories),
+            pair_beyond_minimum=_bits(categories, n_categories) * beyond[:, None].astype(np.uint64),
+            category=categories, category_recipients=_bits(recipients, n_partners),
+            over_count=len(over), over_head=over.drop_duplicates(["from", "to", "category"]).head(head),
+            served=part.drop_duplicates(["to", "category"])[["to", "category", "stage", "purpose"]])
+
+
+def _words(n: int) -> int:
+    return max(1, (n + 63) // 64)
+
+
+def _bits(codes: np.ndarray, n: int) -> np.ndarray:
+    """One row per code with that code's bit set, over ``n`` possible codes."""
+    out = np.zeros((len(codes), _words(n)), dtype=np.uint64)
+    out[np.arange(len(codes)), codes // 64] = np.left_shift(np.uint64(1), (codes % 64).astype(np.uint64))
+    return out
+
+
+def _mask_of(codes: np.ndarray, n: int) -> np.ndarray:
+    return np.bitwise_or.reduce(_bits(np.asarray(codes, dtype=np.int64), n), axis=0) if len(codes) \
+        else np.zeros(_words(n), dtype=np.uint64)
+
+
+def _reduce(keys: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, and for each the OR of its rows' masks."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    return sorted_keys[starts], np.bitwise_or.reduceat(masks[order], starts, axis=0)
+
+
+def _involving(part: pd.DataFrame, partners: tuple[str, ...]) -> pd.DataFrame:
+    if not partners:
+        return part
+    if len(partners) == 1:
+        return part[(part["from"] == partners[0]) | (part["to"] == partners[0])]
+    return part[(part["from"] == partners[0]) & (part["to"] == partners[1])]
+
+
+def _by_part(flows: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    if not len(flows):
+        return {}
+    return {key: part for key, part in flows.groupby(["stage", "purpose"], sort=False)}
+
+
+def _order(compiled, flows: pd.DataFrame):
+    """Positions that put flows in the order :func:`permitted_flows` gives (stable within a key)."""
+    c = compiled
+    keys = [dimension.lookup.get_indexer(flows[column]) for column, dimension in
+            (("from", c.partners), ("to", c.partners), ("stage", c.stages), ("purpose", c.purposes),
+             ("category", c.categories))]
+    return np.lexsort(keys[::-1])

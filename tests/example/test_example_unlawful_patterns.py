@@ -1,0 +1,210 @@
+"""The unlawful patterns a legal review found in the example, added back to a copy: validate reports each.
+
+Issue 9 lists what a reviewer who knows MASH work found in an hour. The example no longer
+does any of it; this test puts each pattern back, as a partnership might write it, into a copy
+of the example and checks that validation names the rule and the right check. Patterns that
+only a sample case or a guarantee can catch (a rule gated on the wrong person's risk, closure
+refusing a transfer) are held by the example's cases 40-68 and guarantees instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import protocolkit
+from protocolkit.model.loading import load_with_findings
+
+#: (rule id, the check that must report it, the rule as a partnership might write it)
+PATTERNS = [
+    ("X-PART3-SAFEGUARDING", "PK214", """
+  - id: X-PART3-SAFEGUARDING
+    title: Police tell children's social care about a domestic abuse incident under Part 3
+    from: {kinds: [police]}
+    to: {partners: [childrens_social_care]}
+    categories: [criminal.domestic_abuse_incidents]
+    stages: [referral]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [DPA18.s35, DPA18.S8.P4]
+    rationale: Protecting the child is not a law enforcement purpose; s35 does not apply.
+"""),
+    ("X-PROBATION-PART3", "PK214", """
+  - id: X-PROBATION-PART3
+    title: Probation tells children's social care about a MAPPA adult under Part 3
+    from: {kinds: [probation]}
+    to: {partners: [childrens_social_care]}
+    categories: [criminal.mappa_status]
+    stages: [screening]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [DPA18.s35, CJA2003.s325]
+    rationale: As above, for probation.
+"""),
+    ("X-SCHOOL-S11", "PK212", """
+  - id: X-SCHOOL-S11
+    title: The school shares under CA 2004 s11
+    from: {kinds: [school]}
+    to: {partners: [childrens_social_care]}
+    categories: [education.attendance]
+    stages: [screening]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CA2004.s11]
+    rationale: Schools and academies are not s11 bodies.
+"""),
+    ("X-GP-S47", "PK212", """
+  - id: X-GP-S47
+    title: GP practices answer a s47 enquiry under the duty to assist
+    from: {partners: [gp_practices]}
+    to: {partners: [childrens_social_care]}
+    categories: [health.gp_records]
+    stages: [assessment]
+    purposes: [safeguarding]
+    outcome: share_minimum
+    minimum: what bears on the enquiry
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1.P18, DPA18.S1.P6, CA1989.s47.9-11]
+    rationale: s47(11) leaves GPs outside the duty to assist.
+"""),
+    ("X-PARA18-WITH-CONSENT", "PK216", """
+  - id: X-PARA18-WITH-CONSENT
+    title: The hospital shares an adult victim's injuries with the MARAC under para 18, consent or not
+    from: {partners: [acute_trust]}
+    to: {partners: [marac]}
+    categories: [health.injury_observations]
+    stages: [referral]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1.P18]
+    rationale: Para 18 only where consent is refused, cannot be sought or would prejudice the purpose.
+"""),
+    ("X-CHARITY-NO-ANNEX1", "PK211", """
+  - id: X-CHARITY-NO-ANNEX1
+    title: The charity shares on a recognised legitimate interest with no Annex 1 condition
+    from: {partners: [da_service]}
+    to: {partners: [childrens_social_care]}
+    categories: [risk.safety_plan]
+    stages: [plan]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.ea]
+    rationale: Art 6(1)(ea) needs its Annex 1 condition.
+"""),
+    ("X-CHARITY-PUBLIC-TASK", "PK215", """
+  - id: X-CHARITY-PUBLIC-TASK
+    title: The charity shares on public task
+    from: {partners: [da_service]}
+    to: {partners: [childrens_social_care]}
+    categories: [risk.safety_plan]
+    stages: [review]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e]
+    rationale: A charity has no basis in law for public task.
+"""),
+    ("X-S115-TO-MARAC", "PK213", """
+  - id: X-S115-TO-MARAC
+    title: Housing refers to the MARAC under CDA 1998 s115
+    from: {kinds: [housing]}
+    to: {partners: [marac]}
+    categories: [household.composition]
+    stages: [referral]
+    purposes: [crime_prevention]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CDA1998.s115]
+    rationale: A MARAC is not a relevant authority under s115.
+"""),
+    ("X-VIOLENCE-NO-ART10", "PK202", """
+  - id: X-VIOLENCE-NO-ART10
+    title: The keyworker passes on a disclosed history of violence
+    from: {partners: [early_help]}
+    to: {partners: [childrens_social_care]}
+    categories: [household.other_adults.risk_indicators]
+    stages: [plan]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e]
+    rationale: Alleged offences are criminal offence data (DPA 2018 s11(2)) and need an Art 10 condition.
+"""),
+    ("X-NOTICE-REFUSED", "PK221", """
+  - id: X-NOTICE-REFUSED
+    title: Nothing goes to DWP, even with a notice
+    from: any
+    to: {partners: [dwp]}
+    categories: any
+    stages: any
+    purposes: any
+    when: {statutory_notice: "yes"}
+    outcome: refuse
+    rationale: A valid notice compels; refusing it treats it as optional.
+"""),
+    ("X-NOTICE-DISCRETION", "PK221", """
+  - id: X-NOTICE-DISCRETION
+    title: Housing answers a DWP notice on public task
+    from: {partners: [housing]}
+    to: {partners: [dwp]}
+    categories: [housing.tenancy]
+    stages: any
+    purposes: [crime_prevention]
+    when: {statutory_notice: "yes"}
+    outcome: share_minimum
+    minimum: what the notice specifies
+    lawful_bases: [UKGDPR.6.1.e, SSAA1992.s109B]
+    rationale: Answering a notice is a legal obligation (Art 6(1)(c)), not public task.
+"""),
+    ("X-HEADING-CITED", "PK210", """
+  - id: X-HEADING-CITED
+    title: Health shares under "Schedule 8"
+    from: {kinds: [health]}
+    to: {partners: [childrens_social_care]}
+    categories: [health.child_development]
+    stages: [screening]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.g, DPA18.S1, DPA18.S8]
+    rationale: A group heading satisfies nothing.
+"""),
+    ("X-DAA-S3-GATEWAY", "PK210", """
+  - id: X-DAA-S3-GATEWAY
+    title: Police tell the school under DAA 2021 s3
+    from: {kinds: [police]}
+    to: {kinds: [school]}
+    categories: [criminal.encompass_notification]
+    stages: [plan]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, DAA2021.s3]
+    rationale: Section 3 defines child victims; it is not a gateway.
+"""),
+]
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mash_copy") / "mash"
+    shutil.copytree(protocolkit.example_path("mash"), folder)
+    (folder / "rules" / "unlawful.yaml").write_text(
+        "rules:\n" + "".join(text for _, _, text in PATTERNS), encoding="utf-8")
+    main = folder / "protocol.yaml"
+    text = main.read_text(encoding="utf-8")
+    main.write_text(text.replace("  - rules/consent.yaml", "  - rules/unlawful.yaml\n  - rules/consent.yaml", 1),
+                    encoding="utf-8")
+    protocol, found = load_with_findings(folder)
+    assert protocol is not None, [f.format() for f in found]
+    return found
+
+
+def test_the_example_itself_is_clean():
+    protocol, found = load_with_findings(protocolkit.example_path("mash"))
+    # hints (severity info, such as free-text deadlines) are not findings about the law
+    assert protocol is not None and [f.format() for f in found if f.severity.value != "info"] == []
+
+
+@pytest.mark.parametrize("rule, code", [(rule, code) for rule, code, _ in PATTERNS])
+def test_each_unlawful_pattern_is_reported(findings, rule, code):
+    mine = [f for f in findings if f"rule {rule} " in f.message]
+    assert code in {f.code for f in mine}, [f.format() for f in mine]
+    # located in the file the rule came from
+    assert any(f.code == code and f.file and Path(f.file).name == "unlawful.yaml" for f in mine)
