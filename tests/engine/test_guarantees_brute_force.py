@@ -116,7 +116,10 @@ def guarantees(draw, protocol, kind):
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_checker_agrees_with_brute_force(kind, data):
-    protocol = data.draw(protocols(FEATURES))
+    # history and data subject roles each add fact columns; together they make the listed space too large to
+    # enumerate by brute force, so a protocol uses one or the other (each with every other feature)
+    features = data.draw(st.sampled_from([FEATURES - {"subjects"}, FEATURES - {"history"}]))
+    protocol = data.draw(protocols(features))
     guarantee = data.draw(guarantees(protocol, kind))
     result = check_guarantee(protocol, guarantee)
     proven, first, size = brute_force(protocol, guarantee)

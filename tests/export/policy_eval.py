@@ -60,13 +60,30 @@ def random_requests(protocol, n: int, seed: int) -> list[dict]:
     """``n`` requests over every partner and declared outside party, category, stage, purpose and fact value
     (unknown included); fact states the protocol's fact constraints rule out are drawn again (they are bad input).
     Where some rule looks at who asked, a request names its requester (the sender, the recipient or a third party),
-    or gives ``requested_by`` directly, or says nothing."""
+    or gives ``requested_by`` directly, or says nothing.
+
+    Every fourth request is one of the protocol's permitted flows with the facts that let it go
+    (:func:`~protocolkit.graph.permitted_flows`), so the sample reaches the sharing rules even where
+    uniformly drawn facts almost always meet a refusal first; a flow that goes only when a given party
+    asked is sent with that ``requested_by``; flows that go only for a named data subject are left out
+    (the requests here name none).
+    """
     from protocolkit.engine.constraints import possible
+    from protocolkit.graph import permitted_flows
 
     t = rule_tables(protocol)
     rnd = random.Random(seed)
+    flows = permitted_flows(t.compiled)
+    flows = flows[flows["about"].isna()].to_dict("records")
     out = []
     while len(out) < n:
+        if flows and len(out) % 4 == 3:
+            flow = rnd.choice(flows)
+            out.append({"from": flow["from"], "to": flow["to"], "categories": [flow["category"]],
+                        "stage": flow["stage"], "purpose": flow["purpose"], "facts": dict(flow["facts"])})
+            if flow["requested_by"] is not None:
+                out[-1]["requested_by"] = flow["requested_by"]
+            continue
         facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
         if not possible(t.compiled, facts):
             continue

@@ -44,8 +44,11 @@ def test_policies_validate_against_the_schema_and_carry_rule_ids(mash, tmp_path)
     parsed = json.loads(cedarpy.policies_to_json_str(policies.read_text(encoding="utf-8")))["staticPolicies"]
     assert all("id" in p["annotations"] for p in parsed.values())  # every policy names its rule
     assert {p["annotations"]["id"] for p in parsed.values() if p["effect"] == "permit"} == {r.id for r in mash.rules}
-    kinds = {e["uid"]["type"] for e in json.loads(entities.read_text(encoding="utf-8"))}
-    assert kinds == {"Action", "Kind", "Partner", "Category"}
+    written = json.loads(entities.read_text(encoding="utf-8"))
+    assert {e["uid"]["type"] for e in written} == {"Action", "Kind", "Partner", "Category", "Fallback"}
+    # one Fallback entity per purpose the example's fallbacks name (docs/semantics.md section 5)
+    assert {e["uid"]["id"] for e in written if e["uid"]["type"] == "Fallback"} == \
+        {p for f in mash.fallbacks for p in f.purposes}
 
 
 def test_every_sample_case_request(mash, mash_cedar):

@@ -264,9 +264,10 @@ def test_every_fixed_facts_flow_is_a_share_decided_by_its_rule(tiny):
 
 def test_example_flows_agree_with_decide_many(mash):
     flows = permitted_flows(mash)
-    table = flows[SCOPE].copy()
+    table = flows[SCOPE + ["requested_by", "about"]].copy()
     for fact in {k for facts in flows["facts"] for k in facts}:
         table[fact] = flows["facts"].map(lambda facts: facts.get(fact))
+    assert flows["about"].notna().any()  # the example has rules only for a named subject's data
     decided = decide_many(mash, table, detail="outcome")
     assert decided["outcome"].astype(str).isin(SHARED).all()
     assert (decided["rule"].to_numpy() == flows["rule"].to_numpy()).all()

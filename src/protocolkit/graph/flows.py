@@ -24,7 +24,8 @@ from ..model.rules import REQUESTED_BY, SHARING_OUTCOMES, describe_requested_by
 
 FLOW_COLUMNS = [
     "from", "to", "category", "stage", "purpose", "outcome", "rule", "rules", "conditions", "lawful_bases",
-    "obligations", "need_to_know", "special", "criminal", "guarded", "facts", "sharing", "decided_by",
+    "obligations", "need_to_know", "special", "criminal", "guarded", "facts", "requested_by", "about",
+    "sharing", "decided_by",
 ]
 
 GUARD = "owner_agreement_before_onward_disclosure"
@@ -53,9 +54,11 @@ def permitted_flows(protocol: Protocol | CompiledProtocol, stage: str | None = N
     -------
     DataFrame
         Columns :data:`FLOW_COLUMNS`; ``facts`` is the smallest fact combination under
-        which the flow goes this way, ``guarded`` says whether the owning agency's
-        agreement is needed before passing it on, ``sharing`` whether it is a duty
-        (``required``), a permission, or left to ``decided_by``'s judgement (``discretion``).
+        which the flow goes this way, ``requested_by`` and ``about`` who must have asked and
+        whose data it must be (``None``: it goes whoever asked, or with no subject named),
+        ``guarded`` says whether the owning agency's agreement is needed before passing it on,
+        ``sharing`` whether it is a duty (``required``), a permission, or left to
+        ``decided_by``'s judgement (``discretion``).
 
     Examples
     --------
@@ -98,7 +101,7 @@ def permitted_flows(protocol: Protocol | CompiledProtocol, stage: str | None = N
     shape = bits.shape[:5]
     bits = bits.reshape(-1, c.space_words)
     fact_codes = None if facts is None else encode_facts(c, dict(facts))
-    if fact_codes is not None:
+    if fact_codes is not None and not c.links:  # with per-subject facts, whose data it is settles them (below)
         for f in range(len(c.facts)):
             bits &= t("fact", f)[fact_codes[f]]
     sharing_somewhere = (bits[:, :c.words] & sharing).any(axis=1).reshape(shape)
@@ -148,16 +151,20 @@ def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray | None) -> pd.DataFrame:
     """For each distinct matched-rules pattern: each sharing way it can be decided, with a witness."""
-    # who asked is explored too where a rule looks at it (else every request reads "unstated")
+    # who asked, and whose data it is, are explored too where a rule looks at them (else they read "unstated")
     asked = Axis("requested_by", c.space_table("requested_by"), np.arange(len(REQUESTED_BY) if c.uses_requested_by else 1))
+    subject_axis, subject_rows, linked = _subject_axis(c, fact_codes)
+    free = [f for f in range(len(c.facts)) if fact_codes is None and f not in linked]
+    axes = [Axis(c.facts[f].name, c.space_table("fact", f), np.arange(len(c.facts[f].values))) for f in free]
+    space = explore([asked, subject_axis, *axes], c.space_words, start=patterns)
+    states_bits, pattern_ids = space.bits, space.witness[:, 0]
+    chosen = subject_rows[space.witness[:, 2]]  # [about code, linked fact codes...] of each state
     if fact_codes is not None:
-        space = explore([asked], c.space_words, start=patterns)
-        states_bits, pattern_ids = space.bits, space.witness[:, 0]
         witnesses = np.tile(fact_codes, (len(space.bits), 1))
     else:
-        axes = [Axis(d.name, c.space_table("fact", f), np.arange(len(d.values))) for f, d in enumerate(c.facts)]
-        space = explore([asked, *axes], c.space_words, start=patterns)
-        states_bits, pattern_ids, witnesses = space.bits, space.witness[:, 0], space.witness[:, 2:]
+        witnesses = np.zeros((len(space.bits), len(c.facts)), dtype=np.int64)
+        witnesses[:, free] = space.witness[:, 3:]
+    witnesses[:, linked] = chosen[:, 1:]
     states_bits, outcomes, deciders, _, _, _ = c.settle_space(states_bits)
     keep = np.isin(np.array(OUTCOME_CODES)[outcomes], list(SHARING_OUTCOMES))
     records = {}
@@ -168,6 +175,7 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         winners = [c.rules[r] for r in c.winners(states_bits[i], int(deciders[i]))]
         rule = winners[0]
         facts = {d.name: d.values[code] for d, code in zip(c.facts, witnesses[i].tolist()) if code}
+        about, asked_code = int(chosen[i, 0]), int(space.witness[i, 1])
         obligations = tuple(dict.fromkeys(str(o) for r in winners for o in r.obligations))
         mode, decided_by = sharing_of(winners)
         records[key] = {
@@ -177,9 +185,46 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
                                     + ([describe_requested_by(rule.requested_by)] if rule.requested_by != "any" else [])),
             "lawful_bases": tuple(dict.fromkeys(b for r in winners for b in r.lawful_bases)),
             "obligations": obligations, "guarded": any(o.partition(": ")[0] == GUARD for o in obligations),
-            "facts": facts,
+            "facts": facts, "requested_by": REQUESTED_BY[asked_code] if asked_code else None,
+            "about": c.subjects.values[about] if about else None,
         }
     return pd.DataFrame(list(records.values()))
+
+
+def _subject_axis(c: CompiledProtocol, fact_codes: np.ndarray | None) -> tuple[Axis, np.ndarray, list[int]]:
+    """One axis for whose data a request is about, with the facts tied to the subject explored beside it.
+
+    A per-subject fact read for a role (``consent@victim``) is the subject's own value when the
+    request is about that role (``docs/semantics.md`` section 16), so those facts and the subject
+    are explored together and only consistent combinations are kept. With ``facts`` fixed, each
+    subject's row carries the fixed facts as a request about that subject reads them. Returns the
+    axis, its rows (``[about code, linked fact codes...]``) and the linked facts' positions.
+    """
+    subjects = np.arange(len(c.subjects.values) if c.uses_about else 1, dtype=np.int64)
+    about_table = c.space_table("about") if c.about_bits is not None else \
+        np.full((len(c.subjects.values), c.space_words), np.iinfo(np.uint64).max, dtype=np.uint64)
+    linked = sorted({p for plain, _, role_read in c.links for p in (plain, role_read)}) if fact_codes is None else []
+    rows = subjects[:, None]
+    for p in linked:
+        values = np.arange(len(c.facts[p].values), dtype=np.int64)
+        rows = np.column_stack([np.repeat(rows, len(values), axis=0), np.tile(values, len(rows))])
+    column = {p: 1 + k for k, p in enumerate(linked)}
+    ok = np.ones(len(rows), dtype=bool)
+    for plain, role, role_read in c.links if fact_codes is None else ():
+        ok &= (rows[:, 0] != role) | (rows[:, column[plain]] == rows[:, column[role_read]])
+    rows = rows[ok]
+    table = about_table[rows[:, 0]]
+    for p in linked:
+        table = table & c.space_table("fact", p)[rows[:, column[p]]]
+    if fact_codes is not None and c.links:  # the fixed facts, as a request about each subject reads them
+        for k, about in enumerate(rows[:, 0].tolist()):
+            codes = fact_codes.copy()
+            for plain, role, role_read in c.links:
+                if role == about and codes[plain]:
+                    codes[role_read] = codes[plain]
+            for f in range(len(c.facts)):
+                table[k] &= c.space_table("fact", f)[codes[f]]
+    return Axis("about", np.ascontiguousarray(table), np.arange(len(rows), dtype=np.int64)), rows, linked
 
 
 def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
@@ -204,6 +249,8 @@ def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
         "criminal": np.array([v.is_criminal(x) for x in c.categories.values])[flows["category_code"]],
         "guarded": flows["guarded"].to_numpy(dtype=bool),
         "facts": flows["facts"].to_numpy(),
+        "requested_by": flows["requested_by"].to_numpy(),
+        "about": flows["about"].to_numpy(),
         "sharing": flows["sharing"].to_numpy(),
         "decided_by": flows["decided_by"].to_numpy(),
     })
