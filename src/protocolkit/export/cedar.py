@@ -22,7 +22,10 @@ The scope of a rule: the sender is the principal (``Partner``), the category the
 (``Category``), the recipient ``context.to`` (``Partner``); partners are members of the partner
 they are part of and of their kind, kinds of their broader kind, categories of their parent,
 so ``in`` gives the hierarchies of ``docs/semantics.md`` section 2. Stage, purpose and facts
-are context strings; a fact the request does not state is ``"unknown"``. The scopes are
+are context strings; a fact the request does not state is ``"unknown"``. Whose data
+(``docs/semantics.md`` section 16): ``context.about`` is the request's data subject role
+(``"unstated"`` for none), people's own values are ``context.facts["consent@victim"]``, and each
+condition on a per-subject fact reads it for the request's subject. The scopes are
 generated from the engine's compiled tables and checked against the entity hierarchy: where
 the hierarchy would cover other partners or categories than the engine, the policy lists
 them one by one instead.
@@ -134,11 +137,33 @@ def _category_condition(rule_categories, covered: tuple[str, ...], tables: Table
     return f"resource in [{', '.join(_ref('Category', c) for c in covered)}]"
 
 
+def _fact_test(fact: str, allowed, tables: Tables) -> str:
+    """A Cedar test that a fact, as the engine reads it, is one of ``allowed`` (``docs/semantics.md`` section 16).
+
+    The context's facts are the request's as given (``"unknown"`` where not given), people's own values as
+    ``fact@role``. A per-subject fact read plainly is the value for the request's subject: the plain value when
+    given, else the subject's own ``fact@role``. ``fact@role`` is that person's value: given plainly when the
+    request is about them.
+    """
+    def holds(expr: str) -> str:
+        return f"{_strings(allowed)}.contains({expr})" if allowed else "false"
+
+    def given(key: str) -> str:
+        return f"context.facts[{cedar_string(key)}]"
+
+    name, _, role = fact.partition("@")
+    if name not in tables.per_subject or len(tables.subjects) < 2:
+        return holds(given(fact))
+    if role:
+        return (f"(if context.about == {cedar_string(role)} && {given(name)} != \"unknown\" then {holds(given(name))} "
+                f"else {holds(given(fact))})")
+    branches = f"if {given(name)} != \"unknown\" then {holds(given(name))}"
+    for subject in tables.subjects[1:]:
+        branches += f" else if context.about == {cedar_string(subject)} then {holds(given(f'{name}@{subject}'))}"
+    return f"({branches} else {'true' if UNKNOWN in allowed else 'false'})"
+
+
 def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> list[str]:
-    if "unstated" not in table.about:
-        # limited to data subject roles (docs/semantics.md section 16): the context does not carry whose data a
-        # request is about yet, so such a rule matches no request these policies are asked about
-        return ["false"]
     out = [
         _partner_condition("principal", rule.from_, table.senders, tables, tree),
         _partner_condition("context.to", rule.to, table.recipients, tables, tree),
@@ -150,8 +175,10 @@ def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> lis
             out.append(f"{_strings(values)}.contains({expr})" if values else "false")
     if set(table.requested_by) != set(REQUESTED_BY):
         out.append(f"{_strings(table.requested_by)}.contains(context.requested_by)" if table.requested_by else "false")
+    if tables.uses_about and set(table.about) != set(tables.subjects):  # whose data (docs/semantics.md section 16)
+        out.append(f"{_strings(table.about)}.contains(context.about)" if table.about else "false")
     for fact, allowed in table.facts:
-        out.append(f"{_strings(allowed)}.contains(context.facts[{cedar_string(fact)}])" if allowed else "false")
+        out.append(_fact_test(fact, allowed, tables))
     return [c for c in out if c]
 
 
@@ -221,12 +248,27 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
             out.append("")
     every = ", ".join(_ref("Action", a) for a in [*(class_action(*c) for c in classes), MATCH])
     for constraint, cube in tables.impossible:
-        condition = " &&\n  ".join(f"{_strings(v)}.contains(context.facts[{cedar_string(f)}])" for f, v in cube)
+        condition = " &&\n  ".join(_fact_test(f, v, tables) for f, v in cube)
         out.append(f"// fact constraint {comment_safe(constraint)}: no case has these facts; such a request is bad input")
         out.append(f"@id({cedar_string(constraint)})")
         out.append('@constraint("impossible facts")')
         out.append(f"forbid (principal, action in [{every}], resource) when {{\n  {condition}\n}};")
         out.append("")
+    if len(tables.subjects) > 1:  # whose data (docs/semantics.md section 16): what a request may not say
+        roles = _strings(tables.subjects)
+        out.append("// a request about a data subject role the protocol does not declare is bad input")
+        out.append('@id("unknown data subject role")')
+        out.append('@constraint("unknown data subject role")')
+        out.append(f"forbid (principal, action in [{every}], resource) when {{\n  !{roles}.contains(context.about)\n}};")
+        out.append("")
+        for key, fact, role in tables.role_keys:
+            plain, own = f"context.facts[{cedar_string(fact)}]", f"context.facts[{cedar_string(key)}]"
+            out.append(f"// a request about the {comment_safe(role)} that gives {comment_safe(fact)} two values is bad input")
+            out.append(f"@id({cedar_string(f'two values of {key}')})")
+            out.append('@constraint("two values for the subject")')
+            out.append(f"forbid (principal, action in [{every}], resource) when {{\n  context.about == {cedar_string(role)} && "
+                       f"{plain} != \"unknown\" && {own} != \"unknown\" && {plain} != {own}\n}};")
+            out.append("")
     return "\n".join(out)
 
 
@@ -246,8 +288,10 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "stage": {"type": "String"},
         "purpose": {"type": "String"},
         "requested_by": {"type": "String"},
-        "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f, _ in tables.facts}},
+        "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f in _context_facts(tables)}},
     }}
+    if len(tables.subjects) > 1:  # whose data: a data subject role, "unstated" when the request names none
+        context["attributes"]["about"] = {"type": "String"}
     label = {"type": "Record", "attributes": {"name": {"type": "String"}}}
     party = {"type": "Record", "attributes": {"name": {"type": "String"},
                                               "outside": {"type": "Boolean", "required": False}}}
@@ -265,6 +309,13 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "actions": {a: {"appliesTo": {"principalTypes": ["Partner"], "resourceTypes": ["Category"],
                                       "context": context}} for a in actions},
     }}
+
+
+def _context_facts(tables: Tables) -> list[str]:
+    """The facts a Cedar request's context carries: every fact column, then every person's own value
+    (``fact@role``) of a per-subject fact that is not a column."""
+    columns = [f for f, _ in tables.facts]
+    return columns + [key for key, _, _ in tables.role_keys if key not in set(columns)]
 
 
 def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dict]:
@@ -347,11 +398,13 @@ class CedarDecider:
         self.waits = WAIT in self.schema[""]["actions"]
         self.fallbacks = {e["uid"]["id"]: e["attrs"] for e in self.entities if e["uid"]["type"] == "Fallback"}
         self.classes = sorted(actions, key=_class_order)
-        self.facts = list(self.schema[""]["actions"][MATCH]["appliesTo"]["context"]["attributes"]["facts"]
-                          ["attributes"])
+        context = self.schema[""]["actions"][MATCH]["appliesTo"]["context"]["attributes"]
+        self.facts = list(context["facts"]["attributes"])
+        self.with_about = "about" in context
         parsed = json.loads(cedarpy.policies_to_json_str(self.policies))["staticPolicies"]
         self.rules = {}
-        self.constraints = {p["annotations"]["id"] for p in parsed.values() if "constraint" in p["annotations"]}
+        self.constraints = {p["annotations"]["id"]: p["annotations"]["constraint"] for p in parsed.values()
+                            if "constraint" in p["annotations"]}
         for policy in parsed.values():
             a = policy["annotations"]
             if policy["effect"] == "permit" and "position" in a:
@@ -374,6 +427,13 @@ class CedarDecider:
         facts = {f: str(request.get("facts", {}).get(f, UNKNOWN)) for f in self.facts}
         context = {"to": {"__entity": {"type": "Partner", "id": request["to"]}}, "stage": request["stage"],
                    "purpose": request["purpose"], "requested_by": who_asked(request), "facts": facts}
+        about = request.get("about")
+        if about == "unstated":
+            raise ValueError("unknown data subject role unstated: leave 'about' out when the request names no one")
+        if self.with_about:
+            context["about"] = about or "unstated"
+        elif about:
+            raise ValueError(f"unknown data subject role {about}: the protocol declares none")
         return {"principal": {"type": "Partner", "id": request["from"]}, "action": {"type": "Action", "id": action},
                 "resource": {"type": "Category", "id": category}, "context": context}
 
@@ -396,10 +456,14 @@ class CedarDecider:
         probes = self._ask([self.cedar_request(r, c, MATCH) for r, c in items])
         questions, owners = [], []
         for k, ((request, category), probe) in enumerate(zip(items, probes)):
-            broken = set(probe.diagnostics.id_annotations_by_reason.values()) & self.constraints
+            broken = set(probe.diagnostics.id_annotations_by_reason.values()) & set(self.constraints)
             if broken:
-                raise ValueError(f"these facts cannot all be true under the fact constraint {', '.join(sorted(broken))}: "
-                                 f"{request.get('facts', {})}")
+                what = sorted(broken)
+                if any(self.constraints[c] == "impossible facts" for c in what):
+                    raise ValueError(f"these facts cannot all be true under the fact constraint {', '.join(what)}: "
+                                     f"{request.get('facts', {})}")
+                raise ValueError(f"bad request ({', '.join(what)}): about {request.get('about')!r}, "
+                                 f"facts {request.get('facts', {})}")
             if probe.allowed:
                 matched = set(probe.diagnostics.id_annotations_by_reason.values())
                 candidates = sorted({class_action(int(self.rules[i]["priority"]), self.rules[i]["outcome"])

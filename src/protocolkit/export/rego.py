@@ -14,8 +14,12 @@ The module is the engine's compiled tables written in Rego (Rego v1 only: ``impo
   those in protocol order is the deciding rule (``docs/semantics.md`` sections 2 to 6).
 
 ``decision`` decides ``input`` (one request: ``from``, ``to``, ``categories``, ``stage``,
-``purpose``, ``facts``); ``decisions`` decides ``input.requests`` (a list) in one query. A
-request naming something the protocol lacks gets ``{"error": ...}`` instead of a decision.
+``purpose``, ``facts``, and optionally ``requester`` or ``requested_by``, and ``about``, the data
+subject role whose data it is); ``decisions`` decides ``input.requests`` (a list) in one query. A
+per-subject fact is given plainly (the value for the request's subject) or per person as a key
+``consent@victim``; ``abouts`` and ``fact_value`` read them as the engine does
+(``docs/semantics.md`` section 16). A request naming something the protocol lacks gets
+``{"error": ...}`` instead of a decision.
 
 This module writes text only; evaluating it is the business of OPA, regopy or regorus.
 """
@@ -85,10 +89,6 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     rules = tables.rules
     by = {name: {} for name in ("senders", "recipients", "categories", "stages", "purposes")}
     for r in rules:
-        if "unstated" not in r.about:
-            # A rule limited to data subject roles (docs/semantics.md section 16) matches only requests that name
-            # one; this policy's input does not carry whose data a request is about yet, so it never matches.
-            continue
         for name in by:
             for v in getattr(r, name):
                 by[name].setdefault(v, set()).add(r.position)
@@ -146,6 +146,7 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     out.append("# Parties outside the partnership the protocol declares (they may send and receive; 'any' never covers them).")
     out.append(f"outside := {_value(set(tables.outside))}")
     out.append("")
+    out += _subject_parts(tables)
     out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
     out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
                                           for c, cube in tables.impossible]))
@@ -171,6 +172,8 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
              "recipients[request.to]"]
     if tables.uses_requested_by:
         terms.append("initiatives[who_asked(request)]")
+    if tables.uses_about:
+        terms.append("abouts[request_about(request)]")
     scope_terms = list(terms)
     terms += [f"facts[{_value(fact)}][fact_value(request, {_value(fact)})]" for fact in restricting]
     matched = ("# The rules that match one category of a request: the intersection of the rules covering each of\n"
@@ -186,9 +189,44 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
         matched += "\n# No fallback applies to unknown facts: no rule is ever waited on.\nrelaxed_matched(_, _) := set()\n"
     logic = (_LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
              .replace("{MODES}", _value(list(SHARING_MODES))).replace("{ASKED}", _value(list(REQUESTED_BY))))
+    logic = logic.replace("{FACT_VALUE}", _PER_SUBJECT_FACT_VALUE if tables.per_subject else _PLAIN_FACT_VALUE)
     out.append(logic.replace("{MATCHED}", matched))
     return "\n".join(out)
 
+
+def _subject_parts(tables: Tables) -> list[str]:
+    """Whose data a request is about (docs/semantics.md section 16): the rules that cover each role, and the
+    per-subject facts and ``fact@role`` keys a request may give."""
+    by_role = {role: [r.position for r in tables.rules if role in r.about] for role in tables.subjects}
+    return [
+        "# Whose data (docs/semantics.md section 16): the rules that cover each data subject role a request may",
+        "# name in 'about' ('unstated': the request names no one; a rule limited to roles does not match it).",
+        "abouts := " + _index(tables.subjects, lambda v: by_role.get(v, ())), "",
+        "# Facts with a value per person: given plainly, the value is the request's subject's.",
+        f"per_subject := {_value(set(tables.per_subject))}", "",
+        "# Each person's own value a request may give, as fact@role: [fact, role].",
+        "role_keys := " + _value({key: [fact, role] for key, fact, role in tables.role_keys}), "",
+    ]
+
+
+_PLAIN_FACT_VALUE = '''fact_value(request, fact) := object.get(object.get(request, "facts", {}), fact, "unknown")
+'''
+
+_PER_SUBJECT_FACT_VALUE = '''# A fact as the rules read it (docs/semantics.md section 16): a per-subject fact given plainly is the value
+# for the request's subject; fact@role is that person's own value, which, when the request is about them, may
+# also be given plainly. Any other fact is read as given.
+fact_value(request, column) := person_value(request, role_keys[column][0], role_keys[column][1]) if {
+	role_keys[column]
+} else := person_value(request, column, request_about(request)) if {
+	per_subject[column]
+	request_about(request) != "unstated"
+} else := object.get(object.get(request, "facts", {}), column, "unknown")
+
+person_value(request, fact, role) := object.get(given, fact, object.get(given, concat("@", [fact, role]), "unknown")) if {
+	request_about(request) == role
+	given := object.get(request, "facts", {})
+} else := object.get(object.get(request, "facts", {}), concat("@", [fact, role]), "unknown")
+'''
 
 _LOGIC = '''# -- the semantics (docs/semantics.md sections 2 to 6) --------------------------------------------
 
@@ -232,7 +270,41 @@ decision := decide(input)
 
 decisions := [decide(request) | some request in input.requests]
 
-fact_value(request, fact) := object.get(object.get(request, "facts", {}), fact, "unknown")
+{FACT_VALUE}
+# Whose data the request is about: a data subject role, or "unstated" when it names none (section 16).
+request_about(request) := about if {
+	about := object.get(request, "about", null)
+	is_string(about)
+	about != ""
+} else := "unstated"
+
+# A fact a request gives: a fact of the protocol, or a person's own value of a per-subject fact (fact@role).
+known_fact(fact, value) if facts[fact][value]
+
+known_fact(key, value) if {
+	not facts[key]
+	facts[role_keys[key][0]][value]
+}
+
+subject_errors(request) := {msg |
+	about := object.get(request, "about", null)
+	about != null
+	about != ""
+	not about in object.keys(abouts)
+	msg := concat(" ", ["unknown data subject role", text(about)])
+} | {msg |
+	about := object.get(request, "about", null)
+	about == "unstated"
+	msg := "unknown data subject role unstated (leave 'about' out when the request names no one)"
+} | {msg |
+	given := object.get(request, "facts", {})
+	some fact in per_subject
+	key := concat("@", [fact, request_about(request)])
+	fact in object.keys(given)
+	key in object.keys(given)
+	given[fact] != given[key]
+	msg := concat(" ", ["the request is about the", request_about(request), "and gives", text(fact), "two values"])
+}
 
 # What is wrong with a request: every name must exist in the protocol.
 request_errors(request) := {msg | some msg in missing(request)} | {msg | some msg in unknown(request)}
@@ -268,6 +340,7 @@ unknown(request) := {msg |
 	given := object.get(request, "facts", {})
 	some fact in object.keys(given)
 	not facts[fact]
+	not role_keys[fact]
 	msg := concat(" ", ["unknown fact", text(fact)])
 } | {msg |
 	given := object.get(request, "facts", {})
@@ -275,6 +348,15 @@ unknown(request) := {msg |
 	facts[fact]
 	not facts[fact][given[fact]]
 	msg := concat(" ", ["unknown value", text(given[fact]), "of fact", text(fact)])
+} | {msg |
+	given := object.get(request, "facts", {})
+	some key in object.keys(given)
+	not facts[key]
+	role_keys[key]
+	not known_fact(key, given[key])
+	msg := concat(" ", ["unknown value", text(given[key]), "of fact", text(key)])
+} | {msg |
+	some msg in subject_errors(request)
 } | {msg |
 	some constraint in broken_constraints(request)
 	msg := concat(" ", ["these facts cannot all be true under the fact constraint", constraint])
@@ -403,8 +485,9 @@ valid(request) if {
 		categories[category]
 	}
 	every fact, value in object.get(request, "facts", {}) {
-		facts[fact][value]
+		known_fact(fact, value)
 	}
+	count(subject_errors(request)) == 0
 	count(broken_constraints(request)) == 0
 	count(requester_errors(request)) == 0
 }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.compiled import CompiledProtocol, compile_protocol
+from ..model.keys import ROLE_MARK
 from ..model.protocol import Protocol
 from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES, SUMMARY_ORDER  # noqa: F401
 from ..model.rules import REQUESTED_BY, SHARING_MODES  # noqa: F401
@@ -98,6 +99,18 @@ class Tables:
     """Whether some rule looks at who asked (``docs/semantics.md`` section 1)."""
     outside: tuple[str, ...] = ()
     """The parties outside the partnership the protocol declares (ids; they are in ``partners`` too, last)."""
+    subjects: tuple[str, ...] = ("unstated",)
+    """Whose data (``docs/semantics.md`` section 16): ``unstated`` (the request names no one), then the data
+    subject roles the protocol declares."""
+    uses_about: bool = False
+    """Whether some rule is limited to data subject roles, so whose data a request is about can change which
+    rules match."""
+    per_subject: tuple[str, ...] = ()
+    """The facts with a value per person: a request's plain value is the value for the request's subject."""
+    role_keys: tuple[tuple[str, str, str], ...] = ()
+    """Every ``fact@role`` key a request may give (key, fact, role), per-subject fact by declared role. Those that
+    some rule, guarantee or fact constraint reads are fact columns too (in ``facts``); the others are read only
+    when the request is about that role."""
     """Forbidden fact states (``docs/semantics.md`` section 11): (constraint id, fact -> values), one per cube."""
 
     def classes(self) -> list[tuple[int, str]]:
@@ -175,7 +188,18 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         impossible=_impossible(compiled), fallbacks=fallbacks, purpose_fallback=purpose_fallback, waits_on_facts=waits,
         uses_requested_by=compiled.uses_requested_by,
         outside=tuple(p for p in compiled.partners.values if p not in compiled.vocab.partners),
+        **_subject_tables(compiled, out),
     )
+
+
+def _subject_tables(compiled: CompiledProtocol, rules: list[RuleTable]) -> dict:
+    """Whose data a request is about, and how per-subject facts are read (``docs/semantics.md`` section 16)."""
+    vocab = compiled.vocab
+    per_subject = tuple(f for f, entry in vocab.facts.items() if getattr(entry, "per_subject", False))
+    roles = tuple(vocab.subjects or {})
+    return {"subjects": compiled.subjects.values, "per_subject": per_subject,
+            "uses_about": any(set(r.about) != set(compiled.subjects.values) for r in rules),
+            "role_keys": tuple((f"{f}{ROLE_MARK}{role}", f, role) for f in per_subject for role in roles)}
 
 
 def _impossible(compiled: CompiledProtocol) -> tuple:
