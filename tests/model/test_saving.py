@@ -536,9 +536,6 @@ def test_saves_leave_no_temp_files(work, split):
     assert snapshot(split).keys() == {"protocol.yaml", "rules/a.yaml", "rules/b.yaml"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "formatting gap (ruamel.yaml): when a file is rewritten, an untouched one-key flow mapping inside "
-    "a flow list, such as [record_decision, {deadline: the same day}], is emitted without its braces"))
 def test_untouched_single_pair_flow_mapping_keeps_its_braces(work):
     text = text_of(work).replace(
         "    obligations: [record_decision, owner_agreement_before_onward_disclosure]",
@@ -548,3 +545,73 @@ def test_untouched_single_pair_flow_mapping_keeps_its_braces(work):
     protocol.rule("R2").title = "An edit elsewhere in the file"
     protocolkit.save(protocol)
     assert "    obligations: [record_decision, {deadline: the same working day}]\n" in text_of(work)
+
+
+# -- short entries and comments over several saves --------------------------------------------
+
+OUTSIDE_SHORT = """
+# Parties outside the partnership: the first three written short, by kind alone.
+outside:
+  - data_subject   # the person the information is about
+  # a family member asking about a relative
+  - family_member
+  - public
+  - id: landlord
+    kind: organisation
+    label: A private landlord
+"""
+
+
+@pytest.fixture
+def short_outside(work) -> Path:
+    (work / "protocol.yaml").write_text(text_of(work) + OUTSIDE_SHORT, encoding="utf-8")
+    return work
+
+
+def test_short_outside_entries_survive_an_edit_elsewhere(short_outside):
+    before = text_of(short_outside)
+    protocol = protocolkit.load(short_outside, today=TODAY)
+    assert [p.id for p in protocol.outside] == ["data_subject", "family_member", "public", "landlord"]
+    protocol.rule("R1").title = "An edit elsewhere in the file"
+    protocolkit.save(protocol)
+    assert changed_lines(before, text_of(short_outside)) == [
+        ("replace", ["    title: Police share a summary of intelligence with the MASH at screening"],
+         ["    title: An edit elsewhere in the file"])]
+
+
+def test_editing_one_outside_party_leaves_the_short_ones_short(short_outside):
+    before = text_of(short_outside)
+    protocol = protocolkit.load(short_outside, today=TODAY)
+    protocol.outside[3].label = "A private landlord or letting agent"
+    protocolkit.save(protocol)
+    assert changed_lines(before, text_of(short_outside)) == [
+        ("replace", ["    label: A private landlord"], ["    label: A private landlord or letting agent"])]
+
+
+def test_a_short_outside_entry_given_its_own_label_is_written_in_full(short_outside):
+    protocol = protocolkit.load(short_outside, today=TODAY)
+    protocol.outside[2].label = "A member of the public (a Clare's Law applicant)"
+    protocolkit.save(protocol)
+    after = text_of(short_outside)
+    assert "  - data_subject   # the person the information is about\n" in after
+    assert "  # a family member asking about a relative\n  - family_member\n" in after
+    assert "label: A member of the public (a Clare's Law applicant)" in after
+    assert protocolkit.load(short_outside, today=TODAY).outside[2].label == "A member of the public (a Clare's Law applicant)"
+
+
+def test_short_outside_entries_and_comments_survive_several_saves_in_one_session(short_outside):
+    text = text_of(short_outside).replace("rules:\n", "rules:\n\n  # --- screening ---\n  # the police rule first\n\n", 1)
+    (short_outside / "protocol.yaml").write_text(text, encoding="utf-8")
+    protocol = protocolkit.load(short_outside, today=TODAY)
+    for n in range(3):  # each save writes the document the previous one left in memory
+        protocol.rule("R2").title = f"Edit number {n}"
+        assert protocolkit.save(protocol) == [short_outside / "protocol.yaml"]
+    protocol.outside[3].label = "A letting agent"
+    protocolkit.save(protocol)
+    after = text_of(short_outside)
+    assert changed_lines(text, after) == [
+        ("replace", [line for line in text.splitlines() if line.startswith("    title: ") and "R2" not in line][1:2],
+         ["    title: Edit number 2"]),
+        ("replace", ["    label: A private landlord"], ["    label: A letting agent"])]
+    assert "rules:\n\n  # --- screening ---\n  # the police rule first\n\n  - id: R1" in after
+    assert [p.id for p in protocolkit.load(short_outside, today=TODAY).outside][:3] == ["data_subject", "family_member", "public"]

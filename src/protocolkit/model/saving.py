@@ -32,6 +32,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from .checks import check_protocol
 from .loading import PROTOCOL_FILE, load_with_findings
@@ -309,8 +310,13 @@ def _update_sequence(seq: CommentedSeq, new_items: list, old_nodes: dict[str, tu
             old, node = old_nodes[item.id]
             if isinstance(node, CommentedMap):
                 update_mapping(node, _dump(old), _dump(item), shared, f"{section}[{item.id}]")
-            else:
-                node = to_yaml(_dump(item))
+            elif _dump(old) != _dump(item):  # an entry written short (a bare kind) stays short while it can
+                replaced = node
+                node = item.id if _short_form_reads_as(item) else to_yaml(_dump(item))
+                for index, current in enumerate(seq):  # in its place, so the comments around it stay
+                    if current is replaced:
+                        seq[index] = node
+                        break
             wanted.append(node)
         else:
             wanted.append(to_yaml(_dump(item)))
@@ -326,6 +332,40 @@ def _update_sequence(seq: CommentedSeq, new_items: list, old_nodes: dict[str, tu
             seq.append(node)
     else:  # reordered: rebuild in the new order
         seq[:] = wanted
+
+
+def _short_form_reads_as(item: Any) -> bool:
+    """Whether the entry's id written alone (``- data_subject``) reads back as this very entry."""
+    try:
+        return type(item).model_validate(item.id) == item
+    except Exception:  # pydantic's ValidationError: the section has no short form
+        return False
+
+
+def clear_comment_marks(doc: Any) -> Any:
+    """Clear the marks ruamel.yaml leaves on the comments it has written; returns ``doc``.
+
+    ruamel.yaml marks each comment it writes (``pre_done``) and skips a marked comment that
+    sits before a list or mapping. A document written once (or a copy of it) would then lose
+    those comments on the next write (``rules:`` followed by ``-`` on the same line, which
+    does not even read back), so every write starts by clearing the marks.
+    """
+    stack, seen = [doc], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, CommentToken):
+            node.reset()
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            ca = node.ca
+            stack.extend([ca.comment, ca.end, *ca.items.values()])
+    return doc
 
 
 def update_mapping(node: CommentedMap, old: dict, new: dict, shared: frozenset[int] = frozenset(),
@@ -442,7 +482,7 @@ def to_yaml(value: Any, flow: bool | None = None) -> Any:
 def _render(doc: Any, yaml_file: YamlFile | None = None) -> str:
     """The YAML text of a document, with newline line breaks throughout (see :func:`_encoded`)."""
     buffer = io.StringIO()
-    round_trip_yaml().dump(doc, buffer)
+    round_trip_yaml().dump(clear_comment_marks(doc), buffer)
     return buffer.getvalue().replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -457,6 +497,8 @@ def _refresh_item_sources(protocol: Protocol, source: SourceMap) -> None:
                 for index, node in enumerate(seq):
                     if isinstance(node, CommentedMap) and "id" in node:
                         by_id[str(node["id"])] = ItemSource(yaml_file, seq, index)
+                    elif isinstance(node, str):  # a short entry (an outside party's bare kind) is its id
+                        by_id[str(node)] = ItemSource(yaml_file, seq, index)
         for item in getattr(protocol, section):
             if item.id in by_id:
                 entries.append(by_id[item.id])

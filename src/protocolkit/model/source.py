@@ -53,6 +53,7 @@ def round_trip_yaml() -> YAML:
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap the author's long lines when a file is written back
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.brace_single_entry_mapping_in_flow_sequence = True  # [a, {b: c}] keeps its braces when written back
     return yaml
 
 

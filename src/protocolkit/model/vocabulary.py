@@ -298,13 +298,26 @@ class Vocabulary:
         entry = (self.subjects or {}).get(role)
         return entry.label if entry else role.replace("_", " ")
 
+    @cached_property
+    def _label_tables(self) -> dict[str, dict]:
+        # built once (label is called ~100,000 times by one export); the entries themselves are
+        # read on each call, so an edited name or label shows at once
+        return {"partners": {**self.outside, **self.partners}, "categories": self.categories, "purposes": self.purposes,
+                "kinds": self.kinds, "lawful_bases": self.lawful_bases,
+                "stages": {s.id: s for s in self.stages}, "facts": self.facts,
+                "obligation_types": self.obligation_types, "subjects": self.subjects or {}}
+
     def label(self, section: str, key: str) -> str:
-        """The plain-English label of an entry, or the key itself where it has none."""
-        table = {"partners": {**self.outside, **self.partners}, "categories": self.categories, "purposes": self.purposes,
-                 "kinds": self.kinds, "lawful_bases": self.lawful_bases,
-                 "stages": {s.id: s for s in self.stages}, "facts": self.facts,
-                 "obligation_types": self.obligation_types, "subjects": self.subjects or {}}[section]
-        entry = table.get(key)
+        """The plain-English label of an entry, or the key itself where it has none.
+
+        Examples
+        --------
+        >>> import protocolkit
+        >>> v = Vocabulary.of(protocolkit.load(protocolkit.example_path("mash")))
+        >>> v.label("partners", "data_subject"), v.label("stages", "no_such_stage")
+        ('The person the information is about', 'no_such_stage')
+        """
+        entry = self._label_tables[section].get(key)
         return getattr(entry, "name", None) or getattr(entry, "label", None) or key
 
 

@@ -42,6 +42,21 @@ function pkRender({ model, el }) {
   });
   box._pkCy = cy;  // for the browser tests: positions to click at
 
+  // cytoscape keeps where its container is on the page and forgets it only when the window, or
+  // an element that was the container's ancestor when cytoscape started, scrolls. JupyterLab
+  // renders the widget before attaching it to the notebook, so the notebook's own scrolling
+  // panel is not among them: once the notebook scrolled, a click was read against the old
+  // position and landed beside the node (on an arrow). Forget the position on any scroll in
+  // the page and just before every press, so a click is always read where the canvas is now.
+  function forgetWhere() {
+    const renderer = cy.renderer && cy.renderer();
+    if (renderer && renderer.invalidateContainerClientCoordsCache) renderer.invalidateContainerClientCoordsCache();
+    else cy.resize();
+  }
+  const PRESSES = ["mousedown", "pointerdown", "touchstart", "wheel"];
+  document.addEventListener("scroll", forgetWhere, { capture: true, passive: true });
+  PRESSES.forEach((type) => el.addEventListener(type, forgetWhere, { capture: true, passive: true }));
+
   let sized = false;
   function fit() { cy.resize(); cy.fit(undefined, 36); }
   // "ring": partners on an ellipse filling the canvas at zoom 1, so type keeps its real size
@@ -113,7 +128,12 @@ function pkRender({ model, el }) {
   model.on("change:height", () => { box.style.height = model.get("height"); });
   highlight();
 
-  return () => { observer.disconnect(); cy.destroy(); };
+  return () => {
+    observer.disconnect();
+    document.removeEventListener("scroll", forgetWhere, { capture: true });
+    PRESSES.forEach((type) => el.removeEventListener(type, forgetWhere, { capture: true }));
+    cy.destroy();
+  };
 }
 
 export default { render: pkRender };
