@@ -111,6 +111,8 @@ class _Writer:
         style = {"title": "Title", "subtitle": "Subtitle"}.get(blk["style"])
         para = self.doc.add_paragraph(style=style)
         size = {"small": 8.5, "lead": 11.5, "caption": 8.5, "card": 7.5}.get(blk["style"])
+        if blk["style"] == "card":  # a partner's card is one A4 page: little space between its lines
+            para.paragraph_format.space_after = self.Pt(2)
         self.runs(para, blk["runs"], size)
 
     def note(self, blk) -> None:
