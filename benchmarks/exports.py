@@ -6,14 +6,19 @@ LibreOffice aside. Each repeat starts cold: the agreement's context and the diag
 gathered and drawn again, as in a fresh ``protocolkit export --format all``. Loading the
 protocol is timed apart. Prints one line per format (in the order ``all`` writes them,
 so later document formats reuse the context and the diagrams the first one gathered) and
-the total, as medians of the repeats, with CPU time beside wall time.
+the total, as medians of the repeats, with CPU time beside wall time, and each total as a
+ratio to a neighbour measured in the same run (loading the example), so figures taken on a
+busy machine can still be compared. ``--profile N`` prints the N costliest functions of one
+cold run (CPU time, ``cProfile`` with ``time.process_time``).
 
-    python benchmarks/exports.py [--repeats N] [--example mash]
+    python benchmarks/exports.py [--repeats N] [--example mash] [--profile 30]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import tempfile
@@ -40,10 +45,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--example", default="mash")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
     args = parser.parse_args()
-    start = time.perf_counter()
-    protocol = protocolkit.load(protocolkit.example_path(args.example))
-    print(f"load {args.example}: {time.perf_counter() - start:.2f} s")
+    loads = []
+    for _ in range(args.repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        protocol = protocolkit.load(protocolkit.example_path(args.example))
+        loads.append((time.perf_counter() - wall, time.process_time() - cpu))
+    load_wall, load_cpu = statistics.median(w for w, _ in loads), statistics.median(c for _, c in loads)
+    print(f"load {args.example}: {load_wall:.2f} s wall, {load_cpu:.2f} s cpu (median of {args.repeats})")
     runs = []
     for _ in range(args.repeats):
         with tempfile.TemporaryDirectory() as tmp:
@@ -56,8 +66,16 @@ def main() -> int:
     totals = [sum(t[0] for t in r.values()) for r in runs]
     cpus = [sum(t[1] for t in r.values()) for r in runs]
     total = statistics.median(totals)
-    print(f"{'all':8} {sum(t[2] for t in runs[0].values()):>5} {total:>12.2f} s {statistics.median(cpus):>11.2f} s"
+    cpu = statistics.median(cpus)
+    print(f"{'all':8} {sum(t[2] for t in runs[0].values()):>5} {total:>12.2f} s {cpu:>11.2f} s"
           f"   target < 5 s: {'met' if total < 5 else 'NOT met'}")
+    print(f"export of every format / load of the example, same run: {total / load_wall:.1f}x wall, "
+          f"{cpu / load_cpu:.1f}x cpu")
+    if args.profile:
+        profile = cProfile.Profile(time.process_time)
+        with tempfile.TemporaryDirectory() as tmp:
+            profile.runcall(one_run, protocol, Path(tmp))
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
     return 0
 
 

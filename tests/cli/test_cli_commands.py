@@ -255,7 +255,9 @@ def test_why_not_lists_what_would_allow_a_gap(capsys):
     code, out, err = run(capsys, "why-not", FIXTURE, *DECIDE, "--fact", "risk=green")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "Police intelligence (criminal.intelligence): no rule covers it, so nothing goes (a gap)."
+    assert lines[0] == ("Testshire Police may not share police intelligence with MASH team at screening and triage "
+                        "for safeguarding children and adults at risk, because no rule covers it: this is a gap in "
+                        "the protocol, so nothing goes (criminal.intelligence).")
     assert lines[1] == "The smallest changes that would let it go, 2 of 2:"
     assert lines[2] == "  Needs different facts of the case:"
     assert "Rule R1" in lines[3] and "risk is amber or higher (it is green)" in lines[3] and "would decide" in lines[3]
@@ -284,9 +286,34 @@ def test_why_not_says_when_a_refusal_is_intended_and_which_guarantee_promises_it
                          "criminal.intelligence", "--stage", "referral", "--purpose", "safeguarding")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "Police intelligence (criminal.intelligence): refused by rule R-GEN-04."
+    assert lines[0] == ("Riverside Academy (designated safeguarding lead) may not share police intelligence with "
+                        "Northbridge Constabulary at referral for safeguarding children and adults at risk, because "
+                        "the rule \"Police intelligence is never passed on by another partner\" refuses it "
+                        "(criminal.intelligence, rule R-GEN-04).")
     assert lines[1].startswith("This is intended: rule R-GEN-04 withholds it, and guarantee G3 promises that: "
                                "\"Police intelligence is shared only by the police themselves")
+
+
+@pytest.mark.parametrize("argv, opening", [
+    # a fallback decides a gap: who decides, then the ids
+    (["--from", "police", "--to", "childrens_social_care", "--data", "criminal.domestic_abuse_incidents",
+      "--stage", "referral", "--purpose", "crime_prevention"],
+     "Northbridge Constabulary may not share domestic abuse incidents with Northbridge Council Children's Social "
+     "Care at referral for preventing and detecting crime, because no rule covers it (a gap in the protocol); "
+     "until one does, the partnership's fallback applies: IG lead / DPO decides "
+     "(criminal.domestic_abuse_incidents, fallback crime_prevention_ig_lead)."),
+    # a rule escalates: who decides, by the rule's title, then the ids
+    (["--from", "school", "--to", "childrens_social_care", "--data", "identity.name", "--stage", "referral",
+      "--purpose", "safeguarding"],
+     "Riverside Academy (designated safeguarding lead) may not share name with Northbridge Council Children's "
+     "Social Care at referral for safeguarding children and adults at risk, because the rule \"Unrated concern "
+     "and nobody has judged the harm yet - the MASH team manager decides the same day\" leaves the decision to "
+     "MASH team manager (consultation line), the same working day (identity.name, rule R-REF-17)."),
+])
+def test_why_not_opens_with_a_plain_sentence_then_the_ids(capsys, argv, opening):
+    code, out, err = run(capsys, "why-not", MASH, *argv)
+    assert code == 0
+    assert out.splitlines()[0] == opening
 
 
 def test_why_not_json(capsys):

@@ -57,14 +57,16 @@ def brute_force(protocol, guarantee):
         return True, None, 0
     table = decide_many(protocol, pd.DataFrame(rows))
     outcome = table["outcome"].astype(str)
-    present = lambda kind: table["obligations"].map(lambda obs: any(o.partition(": ")[0] == kind for o in obs))  # noqa: E731
+    carried = _obligations_by_text(protocol)
+    present = lambda required: table["obligations"].map(  # noqa: E731
+        lambda obs: any(_meets(carried.get(o), o, required) for o in obs))
     if guarantee.kind == "never":
         bad = outcome.isin(guarantee.forbidden_outcomes())
     elif guarantee.kind == "always":
         constrained = outcome.isin(guarantee.when_outcome) if guarantee.when_outcome else pd.Series(True, index=table.index)
         wrong = ~outcome.isin(guarantee.outcomes) if guarantee.outcomes else pd.Series(False, index=table.index)
-        for kind in guarantee.obligations:
-            wrong |= ~present(kind)
+        for required in guarantee.obligations:
+            wrong |= ~present(required)
         if guarantee.sharing:  # docs/semantics.md section 4: a request not shared has no sharing mode
             wrong |= ~table["sharing"].isin(guarantee.sharing)
         bad = constrained & wrong
@@ -78,6 +80,50 @@ def brute_force(protocol, guarantee):
     hits = np.flatnonzero(bad.to_numpy())
     first = None if len(hits) == 0 else rows[hits[0]]
     return len(hits) == 0, first, len(rows)
+
+
+#: The durations generated protocols and guarantees use, in hours (None: a named working-day duration).
+HOURS = {"PT2H": 2, "PT4H": 4, "PT12H": 12, "PT24H": 24, "P1D": 24, "P2D": 48,
+         "same_working_day": None, "next_working_day": None}
+NAMED_ORDER = ["same_working_day", "next_working_day"]
+
+
+def _obligations_by_text(protocol) -> dict:
+    """Every obligation a decision can carry, by the text decide_many lists it as."""
+    out = {}
+    for entry in [*protocol.rules, *protocol.fallbacks, *getattr(protocol, "defaults", [])]:
+        for o in entry.obligations:
+            out[str(o)] = o
+    return out
+
+
+def _meets(obligation, text: str, required) -> bool:
+    """The oracle's reading of docs/semantics.md section 17: same type; the required timing; a deadline from the
+    same event no longer than the required one (hours against hours, a working day against a working day)."""
+    if isinstance(required, str):
+        return text.partition(": ")[0] == required
+    if obligation is None or obligation.type != required.type:
+        return False
+    if required.timing and obligation.timing != required.timing:
+        return False
+    if required.within:
+        if obligation.within is None or obligation.from_ != required.from_:
+            return False
+        a, b = HOURS[obligation.within], HOURS[required.within]
+        if a is None and b is None:
+            return NAMED_ORDER.index(obligation.within) <= NAMED_ORDER.index(required.within)
+        return a is not None and b is not None and a <= b
+    return True
+
+
+#: What an 'always' guarantee may require: a type, or a type with a timing and a deadline.
+REQUIRED = [*OBLIGATION_TYPES,
+            {"record_decision": {"timing": "after"}}, {"record_decision": {"timing": "before"}},
+            {"record_decision": {"timing": "after", "within": "PT24H"}}, {"record_decision": {"within": "PT12H"}},
+            {"record_decision": {"within": "P2D", "from": "disclosure"}},
+            {"deadline": {"within": "next_working_day", "from": "referral_received"}},
+            {"deadline": {"within": "same_working_day", "from": "disclosure"}},
+            {"inform_family": {"timing": "after"}}]
 
 
 @st.composite
@@ -99,7 +145,7 @@ def guarantees(draw, protocol, kind):
         data["outcomes"] = draw(st.sampled_from([[], ["refuse"], ["escalate", "gap"]]))
     elif kind == "always":
         data["outcomes"] = draw(st.sampled_from([[], ["share", "share_minimum"], ["refuse", "gap"]]))
-        data["obligations"] = draw(st.lists(st.sampled_from(OBLIGATION_TYPES), max_size=1))
+        data["obligations"] = draw(st.lists(st.sampled_from(REQUIRED), max_size=1))
         if not data["outcomes"] and not data["obligations"]:
             data["obligations"] = ["record_decision"]
         data["when_outcome"] = draw(st.sampled_from([[], ["share", "share_minimum"]]))

@@ -102,3 +102,45 @@ def test_tags_and_aliases_get_the_round_trip_readers_answer(tmp_path):
                     .replace("title: Many", "facts: &known {consent: 'yes'}\ntitle: Many"))
     case = next(c for c in load_cases(folder / "cases") if c.id == "many_requests")
     assert case.facts == {"consent": "yes"} and case.steps[0].learn == {"consent": "yes"}
+
+
+def all_paths(value, prefix=()):
+    """Every path to a node of plain data, parents first."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from all_paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from all_paths(item, (*prefix, index))
+
+
+def test_streamed_positions_are_the_round_trip_documents():
+    """Every node of every case file of both examples: the position streamed from libyaml's events is the
+    one the round-trip document gives (line and column)."""
+    from protocolkit.model.plain_yaml import load_plain, locate_plain
+    from protocolkit.model.source import node_position, round_trip_yaml
+
+    checked = 0
+    for example in ("mash", "supporting_families"):
+        for path in sorted((protocolkit.example_path(example) / "cases").glob("*.y*ml")):
+            text = path.read_text(encoding="utf-8")
+            data, doc = load_plain(text), round_trip_yaml().load(text)
+            assert data is not None, path
+            for node_path in all_paths(data):
+                assert locate_plain(text, node_path) == node_position(doc, node_path), (path.name, node_path)
+                checked += 1
+    assert checked > 1_000
+    assert locate_plain("id: a\nsteps: []\n", ("steps", 0)) is None  # no such item: the caller asks the document
+
+
+def test_a_bad_request_in_a_big_file_is_located_without_a_round_trip_parse(mash, tmp_path):
+    write_case_file(tmp_path, 20_000, bad_at=19_990)
+    cases = load_cases(tmp_path / "cases")
+    with pytest.raises(ProtocolValidationError) as caught:
+        run_cases(mash, cases, explain=False)
+    finding = caught.value.findings[0]
+    assert "polise" in finding.message
+    # request 19,990 is the 991st of step 20
+    assert (finding.line, finding.column) == (4 + 3 * 20 + 19_990 + 1, 24)
+    assert cases[0]._source._doc is None  # located from libyaml's events, not from a round-trip document

@@ -2,9 +2,10 @@
 
 Issue 9 lists what a reviewer who knows MASH work found in an hour. The example no longer
 does any of it; this test puts each pattern back, as a partnership might write it, into a copy
-of the example and checks that validation names the rule and the right check. Patterns that
-only a sample case or a guarantee can catch (a rule gated on the wrong person's risk, closure
-refusing a transfer) are held by the example's cases 40-68 and guarantees instead.
+of the example and checks that validation names the rule and the right check. Since PK222-PK224
+the Gillick refusal overridden for a relative, an address gated on the wrong person's consent and
+closure refusing a transfer are validate checks too; a rule gated on the wrong person's risk
+rating is still held by the example's cases 40-68 and guarantees.
 """
 
 from __future__ import annotations
@@ -177,6 +178,45 @@ PATTERNS = [
     outcome: share
     lawful_bases: [UKGDPR.6.1.e, UKGDPR.10, DPA18.s36.4, DAA2021.s3]
     rationale: Section 3 defines child victims; it is not a gateway.
+"""),
+    # The review patterns a validator can see since PK222-PK224 (protocolkit.model.patterns)
+    ("X-GILLICK-TO-RELATIVE", "PK222", """
+  - id: X-GILLICK-TO-RELATIVE
+    title: Children's social care tells a relative about the young person's mental health
+    from: {partners: [childrens_social_care]}
+    to: {outside: [family_member]}
+    categories: [health.mental_health]
+    stages: [plan]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, UKGDPR.9.2.h, DPA18.S1.P2, CA1989.s17]
+    rationale: A competent young person's refusal counts for their own information.
+"""),
+    ("X-ADDRESS-ON-PERPETRATOR", "PK223", """
+  - id: X-ADDRESS-ON-PERPETRATOR
+    title: The victim's new address goes to the police when the alleged perpetrator agrees
+    from: {partners: [childrens_social_care]}
+    to: {kinds: [police]}
+    categories: [contact.address]
+    stages: [plan]
+    purposes: [safeguarding]
+    about: [victim]
+    when: {consent@alleged_perpetrator: given}
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CA1989.s17]
+    rationale: Whose consent counts is the person's whose address it is.
+"""),
+    ("X-CLOSURE-NO-TRANSFER", "PK224", """
+  - id: X-CLOSURE-NO-TRANSFER
+    title: Nothing leaves a closed case, transfers included
+    from: any
+    to: any
+    categories: [social_care]
+    stages: [closure]
+    purposes: any
+    outcome: refuse
+    priority: 2
+    rationale: A case with a plan transfers to the authority the family moves to.
 """),
 ]
 

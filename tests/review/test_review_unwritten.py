@@ -124,3 +124,18 @@ def test_the_example_reports_only_pairs_it_has_not_written():
                 assert not any(r.from_ != "any" or r.to != "any"
                                for r in protocol.rules
                                if sender in vocab.partners_in(r.from_) and recipient in vocab.partners_in(r.to))
+
+
+def test_the_examples_unwritten_pairs_are_each_decided_with_a_reason_from_guidance():
+    """Each RV190 pair of the example is marked accepted with why: where the guidance routes the flow instead
+    (the MASH, the child's plan meetings, the MARAC, MAPPA) and what a direct request gets. An edit that
+    changes a pair's subject reopens its finding."""
+    import protocolkit
+    from protocolkit.review import review
+
+    found = review(protocolkit.load(protocolkit.example_path("mash")), today=TODAY).by_code("RV190")
+    assert {f.id for f in found} == {"RV190/criminal_justice>education", "RV190/criminal_justice>health",
+                                     "RV190/criminal_justice>local_authority", "RV190/criminal_justice>voluntary"}
+    for f in found:
+        assert f.status == "accepted", f.id
+        assert "safeguarding_front_door" in f.mark.reason and "domain notes" in f.mark.reason

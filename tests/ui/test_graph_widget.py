@@ -87,6 +87,20 @@ def test_filters_redraw_from_the_permitted_flows(mash):
     assert edges_of(graph.canvas.elements) == set(zip(expected["from"], expected["to"]))
 
 
+def test_fact_pickers_ask_the_protocols_question_with_the_id_after(mash):
+    graph = PartnerGraph(mash)
+    graph.facts_mode.value = "fixed"
+    questions = {box.children[1]: box.children[0].value for box in graph.fact_box.children}
+    consent = questions[graph.fact_pickers["consent"]]
+    assert consent.index("What is the position on consent to share?") < consent.index(">consent</span>")
+    harm = questions[graph.fact_pickers["significant_harm_suspected"]]
+    assert "Is there reasonable cause to suspect the child is suffering" in harm
+    assert harm.index("significant harm?") < harm.index("significant_harm_suspected")
+    assert all(picker.description == "" for picker in graph.fact_pickers.values())
+    assert [o[0] for o in graph.fact_pickers["consent"].options] == [
+        "not known", "given", "refused", "not sought", "unsafe to seek"]
+
+
 def test_consent_refused_at_low_level_need_closes_the_arrows_to_early_help(mash):
     # HMG Information sharing advice (2024), golden rule 4: at low-level need (risk green),
     # share with consent and respect a refusal; early help works by consent.

@@ -113,3 +113,47 @@ def test_the_step_slider_counts_steps_as_the_heading_does(stepper):
     stepper.step_slider.value = steps  # dragging the slider to its end shows the last step
     assert stepper.step_index == steps - 1 and f"Step {steps} of {steps}" in stepper.heading.value
     assert stepper.next_button.disabled
+
+
+# MASH case 48 (R-SCR-14: the MASH forwards only what the police shared with it, domain notes 6.4)
+# and case 47 (R-REF-08B: a third police-attended incident within twelve months goes to the MARAC,
+# whatever the DASH score): both rules read the case's history (docs/semantics.md section 15).
+HISTORY_CASES = ["mash_forwards_what_it_received", "repeat_incidents_marac"]
+
+
+def _category_rows(decisions) -> list[tuple]:
+    return [(c.category, c.outcome, c.rule) for d in decisions for c in d.categories]
+
+
+@pytest.mark.parametrize("case_id", HISTORY_CASES)
+def test_every_step_decides_as_the_case_run_does_with_the_earlier_steps_history(stepper, case_id):
+    session = stepper.session
+    run = protocolkit.run_cases(session.protocol, [session.case(case_id)])
+    assert run.ok  # the case's expectations, written from the guidance, hold in the run
+    stepper.case_picker.value = case_id
+    for index in range(len(session.case(case_id).steps)):
+        stepper.go_to(index)
+        rows = run.decisions[run.decisions["step_index"] == index]
+        assert _category_rows(stepper.decisions) == [
+            (c, str(o), r if isinstance(r, str) else None) for c, o, r in zip(rows["category"], rows["outcome"], rows["rule"])]
+        expected = run.expectations[run.expectations["step_index"] == index]
+        for decision, actual in zip(stepper.decisions, expected["actual"]):
+            assert decision.outcome == actual
+
+
+def test_a_history_rule_decides_the_same_in_the_stepper_and_in_the_case_run(stepper):
+    case_id = HISTORY_CASES[0]
+    run = protocolkit.run_cases(stepper.session.protocol, [stepper.session.case(case_id)])
+    in_run = run.expectations.set_index(["step", "request"])
+    stepper.case_picker.value = case_id
+    stepper.go_to(0)  # asked before the police shared anything with the MASH: nothing to forward
+    assert stepper.decisions[0].outcome == in_run.loc[("asked_too_early", "forward_before_received"), "actual"] == "refuse"
+    stepper.go_to(2)  # the police shared the incidents with the MASH at step 2: R-SCR-14 forwards a summary
+    forward = stepper.decisions[0]
+    assert forward.outcome == in_run.loc[("step_down", "forward_what_was_received"), "actual"] == "share_minimum"
+    assert forward.rule == in_run.loc[("step_down", "forward_what_was_received"), "rule"] == "R-SCR-14"
+    assert forward.request.facts["history.received.criminal.domestic_abuse_incidents"] == "yes"
+    html = stepper.requests_html.value
+    assert "Earlier in this case:" in html and "police_research" in html
+    # the stepper's own check against the case file says so too
+    assert "as the partnership expected" in html and "not what the partnership expected" not in html

@@ -11,10 +11,12 @@ Everything here is read from the decision the engine made; nothing is decided he
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..engine.decisions import CategoryDecision, Decision
 from ..model.legal import UNVERIFIED
+from ..model.naming import joined, repeats, with_detail
 from ..model.outcomes import outcome_words
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
@@ -53,21 +55,35 @@ def _verb(decision: CategoryDecision, recipient: str) -> str:
     }.get(decision.outcome, outcome_words(decision.outcome))
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence: ``Police intelligence`` -> ``police intelligence``; ``GP records`` stays.
+
+    Examples
+    --------
+    >>> lower_first("Screening and triage"), lower_first("GP records"), lower_first("MAPPA status")
+    ('screening and triage', 'GP records', 'MAPPA status')
+    """
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def lead_sentence(v: Vocabulary, decision: Decision, group: list[CategoryDecision]) -> str:
     """The one sentence that answers the request for a group of categories with the same outcome."""
     r = decision.request
     sender, recipient = v.label("partners", r.sender), v.label("partners", r.recipient)
-    what = join(v.label("categories", c.category).lower() for c in group)
+    what = join(lower_first(v.label("categories", c.category)) for c in group)
     if getattr(r, "about", None):
         from ..model.rules import describe_about
 
         what += " " + describe_about([r.about], {k: e.label for k, e in (v.subjects or {}).items()})
-    when = f"at {v.label('stages', r.stage).lower()} for {v.label('purposes', r.purpose).lower()}"
+    when = f"at {lower_first(v.label('stages', r.stage))} for {lower_first(v.label('purposes', r.purpose))}"
     first = group[0]
     if first.outcome == "gap" or (first.gap and first.fallback):
         text = f"No rule says whether {sender} may share {what} with {recipient} {when}: this is a gap in the protocol"
         if first.fallback:
-            return text + f"; until a rule covers it, the fallback {first.fallback} applies ({outcome_words(first.outcome)})."
+            who = f": {first.escalate_to} decides" if first.outcome == "escalate" and first.escalate_to else ""
+            return text + f"; until a rule covers it, the fallback {first.fallback} applies ({outcome_words(first.outcome)}{who})."
         return text + ", so nothing is shared until a rule covers it."
     return f"{sender} {_verb(first, recipient)} {what} with {recipient} {when}."
 
@@ -80,11 +96,11 @@ def duty_lines(v: Vocabulary, obligations) -> list[str]:
         entry = v.obligation_types.get(kind)
         label = entry.label if entry else kind.replace("_", " ")
         if kind == "deadline" and detail:
-            out.append(f"act {detail}")
+            out.append(detail if detail.lower().startswith("act ") else f"act {detail}")
         elif kind == "do_not_inform_family":
-            out.append(f"do not tell the family yet{f' ({detail})' if detail else ''}")
+            out.append("do " + with_detail(label, detail))  # the label reads "not tell the family yet"
         else:
-            out.append(f"{label} ({detail})" if detail else label)
+            out.append(with_detail(label, detail))
     return out
 
 
@@ -96,7 +112,7 @@ def basis_lines(v: Vocabulary, ids) -> list[str]:
         if entry is None:
             out.append(i)
             continue
-        line = f"{entry.label}: {entry.citation} ({i})"
+        line = f"{joined(entry.label, entry.citation)} ({i})"
         if not entry.verified:
             line += f" - {UNVERIFIED}"
         out.append(line)
@@ -127,12 +143,18 @@ def _rule(protocol: Protocol, rule_id: str | None):
     return next((r for r in protocol.rules if r.id == rule_id), None) if rule_id else None
 
 
-def _remainder(explanation: str, known: list[str], rule_id: str | None) -> list[str]:
+def _remainder(explanation: str, known: list[str], rule_id: str | None, gap_fallback: str | None = None) -> list[str]:
     """What the explanation says beyond the lead, the bases, the duties and the rationale."""
     text = explanation
     for part in known:
         text = text.replace(part, "")
-    if rule_id:  # the head sentence ends with the deciding rule and its conditions
+    if gap_fallback:  # the head says what the lead sentence said: a gap, and which fallback applies
+        marker = f"the partnership's fallback {gap_fallback} "
+        at = text.find(marker)
+        end = text.find(". ", at) if at >= 0 else -1
+        if at >= 0:
+            text = text[end + 2:] if end >= 0 else ""
+    elif rule_id:  # the head sentence ends with the deciding rule and its conditions
         marker = f"because rule {rule_id} "
         at = text.find(marker)
         if at >= 0:
@@ -140,9 +162,13 @@ def _remainder(explanation: str, known: list[str], rule_id: str | None) -> list[
             text = text[end + 2:] if end >= 0 else ""
     elif "This is a gap in the protocol" in text:
         text = text.split("add a rule that decides it.", 1)[-1]
-    notes = [s.strip() for s in text.replace("  ", " ").split(" Note: ") if s.strip()]
-    notes = [n if n.startswith(("Note: ", "Retention: ")) or n is notes[0] else f"Note: {n}" for n in notes]
+    notes = [s.strip() for s in _NOTE_START.split(" ".join(text.split())) if s.strip()]
     return [n if n.endswith(".") else n + "." for n in notes]
+
+
+#: Where a further note of the engine's explanation starts: each is printed on its own line.
+_NOTE_START = re.compile(r"(?<=\.) (?=Note: |Retention: |No retention period |Also matched but overridden: "
+                         r"|Matched but not deciding |Kept from overridden |Inherited from the agreement)")
 
 
 def sections(protocol: Protocol, decision: Decision) -> list[Section]:
@@ -165,13 +191,17 @@ def sections(protocol: Protocol, decision: Decision) -> list[Section]:
         elif first.fallback:
             fallback = next((f for f in getattr(protocol, "fallbacks", []) or [] if f.id == first.fallback), None)
             section.why = " ".join((fallback.rationale or "").split()) if fallback is not None else ""
-        for c in group:
-            known = _known_parts(v, protocol, decision, c)
-            for note in _remainder(c.explanation, known, c.rule):
+        per_category = {c.category: _remainder(c.explanation, _known_parts(v, protocol, decision, c), c.rule,
+                                               c.fallback if c.gap else None) for c in group}
+        for c in group:  # a note every category of the group has is said once, the others under their category
+            for note in per_category[c.category]:
                 label = v.label("categories", c.category)
-                note = note if len(group) == 1 else f"{label}: {note}"
-                if note not in section.notes:
-                    section.notes.append(note)
+                if all(note in notes for notes in per_category.values()) or repeats(label, note):
+                    line = note
+                else:
+                    line = f"{label}: {note}"
+                if line not in section.notes:
+                    section.notes.append(line)
         ids = []
         if first.deciding_rules:
             ids.append(f"decided by {', '.join(first.deciding_rules)}")
@@ -241,7 +271,8 @@ def _without(decision: Decision, categories: set[str]) -> Decision:
     return replace(decision, categories=tuple(c for c in decision.categories if c.category not in categories))
 
 
-__all__ = ["Section", "basis_lines", "duty_lines", "lead_sentence", "parent_categories", "render_decision", "sections"]
+__all__ = ["Section", "basis_lines", "duty_lines", "lead_sentence", "parent_categories", "render_decision", "sections",
+           "why_not_sentence"]
 
 
 #: What a reader must change, for each part a why-not candidate touches.
@@ -256,9 +287,6 @@ CHANGE_WORDS = {
     "facts": "different facts of the case",
 }
 
-_STATE = {"refuse": "refused", "seek_consent": "held until the family consents", "escalate": "escalated",
-          "neither_confirm_nor_deny": "neither confirmed nor denied"}
-
 #: How many candidates ``why-not`` shows for each category unless ``--all``.
 SHOWN = 3
 
@@ -266,6 +294,55 @@ SHOWN = 3
 def change_heading(must_change) -> str:
     """``Needs a different recipient and different facts of the case``."""
     return "Needs " + join(CHANGE_WORDS.get(d, d) for d in must_change) + ":"
+
+
+def why_not_sentence(protocol: Protocol, decision: Decision, c: CategoryDecision) -> str:
+    """The sentence that opens ``why-not`` for one category: who may not share what with whom, when and why,
+    in words, with the ids after it.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> d = protocolkit.decide(p, {"from": "school", "to": "police", "categories": ["criminal.intelligence"],
+    ...                            "stage": "referral", "purpose": "safeguarding"})
+    >>> print(why_not_sentence(p, d, d.categories[0]))
+    Riverside Academy (designated safeguarding lead) may not share police intelligence with Northbridge Constabulary at referral for safeguarding children and adults at risk, because the rule "Police intelligence is never passed on by another partner" refuses it (criminal.intelligence, rule R-GEN-04).
+    """
+    v = Vocabulary.of(protocol)
+    r = decision.request
+    sender, recipient = v.label("partners", r.sender), v.label("partners", r.recipient)
+    what = lower_first(v.label("categories", c.category))
+    if getattr(r, "about", None):
+        from ..model.rules import describe_about
+
+        what += " " + describe_about([r.about], {k: e.label for k, e in (v.subjects or {}).items()})
+    head = (f"{sender} may not share {what} with {recipient} "
+            f"at {lower_first(v.label('stages', r.stage))} for {lower_first(v.label('purposes', r.purpose))}")
+    if c.fallback:
+        fallback = "the partnership's fallback applies: " + {
+            "escalate": f"{c.escalate_to or 'a named role'} decides",
+            "refuse": "nothing is shared",
+            "seek_consent": "the family's consent is sought first",
+            "neither_confirm_nor_deny": "the request is neither confirmed nor denied",
+        }.get(c.outcome, outcome_words(c.outcome))
+        ids = f"({c.category}, fallback {c.fallback})"
+        if c.gap:
+            return f"{head}, because no rule covers it (a gap in the protocol); until one does, {fallback} {ids}."
+        facts = join(lower_first(v.label("facts", f)) for f in getattr(c, "waiting_on", ()) or ())
+        known = f": {facts}" if facts else ""
+        return f"{head} yet, because a fact that decides it is not known{known}; until it is, {fallback} {ids}."
+    if c.gap or not c.rule:
+        return f"{head}, because no rule covers it: this is a gap in the protocol, so nothing goes ({c.category})."
+    rule = _rule(protocol, c.rule)
+    named = f"the rule \"{' '.join(rule.title.split())}\"" if rule is not None and rule.title else f"rule {c.rule}"
+    because = {
+        "refuse": f"{named} refuses it",
+        "neither_confirm_nor_deny": f"{named} says to neither confirm nor deny holding it",
+        "escalate": f"{named} leaves the decision to {c.escalate_to or 'a named role'}",
+        "seek_consent": f"{named} says to seek the family's consent first",
+    }.get(c.outcome, f"{named} decides {outcome_words(c.outcome)}")
+    return f"{head}, because {because} ({c.category}, rule {c.rule})."
 
 
 def render_why_not(protocol: Protocol, decision: Decision, table, show_all: bool = False) -> list[str]:
@@ -282,14 +359,7 @@ def render_why_not(protocol: Protocol, decision: Decision, table, show_all: bool
             continue
         if lines:
             lines.append("")
-        label = f"{v.label('categories', c.category)} ({c.category})"
-        if c.gap and not c.fallback:
-            lines.append(f"{label}: no rule covers it, so nothing goes (a gap).")
-        elif c.fallback:
-            lines.append(f"{label}: {outcome_words(c.outcome)}, decided by the fallback {c.fallback}"
-                         f"{' because no rule covers it' if c.gap else ' while a fact is unknown'}.")
-        else:
-            lines.append(f"{label}: {_STATE.get(c.outcome, outcome_words(c.outcome))} by rule {c.rule}.")
+        lines.append(why_not_sentence(protocol, decision, c))
         promises = promised_refusals(protocol, decision.request, c.category) if not c.gap else []
         for g in promises:
             lines.append(f"This is intended: rule {c.rule} withholds it, and guarantee {g.id} promises that: "

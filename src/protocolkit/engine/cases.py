@@ -34,6 +34,10 @@ from .explain import explain_request
 from .history import add_history_notes, case_conditions, decide_in_steps
 from .requests import Request, check_about, check_value, encode_facts
 
+REQUEST_COLUMNS = [
+    "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "requester",
+    "requested_by", "about", "facts", "history",
+]
 EXPECTATION_COLUMNS = [
     "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "facts",
     "expected", "actual", "passed", "problems", "rule", "rules_matched", "obligations", "explanation", "note",
@@ -59,6 +63,11 @@ class CaseResults:
         One row per case, step and (partner, category) the partner holds after that step,
         cumulatively: ``case``, ``step``, ``step_index``, ``stage``, ``partner``, ``category``,
         ``since_step``, ``since_stage``, ``new``.
+    requests : DataFrame
+        One row per request of every step, in order (:data:`REQUEST_COLUMNS`), as the run decided
+        it: its ``facts`` include the history facts worked out from the case's earlier steps
+        (``docs/semantics.md`` section 15), ``history`` the sentences saying what earlier in the
+        case settled them. :meth:`requests_at` gives them as :class:`~protocolkit.engine.Request`.
     """
 
     expectations: pd.DataFrame
@@ -66,6 +75,33 @@ class CaseResults:
     coverage: pd.DataFrame
     knowledge: pd.DataFrame
     stage_order: list[str] = field(default_factory=list)
+    requests: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REQUEST_COLUMNS))
+
+    def requests_at(self, case: str, step_index: int) -> list[Request]:
+        """The requests of one step of a case, with the facts the run decided them on.
+
+        Deciding one of them with :func:`~protocolkit.engine.decide` gives the decision the
+        case run made, history within the case included.
+
+        Examples
+        --------
+        >>> import protocolkit
+        >>> p = protocolkit.load(protocolkit.example_path("mash"))
+        >>> cases = [c for c in protocolkit.load_cases(protocolkit.example_path("mash"))
+        ...          if c.id == "mash_forwards_what_it_received"]
+        >>> request = protocolkit.run_cases(p, cases, explain=False).requests_at(cases[0].id, 2)[0]
+        >>> request.facts["history.received.criminal.domestic_abuse_incidents"]
+        'yes'
+        >>> protocolkit.decide(p, request).outcome
+        'share_minimum'
+        """
+        rows = self.requests[(self.requests["case"] == case) & (self.requests["step_index"] == step_index)]
+        def given(value):
+            return value if isinstance(value, str) else None
+
+        return [Request(r["from"], r["to"], tuple(r["categories"]), r["stage"], r["purpose"], dict(r["facts"]),
+                        given(r["requester"]), given(r["requested_by"]), given(r["about"]))
+                for r in rows.to_dict("records")]
 
     @property
     def passed(self) -> int:
@@ -321,6 +357,7 @@ def run_cases(protocol: Protocol | CompiledProtocol, cases: Iterable[Case], *, e
         coverage=_coverage(protocol, decisions),
         knowledge=_knowledge(cases, decisions),
         stage_order=list(compiled.vocab.stage_ids),
+        requests=_request_frame(cases, steps, history_notes),
     )
 
 
@@ -370,6 +407,22 @@ class _CaseRequests:
             "about": [r.about for r in requests],
             **{name: pd.Series([facts.get(name) for facts in self.facts], dtype=object) for name in names},
         })
+
+
+def _request_frame(cases: list[Case], steps: _CaseRequests, notes: dict[int, list[str]]) -> pd.DataFrame:
+    """Every request of the run as decided (:data:`REQUEST_COLUMNS`), history facts included."""
+    requests = steps.requests
+    return pd.DataFrame({
+        "case": [cases[c].id for c in steps.case_at], "step": steps.step_id, "step_index": steps.step_at,
+        "stage": steps.stage, "request": steps.request_id,
+        "from": [r.from_ for r in requests], "to": [r.to for r in requests],
+        "categories": [list(r.categories) for r in requests], "purpose": [r.purpose for r in requests],
+        # kept as objects: None stays None (a text column would turn it into NaN)
+        "requester": pd.Series([r.requester for r in requests], dtype=object),
+        "requested_by": pd.Series([r.requested_by for r in requests], dtype=object),
+        "about": pd.Series([r.about for r in requests], dtype=object), "facts": steps.facts,
+        "history": [notes.get(i, []) for i in range(len(requests))],
+    }, columns=REQUEST_COLUMNS)
 
 
 def _request_index(case: Case, step: int, request) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..model.legal import UNVERIFIED
 from ..model.outcomes import outcome_words
 from ..model.deadlines import TIMINGS
+from ..model.naming import repeats, with_detail
 from ..model.rules import Fallback, Rule, describe_about, describe_requested_by
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,13 +64,16 @@ def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[st
             words = TIMINGS[timing]
             detail = detail.replace(f"; {words}", "; ").replace(words, "", 1).replace("; , ", "; ").strip(" ,;")
         if kind == "do_not_inform_family":
-            sentences.append(f"The family is not told yet{f' ({detail})' if detail else ''}.")
+            if repeats(label, detail):  # the detail says the label again, and more
+                sentences.append(f"They must {with_detail(label, detail).rstrip('.')}.")
+            else:
+                sentences.append(f"The family is not told yet{f' ({detail})' if detail else ''}.")
         elif kind == "deadline":
-            musts[timing].append(f"act {detail}" if detail else label)
+            musts[timing].append((detail if detail.lower().startswith("act ") else f"act {detail}") if detail else label)
         elif detail.startswith(("within ", "on the same", "by the end")):
             musts[timing].append(f"{label} {detail}")
         else:
-            musts[timing].append(f"{label} ({detail})" if detail else label)
+            musts[timing].append(with_detail(label, detail))
     order = []
     if musts["before"]:
         order.append(f"Before sharing, they must {_join(musts['before'])}.")

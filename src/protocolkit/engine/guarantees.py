@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..model.guarantees import Guarantee
+from ..model.guarantees import Guarantee, obligation_meets
 from ..model.protocol import Protocol
-from ..model.rules import REQUESTED_BY, SHARING_MODES, describe_about, describe_requested_by
+from ..model.rules import REQUESTED_BY, SHARING_MODES, Obligation, describe_about, describe_requested_by
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
 from .constraints import compiled_constraints
 from .decisions import Decision, decide
@@ -317,18 +317,23 @@ def _conditions(guarantee: Guarantee):
     return [Condition.parse(fact, raw) for fact, raw in guarantee.when.items()]
 
 
-def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: str,
+def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, required: Obligation | str,
                         bits: np.ndarray | None = None, shared: np.ndarray | None = None,
                         fallbacks: np.ndarray | None = None) -> np.ndarray:
-    """Whether each state's decision carries an obligation of this type: from a deciding rule, its fallback, or
-    kept from an overridden sharing rule when the decision shares and the type survives an override (section 12)."""
+    """Whether each state's decision carries an obligation that meets ``required`` (a type, or a type with a
+    timing and a deadline, :func:`~protocolkit.model.guarantees.obligation_meets`): from a deciding rule, its
+    fallback, or kept from an overridden sharing rule when the decision shares and the type survives an
+    override (sections 12 and 17)."""
+    if isinstance(required, str):
+        required = Obligation(type=required)
+    kind = required.type
     mask = np.zeros(compiled.words, dtype=np.uint64)
     kept = np.zeros(compiled.words, dtype=np.uint64)
     entry = compiled.vocab.obligation_types.get(kind)
     survives = entry is not None and entry.survives_override
     for bit in range(len(compiled.rules)):
         rule = compiled.rule_at_bit(bit)
-        if any(o.type == kind for o in rule.obligations):
+        if any(obligation_meets(o, required) for o in rule.obligations):
             mask[bit // 64] |= np.uint64(1 << (bit % 64))
             if survives and rule.outcome in ("share", "share_minimum"):
                 kept[bit // 64] |= np.uint64(1 << (bit % 64))
@@ -338,7 +343,8 @@ def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, kind: s
     if bits is not None and survives:
         present |= shared & ((bits & ~winners) & kept[None, :]).any(axis=1)
     if fallbacks is not None and compiled.fallbacks and len(present):
-        carries = np.array([any(o.type == kind for o in f.obligations) for f in compiled.fallbacks] + [False])
+        carries = np.array([any(obligation_meets(o, required) for o in f.obligations) for f in compiled.fallbacks]
+                           + [False])
         present = present | carries[fallbacks]  # index -1 is the appended False
     return present
 
@@ -388,8 +394,8 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
     elif guarantee.kind == "always":
         constrained = np.isin(outcome_names, guarantee.when_outcome) if guarantee.when_outcome else np.ones(len(outcomes), bool)
         wrong = ~np.isin(outcome_names, guarantee.outcomes) if guarantee.outcomes else np.zeros(len(outcomes), bool)
-        for kind in guarantee.obligations:
-            wrong |= ~_obligation_present(compiled, winners, kind, bits, shared, fallbacks)
+        for required in guarantee.obligations:
+            wrong |= ~_obligation_present(compiled, winners, required, bits, shared, fallbacks)
         if guarantee.sharing:
             wrong |= ~np.isin(sharing_modes(compiled, winners, shared), guarantee.sharing)
         violated = constrained & wrong

@@ -99,6 +99,7 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
                 what = f"Rule {rule.id} ({_rule_words(rule)}) would apply if " + "; ".join(changes) + "."
                 if not scope:
                     what += f" With those facts it {then if then != 'decides' else 'would decide'}."
+            what += _timing_words(compiled, rule)
             rows.append({
                 "category": category_decision.category, "outcome": category_decision.outcome, "rule": rule.id,
                 "rule_outcome": rule.outcome, "scope_changes": scope, "fact_changes": facts, "then": then,
@@ -118,6 +119,27 @@ def _rule_words(rule) -> str:
     if rule.sharing == "discretion":
         return f"{words}, if {rule.decided_by} judges it appropriate"
     return words
+
+
+def _timing_words(compiled: CompiledProtocol, rule) -> str:
+    """What a candidate rule's timed obligations would change in how the sharing happens (``docs/semantics.md``
+    section 17): under it the disclosure may not wait for a record made afterwards, or must wait for a step
+    done first. Empty when the rule's obligations say no timing or deadline.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> rule = next(r for r in p.rules if r.id == "R-EMG-01")
+    >>> print(_timing_words(compile_protocol(p), rule)[:99])
+     After the disclosure (sharing does not wait for it), they must record the decision and the reasons
+    """
+    from .explain import _duties
+
+    timed = [str(o) for o in rule.obligations if o.structured]
+    if not timed:
+        return ""
+    return " " + " ".join(_duties(compiled, timed))
 
 
 def _describe_selector(compiled: CompiledProtocol, selector) -> str:

@@ -110,7 +110,24 @@ def content_hash(protocol: Protocol) -> str:
     >>> len(content_hash(protocolkit.load(protocolkit.example_path("mash"))))
     64
     """
-    return hashlib.sha256(canonical_json(protocol)).hexdigest()
+    key = content_key(protocol)
+    found = _HASHES.get(key)
+    if found is None:
+        found = hashlib.sha256(canonical_json(protocol)).hexdigest()
+        _HASHES[key] = found
+        while len(_HASHES) > 16:
+            _HASHES.pop(next(iter(_HASHES)))
+    return found
+
+
+_HASHES: dict[bytes, str] = {}
+
+
+def content_key(protocol: Protocol) -> bytes:
+    """A digest of the protocol's whole content (pydantic's compiled JSON writer: milliseconds, where the
+    canonical JSON takes a good part of a second); equal keys mean equal canonical JSON, so
+    :func:`content_hash` is worked out once per content however often the exports ask for it."""
+    return hashlib.sha256(protocol.model_dump_json(by_alias=True).encode()).digest()
 
 
 @dataclass(frozen=True)

@@ -249,10 +249,17 @@ def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
         "criminal": np.array([v.is_criminal(x) for x in c.categories.values])[flows["category_code"]],
         "guarded": flows["guarded"].to_numpy(dtype=bool),
         "facts": flows["facts"].to_numpy(),
-        "requested_by": flows["requested_by"].to_numpy(),
-        "about": flows["about"].to_numpy(),
+        "requested_by": _none_for_missing(flows["requested_by"]),
+        "about": _none_for_missing(flows["about"]),
         "sharing": flows["sharing"].to_numpy(),
         "decided_by": flows["decided_by"].to_numpy(),
     })
     order = [flows["from_code"], flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
     return out.iloc[np.lexsort(order[::-1])].reset_index(drop=True)[FLOW_COLUMNS]
+
+
+def _none_for_missing(column: pd.Series) -> np.ndarray:
+    """A text column's values with ``None`` (never a float NaN) where the value is missing."""
+    values = column.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values

@@ -148,7 +148,10 @@ class Case(Model):
         """File, line and column of a path inside the case, such as ``("steps", 0, "requests", 1, "to")``."""
         if self._source is None:
             return None, None, None
-        line, column = node_position(self._source.doc, path)
+        if isinstance(self._source, PlainYamlFile):
+            line, column = self._source.position(path)
+        else:
+            line, column = node_position(self._source.doc, path)
         return self._source.display, line, column
 
     @field_validator("facts", mode="after")

@@ -163,9 +163,16 @@ class _Context:
             self._scope_refs(("guarantees", i), guarantee)
             if guarantee.via is not None:
                 self._selector(("guarantees", i, "via"), guarantee.via)
-            for j, kind in enumerate([*guarantee.obligations, guarantee.unless_obligation]):
-                path = ("guarantees", i, "obligations", j) if j < len(guarantee.obligations) else ("guarantees", i, "unless_obligation")
-                self._ref(path, kind, v.obligation_types, "obligation type")
+            for j, required in enumerate(guarantee.obligations):
+                self._ref(("guarantees", i, "obligations", j), required.type, v.obligation_types, "obligation type")
+                if required.detail is not None:  # a guarantee requires a type, a timing and a deadline, never words
+                    self.add(codes.RULE_SHAPE, ("guarantees", i, "obligations", j),
+                             f"a guarantee cannot require the words '{required.detail}' of obligation "
+                             f"'{required.type}': no tool can check them",
+                             f"require the type alone ('{required.type}'), or its timing and deadline as data "
+                             f"('{required.type}: {{timing: after, within: PT24H, from: disclosure}}')")
+            self._ref(("guarantees", i, "unless_obligation"), guarantee.unless_obligation, v.obligation_types,
+                      "obligation type")
         self._fact_constraints()
         for section in ("retention", "security"):
             for i, statement in enumerate(getattr(self.p, section)):

@@ -65,6 +65,12 @@ NO_RETENTION = Code("PK218", W, "a partner receives data no retention statement 
 NO_DPIA = Code("PK219", E, "data matching with no DPIA reference")
 NOT_IN_FORCE = Code("PK220", W, "a provision not yet in force relied on")
 NOTICE_OPTIONAL = Code("PK221", E, "a notice that compels disclosure treated as optional")
+# Review patterns a validator can see (protocolkit.model.patterns).
+GILLICK_TO_FAMILY = Code("PK222", E, "a competent young person's refusal overridden for a parent or relative")
+CONTACT_ON_ANOTHERS_FACTS = Code("PK223", E, "someone's contact details gated on another person's facts")
+CLOSURE_REFUSES_TRANSFER = Code("PK224", W, "closure refuses a case transfer to or from another area")
+MEETING_AS_CONTROLLER = Code("PK225", E, "a multi-agency meeting recorded as a controller")
+COUNCIL_AS_CONTROLLERS = Code("PK226", W, "services of one council recorded as separate controllers")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")

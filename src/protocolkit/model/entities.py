@@ -16,7 +16,8 @@ from pydantic import Field, model_validator
 from .keys import ANY, BasisId, DottedKey, Key, Model, UNKNOWN, quiet_defaults
 
 Status = Literal["draft", "agreed", "published"]
-ControllerRole = Literal["controller", "joint_controller", "processor"]
+#: ``not_a_controller``: a meeting or forum with no legal personality (a MARAC), whose records a named body keeps.
+ControllerRole = Literal["controller", "joint_controller", "processor", "not_a_controller"]
 
 
 class Signatory(Model):

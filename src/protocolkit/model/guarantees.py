@@ -11,9 +11,15 @@ never
     No request in scope gets one of ``outcomes`` (default: share or share_minimum).
 always
     Every request in scope whose outcome is in ``when_outcome`` (default: any outcome,
-    gaps included) gets an outcome in ``outcomes`` (if given), carries every
-    obligation type in ``obligations`` (if given) and, with ``sharing``, is shared in one of those
-    modes (``sharing: [required]``: the sender must share, a duty; a request not shared breaks it).
+    gaps included) gets an outcome in ``outcomes`` (if given) and carries every
+    obligation in ``obligations`` (if given). An obligation there is its type
+    (``record_decision``: any obligation of that type meets it) or its type with a
+    ``timing`` and a deadline (``{record_decision: {timing: after, within: PT24H}}``):
+    met only by an obligation of that type done at that time, with a deadline from
+    the same event no longer than it (:func:`obligation_meets`,
+    ``docs/semantics.md`` section 17).
+    With ``sharing``, it is shared in one of those modes (``sharing: [required]``: the sender
+    must share, a duty; a request not shared breaks it).
 only_via
     A request in scope that is shared comes from a sender in ``via``, or carries the
     obligation ``unless_obligation`` (default: the owning agency's agreement).
@@ -31,7 +37,8 @@ from pydantic import Field, model_validator
 from .entities import Selector
 from .keys import DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
-from .rules import ConditionValue, Outcome, SharingMode
+from .deadlines import NAMED_DURATIONS, _ISO
+from .rules import ConditionValue, Obligation, ObligationValue, Outcome, SharingMode
 
 GuaranteeKind = Literal["never", "always", "only_via", "need_to_know"]
 
@@ -55,7 +62,10 @@ class Guarantee(Model):
         default_factory=list,
         description="never: outcomes that must not occur (default share, share_minimum); "
                     "always: the outcome must be one of these.")
-    obligations: list[Key] = Field(default_factory=list, description="always: obligation types that must be present.")
+    obligations: list[ObligationValue] = Field(
+        default_factory=list,
+        description="always: obligations that must be present: a type, or a type with a timing and a deadline "
+                    "({record_decision: {timing: after, within: PT24H, from: disclosure}}).")
     sharing: list[SharingMode] = Field(
         default_factory=list,
         description="always: the request must be shared in one of these modes (required: a duty; permitted; "
@@ -83,4 +93,61 @@ class Guarantee(Model):
         return list(self.outcomes) or ["share", "share_minimum"]
 
 
-__all__ = ["Guarantee", "GuaranteeKind", "Outcome"]
+def duration_at_most(duration: str, limit: str) -> bool:
+    """Whether a deadline of ``duration`` is certainly no longer than one of ``limit``.
+
+    ISO 8601 durations compare part by part: the months (a year as 12) and the fixed length
+    (weeks, days, hours, minutes, seconds) must each be no longer, since a month's length
+    varies (``P1D`` is not shown to be within ``P1M``); ``same_working_day``
+    is no longer than ``next_working_day``. A named duration and an ISO 8601 one never
+    compare (a working day is not a fixed number of hours), except that equal values do.
+
+    Examples
+    --------
+    >>> duration_at_most("PT4H", "PT24H"), duration_at_most("P2D", "PT24H"), duration_at_most("P1D", "PT24H")
+    (True, False, True)
+    >>> duration_at_most("same_working_day", "next_working_day"), duration_at_most("same_working_day", "PT24H")
+    (True, False)
+    """
+    if duration == limit:
+        return True
+    named = list(NAMED_DURATIONS)
+    if duration in NAMED_DURATIONS or limit in NAMED_DURATIONS:
+        return duration in NAMED_DURATIONS and limit in NAMED_DURATIONS and named.index(duration) <= named.index(limit)
+    a, b = _ISO.match(duration), _ISO.match(limit)
+    if not a or not b:
+        return False
+    def parts(m):
+        years, months, weeks, days, hours, minutes, seconds = (int(g or 0) for g in m.groups())
+        return years * 12 + months, ((weeks * 7 + days) * 24 + hours) * 3600 + minutes * 60 + seconds
+    (months_a, seconds_a), (months_b, seconds_b) = parts(a), parts(b)
+    return months_a <= months_b and seconds_a <= seconds_b
+
+
+def obligation_meets(obligation: Obligation, required: Obligation) -> bool:
+    """Whether an obligation a decision carries meets what a guarantee requires (``docs/semantics.md`` section 17).
+
+    Of the same type; if ``required`` names a ``timing``, done at that time; if it names a
+    deadline, carrying a deadline from the same event that is no longer
+    (:func:`duration_at_most`). A bare type is met by any obligation of that type.
+
+    Examples
+    --------
+    >>> carried = Obligation.model_validate({"record_decision": {"timing": "after", "within": "PT4H"}})
+    >>> need = Obligation.model_validate({"record_decision": {"timing": "after", "within": "PT24H"}})
+    >>> obligation_meets(carried, need), obligation_meets(Obligation.model_validate("record_decision"), need)
+    (True, False)
+    >>> obligation_meets(carried, Obligation.model_validate({"record_decision": {"timing": "before"}}))
+    False
+    """
+    if obligation.type != required.type:
+        return False
+    if required.timing is not None and obligation.timing != required.timing:
+        return False
+    if required.within is not None:
+        return (obligation.within is not None and obligation.from_ == required.from_
+                and duration_at_most(obligation.within, required.within))
+    return True
+
+
+__all__ = ["Guarantee", "GuaranteeKind", "Outcome", "duration_at_most", "obligation_meets"]

@@ -102,6 +102,9 @@ def check_legal_entries(protocol: Protocol, vocab: Vocabulary, add: Add) -> None
         policy_documents(checker, i, rule)
     retention_for_recipients(checker)
     data_matching_dpia(checker)
+    from .patterns import check_patterns
+
+    check_patterns(checker)  # the review patterns a validator can see (PK222-PK226)
 
 
 # -- what an entry is ---------------------------------------------------------------------

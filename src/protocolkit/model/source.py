@@ -84,6 +84,17 @@ class PlainYamlFile:
             self._doc = round_trip_yaml().load(self.text)
         return self._doc
 
+    def position(self, path: tuple) -> tuple[int | None, int | None]:
+        """1-based line and column of the node at ``path`` (as :func:`node_position` gives it), found by
+        streaming the file's events where it can: a big file is then never parsed the round-trip way."""
+        if self._doc is None:
+            from .plain_yaml import locate_plain
+
+            found = locate_plain(self.text, path)
+            if found is not None:
+                return found
+        return node_position(self.doc, path)
+
 
 def read_plain_yaml(path: Path, display: str, *, root: Path | None = None) -> tuple[Any, PlainYamlFile] | None:
     """The data of a YAML file of plain mappings, sequences and scalars, read fast (libyaml), with the file.

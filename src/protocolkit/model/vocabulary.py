@@ -126,7 +126,15 @@ class Vocabulary:
 
     def category_ancestors(self, category: str) -> list[str]:
         """The category and its ancestors, nearest first."""
-        return _walk_up(category, self.category_parent)
+        chain = self._ancestors.get(category)
+        if chain is None:
+            chain = self._ancestors[category] = tuple(_walk_up(category, self.category_parent))
+        return list(chain)
+
+    @cached_property
+    def _ancestors(self) -> dict[str, tuple[str, ...]]:
+        """Each category's ancestors (itself first), filled in as they are asked for."""
+        return {}
 
     @cached_property
     def _category_children(self) -> dict[str, list[str]]:
@@ -139,7 +147,10 @@ class Vocabulary:
 
     def category_descendants(self, category: str) -> list[str]:
         """The category and every category below it, in vocabulary order."""
-        return _walk_down(category, self._category_children)
+        below = self._descendants.get(category)
+        if below is None:
+            below = self._descendants[category] = tuple(_walk_down(category, self._category_children))
+        return list(below)
 
     @cached_property
     def _descendants(self) -> dict[str, tuple[str, ...]]:
@@ -155,7 +166,8 @@ class Vocabulary:
         for c in scope:
             below = known.get(c)
             if below is None:
-                below = known[c] = tuple(self.category_descendants(c))
+                self.category_descendants(c)
+                below = known[c]
             found.update(below)
         return found
 

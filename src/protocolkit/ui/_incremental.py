@@ -136,7 +136,8 @@ def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], prot
             + decisions["request"].to_numpy(dtype="int64")
         decisions["request"] = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
     return replace(fresh, expectations=merged(previous.expectations, fresh.expectations), decisions=decisions,
-                   coverage=coverage(protocol, decisions), knowledge=merged(previous.knowledge, fresh.knowledge))
+                   coverage=coverage(protocol, decisions), knowledge=merged(previous.knowledge, fresh.knowledge),
+                   requests=merged(previous.requests, fresh.requests))
 
 
 def coverage(protocol: Protocol, decisions: pd.DataFrame) -> pd.DataFrame:

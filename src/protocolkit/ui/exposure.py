@@ -51,6 +51,7 @@ class ExposureView(Snapshot, widgets.VBox):
         self.over = pd.DataFrame()
         self.over_count = 0
         self.under: pd.DataFrame | None = None
+        self._cases_for: tuple | None = None  # the case decisions (and cases) the cases section was written for
         self._set_purposes()
         self.purpose.observe(lambda change: self.refresh(), names="value")
         session.on_change(lambda s, what: self.refresh())
@@ -124,6 +125,16 @@ class ExposureView(Snapshot, widgets.VBox):
         if not s.cases:
             return "<p class='pk-muted'>No sample cases.</p>"
         results = s.case_results()
+        # An edit that changes no case decision keeps the decisions table: the section stands as written.
+        written = self._cases_for
+        if written is not None and written[0] is results.decisions and written[1] is s.cases:
+            return written[2]
+        text = self._cases_text(results)
+        self._cases_for = (results.decisions, s.cases, text)
+        return text
+
+    def _cases_text(self, results) -> str:
+        s = self.session
         by_stage = results.sharing_by_stage()
         rows = [[escape(s.label("stages", stage)), r.requested, r.shared, r.over_shared, r.under_shared, r.gaps]
                 for stage, r in by_stage.iterrows()]

@@ -29,6 +29,7 @@ from ..diagrams._common import FAMILY_FILL, FAMILY_LINE, ORDINARY_COLOUR, SENSIT
 from ..graph import permitted_flows
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
+from ._text import named
 
 CYTOSCAPE_VERSION = "3.35.0"
 STATIC = Path(__file__).with_name("_static")
@@ -329,6 +330,7 @@ STYLE = """<style>
 .pk-graph-panel .pk-sensitive { color: #fff; background: #c0392b; border-radius: 3px; padding: 0 4px;
   font-size: 0.8em; }
 .pk-graph-panel .pk-legend { color: #33414e; margin: 4px 0; }
+.pk-graph-panel .pk-fact-question { display: block; white-space: normal; line-height: 1.3; }
 .pk-graph-panel .pk-swatch { display: inline-block; width: 26px; height: 5px; vertical-align: middle; }
 .pk-graph-panel .pk-dash { display: inline-block; width: 26px; border-top: 3px dashed #3b4a5a;
   vertical-align: middle; }
@@ -386,13 +388,17 @@ class PartnerGraph(widgets.VBox):
         self.facts_mode = widgets.ToggleButtons(
             options=[("Whatever the facts", "any"), ("These facts", "fixed")],
             value="any" if facts is None else "fixed", description="Facts", style={"button_width": "auto"})
+        # Each fact is asked as the protocol words it (its label, the id after), above its answers.
         self.fact_pickers = {
-            fact.id: widgets.Dropdown(description=fact.id.replace("_", " ").replace(".", ": "),
-                                      options=[("not known", UNKNOWN)] + [(x.replace("_", " "), x) for x in fact.values],
+            fact.id: widgets.Dropdown(options=[("not known", UNKNOWN)] + [(x.replace("_", " "), x) for x in fact.values],
                                       value=(facts or {}).get(fact.id, UNKNOWN), tooltip=fact.label,
-                                      style={"description_width": "190px"}, layout=widgets.Layout(width="380px"))
+                                      layout=widgets.Layout(width="100%"))
             for fact in v.facts.values()}
-        self.fact_box = widgets.GridBox(list(self.fact_pickers.values()), layout=widgets.Layout(
+        self.fact_box = widgets.GridBox(
+            [widgets.VBox([widgets.HTML(f'<span class="pk-fact-question">{named(v.facts[fact].label, fact)}</span>'),
+                           picker], layout=widgets.Layout(width="380px"))
+             for fact, picker in self.fact_pickers.items()],
+            layout=widgets.Layout(
             grid_template_columns="repeat(auto-fill, 390px)",
             display="" if facts is not None and fact_controls else "none"))
         self.legend = widgets.HTML(LEGEND)

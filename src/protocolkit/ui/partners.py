@@ -13,7 +13,8 @@ from ._forms import EntryForm, Field
 from .session import Session
 from .reports import Snapshot
 
-ROLES = [("Controller", "controller"), ("Joint controller", "joint_controller"), ("Processor", "processor")]
+ROLES = [("Controller", "controller"), ("Joint controller", "joint_controller"), ("Processor", "processor"),
+         ("Not a controller (a meeting)", "not_a_controller")]
 
 
 def _kinds(session: Session) -> list:

@@ -18,10 +18,10 @@ import pandas as pd
 
 from ..engine.cases import run_cases
 from ..engine.decisions import Decision, decide
-from ..engine.requests import Request
 from ..engine.why_not import why_not
 from ..model.cases import Case
 from ..model.keys import UNKNOWN
+from ..model.naming import with_detail
 from ._text import STYLE, badge, ident, named, outcome_words, paragraphs, table
 from .session import Session
 from .reports import Snapshot
@@ -236,14 +236,22 @@ class CaseStepper(Snapshot, widgets.VBox):
             + (f" &ndash; {escape(step.title)}" if step.title else "") + f" {ident(step_ids[index])}</p>"
             + (f"<p><b>Supposing</b> {escape(changed)} (the case file itself is unchanged).</p>" if changed else ""))
 
+        # The case run decides each step after the earlier ones, working out the history facts
+        # (what was received, shared, decided, counted: docs/semantics.md section 15); each request
+        # here is decided on the very facts the run used, so the stepper and the run agree.
+        # Without changed facts the session's run of every case holds this case as it is (kept across
+        # edits, re-run only where an edit can change a decision): no need to run it again here.
+        results = run_cases(session.compiled, [case], explain=False) if self.overrides else session.case_results()
+        at_step = _at_step(results.requests, case.id, index)
+        checked = _at_step(results.expectations, case.id, index)
+        verdicts = dict(zip(checked["request"], zip(checked["passed"], checked["problems"])))
         self.decisions = []
         rows = []
-        for r, request in enumerate(step.requests):
-            request_facts = {k: v for k, v in {**facts, **request.facts}.items() if v != UNKNOWN}
-            decision = decide(session.compiled, Request(request.from_, request.to, tuple(request.categories),
-                                                        step.stage, request.purpose, request_facts))
+        for r, (request, decided, request_id, history) in enumerate(zip(
+                step.requests, results.requests_at(case.id, index), at_step["request"], at_step["history"])):
+            decision = decide(session.compiled, decided)
             self.decisions.append(decision)
-            rows.append(self._request_html(r, request, decision))
+            rows.append(self._request_html(r, request, decision, list(history), verdicts.get(request_id)))
         self.requests_html.value = "".join(rows) or "<p class='pk-muted'>No sharing requests at this step.</p>"
         self.why_not_picker.options = [
             (f"{r + 1}. {session.label('partners', d.request.sender)} to {session.label('partners', d.request.recipient)}"
@@ -251,15 +259,15 @@ class CaseStepper(Snapshot, widgets.VBox):
             for r, d in enumerate(self.decisions) if d.may_not_share]
         self.why_not_html.value = ""
 
-        results = run_cases(session.compiled, [case], explain=False)
-        at = results.knowledge[results.knowledge["step_index"] == index]
+        at = _at_step(results.knowledge, case.id, index)
         self.knowledge = (at.pivot(index="partner", columns="category", values="since_stage").fillna("")
                           if len(at) else pd.DataFrame())
         new = at[at["new"]]
         self.knowledge_html.value = self._knowledge_html(set(zip(new["partner"], new["category"])))
 
     # -- rendering ------------------------------------------------------------------------------
-    def _request_html(self, number: int, request, decision: Decision) -> str:
+    def _request_html(self, number: int, request, decision: Decision, history: list[str] = (),
+                      verdict: tuple[bool, list[str]] | None = None) -> str:
         s = self.session
         sentence = (f"<b>{number + 1}. {named(s.label('partners', request.from_), request.from_)}</b> asks to share with "
                     f"<b>{named(s.label('partners', request.to), request.to)}</b> for "
@@ -280,18 +288,22 @@ class CaseStepper(Snapshot, widgets.VBox):
             rule += _fallback_note(s, c)
             lines.append(f"<li>{named(s.label('categories', c.category), c.category)}: {badge(c.outcome)}{detail}{rule}{need}</li>")
         expected = ""
-        if request.expect is not None:
-            held = request.expect.outcome == decision.outcome
-            verdict = ("as the partnership expected" if held else
-                       "<b class='pk-flag-error'>not what the partnership expected</b>"
-                       + (" (the facts were changed)" if self.overrides else ""))
-            expected = f"<p>Expected: {escape(outcome_words(request.expect.outcome))}: {verdict}.</p>"
+        if request.expect is not None and verdict is not None:
+            # the case run's own check of the expectation (outcomes, categories, duties)
+            held, problems = verdict
+            said = ("as the partnership expected" if held else
+                    "<b class='pk-flag-error'>not what the partnership expected</b>"
+                    + (" (the facts were changed)" if self.overrides else ""))
+            why = "" if held else "".join(f"<li>{escape(p)}</li>" for p in problems)
+            expected = (f"<p>Expected: {escape(_expected_words(request.expect))}, {said}.</p>"
+                        + (f"<ul>{why}</ul>" if why else ""))
         note = f"<p class='pk-muted'>{escape(request.note)}</p>" if request.note else ""
+        earlier = (f"<p><b>Earlier in this case:</b> {escape(' '.join(history))}</p>" if history else "")
         duties = [_duty(s, o) for o in decision.obligations]
         obligations = f"<p>Duties: {'; '.join(duties)}</p>" if duties else ""
         return (f"<div class='pk-request' style='border-left:4px solid #ccc;padding-left:8px;margin:8px 0'>"
                 f"<p>{sentence}: {badge(decision.outcome)}</p><ul>{''.join(lines)}</ul>{expected}{obligations}"
-                f"<details><summary>Why</summary><p>{paragraphs(decision.explanation)}</p></details>{note}</div>")
+                f"<details><summary>Why</summary><p>{paragraphs(decision.explanation)}</p>{earlier}</details>{note}</div>")
 
     def _knowledge_html(self, new: set[tuple[str, str]]) -> str:
         k, s = self.knowledge, self.session
@@ -323,6 +335,23 @@ class CaseStepper(Snapshot, widgets.VBox):
         return "".join(parts)
 
 
+def _at_step(table: pd.DataFrame, case: str, step_index: int) -> pd.DataFrame:
+    """The rows of a case run's table for one step of one case."""
+    return table[(table["step_index"].to_numpy() == step_index) & (table["case"].to_numpy() == case)]
+
+
+def _expected_words(expect) -> str:
+    """What a case expects, in words: "share or share the minimum", "anything but share"."""
+    def words(outcomes) -> str:
+        return " or ".join(outcome_words(o)[:1].lower() + outcome_words(o)[1:] for o in outcomes)
+
+    parts = [words(expect.outcomes())] if expect.outcomes() else []
+    if expect.not_:
+        parts.append("anything but " + words(expect.not_))
+    text = "; ".join(parts) or "as listed per category"
+    return text[:1].upper() + text[1:]
+
+
 def _fallback_note(session: Session, decision) -> str:
     """Say so when the protocol's fallback decided rather than a rule, and which unknown facts a rule waits on."""
     note = ""
@@ -341,7 +370,7 @@ def _fallback_note(session: Session, decision) -> str:
 def _duty(session: Session, obligation: str) -> str:
     kind, _, detail = obligation.partition(": ")
     words = session.label("obligation_types", kind)
-    return escape(words + (f" ({detail})" if detail else "")) + " " + ident(kind)
+    return escape(with_detail(words, detail)) + " " + ident(kind)
 
 
 __all__ = ["CaseStepper"]

@@ -37,7 +37,8 @@ STYLE = """<style>
 .pk-workshop .pk-case-stepper .widget-dropdown > label { white-space: normal; max-width: none; width: auto;
   line-height: 1.3; }
 .pk-workshop .pk-case-stepper .widget-dropdown > select { max-width: 260px; }
-.pk-workshop .pk-case-stepper .widget-dropdown > label { overflow: visible; text-overflow: clip; max-width: 100%; text-align: left; }
+.pk-workshop .pk-case-stepper .widget-dropdown > label { overflow: visible; text-overflow: clip; max-width: 100%; text-align: left;
+  height: auto; min-height: var(--jp-widgets-inline-height, 28px); margin-bottom: 2px; }
 .pk-workshop .pk-case-stepper .pk-case-picker > select { max-width: none; flex: 1 1 auto; }
 </style>"""
 

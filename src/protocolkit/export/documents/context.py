@@ -26,6 +26,7 @@ from typing import Any
 
 from ...model.protocol import Protocol
 from ...model.defaults import with_defaults
+from ...model.naming import joined, with_detail
 from ...model.rules import SHARING_OUTCOMES
 from ...model.vocabulary import Vocabulary
 
@@ -126,14 +127,14 @@ class _Names:
     def obligation(self, text: str) -> str:
         kind, _, detail = str(text).partition(": ")
         label = plain(self.v.label("obligation_types", kind))
-        return f"{label} ({plain(detail)})" if detail else label
+        return with_detail(label, plain(detail))
 
     def basis(self, bid: str) -> dict:
         entry = self.v.lawful_bases.get(bid)
         if entry is None:
             return {"id": bid, "label": bid, "citation": bid, "kind": "local", "verified": False,
                     "text": f"{bid} ({UNVERIFIED})", "short": f"{bid} ({UNVERIFIED})"}
-        text = f"{plain(entry.citation)}: {plain(entry.label)}"
+        text = joined(plain(entry.citation), plain(entry.label))
         short = plain(entry.citation)
         if not entry.verified:
             text += f" ({UNVERIFIED})"
@@ -275,7 +276,8 @@ def _finding_text(finding) -> str:
 
 
 def _partner(p, n: _Names, v: Vocabulary) -> dict:
-    role = {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor"}[p.controller_role]
+    role = {"controller": "Controller", "joint_controller": "Joint controller", "processor": "Processor",
+            "not_a_controller": "Not a controller (a meeting; see its description)"}[p.controller_role]
     return {
         "id": p.id, "name": plain(p.name), "kind": n.kind(p.kind), "role": role,
         "part_of": n.partner(p.part_of) if p.part_of else "",

@@ -6,6 +6,7 @@ templates so a protocol's own template can reuse them.
 
 from __future__ import annotations
 
+from ...model.naming import beyond
 from .blocks import b
 
 
@@ -55,10 +56,16 @@ def example_items(requests):
     return items
 
 
+def _what_it_is(row) -> str:
+    """A basis's name and summary; without the name where it only repeats the citation beside it."""
+    name = beyond(row["label"], row["citation"]) if row["summary"] else row["label"]
+    return ". ".join(part for part in (name, row["summary"]) if part)
+
+
 def basis_rows(rows):
     from .context import UNVERIFIED
 
-    return [[r["citation"], r["label"] + (f". {r['summary']}" if r["summary"] else ""),
+    return [[r["citation"], _what_it_is(r),
              "Yes" if r["verified"] else f"No: {UNVERIFIED}"] for r in rows]
 
 

@@ -39,6 +39,29 @@ def check_for_signature(protocol: Protocol, *, today: dt.date | None = None) -> 
     >>> [f.code for f in check_for_signature(protocolkit.load(protocolkit.example_path("mash")))]
     []
     """
+    from ..canonical import content_key
+
+    key = (content_key(protocol), today or dt.date.today(), _files_read(protocol))
+    if key not in _CHECKED:  # an export of every format asks some twenty times; a refusal is never kept
+        _CHECKED.clear()
+        _CHECKED[key] = _check_for_signature(protocol, today)
+    return list(_CHECKED[key])
+
+
+_CHECKED: dict[tuple, list[Finding]] = {}
+
+
+def _files_read(protocol: Protocol) -> tuple:
+    """What else the checks read: the protocol's files as loaded (findings carry their lines) and the
+    files beside it (approvals, review marks, decision log, cases)."""
+    from .render import _sidecars
+
+    source = getattr(protocol, "_source", None)
+    files = tuple((str(f.path), f.sha256) for f in source.files.values()) if source is not None else ()
+    return files + _sidecars(protocol)
+
+
+def _check_for_signature(protocol: Protocol, today: dt.date | None) -> list[Finding]:
     from ..canonical import ensure_exportable
 
     warnings = ensure_exportable(protocol)

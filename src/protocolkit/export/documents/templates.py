@@ -44,15 +44,27 @@ def template_dirs(protocol_folder: Path | None) -> list[Path]:
     return dirs
 
 
+_ENVIRONMENTS: dict[tuple, object] = {}
+
+
 def environment(protocol_folder: Path | None, *, autoescape: bool = False):
-    """A Jinja2 environment over the template folders, strict about undefined names."""
+    """A Jinja2 environment over the template folders, strict about undefined names.
+
+    One environment per set of folders, kept for the process, so each template is compiled
+    once (an export of every format renders the content templates some twenty times); Jinja2
+    checks each template file's modification time and recompiles one that was edited.
+    """
     import jinja2
 
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(protocol_folder)]),
-        undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    dirs = tuple(str(d) for d in template_dirs(protocol_folder))
+    env = _ENVIRONMENTS.get((dirs, autoescape))
+    if env is None:
+        env = _ENVIRONMENTS[(dirs, autoescape)] = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(list(dirs)),
+            undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+    return env
 
 
 def read_asset(protocol_folder: Path | None, name: str) -> str:

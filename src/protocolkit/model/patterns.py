@@ -1,0 +1,252 @@
+"""Review patterns a validator can see: shapes of a protocol that a legal review of MASH work
+has found wrong, each checked on the protocol as written.
+
+Each check is one small function taking a :class:`~protocolkit.model.legal.Checker`; the
+findings name the rule or partner, say why in plain English with the source, and give the fix.
+
+PK222  a Gillick-competent young person's refusal overridden for their own confidential
+       information, shared with a parent or relative (Hertfordshire consent exceptions).
+PK223  contact details about one person gated on another person's facts (the victim's address
+       on the alleged perpetrator's consent): HMG 2024 golden rule 5.
+PK224  a rule at closure refusing a case transfer to or from another area's children's
+       social care (Working Together 2023, transfers between authorities; unverified).
+PK225  a multi-agency meeting (a MARAC) recorded as a controller or joint controller: a meeting
+       has no legal personality (UK GDPR Art 4(7); unverified).
+PK226  services of one council recorded as separate controllers that share with each other
+       (ICO data sharing code: sharing inside one organisation is not data sharing).
+
+None of this is legal advice: where a source is unverified the message says so
+(:data:`~protocolkit.model.legal.UNVERIFIED`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import codes
+from .keys import ANY
+from .rules import SHARING_OUTCOMES, Condition, Rule
+
+#: The kinds of a partner or outside party that are the child's family.
+FAMILY_KINDS = {"family_member"}
+#: A young person's own confidential information (the roots of the category tree checked by PK222).
+CONFIDENTIAL_ROOTS = ("health", "risk.voice_of_the_child")
+#: Facts whose values say the child is at risk of significant harm, which overrides a competent refusal
+#: (HMG 2024 golden rule 3); a rule that needs one of them is not the pattern PK222 looks for.
+RISK_OVERRIDES = {"risk": {"amber", "red"}, "significant_harm_suspected": {"yes"}, "danger_to_life": {"yes"}}
+#: How PK225 recognises a multi-agency meeting: a kind (or a broader kind) whose id says so, or a partner
+#: named for a MARAC or MAPPA meeting. No shipped kind is a meeting; protocols declare their own.
+MEETING_WORDS = re.compile(r"meeting|\bmarac\b|\bmappa\b|conference", re.IGNORECASE)
+#: The council service kinds (PK226) and the kind of another area's children's social care (PK224).
+COUNCIL_ROOT = "local_authority"
+SOCIAL_CARE = "childrens_social_care"
+
+
+def check_patterns(c) -> None:
+    """Run every review-pattern check; findings go to ``c.add``."""
+    for i, rule in enumerate(c.protocol.rules):
+        if rule.outcome in SHARING_OUTCOMES:
+            gillick_refusal_to_family(c, i, rule)
+            contact_on_anothers_facts(c, i, rule)
+        elif rule.outcome == "refuse":
+            closure_refuses_transfer(c, i, rule)
+    meeting_as_controller(c)
+    council_services_as_controllers(c)
+
+
+def _allows(c, rule: Rule, fact: str, values: set[str]) -> bool:
+    """Whether the rule can match a case where ``fact`` has one of ``values`` (True if it does not read it)."""
+    entry = c.vocab.facts.get(fact)
+    if entry is None or fact not in rule.when:
+        return True
+    try:
+        return bool(set(Condition.parse(fact, rule.when[fact]).allowed(entry)) & values)
+    except ValueError:
+        return True
+
+
+def _needs_one_of(c, rule: Rule, fact: str, values: set[str]) -> bool:
+    """Whether the rule matches only where ``fact`` has one of ``values``."""
+    entry = c.vocab.facts.get(fact)
+    if entry is None or fact not in rule.when:
+        return False
+    try:
+        return set(Condition.parse(fact, rule.when[fact]).allowed(entry)) <= values
+    except ValueError:
+        return False
+
+
+def _under(c, categories, roots) -> list[str]:
+    """The categories a rule covers that lie under one of ``roots`` (in the order the rule lists them)."""
+    covered = c.vocab.categories_in(categories)
+    return sorted(x for x in covered if any(x == r or x.startswith(f"{r}.") for r in roots))
+
+
+# -- PK222 ------------------------------------------------------------------------------------
+
+def gillick_refusal_to_family(c, i: int, rule: Rule) -> None:
+    """A rule sharing a young person's own confidential information with a parent or relative that also applies
+    when the young person is Gillick-competent and has refused, with nothing showing a risk of significant harm."""
+    if "child_competent" not in c.vocab.facts or "young_person_consent" not in c.vocab.facts:
+        return
+    family = sorted(p for p in c.vocab.partners_in(rule.to)
+                    if (p in c.vocab.outside and c.vocab.outside[p].kind in FAMILY_KINDS)
+                    or (p in c.vocab.partners and c.vocab.partner_kinds(p) & FAMILY_KINDS))
+    if not family or rule.about != ANY and not {"child", "young_person"} & set(rule.about):
+        return
+    confidential = _under(c, rule.categories, CONFIDENTIAL_ROOTS)
+    if not confidential:
+        return
+    if not (_allows(c, rule, "child_competent", {"yes"}) and _allows(c, rule, "young_person_consent", {"refused"})):
+        return
+    if any(_needs_one_of(c, rule, fact, values) for fact, values in RISK_OVERRIDES.items()):
+        return
+    c.add(codes.GILLICK_TO_FAMILY, ("rules", i, "to"),
+          f"rule {rule.id} shares a young person's own confidential information ({', '.join(confidential[:3])}"
+          f"{' ...' if len(confidential) > 3 else ''}) with {', '.join(family)} even when the young person is "
+          "Gillick-competent and has refused: a competent young person's refusal is the one that counts for "
+          "their own information, even against a parent's view (Hertfordshire consent exceptions), unless they "
+          "are at risk of significant harm (HMG 2024 golden rule 3)",
+          "add 'young_person_consent: [given, not_sought]' (or 'child_competent: \"no\"') to 'when', or limit the "
+          "rule to a risk of significant harm ('risk: \">= amber\"'), or to the parent's own data ('about: "
+          "[parent]')")
+
+
+# -- PK223 ------------------------------------------------------------------------------------
+
+def contact_on_anothers_facts(c, i: int, rule: Rule) -> None:
+    """A rule sharing contact details about named people that decides on another person's fact
+    (``consent@alleged_perpetrator`` in a rule about the victim's address)."""
+    if rule.about == ANY:
+        return
+    contact = _under(c, rule.categories, ("contact",))
+    if not contact:
+        return
+    for fact in rule.when:
+        plain, at, role = fact.partition("@")
+        if not at or role in rule.about:
+            continue
+        label = (c.vocab.subjects or {}).get(role)
+        whose = ", ".join(rule.about)
+        c.add(codes.CONTACT_ON_ANOTHERS_FACTS, ("rules", i, "when", fact),
+              f"rule {rule.id} shares contact details about {whose} ({', '.join(contact[:3])}) but decides on "
+              f"{plain.replace('_', ' ')} of {label.label.lower() if label else role}: whether someone's address "
+              "or telephone number goes turns on that person's facts, and a victim's whereabouts must be "
+              "protected from anyone who could harm them (HMG 2024 golden rule 5)",
+              f"read the fact of the person the data is about ('{plain}' or '{plain}@{rule.about[0]}'), or move "
+              "the condition to a rule about that person's own data")
+
+
+# -- PK224 ------------------------------------------------------------------------------------
+
+def _organisation(c, partner: str) -> str:
+    """The top-level organisation a partner belongs to (itself when it is part of nothing)."""
+    ancestors = c.vocab.partner_ancestors(partner)
+    return ancestors[-1] if ancestors else partner
+
+
+def closure_refuses_transfer(c, i: int, rule: Rule) -> None:
+    """A refusal at closure between children's social care of one area and that of another (a family moving
+    out or in) that the transfer rules do not outrank: a sharing rule covers the pair at closure but the
+    refusal, at the same or a higher priority, takes some of its categories (at equal priority a refusal
+    wins, docs/semantics.md section 3); or the refusal names closure and no rule lets a case transfer
+    between the two at any stage."""
+    if "closure" not in c.vocab.stages_in(rule.stages):
+        return
+    if "family_moved_area" in c.vocab.facts and not _allows(c, rule, "family_moved_area", {"yes"}):
+        return
+    social_care = {p for p in c.vocab.partners if SOCIAL_CARE in c.vocab.partner_kinds(p)}
+    senders = c.vocab.partners_in(rule.from_) & social_care
+    recipients = c.vocab.partners_in(rule.to) & social_care
+    refused = c.vocab.categories_in(rule.categories)
+    for sender, recipient in sorted((s, r) for s in senders for r in recipients
+                                    if _organisation(c, s) != _organisation(c, r)):
+        transfers = [t for t in c.protocol.rules if t.outcome in SHARING_OUTCOMES
+                     and "closure" in c.vocab.stages_in(t.stages) and sender in c.vocab.partners_in(t.from_)
+                     and recipient in c.vocab.partners_in(t.to)]
+        if transfers:
+            beaten = [t for t in transfers if t.priority <= rule.priority
+                      and c.vocab.categories_in(t.categories) & refused]
+            if not beaten:
+                continue
+            why = (f"it outranks the transfer rule {beaten[0].id} "
+                   f"(priority {rule.priority} against {beaten[0].priority})")
+        elif rule.stages == ANY or any(t.outcome in SHARING_OUTCOMES and sender in c.vocab.partners_in(t.from_)
+                                       and recipient in c.vocab.partners_in(t.to) for t in c.protocol.rules):
+            continue  # a transfer handled at another stage (a transfer in arrives at intake, not at closure)
+        else:
+            why = "no rule lets a case transfer between them at any stage"
+        c.add(codes.CLOSURE_REFUSES_TRANSFER, ("rules", i, "outcome"),
+              f"rule {rule.id} refuses at closure what {c.vocab.label('partners', sender)} would send to "
+              f"{c.vocab.label('partners', recipient)}, another area's children's social care, even when the "
+              f"family has moved, and {why}: a case with a plan is transferred to the authority the family "
+              "moves to, and the new authority asks the old one for the history (Working Together 2023, "
+              "transfers between authorities; unverified legal point: check with your legal adviser)",
+              "add 'family_moved_area: \"no\"' to 'when', or give the transfer rules, out and in, a higher "
+              "priority than this refusal (with their lawful bases)")
+        return
+
+
+# -- PK225 ------------------------------------------------------------------------------------
+
+def meeting_as_controller(c) -> None:
+    """A multi-agency meeting recorded as a controller or joint controller."""
+    for i, partner in enumerate(c.protocol.partners):
+        meeting = any(MEETING_WORDS.search(k.replace("_", " ")) for k in c.vocab.partner_kinds(partner.id)) \
+            or MEETING_WORDS.search(f"{partner.id.replace('_', ' ')} {partner.name}")
+        if not meeting or partner.part_of:
+            continue
+        if partner.controller_role not in ("controller", "joint_controller"):
+            continue
+        role = partner.controller_role.replace("_", " ")
+        c.add(codes.MEETING_AS_CONTROLLER, ("partners", i, "controller_role"),
+              f"{partner.name} is a meeting but is recorded as a {role}: a meeting such as a MARAC has no "
+              "legal personality, so it cannot be a controller or a joint controller; each agency stays the "
+              "controller of what it brings, and the body that employs the co-ordinator keeps the minutes "
+              "(UK GDPR Art 4(7); unverified legal point: check with your legal adviser)",
+              "write 'controller_role: not_a_controller' and say in the description which organisation keeps "
+              "the meeting's records")
+
+
+# -- PK226 ------------------------------------------------------------------------------------
+
+_COUNCIL = re.compile(r"^(.*?\b(?:City |County |Borough |District |Metropolitan Borough )?Council)\b")
+
+
+def _council_of(name: str) -> str | None:
+    """The council a partner's name says it belongs to (``Northbridge Council Housing`` -> ``Northbridge
+    Council``), or None."""
+    match = _COUNCIL.match(name)
+    return match.group(1) if match else None
+
+
+def council_services_as_controllers(c) -> None:
+    """Two council services named for one council, each a controller of its own (part of no common
+    organisation), with a sharing rule between them."""
+    services: dict[str, list[str]] = {}
+    for partner in c.protocol.partners:
+        if COUNCIL_ROOT in c.vocab.partner_kinds(partner.id) and not partner.part_of:
+            council = _council_of(partner.name)
+            if council:
+                services.setdefault(council, []).append(partner.id)
+    for council, members in services.items():
+        if len(members) < 2:
+            continue
+        for i, rule in enumerate(c.protocol.rules):
+            if rule.outcome not in SHARING_OUTCOMES:
+                continue
+            senders = c.vocab.partners_in(rule.from_) & set(members)
+            recipients = c.vocab.partners_in(rule.to) & set(members)
+            pairs = sorted((s, r) for s in senders for r in recipients if s != r)
+            if rule.from_ == ANY or rule.to == ANY or not pairs:
+                continue
+            sender, recipient = pairs[0]
+            c.add(codes.COUNCIL_AS_CONTROLLERS, ("rules", i, "to"),
+                  f"rule {rule.id} treats {c.vocab.label('partners', sender)} sharing with "
+                  f"{c.vocab.label('partners', recipient)} as a disclosure between controllers, but both are "
+                  f"services of {council}, one controller: what passes between them is use inside one "
+                  "organisation, which the ICO data sharing code does not cover; purpose limitation and need "
+                  "to know still apply",
+                  f"add a partner for {council} (kind local_authority) and mark each of its services "
+                  "'part_of' it; keep the rule for need to know, with the council's own basis")
+            break
