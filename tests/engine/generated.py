@@ -59,8 +59,11 @@ ROLE_FACTS = ["consent@victim", "consent@alleged_perpetrator"]
 #: The dimensions of docs/semantics.md a generated protocol can use beyond the core (rules, priorities, conditions,
 #: hierarchies, need-to-know). The engine's own tests use them all; an export's equivalence test
 #: asks for the ones the export encodes, and widens the set as it learns the rest.
-FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints",
-                      "history", "subjects"})
+FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "history",
+                      "subjects", "sharing"})
+#: Sharing modes, strongest first (docs/semantics.md section 4a).
+SHARING_MODES = ["required", "discretion", "permitted"]
+DECISION_MAKERS = ["the designated safeguarding lead", "the MASH team manager"]
 CORE = frozenset()
 
 
@@ -135,6 +138,11 @@ def protocols(draw, features: frozenset = CORE):
             if "subjects" in features else "any",
             "history": history(),
         })
+        if "sharing" in features and outcome in ("share", "share_minimum"):
+            mode = draw(st.sampled_from(SHARING_MODES))
+            rules[-1]["sharing"] = mode
+            if mode == "discretion":
+                rules[-1]["decided_by"] = draw(st.sampled_from(DECISION_MAKERS))
     profiles = [{
         "id": f"n{i}", "recipient": draw(st.sampled_from([{"partners": [draw(st.sampled_from(ids))]},
                                                           {"kinds": [draw(st.sampled_from(sorted(KINDS)))]}])),
@@ -379,7 +387,7 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
     union = lambda lists: tuple(dict.fromkeys(x for lst in lists for x in lst))  # noqa: E731
     if not matched:
         result = {"outcome": "gap", "rule": None, "deciding": (), "matched": frozenset(), "bases": (),
-                  "obligations": (), "need": need}
+                  "obligations": (), "need": need, "sharing": None, "decided_by": None}
         blocking = list(waiting)
     else:
         top = max(r.priority for r in matched)
@@ -389,7 +397,13 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
             "outcome": OUTCOMES[best], "rule": deciding[0].id, "deciding": tuple(r.id for r in deciding),
             "matched": frozenset(r.id for r in matched), "bases": union(r.lawful_bases for r in deciding),
             "obligations": union([str(o) for o in r.obligations] for r in deciding), "need": need,
+            "sharing": None, "decided_by": None,
         }
+        if OUTCOMES[best] in ("share", "share_minimum"):  # section 4: a duty beats discretion beats a permission
+            modes = {r.sharing for r in deciding}
+            result["sharing"] = next(m for m in SHARING_MODES if m in modes)
+            if result["sharing"] == "discretion":
+                result["decided_by"] = next(r.decided_by for r in deciding if r.sharing == "discretion")
         if OUTCOMES[best] in ("share", "share_minimum"):  # section 12: handling duties of overridden sharing rules
             result["obligations"] += tuple(dict.fromkeys(
                 str(o) for r in matched if r not in deciding and r.outcome in ("share", "share_minimum")
@@ -414,7 +428,7 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
                          for r in blocking)]
         waiting_on = tuple(names)
     result.update({
-        "outcome": fallback.outcome, "rule": None, "deciding": (), "bases": (),
+        "outcome": fallback.outcome, "rule": None, "deciding": (), "bases": (), "sharing": None, "decided_by": None,
         "obligations": union([[str(o) for o in fallback.obligations]]), "fallback": fallback.id,
         "fallback_reason": reason, "waiting_rules": frozenset(r.id for r in blocking) if reason == "unknown_fact"
         else frozenset(), "waiting_on": waiting_on,

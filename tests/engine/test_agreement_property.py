@@ -53,6 +53,10 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
             assert set(got.lawful_bases) == set(want["bases"]) == set(row["lawful_bases"])
             assert set(got.obligations) == set(want["obligations"]) == set(row["obligations"])
             assert got.need_to_know == want["need"] == str(row["need_to_know"])
+            event(f"sharing {want['sharing']}")
+            assert got.sharing == want["sharing"] == (row["sharing"] if isinstance(row["sharing"], str) else None)
+            assert got.decided_by == want["decided_by"] == (row["decided_by"] if isinstance(row["decided_by"], str)
+                                                             else None)
             event(f"fallback {want['fallback_reason']}")
             assert got.fallback == want["fallback"] == (row["fallback"] if isinstance(row["fallback"], str) else None)
             assert got.fallback_reason == want["fallback_reason"] == row["fallback_reason"]

@@ -67,6 +67,8 @@ def brute_force(protocol, guarantee):
         wrong = ~outcome.isin(guarantee.outcomes) if guarantee.outcomes else pd.Series(False, index=table.index)
         for required in guarantee.obligations:
             wrong |= ~present(required)
+        if guarantee.sharing:  # docs/semantics.md section 4: a request not shared has no sharing mode
+            wrong |= ~table["sharing"].isin(guarantee.sharing)
         bad = constrained & wrong
     elif guarantee.kind == "only_via":
         via = compiled.vocab.partners_in(guarantee.via)
@@ -147,6 +149,7 @@ def guarantees(draw, protocol, kind):
         if not data["outcomes"] and not data["obligations"]:
             data["obligations"] = ["record_decision"]
         data["when_outcome"] = draw(st.sampled_from([[], ["share", "share_minimum"]]))
+        data["sharing"] = draw(st.sampled_from([[], [], ["required"], ["required", "discretion"], ["permitted"]]))
     elif kind == "only_via":
         data["via"] = {"partners": [draw(st.sampled_from(ids))]}
         data["unless_obligation"] = draw(st.sampled_from(OBLIGATION_TYPES))

@@ -61,6 +61,14 @@ def mutate(protocol: Protocol, how: str, data) -> Protocol:
             "given", "refused", "not_sought", "unsafe_to_seek", "withdrawn"]})
     elif how == "partner":
         raw["partners"].append({"id": "newcomer", "name": "Newcomer", "kind": "school"})
+    elif how == "sharing" and rules:  # a duty becomes a permission or a discretion, or the reverse (section 4a)
+        for rule in rules:
+            if rule["outcome"] in ("share", "share_minimum"):
+                mode = data.draw(st.sampled_from(["required", "permitted", "discretion"]))
+                rule["sharing"] = mode
+                rule.pop("decided_by", None)
+                if mode == "discretion":
+                    rule["decided_by"] = data.draw(st.sampled_from(["the DSL", "the MASH team manager"]))
     elif how == "history" and rules:  # a rule now waits for what the case already shared (section 15)
         rules[data.draw(st.integers(0, len(rules) - 1))]["history"] = {"received": "criminal.intelligence"}
     elif how == "constraint":
@@ -118,7 +126,9 @@ def brute_force(old: Protocol, new: Protocol, renames: dict[str, str]):
         new_rule = after["rule"].map(lambda r: r if isinstance(r, str) else "")
         differs = ((before["outcome"].astype(str) != after["outcome"].astype(str)) | (old_rule != new_rule)
                    | (before["obligations"].map(key) != after["obligations"].map(key))
-                   | (before["lawful_bases"].map(key) != after["lawful_bases"].map(key)))
+                   | (before["lawful_bases"].map(key) != after["lawful_bases"].map(key))
+                   | (before["sharing"].map(str) != after["sharing"].map(str))
+                   | (before["decided_by"].map(str) != after["decided_by"].map(str)))
         changed += int(differs.sum())
         pairs |= set(zip(before["outcome"][differs].astype(str), after["outcome"][differs].astype(str)))
     return changed, only_old, only_new, pairs
@@ -128,7 +138,7 @@ def brute_force(old: Protocol, new: Protocol, renames: dict[str, str]):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 @pytest.mark.parametrize("how", ["outcome", "rename", "reorder", "category", "fact_value", "partner", "constraint",
-                                 "history"])
+                                 "sharing", "history"])
 def test_space_impact_agrees_with_brute_force(how, data):
     old = data.draw(protocols())
     new = mutate(old, how, data)

@@ -20,7 +20,7 @@ from protocolkit.export.rego import package_name, rego_module
 from protocolkit.export.tables import rule_tables
 
 CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
-                   "escalate_to", "fallback", "fallback_reason")
+                   "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by")
 
 
 def comparable(decision: dict) -> tuple:
@@ -46,42 +46,136 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
             rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
             obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
             need_to_know=str(r["need_to_know"]), explanation="", fallback=r["fallback"],
-            fallback_reason=r["fallback_reason"]) for r in by_request[index])
+            fallback_reason=r["fallback_reason"], sharing=r["sharing"], decided_by=r["decided_by"])
+            for r in by_request[index])
         d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
         out.append(comparable(d.to_dict()))
     return out
 
 
+REQUESTED_BY = ("unstated", "proactive", "recipient", "third_party")
+
+
 def random_requests(protocol, n: int, seed: int) -> list[dict]:
-    """``n`` requests over every partner, category, stage, purpose and fact value (unknown included);
-    fact states the protocol's fact constraints rule out are drawn again (they are bad input).
+    """``n`` requests over every partner and declared outside party, category, stage, purpose and fact value
+    (unknown included); fact states the protocol's fact constraints rule out are drawn again (they are bad input).
+    Where some rule looks at who asked, a request names its requester (the sender, the recipient or a third party),
+    or gives ``requested_by`` directly, or says nothing.
+
+    Where the protocol declares data subject roles (``docs/semantics.md`` section 16), a request names one in
+    ``about`` or none, and gives people's own values of per-subject facts as ``consent@victim`` some of the time;
+    for the request's own subject the value is given plainly, per person, or both (agreeing).
 
     Every fourth request is one of the protocol's permitted flows with the facts that let it go
     (:func:`~protocolkit.graph.permitted_flows`), so the sample reaches the sharing rules even where
-    uniformly drawn facts almost always meet a refusal first; flows that go only for a named data
-    subject are left out (the requests here name none).
+    uniformly drawn facts almost always meet a refusal first; a flow that goes only when a given party
+    asked is sent with that ``requested_by``, one that goes only for a named data subject with that ``about``.
     """
-    from protocolkit.engine.constraints import possible
-    from protocolkit.graph import permitted_flows
-
     t = rule_tables(protocol)
     rnd = random.Random(seed)
-    flows = permitted_flows(t.compiled)
-    flows = flows[flows["about"].isna() & flows["requested_by"].isna()].to_dict("records")
+    flows = permitted_flows_of(t)
+    columns = {f for f, _ in t.facts}
+    aimed = [r for r in t.rules if set(r.about) != set(t.subjects)]
     out = []
     while len(out) < n:
-        if flows and len(out) % 4 == 3:
-            flow = rnd.choice(flows)
+        flow = rnd.choice(flows) if flows and len(out) % 4 == 3 else None
+        # (a flow's smallest facts can leave unknown a fact that a fact constraint needs stated: drawn afresh then)
+        if flow is not None and possible_for(t.compiled, flow["facts"],
+                                             flow["about"] if isinstance(flow["about"], str) else None):
             out.append({"from": flow["from"], "to": flow["to"], "categories": [flow["category"]],
                         "stage": flow["stage"], "purpose": flow["purpose"], "facts": dict(flow["facts"])})
+            if isinstance(flow["requested_by"], str):
+                out[-1]["requested_by"] = flow["requested_by"]
+            if isinstance(flow["about"], str):
+                out[-1]["about"] = flow["about"]
+            continue
+        request = aimed_request(t, rnd.choice(aimed), rnd) if aimed and len(out) % 8 == 5 else None
+        if request is not None:  # (None: that rule's scope is empty or the draw broke a fact constraint)
+            out.append(request)
             continue
         facts = {f: v for f, values in t.facts if (v := rnd.choice(values)) != "unknown"}
-        if not possible(t.compiled, facts):
+        about = None
+        if len(t.subjects) > 1:
+            about = rnd.choice(t.subjects[1:]) if rnd.random() < 0.6 else None
+            values = dict(t.facts)
+            for key, _, _ in t.role_keys:  # a person's own value no rule reads by role: given some of the time
+                if key not in columns and rnd.random() < 0.3:
+                    facts[key] = rnd.choice(values[key.partition("@")[0]][1:])
+            for fact in t.per_subject:  # the subject's own value: plainly, per person, or both
+                key = f"{fact}@{about}"
+                if about is None or fact not in facts or key not in facts:
+                    continue
+                how = rnd.randrange(3)
+                if how == 0:
+                    del facts[fact]
+                elif how == 1:
+                    del facts[key]
+                else:
+                    facts[key] = facts[fact]
+        if not possible_for(t.compiled, facts, about):
             continue
-        out.append({"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
-                    "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
-                    "purpose": rnd.choice(t.purposes), "facts": facts})
+        request = {"from": rnd.choice(t.partners), "to": rnd.choice(t.partners),
+                   "categories": rnd.sample(t.categories, rnd.randint(1, 3)), "stage": rnd.choice(t.stages),
+                   "purpose": rnd.choice(t.purposes), "facts": facts}
+        if about is not None:
+            request["about"] = about
+        if t.uses_requested_by:
+            how = rnd.randrange(5)
+            if how == 1:
+                request["requester"] = request["from"]
+            elif how == 2:
+                request["requester"] = request["to"]
+            elif how == 3:
+                request["requester"] = rnd.choice(t.partners)
+            elif how == 4:
+                request["requested_by"] = rnd.choice(REQUESTED_BY)
+        out.append(request)
     return out
+
+
+def aimed_request(tables, rule, rnd: random.Random) -> dict | None:
+    """A request inside one rule's scope (a role it is limited to, values its conditions allow, other facts drawn
+    freely), so rules for one person's data are reached; None when the draw breaks a fact constraint. Another rule
+    may still decide it."""
+    facts = {f: v for f, values in tables.facts if (v := rnd.choice(values)) != "unknown"}
+    for fact, allowed in rule.facts:
+        value = rnd.choice(allowed) if allowed else "unknown"
+        if value == "unknown":
+            facts.pop(fact, None)
+        else:
+            facts[fact] = value
+    roles = [r for r in rule.about if r != "unstated"]
+    about = rnd.choice(roles) if roles else None
+    for fact in tables.per_subject:  # the subject's value and the same person's role column must agree
+        if about is not None and fact in facts and f"{fact}@{about}" in facts:
+            facts[f"{fact}@{about}"] = facts[fact]
+    if not rule.senders or not rule.recipients or not rule.categories or not rule.stages or not rule.purposes:
+        return None
+    if not possible_for(tables.compiled, facts, about):
+        return None
+    request = {"from": rnd.choice(rule.senders), "to": rnd.choice(rule.recipients),
+               "categories": [rnd.choice(rule.categories)], "stage": rnd.choice(rule.stages),
+               "purpose": rnd.choice(rule.purposes), "facts": facts}
+    if about is not None:
+        request["about"] = about
+    if set(rule.requested_by) != set(REQUESTED_BY):
+        request["requested_by"] = rnd.choice(rule.requested_by)
+    return request
+
+
+def permitted_flows_of(tables) -> list[dict]:
+    """The protocol's permitted flows (:func:`~protocolkit.graph.permitted_flows`) as records."""
+    from protocolkit.graph import permitted_flows
+
+    return permitted_flows(tables.compiled).to_dict("records")
+
+
+def possible_for(compiled, facts: dict, about: str | None) -> bool:
+    """Whether a request breaks no fact constraint, its per-subject facts read for its subject (section 16)."""
+    from protocolkit.engine.constraints import possible
+    from protocolkit.engine.requests import subject_facts
+
+    return possible(compiled, subject_facts(compiled, facts, about))
 
 
 class Regorus:

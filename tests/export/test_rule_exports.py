@@ -25,7 +25,7 @@ from protocolkit.errors import ProtocolValidationError
 from protocolkit.export.canonical import canonical_json, stamp, write_json
 from protocolkit.export.cedar import CedarDecider, write_cedar
 from protocolkit.export.formats import get_format
-from protocolkit.export.odrl import odrl_policy, write_odrl
+from protocolkit.export.odrl import PK, odrl_policy, write_odrl
 from protocolkit.export.rego import write_rego
 from protocolkit.export.register import COLUMNS, register_rows, write_csv
 from protocolkit.export.rego_tests import sample_requests
@@ -99,7 +99,13 @@ def test_odrl_conforms_to_the_w3c_shapes_and_uses_dpv(mash):
     assert conforms, report[:2000]
     odrl = rdflib.Namespace("http://www.w3.org/ns/odrl/2/")
     rules = set(graph.subjects(rdflib.RDF.type, odrl.Permission)) | set(graph.subjects(rdflib.RDF.type, odrl.Prohibition))
-    assert len(rules) == len(mash.rules)
+    duties = set(graph.objects(None, odrl.obligation))  # sharing: required is a duty of the policy (section 4)
+    assert len(rules | duties) == len(mash.rules) and not rules & duties
+    required = {r.id for r in mash.rules if r.sharing == "required"}
+    assert required and {str(graph.value(d, rdflib.URIRef(PK + "ruleId"))) for d in duties} == required
+    assert all((d, rdflib.RDF.type, odrl.Duty) in graph for d in duties)
+    discretion = next(r for r in mash.rules if r.sharing == "discretion")
+    assert discretion.decided_by in {str(o) for o in graph.objects(None, rdflib.URIRef(PK + "decidedBy"))}
     assert rules <= set(graph.subjects(rdflib.RDF.type, odrl.Rule))  # typed so the Rule shape applies
     objects = {str(o) for o in graph.objects()}
     assert any(o.startswith("https://w3id.org/dpv/legal/eu/gdpr#A6-1-e") for o in objects)

@@ -441,7 +441,7 @@ def _category_decisions(decisions: pd.DataFrame, rows: Iterable[int]) -> list[Ca
     out = []
     for i in range(len(rows)):
         values = {name: columns[name][i] for name in names}
-        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason"):  # pandas may give NaN for None
+        for name in ("rule", "minimum", "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by"):  # pandas may give NaN for None
             values[name] = values[name] if isinstance(values[name], str) else None
         out.append(CategoryDecision(**values, explanation=texts[i] if texts else ""))
     return out

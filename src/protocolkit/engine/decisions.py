@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import ProtocolError
 from ..model.outcomes import GAP, SHARING_OUTCOMES, SUMMARY_ORDER
 from ..model.protocol import Protocol
-from ..model.rules import Fallback, Rule
+from ..model.rules import SHARING_MODES, Fallback, Rule
 from .compiled import FALLBACK_REASONS, NEED_CODES, OUTCOME_CODES, CompiledProtocol, bits_set, compile_protocol
 from .constraints import check_possible
 from .explain import explain_category, explain_request
@@ -117,6 +117,8 @@ class RuleDetail:
     escalate_to: str | None
     kept: tuple[tuple[str, str], ...] = ()
     fallback: Fallback | None = None
+    sharing: str | None = None
+    decided_by: str | None = None
     fallback_reason: str | None = None
     waiting_on: tuple[str, ...] = ()
     waiting_rules: tuple[Rule, ...] = ()
@@ -134,7 +136,8 @@ def with_fallback(compiled: CompiledProtocol, detail: RuleDetail, fallback: int,
         detail, outcome=entry.outcome, winners=(), rule=None, deciding_rules=(),
         lawful_bases=(), obligations=tuple(dict.fromkeys(str(o) for o in entry.obligations)), minimum=None,
         escalate_to=entry.escalate_to if entry.outcome == "escalate" else None, fallback=entry, kept=(),
-        fallback_reason=FALLBACK_REASONS[reason], waiting_on=waiting_on, waiting_rules=waiting)
+        fallback_reason=FALLBACK_REASONS[reason], waiting_on=waiting_on, waiting_rules=waiting, sharing=None,
+        decided_by=None)
 
 
 def winners_of(compiled: CompiledProtocol, bits: np.ndarray, deciders: np.ndarray) -> np.ndarray:
@@ -146,14 +149,39 @@ def winners_of(compiled: CompiledProtocol, bits: np.ndarray, deciders: np.ndarra
     return winners
 
 
+def sharing_of(rules: Iterable[Rule]) -> tuple[str | None, str | None]:
+    """The sharing mode and decision-maker of a decision from its deciding rules (``docs/semantics.md`` section 4).
+
+    Nothing is shared (None, None) unless the deciding rules share. Otherwise the strongest mode of the
+    deciding rules applies (:data:`~protocolkit.model.rules.SHARING_MODES`: a duty, then discretion, then a
+    plain permission); for discretion, the decision-maker is that of the first deciding rule that names one.
+
+    Examples
+    --------
+    >>> from protocolkit.model.rules import Rule
+    >>> base = {"title": "t", "from": "any", "to": "any", "categories": "any", "stages": "any", "purposes": "any",
+    ...         "outcome": "share", "rationale": "r"}
+    >>> sharing_of([Rule.model_validate({**base, "id": "A"}),
+    ...             Rule.model_validate({**base, "id": "B", "sharing": "discretion", "decided_by": "the DSL"})])
+    ('discretion', 'the DSL')
+    """
+    rules = [r for r in rules if r.outcome in SHARING_OUTCOMES]
+    if not rules:
+        return None, None
+    mode = min((r.sharing for r in rules), key=SHARING_MODES.index)
+    decided_by = next((r.decided_by for r in rules if r.sharing == mode and r.decided_by), None)
+    return mode, decided_by if mode == "discretion" else None
+
+
 def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> tuple:
-    """What the deciding rules of one row carry: the rules, their ids, bases, obligations, minimum, escalation."""
+    """What the deciding rules of one row carry: the rules, their ids, bases, obligations, minimum, escalation,
+    sharing mode and decision-maker."""
     rules = tuple(compiled.rule_at_bit(b) for b in bits_set(winners))
     first = rules[0] if rules else None
     return (rules, tuple(r.id for r in rules), _union(r.lawful_bases for r in rules),
             _union([str(o) for o in r.obligations] for r in rules),
             first.minimum if first and first.outcome == "share_minimum" else None,
-            first.escalate_to if first and first.outcome == "escalate" else None)
+            first.escalate_to if first and first.outcome == "escalate" else None, *sharing_of(rules))
 
 
 def kept_obligations(compiled: CompiledProtocol, bits: np.ndarray, winners: np.ndarray) -> tuple[tuple[str, str], ...]:
@@ -180,7 +208,7 @@ def kept_obligations(compiled: CompiledProtocol, bits: np.ndarray, winners: np.n
 def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> RuleDetail:
     """The decision carried by one row of matched-rule bits (``docs/semantics.md`` sections 3 and 4)."""
     winners = winners_of(compiled, bits[None, :], np.array([decider]))[0]
-    rules, ids, bases, obligations, minimum, escalate_to = _deciding(compiled, winners)
+    rules, ids, bases, obligations, minimum, escalate_to, sharing, decided_by = _deciding(compiled, winners)
     kept = kept_obligations(compiled, bits, winners)
     obligations = (*obligations, *(text for text, _ in kept))
     matched = tuple(compiled.rule_at_bit(b) for b in bits_set(bits))
@@ -188,7 +216,8 @@ def rule_detail(compiled: CompiledProtocol, bits: np.ndarray, decider: int) -> R
         outcome=rules[0].outcome if rules else "gap", winners=rules,
         overridden=tuple(r for r in matched if r not in rules), rule=ids[0] if ids else None,
         deciding_rules=ids, rules_matched=tuple(r.id for r in matched), lawful_bases=bases,
-        obligations=obligations, minimum=minimum, escalate_to=escalate_to, kept=kept,
+        obligations=obligations, minimum=minimum, escalate_to=escalate_to, kept=kept, sharing=sharing,
+        decided_by=decided_by,
     )
 
 
@@ -201,7 +230,7 @@ def category_decision(compiled: CompiledProtocol, request: Request, category: st
         minimum=detail.minimum, escalate_to=detail.escalate_to, need_to_know=NEED_CODES[need],
         fallback=detail.fallback.id if detail.fallback else None, fallback_reason=detail.fallback_reason,
         waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), regime=regime,
-        explanation="",
+        sharing=detail.sharing, decided_by=detail.decided_by, explanation="",
     )
     if not explain:
         return decision
@@ -213,7 +242,7 @@ Detail = Literal["full", "rules", "outcome"]
 OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know",
                    "fallback"]
 RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to",
-                "fallback_reason", "waiting_on", "waiting_rules", "regime"]
+                "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by"]
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
@@ -291,7 +320,8 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
                    for row in first_row.tolist()]
     for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
                          ("obligations", obligations), ("minimum", [d[4] for d in deciding]),
-                         ("escalate_to", [d[5] for d in deciding]), ("rules_matched", matched)):
+                         ("escalate_to", [d[5] for d in deciding]), ("sharing", [d[6] for d in deciding]),
+                         ("decided_by", [d[7] for d in deciding]), ("rules_matched", matched)):
         array = np.empty(len(values), dtype=object)
         array[:] = values
         index = inverse if name == "rules_matched" else by_pair if name == "obligations" else back
@@ -312,7 +342,7 @@ def _mark_bad(table: pd.DataFrame, bad: np.ndarray | None, problem: np.ndarray |
     table.loc[bad, "outcome"] = GAP
     for column in table.columns:
         if column in ("rule", "fallback", "deciding_rules", "matched_rules", "lawful_bases", "obligations",
-                      "minimum", "escalate_to"):
+                      "minimum", "escalate_to", "sharing", "decided_by"):
             table[column] = table[column].astype(object)
             table.loc[bad, column] = None
     if "explanation" in table.columns:
@@ -336,18 +366,19 @@ def _fallback_columns(compiled: CompiledProtocol, base: pd.DataFrame, fallbacks:
     if len(rows):
         cache: dict[tuple, tuple] = {}
         columns = {name: base[name].to_numpy(dtype=object).copy()
-                   for name in ("deciding_rules", "lawful_bases", "obligations", "minimum", "escalate_to")}
+                   for name in ("deciding_rules", "lawful_bases", "obligations", "minimum", "escalate_to",
+                                "sharing", "decided_by")}
         for row in rows.tolist():
             key = (int(fallbacks[row]), blocking[row].tobytes())
             if key not in cache:
                 entry = compiled.fallbacks[key[0]]
                 cache[key] = ((), (), tuple(dict.fromkeys(str(o) for o in entry.obligations)), None,
-                              entry.escalate_to if entry.outcome == "escalate" else None,
+                              entry.escalate_to if entry.outcome == "escalate" else None, None, None,
                               tuple(compiled.rule_at_bit(b).id for b in bits_set(blocking[row])))
             values = cache[key]
-            for name, value in zip(columns, values[:5]):
+            for name, value in zip(columns, values[:7]):
                 columns[name][row] = value
-            waiting_rules[row] = values[5]
+            waiting_rules[row] = values[7]
         for name, values in columns.items():
             base[name] = pd.Series(values, dtype=object)
     base["waiting_on"] = pd.Series(waiting_on, dtype=object)

@@ -167,10 +167,16 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
     because = f"rule {rule.id} (\"{rule.title}\") applies{_conditions(rule, compiled)}"
     if len(winners) > 1:
         because += f", with {_join([r.id for r in winners[1:]])}"
+    if decision.sharing == "required":
+        may, judged = "must share", " (a duty, not only a permission)"
+    elif decision.sharing == "discretion":
+        may, judged = "may share", f" if {decision.decided_by} judges it appropriate"
+    else:
+        may, judged = "may share", ""
     head = {
-        "share": f"{sender} may share {what} with {recipient} {when}, because {because}.",
-        "share_minimum": f"{sender} may share only a minimum of {what} with {recipient} {when} "
-                         f"({decision.minimum}), because {because}.",
+        "share": f"{sender} {may} {what} with {recipient} {when}{judged}, because {because}.",
+        "share_minimum": f"{sender} {may} only a minimum of {what} with {recipient} {when} "
+                         f"({decision.minimum}){judged}, because {because}.",
         "seek_consent": f"{sender} must seek the family's consent before sharing {what} with {recipient} {when}, "
                         f"because {because}.",
         "escalate": f"{sender} does not decide alone whether to share {what} with {recipient} {when}: "
@@ -181,6 +187,8 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
                                     f"because {because}.",
     }[decision.outcome]
     sentences = [head]
+    if decision.sharing == "discretion":
+        sentences.append(f"This is a judgement for {decision.decided_by}: record who made it, and why.")
     if decision.lawful_bases:
         sentences.append(f"Lawful basis: {_bases(compiled, decision.lawful_bases)}.")
     sentences += _inherited(compiled, winners)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..model.guarantees import Guarantee, obligation_meets
 from ..model.protocol import Protocol
-from ..model.rules import REQUESTED_BY, Obligation, describe_about, describe_requested_by
+from ..model.rules import REQUESTED_BY, SHARING_MODES, Obligation, describe_about, describe_requested_by
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
 from .constraints import compiled_constraints
 from .decisions import Decision, decide
@@ -349,6 +349,18 @@ def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, require
     return present
 
 
+def sharing_modes(compiled: CompiledProtocol, winners: np.ndarray, shared: np.ndarray) -> np.ndarray:
+    """The sharing mode of each state's decision (``docs/semantics.md`` section 4): the strongest mode of its
+    deciding rules where it shares (``required``, then ``discretion``, then ``permitted``), ``""`` where not."""
+    masks = {mode: np.zeros(compiled.words, dtype=np.uint64) for mode in SHARING_MODES}
+    for bit in range(len(compiled.rules)):
+        masks[compiled.rule_at_bit(bit).sharing][bit // 64] |= np.uint64(1 << (bit % 64))
+    out = np.where(shared, "permitted", "").astype(object)
+    for mode in reversed(SHARING_MODES[:-1]):  # discretion, then required overrides it
+        out[shared & (winners & masks[mode][None, :]).any(axis=1)] = mode
+    return out
+
+
 def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult:
     """Decide one guarantee over every request in its scope.
 
@@ -384,6 +396,8 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         wrong = ~np.isin(outcome_names, guarantee.outcomes) if guarantee.outcomes else np.zeros(len(outcomes), bool)
         for required in guarantee.obligations:
             wrong |= ~_obligation_present(compiled, winners, required, bits, shared, fallbacks)
+        if guarantee.sharing:
+            wrong |= ~np.isin(sharing_modes(compiled, winners, shared), guarantee.sharing)
         violated = constrained & wrong
     elif guarantee.kind == "only_via":
         in_via = space.tags[:, 0] == 1

@@ -109,21 +109,18 @@ class HistoryReader:
                 and (e.to is None or event.recipient in self.partners(e.to))
                 and (e.at_stage is None or event.stage == e.at_stage))
 
-    def value(self, condition: HistoryCondition, sender: str, date: dt.date | None, events: list[Event]) -> HistoryValue:
-        """The value of a history fact for a request from ``sender`` on ``date``, after ``events``."""
-        if condition.kind == "received":
-            held = set(self.vocab.category_ancestors(condition.category))
-            found = tuple(e for e in events if e.outcome in SHARING_OUTCOMES and e.recipient == sender
-                          and e.category in held)
-            return HistoryValue("yes" if found else "no", found[:1])
-        if condition.kind in ("shared", "decided"):
-            found = tuple(e for e in events if self.concerns(condition, condition.kind, e))
-            return HistoryValue("yes" if found else "no", found[:1])
-        matching = [e for e in events if self.concerns(condition, condition.counted, e)]
-        by_request: dict[int, Event] = {}
-        for e in matching:
-            by_request.setdefault(e.request, e)
-        requests = list(by_request.values())
+    def value(self, condition: HistoryCondition, sender: str, date: dt.date | None,
+              events: "list[Event] | CaseLog") -> HistoryValue:
+        """The value of a history fact for a request from ``sender`` on ``date``, after ``events``.
+
+        ``events`` is a plain list of the case's earlier events, or a :class:`CaseLog` that keeps
+        them indexed (a case run asks once per request, so a plain list would be read again each time).
+        """
+        log = events if isinstance(events, CaseLog) else CaseLog.of(self, events)
+        return log.value(condition, sender, date)
+
+    def _count_value(self, condition: HistoryCondition, requests: list[Event], date: dt.date | None) -> HistoryValue:
+        """A count condition's value from the earlier requests it counts (each request's first event)."""
         if condition.window is None:
             return HistoryValue("yes" if len(requests) >= condition.at_least else "no",
                                 tuple(requests) if len(requests) >= condition.at_least else ())
@@ -138,6 +135,68 @@ class HistoryReader:
         if len(inside) + len(undated) >= condition.at_least:
             return HistoryValue("unknown")   # an undated earlier step may or may not fall in the window
         return HistoryValue("no", tuple(inside))
+
+
+class CaseLog:
+    """A case's earlier events, indexed as they are added so that each history fact is answered
+    without reading the whole case again (a case of many steps stays linear, not quadratic).
+
+    The answers are exactly :meth:`HistoryReader.value`'s over the same list of events: the first
+    event found is the earliest in the case's order, and counts see each earlier request once.
+    """
+
+    def __init__(self, reader: HistoryReader):
+        self.reader = reader
+        self.events: list[Event] = []
+        self._received: dict[tuple[str, str], tuple[int, Event]] = {}  # (recipient, category) -> first share
+        self._first: dict[tuple[HistoryCondition, str], Event | None] = {}  # shared/decided: first event found
+        self._seen: dict[tuple[HistoryCondition, str], int] = {}  # how many events a condition's index has read
+        self._counted: dict[HistoryCondition, dict[int, Event]] = {}  # count: each request's first event
+        self._answers: dict[tuple, HistoryValue] = {}  # count answers, until the next event is added
+
+    @classmethod
+    def of(cls, reader: HistoryReader, events: list[Event]) -> "CaseLog":
+        log = cls(reader)
+        for event in events:
+            log.add(event)
+        return log
+
+    def add(self, event: Event) -> None:
+        if event.outcome in SHARING_OUTCOMES:
+            self._received.setdefault((event.recipient, event.category), (len(self.events), event))
+        self.events.append(event)
+        self._answers.clear()
+
+    def _catch_up(self, condition: HistoryCondition, kind: str) -> None:
+        """Read the events added since this condition was last asked about."""
+        key = (condition, kind)
+        seen = self._seen.get(key, 0)
+        if kind == "counted":
+            counted = self._counted.setdefault(condition, {})
+            for event in self.events[seen:]:
+                if self.reader.concerns(condition, condition.counted, event):
+                    counted.setdefault(event.request, event)
+        elif self._first.get(key) is None:
+            for event in self.events[seen:]:
+                if self.reader.concerns(condition, kind, event):
+                    self._first[key] = event
+                    break
+        self._seen[key] = len(self.events)
+
+    def value(self, condition: HistoryCondition, sender: str, date: dt.date | None) -> HistoryValue:
+        if condition.kind == "received":
+            held = self.reader.vocab.category_ancestors(condition.category)
+            found = [self._received[(sender, c)] for c in held if (sender, c) in self._received]
+            return HistoryValue("yes", (min(found, key=lambda pair: pair[0])[1],)) if found else HistoryValue("no")
+        if condition.kind in ("shared", "decided"):
+            self._catch_up(condition, condition.kind)
+            first = self._first.get((condition, condition.kind))
+            return HistoryValue("yes", (first,)) if first is not None else HistoryValue("no")
+        key = (condition, date)
+        if key not in self._answers:
+            self._catch_up(condition, "counted")
+            self._answers[key] = self.reader._count_value(condition, list(self._counted[condition].values()), date)
+        return self._answers[key]
 
 
 def evidence_text(condition: HistoryCondition, value: HistoryValue, labels) -> str:
@@ -179,7 +238,7 @@ def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataF
     _refuse_stated_history(cases, steps)
     reader = HistoryReader(compiled)
     labels = _labels(compiled)
-    events: dict[int, list[Event]] = {}
+    events: dict[int, CaseLog] = {}
     tables, notes = [], {}
     position = np.array(steps.step_at, dtype=np.int64)
     frame = steps.frame()
@@ -192,7 +251,7 @@ def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataF
         for row in rows:
             case, req = cases[steps.case_at[row]], steps.requests[row]
             date = case.steps[s].date
-            earlier = events.get(steps.case_at[row], [])
+            earlier = events.setdefault(steps.case_at[row], CaseLog(reader))
             values[row] = {f: reader.value(c, req.from_, date, earlier) for f, c in conditions.items()}
             for fact_id, value in values[row].items():
                 if value.value != "unknown":
@@ -219,7 +278,7 @@ def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataF
             if used:
                 notes[int(row)] = [evidence_text(conditions[f], values[row][f], labels) for f in conditions if f in used]
             for item in group.itertuples(index=False):
-                events.setdefault(steps.case_at[row], []).append(Event(
+                events.setdefault(steps.case_at[row], CaseLog(reader)).add(Event(
                     s, steps.step_id[row], int(row), case.steps[s].date, req.from_, req.to, item.category,
                     steps.stage[row], str(item.outcome)))
     if not tables:

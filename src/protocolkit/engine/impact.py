@@ -1,6 +1,7 @@
 """What a change to a protocol does to decisions: over the sample cases, and over every possible request.
 
-A decision *changes* when its outcome, deciding rule, obligations or lawful bases
+A decision *changes* when its outcome, deciding rule, obligations, lawful bases or
+sharing mode (a duty, a permission or a named person's discretion, and who decides)
 differ between the two versions. A rule that was only renamed (same content, new id)
 does not change a decision by its new name: ids are compared through the renames
 that :func:`protocolkit.model.compare.compare_protocols` found.
@@ -24,7 +25,7 @@ from ..model.cases import Case
 from ..model.protocol import Protocol
 
 #: What a decision is compared on.
-COMPARED = ("outcome", "rule", "obligations", "lawful_bases")
+COMPARED = ("outcome", "rule", "obligations", "lawful_bases", "sharing", "decided_by")
 
 CASE_IMPACT_COLUMNS = ["case", "step", "request", "from", "to", "category", "stage", "purpose",
                        "old_outcome", "new_outcome", "old_rule", "new_rule", "changed"]
@@ -38,7 +39,8 @@ class CaseImpact:
     ----------
     changes : DataFrame
         One row per changed (request, category): :data:`CASE_IMPACT_COLUMNS`, ``changed``
-        naming what changed (``outcome``, ``rule``, ``obligations``, ``lawful_bases``).
+        naming what changed (``outcome``, ``rule``, ``obligations``, ``lawful_bases``, ``sharing``,
+        ``decided_by``).
     compared : int
         How many (request, category) decisions were compared.
     problems : list of str
@@ -323,7 +325,8 @@ def space_impact(old: Protocol, new: Protocol, renames: dict[str, str] | None = 
             old_row, new_row = before.iloc[i], after.iloc[i]
             old_rule = renames.get(old_row["rule"], old_row["rule"]) if isinstance(old_row["rule"], str) else None
             old_view = {"outcome": old_row["outcome"], "rule": old_rule, "obligations": old_row["obligations"],
-                        "lawful_bases": old_row["lawful_bases"]}
+                        "lawful_bases": old_row["lawful_bases"], "sharing": old_row["sharing"],
+                        "decided_by": old_row["decided_by"]}
             changed = [c for c in COMPARED if _norm(old_view[c]) != _norm(new_row[c])]
             if not changed:
                 continue

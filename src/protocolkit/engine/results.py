@@ -30,7 +30,7 @@ from .requests import Request
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
     "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know",
-    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "regime", "explanation",
+    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by", "explanation",
 ]
 
 
@@ -53,10 +53,19 @@ class CategoryDecision:
     waiting_on: tuple[str, ...] = ()
     waiting_rules: tuple[str, ...] = ()
     regime: str = "uk_gdpr"
+    sharing: str | None = None
+    """For a category that is shared: ``required`` (a duty), ``permitted`` or ``discretion`` (section 4)."""
+    decided_by: str | None = None
+    """For ``sharing: discretion``: the named role whose judgement decides, and who records it."""
     explanation: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "outcome", Outcome(self.outcome))
+
+    @property
+    def must_share(self) -> bool:
+        """Whether sharing the category is a duty (``sharing: required``), not only a permission."""
+        return self.sharing == "required"
 
     @property
     def shared(self) -> bool:
@@ -137,6 +146,11 @@ class Decision:
         return tuple(c.category for c in self.categories if c.shared)
 
     @property
+    def must_share(self) -> tuple[str, ...]:
+        """Categories the sender has a duty to share (``sharing: required``)."""
+        return tuple(c.category for c in self.categories if c.must_share)
+
+    @property
     def may_not_share(self) -> tuple[str, ...]:
         """Categories that may not go (refused, pending consent or escalation, or gaps)."""
         return tuple(c.category for c in self.categories if not c.shared)
@@ -154,6 +168,7 @@ class Decision:
             "categories": [{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()}
                            for c in self.categories],
             "may_share": list(self.may_share),
+            "must_share": list(self.must_share),
             "may_not_share": list(self.may_not_share),
             "rules_matched": list(self.rules_matched),
             "lawful_bases": list(self.lawful_bases),

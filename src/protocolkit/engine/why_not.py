@@ -95,7 +95,7 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
             if not changes:
                 what = f"Rule {rule.id} already covers this request but is overridden ({then})."
             else:
-                what = f"Rule {rule.id} ({rule.outcome.replace('_', ' ')}) would apply if " + "; ".join(changes) + "."
+                what = f"Rule {rule.id} ({_rule_words(rule)}) would apply if " + "; ".join(changes) + "."
                 if not scope:
                     what += f" With those facts it {then if then != 'decides' else 'would decide'}."
             what += _timing_words(compiled, rule)
@@ -107,6 +107,17 @@ def why_not(protocol: Protocol, request: Request | Mapping) -> pd.DataFrame:
             })
     rows.sort(key=lambda r: (r["category"], r["_order"]))
     return pd.DataFrame([{k: v for k, v in r.items() if k != "_order"} for r in rows], columns=WHY_NOT_COLUMNS)
+
+
+def _rule_words(rule) -> str:
+    """A sharing rule's outcome with its mode (``docs/semantics.md`` section 4a): ``share, a duty``,
+    ``share, if the DSL judges it appropriate``, or the outcome alone for a plain permission."""
+    words = rule.outcome.replace("_", " ")
+    if rule.sharing == "required":
+        return f"{words}, a duty"
+    if rule.sharing == "discretion":
+        return f"{words}, if {rule.decided_by} judges it appropriate"
+    return words
 
 
 def _timing_words(compiled: CompiledProtocol, rule) -> str:

@@ -22,7 +22,10 @@ The scope of a rule: the sender is the principal (``Partner``), the category the
 (``Category``), the recipient ``context.to`` (``Partner``); partners are members of the partner
 they are part of and of their kind, kinds of their broader kind, categories of their parent,
 so ``in`` gives the hierarchies of ``docs/semantics.md`` section 2. Stage, purpose and facts
-are context strings; a fact the request does not state is ``"unknown"``. The scopes are
+are context strings; a fact the request does not state is ``"unknown"``. Whose data
+(``docs/semantics.md`` section 16): ``context.about`` is the request's data subject role
+(``"unstated"`` for none), people's own values are ``context.facts["consent@victim"]``, and each
+condition on a per-subject fact reads it for the request's subject. The scopes are
 generated from the engine's compiled tables and checked against the entity hierarchy: where
 the hierarchy would cover other partners or categories than the engine, the policy lists
 them one by one instead.
@@ -39,7 +42,7 @@ from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import Stamp, dumps_canonical, ensure_exportable, stamp
-from .tables import RuleTable, Tables, rule_tables
+from .tables import REQUESTED_BY, SHARING_MODES, RuleTable, Tables, rule_tables
 from .text import cedar_string, comment_safe
 
 
@@ -107,6 +110,8 @@ def _parents(vocab: Vocabulary, kind: str, value: str) -> list[tuple[str, str]]:
 def _partner_condition(expr: str, selector, covered: tuple[str, ...], tables: Tables, tree: _Hierarchy) -> str | None:
     if set(covered) == set(tables.partners):
         return None
+    if not covered:   # e.g. a selector naming only outside kinds the protocol does not declare
+        return "false"
     if selector != ANY:
         refs = [("Partner", p) for p in selector.partners] + [("Kind", k) for k in selector.kinds]
         by_hierarchy = {p for p, ancestors in tree.partner_ancestors.items() if ancestors & set(refs)}
@@ -132,11 +137,33 @@ def _category_condition(rule_categories, covered: tuple[str, ...], tables: Table
     return f"resource in [{', '.join(_ref('Category', c) for c in covered)}]"
 
 
+def _fact_test(fact: str, allowed, tables: Tables) -> str:
+    """A Cedar test that a fact, as the engine reads it, is one of ``allowed`` (``docs/semantics.md`` section 16).
+
+    The context's facts are the request's as given (``"unknown"`` where not given), people's own values as
+    ``fact@role``. A per-subject fact read plainly is the value for the request's subject: the plain value when
+    given, else the subject's own ``fact@role``. ``fact@role`` is that person's value: given plainly when the
+    request is about them.
+    """
+    def holds(expr: str) -> str:
+        return f"{_strings(allowed)}.contains({expr})" if allowed else "false"
+
+    def given(key: str) -> str:
+        return f"context.facts[{cedar_string(key)}]"
+
+    name, _, role = fact.partition("@")
+    if name not in tables.per_subject or len(tables.subjects) < 2:
+        return holds(given(fact))
+    if role:
+        return (f"(if context.about == {cedar_string(role)} && {given(name)} != \"unknown\" then {holds(given(name))} "
+                f"else {holds(given(fact))})")
+    branches = f"if {given(name)} != \"unknown\" then {holds(given(name))}"
+    for subject in tables.subjects[1:]:
+        branches += f" else if context.about == {cedar_string(subject)} then {holds(given(f'{name}@{subject}'))}"
+    return f"({branches} else {'true' if UNKNOWN in allowed else 'false'})"
+
+
 def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> list[str]:
-    if "unstated" not in table.about:
-        # limited to data subject roles (docs/semantics.md section 16): the context does not carry whose data a
-        # request is about yet, so such a rule matches no request these policies are asked about
-        return ["false"]
     out = [
         _partner_condition("principal", rule.from_, table.senders, tables, tree),
         _partner_condition("context.to", rule.to, table.recipients, tables, tree),
@@ -146,8 +173,12 @@ def _conditions(rule, table: RuleTable, tables: Tables, tree: _Hierarchy) -> lis
                                      (table.purposes, tables.purposes, "context.purpose")):
         if set(values) != set(everything):
             out.append(f"{_strings(values)}.contains({expr})" if values else "false")
+    if set(table.requested_by) != set(REQUESTED_BY):
+        out.append(f"{_strings(table.requested_by)}.contains(context.requested_by)" if table.requested_by else "false")
+    if tables.uses_about and set(table.about) != set(tables.subjects):  # whose data (docs/semantics.md section 16)
+        out.append(f"{_strings(table.about)}.contains(context.about)" if table.about else "false")
     for fact, allowed in table.facts:
-        out.append(f"{_strings(allowed)}.contains(context.facts[{cedar_string(fact)}])" if allowed else "false")
+        out.append(_fact_test(fact, allowed, tables))
     return [c for c in out if c]
 
 
@@ -191,6 +222,10 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
             annotations.append(f"@minimum({cedar_string(table.minimum)})")
         if table.escalate_to is not None:
             annotations.append(f"@escalate_to({cedar_string(table.escalate_to)})")
+        if table.outcome in SHARING_OUTCOMES:
+            annotations.append(f"@sharing({cedar_string(table.sharing)})")
+            if table.decided_by is not None:
+                annotations.append(f"@decided_by({cedar_string(table.decided_by)})")
         out.append(f"// rule {comment_safe(table.id)}: {table.outcome} at priority {table.priority}")
         out += annotations
         own_action = _ref("Action", class_action(*classes[own]))
@@ -213,12 +248,27 @@ def cedar_policies(protocol: Protocol, tables: Tables | None = None, the_stamp: 
             out.append("")
     every = ", ".join(_ref("Action", a) for a in [*(class_action(*c) for c in classes), MATCH])
     for constraint, cube in tables.impossible:
-        condition = " &&\n  ".join(f"{_strings(v)}.contains(context.facts[{cedar_string(f)}])" for f, v in cube)
+        condition = " &&\n  ".join(_fact_test(f, v, tables) for f, v in cube)
         out.append(f"// fact constraint {comment_safe(constraint)}: no case has these facts; such a request is bad input")
         out.append(f"@id({cedar_string(constraint)})")
         out.append('@constraint("impossible facts")')
         out.append(f"forbid (principal, action in [{every}], resource) when {{\n  {condition}\n}};")
         out.append("")
+    if len(tables.subjects) > 1:  # whose data (docs/semantics.md section 16): what a request may not say
+        roles = _strings(tables.subjects)
+        out.append("// a request about a data subject role the protocol does not declare is bad input")
+        out.append('@id("unknown data subject role")')
+        out.append('@constraint("unknown data subject role")')
+        out.append(f"forbid (principal, action in [{every}], resource) when {{\n  !{roles}.contains(context.about)\n}};")
+        out.append("")
+        for key, fact, role in tables.role_keys:
+            plain, own = f"context.facts[{cedar_string(fact)}]", f"context.facts[{cedar_string(key)}]"
+            out.append(f"// a request about the {comment_safe(role)} that gives {comment_safe(fact)} two values is bad input")
+            out.append(f"@id({cedar_string(f'two values of {key}')})")
+            out.append('@constraint("two values for the subject")')
+            out.append(f"forbid (principal, action in [{every}], resource) when {{\n  context.about == {cedar_string(role)} && "
+                       f"{plain} != \"unknown\" && {own} != \"unknown\" && {plain} != {own}\n}};")
+            out.append("")
     return "\n".join(out)
 
 
@@ -237,16 +287,21 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "to": {"type": "Entity", "name": "Partner"},
         "stage": {"type": "String"},
         "purpose": {"type": "String"},
-        "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f, _ in tables.facts}},
+        "requested_by": {"type": "String"},
+        "facts": {"type": "Record", "attributes": {f: {"type": "String"} for f in _context_facts(tables)}},
     }}
+    if len(tables.subjects) > 1:  # whose data: a data subject role, "unstated" when the request names none
+        context["attributes"]["about"] = {"type": "String"}
     label = {"type": "Record", "attributes": {"name": {"type": "String"}}}
+    party = {"type": "Record", "attributes": {"name": {"type": "String"},
+                                              "outside": {"type": "Boolean", "required": False}}}
     fallback = {"type": "Record", "attributes": {
         "fallback": {"type": "String"}, "outcome": {"type": "String"}, "escalate_to": {"type": "String"},
         "obligations": {"type": "String"}, "on_gap": {"type": "Boolean"}, "on_unknown_fact": {"type": "Boolean"}}}
     actions = [*(class_action(*c) for c in tables.classes()), MATCH] + ([WAIT] if tables.waits_on_facts else [])
     return {"": {
         "entityTypes": {
-            "Partner": {"memberOfTypes": ["Partner", "Kind"], "shape": label},
+            "Partner": {"memberOfTypes": ["Partner", "Kind"], "shape": party},
             "Kind": {"memberOfTypes": ["Kind"], "shape": label},
             "Category": {"memberOfTypes": ["Category"], "shape": label},
             "Fallback": {"memberOfTypes": [], "shape": fallback},
@@ -254,6 +309,13 @@ def cedar_schema(protocol: Protocol, tables: Tables | None = None) -> dict:
         "actions": {a: {"appliesTo": {"principalTypes": ["Partner"], "resourceTypes": ["Category"],
                                       "context": context}} for a in actions},
     }}
+
+
+def _context_facts(tables: Tables) -> list[str]:
+    """The facts a Cedar request's context carries: every fact column, then every person's own value
+    (``fact@role``) of a per-subject fact that is not a column."""
+    columns = [f for f, _ in tables.facts]
+    return columns + [key for key, _, _ in tables.role_keys if key not in set(columns)]
 
 
 def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dict]:
@@ -283,7 +345,11 @@ def cedar_entities(protocol: Protocol, tables: Tables | None = None) -> list[dic
         out.append({"uid": {"type": "Kind", "id": kind.id}, "attrs": {"name": kind.label},
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Kind", kind.id)]})
     for partner in tables.partners:
-        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": {"name": vocab.label("partners", partner)},
+        if partner in vocab.partners:
+            attrs = {"name": vocab.partners[partner].name}
+        else:  # a party outside the partnership (docs/semantics.md section 1): matched only where a rule names it
+            attrs = {"name": vocab.label("partners", partner), "outside": True}
+        out.append({"uid": {"type": "Partner", "id": partner}, "attrs": attrs,
                     "parents": [{"type": t, "id": v} for t, v in _parents(vocab, "Partner", partner)]})
     for category in tables.categories:
         parent = vocab.category_parent(category)
@@ -332,11 +398,13 @@ class CedarDecider:
         self.waits = WAIT in self.schema[""]["actions"]
         self.fallbacks = {e["uid"]["id"]: e["attrs"] for e in self.entities if e["uid"]["type"] == "Fallback"}
         self.classes = sorted(actions, key=_class_order)
-        self.facts = list(self.schema[""]["actions"][MATCH]["appliesTo"]["context"]["attributes"]["facts"]
-                          ["attributes"])
+        context = self.schema[""]["actions"][MATCH]["appliesTo"]["context"]["attributes"]
+        self.facts = list(context["facts"]["attributes"])
+        self.with_about = "about" in context
         parsed = json.loads(cedarpy.policies_to_json_str(self.policies))["staticPolicies"]
         self.rules = {}
-        self.constraints = {p["annotations"]["id"] for p in parsed.values() if "constraint" in p["annotations"]}
+        self.constraints = {p["annotations"]["id"]: p["annotations"]["constraint"] for p in parsed.values()
+                            if "constraint" in p["annotations"]}
         for policy in parsed.values():
             a = policy["annotations"]
             if policy["effect"] == "permit" and "position" in a:
@@ -345,7 +413,8 @@ class CedarDecider:
                                        "obligations": json.loads(a["obligations"]),
                                        "lawful_bases": json.loads(a["lawful_bases"]),
                                        "survivable": json.loads(a.get("survivable", "[]")),
-                                       "minimum": a.get("minimum"), "escalate_to": a.get("escalate_to")}
+                                       "minimum": a.get("minimum"), "escalate_to": a.get("escalate_to"),
+                                       "sharing": a.get("sharing"), "decided_by": a.get("decided_by")}
 
     @classmethod
     def of(cls, protocol: Protocol) -> "CedarDecider":
@@ -357,7 +426,14 @@ class CedarDecider:
         """The Cedar request asking ``action`` about one category of a sharing request."""
         facts = {f: str(request.get("facts", {}).get(f, UNKNOWN)) for f in self.facts}
         context = {"to": {"__entity": {"type": "Partner", "id": request["to"]}}, "stage": request["stage"],
-                   "purpose": request["purpose"], "facts": facts}
+                   "purpose": request["purpose"], "requested_by": who_asked(request), "facts": facts}
+        about = request.get("about")
+        if about == "unstated":
+            raise ValueError("unknown data subject role unstated: leave 'about' out when the request names no one")
+        if self.with_about:
+            context["about"] = about or "unstated"
+        elif about:
+            raise ValueError(f"unknown data subject role {about}: the protocol declares none")
         return {"principal": {"type": "Partner", "id": request["from"]}, "action": {"type": "Action", "id": action},
                 "resource": {"type": "Category", "id": category}, "context": context}
 
@@ -380,10 +456,14 @@ class CedarDecider:
         probes = self._ask([self.cedar_request(r, c, MATCH) for r, c in items])
         questions, owners = [], []
         for k, ((request, category), probe) in enumerate(zip(items, probes)):
-            broken = set(probe.diagnostics.id_annotations_by_reason.values()) & self.constraints
+            broken = set(probe.diagnostics.id_annotations_by_reason.values()) & set(self.constraints)
             if broken:
-                raise ValueError(f"these facts cannot all be true under the fact constraint {', '.join(sorted(broken))}: "
-                                 f"{request.get('facts', {})}")
+                what = sorted(broken)
+                if any(self.constraints[c] == "impossible facts" for c in what):
+                    raise ValueError(f"these facts cannot all be true under the fact constraint {', '.join(what)}: "
+                                     f"{request.get('facts', {})}")
+                raise ValueError(f"bad request ({', '.join(what)}): about {request.get('about')!r}, "
+                                 f"facts {request.get('facts', {})}")
             if probe.allowed:
                 matched = set(probe.diagnostics.id_annotations_by_reason.values())
                 candidates = sorted({class_action(int(self.rules[i]["priority"]), self.rules[i]["outcome"])
@@ -455,7 +535,17 @@ class CedarDecider:
         return {"outcome": fallback["outcome"], "rule": None, "deciding_rules": [], "lawful_bases": [],
                 "obligations": json.loads(fallback["obligations"]), "minimum": None,
                 "escalate_to": fallback["escalate_to"] or None, "fallback": fallback["fallback"],
-                "fallback_reason": reason}
+                "fallback_reason": reason, "sharing": None, "decided_by": None}
+
+
+def who_asked(request: dict) -> str:
+    """Who asked, relative to the flow (``docs/semantics.md`` section 1), from a request mapping."""
+    requester = request.get("requester")
+    if requester is None:
+        return request.get("requested_by") or "unstated"
+    if requester == request["from"]:
+        return "proactive"
+    return "recipient" if requester == request["to"] else "third_party"
 
 
 def _class_order(action: str) -> tuple:
@@ -470,13 +560,18 @@ def _unique(items) -> list:
 def _category(category: str, deciding: list[tuple[str, dict]]) -> dict:
     if not deciding:
         return {"category": category, "outcome": "gap", "rule": None, "deciding_rules": [], "obligations": [],
-                "lawful_bases": [], "minimum": None, "escalate_to": None}
+                "lawful_bases": [], "minimum": None, "escalate_to": None, "sharing": None, "decided_by": None}
     first = deciding[0][1]
+    mode = decided_by = None
+    if first["outcome"] in SHARING_OUTCOMES:  # the strongest mode of the deciding rules (docs/semantics.md section 4)
+        mode = min((r["sharing"] for _, r in deciding), key=SHARING_MODES.index)
+        if mode == "discretion":
+            decided_by = next((r["decided_by"] for _, r in deciding if r["sharing"] == mode and r["decided_by"]), None)
     return {"category": category, "outcome": first["outcome"], "rule": deciding[0][0],
             "deciding_rules": [i for i, _ in deciding],
             "obligations": _unique(o for _, r in deciding for o in r["obligations"]),
             "lawful_bases": _unique(b for _, r in deciding for b in r["lawful_bases"]),
-            "minimum": first["minimum"], "escalate_to": first["escalate_to"]}
+            "minimum": first["minimum"], "escalate_to": first["escalate_to"], "sharing": mode, "decided_by": decided_by}
 
 
 def _request_decision(categories: list[dict]) -> dict:

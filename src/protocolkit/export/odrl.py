@@ -16,7 +16,13 @@ personal-data IRIs where the taxonomy has one, the project's namespace otherwise
 purposes (DPV where mapped) and conditions on facts are ``odrl:Constraint`` with ``odrl:isAnyOf``.
 Lawful bases are ``pk:lawfulBasis`` (DPV GDPR IRIs where they exist). Obligations are
 ``odrl:duty``; a duty's timing is an ``odrl:event`` constraint (after or before the disclosure) and
-its deadline an ``odrl:elapsedTime`` constraint with the event it runs from in ``pk:from``. ODRL has no priorities: each rule carries ``pk:priority`` and ``pk:outcome``, and
+its deadline an ``odrl:elapsedTime`` constraint with the event it runs from in ``pk:from``. Whether sharing is a
+duty (``docs/semantics.md`` section 4): a rule with ``sharing:
+required`` ("police must notify the school") is not a permission but an ``odrl:obligation`` of the
+policy, a ``odrl:Duty`` of the sender to perform ``dpv:Share`` on the target (its own handling
+obligations, which ODRL cannot attach to a duty, are ``pk:obligation``); a rule with ``sharing:
+discretion`` is a permission with a duty to fulfil first, ``pk:exerciseJudgement`` with
+``pk:decidedBy`` the named role; every sharing rule says ``pk:sharing``. ODRL has no priorities: each rule carries ``pk:priority`` and ``pk:outcome``, and
 the policy says how they combine (``pk:decisionOrder``). The ODRL form describes the agreement
 for exchange; the enforceable forms, proven equivalent to the engine, are Rego and Cedar.
 
@@ -114,7 +120,7 @@ def odrl_policy(protocol: Protocol) -> dict:
     def basis_iri(b: str) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
-    permissions, prohibitions = [], []
+    permissions, prohibitions, obligations = [], [], []
     # the rules as they decide, with what they inherit from the agreement's defaults (docs/semantics.md section 18)
     for rule, table in zip(tables.compiled.rules, tables.rules):
         rid = f"{policy_id}#rule-{quote(rule.id, safe='')}"
@@ -138,6 +144,10 @@ def odrl_policy(protocol: Protocol) -> dict:
                                 "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": list(values) if values else ["pk:none"]})
         duties = []
+        sharing = rule.outcome in ("share", "share_minimum")
+        if sharing and rule.sharing == "discretion":
+            duties.append({"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": "pk:exerciseJudgement"},
+                           "pk:decidedBy": rule.decided_by})
         if rule.outcome in _DUTY_BEFORE:
             duty = {"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": _DUTY_BEFORE[rule.outcome]}}
             if rule.escalate_to and rule.outcome == "escalate":
@@ -155,9 +165,11 @@ def odrl_policy(protocol: Protocol) -> dict:
             assets = [{"@id": "pk:anyCategory"}]
         else:
             assets = [category_iri(c) for c in rule.categories]
+        duty_to_share = sharing and rule.sharing == "required"
         node = {
             "@id": rid,
-            "@type": ["odrl:Prohibition" if rule.outcome == "refuse" else "odrl:Permission", "odrl:Rule"],
+            "@type": ["odrl:Prohibition" if rule.outcome == "refuse" else "odrl:Duty" if duty_to_share
+                      else "odrl:Permission", "odrl:Rule"],
             "odrl:action": {"@id": "dpv:Share"},
             "odrl:target": {"@id": f"{rid}-data", "@type": "odrl:AssetCollection", "pk:category": assets},
             "pk:ruleId": rule.id,
@@ -173,16 +185,18 @@ def odrl_policy(protocol: Protocol) -> dict:
                 node[key] = party
         if constraints:
             node["odrl:constraint"] = constraints
-        if duties and rule.outcome != "refuse":
+        if sharing:
+            node["pk:sharing"] = rule.sharing
+        if duties and rule.outcome != "refuse" and not duty_to_share:
             node["odrl:duty"] = duties
         elif duties:
-            node["pk:obligation"] = duties  # a prohibition has no duties in ODRL; its record-keeping is noted here
+            node["pk:obligation"] = duties  # a prohibition or a duty has no duties in ODRL; they are noted here
         if rule.outcome == "share_minimum" and rule.minimum:
             node["pk:minimum"] = rule.minimum
         inherited = tables.compiled.inherited.get(rule.id, ())
         if inherited:
             node["pk:inheritedFrom"] = [{"@id": _term("default", d)} for d in dict.fromkeys(i.default for i in inherited)]
-        (prohibitions if rule.outcome == "refuse" else permissions).append(node)
+        (prohibitions if rule.outcome == "refuse" else obligations if duty_to_share else permissions).append(node)
 
     definitions = []
     for c in sorted({c for r in protocol.rules if r.categories != ANY for c in r.categories}):
@@ -205,9 +219,13 @@ def odrl_policy(protocol: Protocol) -> dict:
         "pk:stamp": the_stamp.line(),
         "pk:decisionOrder": ("Among the rules that match a request, those of the highest pk:priority decide; "
                              "among them the most protective pk:outcome (refuse, escalate, seek_consent, "
-                             "share_minimum, share); no matching rule is a gap: nothing is shared."),
+                             "share_minimum, share); no matching rule is a gap: nothing is shared. A sharing "
+                             "rule that is an odrl:obligation (pk:sharing required) decides as a permission "
+                             "would, and makes sharing a duty of the sender; pk:sharing discretion leaves it "
+                             "to pk:decidedBy, who records the decision."),
         "odrl:permission": permissions,
         "odrl:prohibition": prohibitions,
+        **({"odrl:obligation": obligations} if obligations else {}),
         "pk:categoryDefinition": definitions,
     }
 

@@ -14,8 +14,12 @@ The module is the engine's compiled tables written in Rego (Rego v1 only: ``impo
   those in protocol order is the deciding rule (``docs/semantics.md`` sections 2 to 6).
 
 ``decision`` decides ``input`` (one request: ``from``, ``to``, ``categories``, ``stage``,
-``purpose``, ``facts``); ``decisions`` decides ``input.requests`` (a list) in one query. A
-request naming something the protocol lacks gets ``{"error": ...}`` instead of a decision.
+``purpose``, ``facts``, and optionally ``requester`` or ``requested_by``, and ``about``, the data
+subject role whose data it is); ``decisions`` decides ``input.requests`` (a list) in one query. A
+per-subject fact is given plainly (the value for the request's subject) or per person as a key
+``consent@victim``; ``abouts`` and ``fact_value`` read them as the engine does
+(``docs/semantics.md`` section 16). A request naming something the protocol lacks gets
+``{"error": ...}`` instead of a decision.
 
 This module writes text only; evaluating it is the business of OPA, regopy or regorus.
 """
@@ -26,7 +30,7 @@ from pathlib import Path
 
 from ..model.protocol import Protocol
 from .canonical import Stamp, ensure_exportable, stamp
-from .tables import SHARING, SUMMARY_ORDER, Tables, rule_tables
+from .tables import REQUESTED_BY, SHARING, SHARING_MODES, SUMMARY_ORDER, Tables, rule_tables
 from .text import comment_safe, rego_string
 
 _KEYWORDS = frozenset({"as", "default", "else", "false", "import", "package", "not", "null", "some", "true",
@@ -85,10 +89,6 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     rules = tables.rules
     by = {name: {} for name in ("senders", "recipients", "categories", "stages", "purposes")}
     for r in rules:
-        if "unstated" not in r.about:
-            # A rule limited to data subject roles (docs/semantics.md section 16) matches only requests that name
-            # one; this policy's input does not carry whose data a request is about yet, so it never matches.
-            continue
         for name in by:
             for v in getattr(r, name):
                 by[name].setdefault(v, set()).add(r.position)
@@ -125,7 +125,8 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     for r in rules:
         entry = {"id": r.id, "title": r.title, "priority": r.priority, "outcome": r.outcome, "protect": r.protect,
                  "lawful_bases": list(r.lawful_bases), "obligations": list(r.obligations),
-                 "minimum": r.minimum, "escalate_to": r.escalate_to, "survivable": list(r.survivable)}
+                 "minimum": r.minimum, "escalate_to": r.escalate_to, "survivable": list(r.survivable),
+                 "sharing": r.sharing, "decided_by": r.decided_by}
         out.append(f"\t{_value(entry)}, # {r.position}: {comment_safe(r.id)}")
     out.append("]")
     out += ["", "# The rules in decision order: highest priority first, then most protective, then protocol order.",
@@ -138,6 +139,14 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
               "stages": tables.stages, "purposes": tables.purposes}
     for name, comment in comments.items():
         out += [f"# {comment}", f"{name} := " + _index(values[name], lambda v, n=name: by[n].get(v, ())), ""]
+    out.append("# Rules that match each answer to 'who asked' (docs/semantics.md section 1): unstated, proactive,")
+    out.append("# recipient, third_party.")
+    out.append("initiatives := " + _index(REQUESTED_BY, lambda v: (r.position for r in rules if v in r.requested_by)))
+    out.append("")
+    out.append("# Parties outside the partnership the protocol declares (they may send and receive; 'any' never covers them).")
+    out.append(f"outside := {_value(set(tables.outside))}")
+    out.append("")
+    out += _subject_parts(tables)
     out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
     out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
                                           for c, cube in tables.impossible]))
@@ -161,11 +170,16 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     restricting = [fact for fact, _ in tables.facts if any(fact in dict(r.facts) for r in rules)]
     terms = ["categories[category]", "stages[request.stage]", "purposes[request.purpose]", "senders[request.from]",
              "recipients[request.to]"]
+    if tables.uses_requested_by:
+        terms.append("initiatives[who_asked(request)]")
+    if tables.uses_about:
+        terms.append("abouts[request_about(request)]")
+    scope_terms = list(terms)
     terms += [f"facts[{_value(fact)}][fact_value(request, {_value(fact)})]" for fact in restricting]
     matched = ("# The rules that match one category of a request: the intersection of the rules covering each of\n"
                "# its values (facts no rule tests are left out: every rule allows every value of them).\n"
                "matched(request, category) := " + " &\n\t".join(terms) + "\n")
-    relaxed_terms = terms[:5] + [f"relaxed_facts[{_value(fact)}][fact_value(request, {_value(fact)})]"
+    relaxed_terms = scope_terms + [f"relaxed_facts[{_value(fact)}][fact_value(request, {_value(fact)})]"
                                  for fact, _ in tables.facts if fact in relaxed_index
                                  and any(fact in dict(r.relaxed_facts) for r in rules)]
     if tables.waits_on_facts:
@@ -173,10 +187,46 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
                     "relaxed_matched(request, category) := " + " &\n\t".join(relaxed_terms) + "\n")
     else:
         matched += "\n# No fallback applies to unknown facts: no rule is ever waited on.\nrelaxed_matched(_, _) := set()\n"
-    logic = _LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
+    logic = (_LOGIC.replace("{SUMMARY}", _value(list(SUMMARY_ORDER))).replace("{SHARING}", _value(set(SHARING)))
+             .replace("{MODES}", _value(list(SHARING_MODES))).replace("{ASKED}", _value(list(REQUESTED_BY))))
+    logic = logic.replace("{FACT_VALUE}", _PER_SUBJECT_FACT_VALUE if tables.per_subject else _PLAIN_FACT_VALUE)
     out.append(logic.replace("{MATCHED}", matched))
     return "\n".join(out)
 
+
+def _subject_parts(tables: Tables) -> list[str]:
+    """Whose data a request is about (docs/semantics.md section 16): the rules that cover each role, and the
+    per-subject facts and ``fact@role`` keys a request may give."""
+    by_role = {role: [r.position for r in tables.rules if role in r.about] for role in tables.subjects}
+    return [
+        "# Whose data (docs/semantics.md section 16): the rules that cover each data subject role a request may",
+        "# name in 'about' ('unstated': the request names no one; a rule limited to roles does not match it).",
+        "abouts := " + _index(tables.subjects, lambda v: by_role.get(v, ())), "",
+        "# Facts with a value per person: given plainly, the value is the request's subject's.",
+        f"per_subject := {_value(set(tables.per_subject))}", "",
+        "# Each person's own value a request may give, as fact@role: [fact, role].",
+        "role_keys := " + _value({key: [fact, role] for key, fact, role in tables.role_keys}), "",
+    ]
+
+
+_PLAIN_FACT_VALUE = '''fact_value(request, fact) := object.get(object.get(request, "facts", {}), fact, "unknown")
+'''
+
+_PER_SUBJECT_FACT_VALUE = '''# A fact as the rules read it (docs/semantics.md section 16): a per-subject fact given plainly is the value
+# for the request's subject; fact@role is that person's own value, which, when the request is about them, may
+# also be given plainly. Any other fact is read as given.
+fact_value(request, column) := person_value(request, role_keys[column][0], role_keys[column][1]) if {
+	role_keys[column]
+} else := person_value(request, column, request_about(request)) if {
+	per_subject[column]
+	request_about(request) != "unstated"
+} else := object.get(object.get(request, "facts", {}), column, "unknown")
+
+person_value(request, fact, role) := object.get(given, fact, object.get(given, concat("@", [fact, role]), "unknown")) if {
+	request_about(request) == role
+	given := object.get(request, "facts", {})
+} else := object.get(object.get(request, "facts", {}), concat("@", [fact, role]), "unknown")
+'''
 
 _LOGIC = '''# -- the semantics (docs/semantics.md sections 2 to 6) --------------------------------------------
 
@@ -186,11 +236,75 @@ rank := {outcome: k | some k in numbers.range(0, count(summary_order) - 1); outc
 
 sharing := {SHARING}
 
+# Sharing modes, strongest first: among the deciding rules the strongest applies (docs/semantics.md section 4).
+sharing_modes := {MODES}
+
+mode_rank := {mode: k | some k in numbers.range(0, count(sharing_modes) - 1); mode := sharing_modes[k]}
+
+# Who asked, relative to the flow (docs/semantics.md section 1).
+requested_by_values := {ASKED}
+
+who_asked(request) := "proactive" if {
+	object.get(request, "requester", null) == request.from
+} else := "recipient" if {
+	object.get(request, "requester", null) == request.to
+} else := "third_party" if {
+	is_string(object.get(request, "requester", null))
+} else := given if {
+	given := object.get(request, "requested_by", null)
+	is_string(given)
+} else := "unstated"
+
+# A sharing decision's mode and decision-maker, from its deciding rules (positions).
+sharing_mode(deciding) := sharing_modes[strongest] if {
+	rules[deciding[0]].outcome in sharing
+	strongest := min({k | some i in deciding; k := mode_rank[rules[i].sharing]})
+} else := null
+
+decision_maker(deciding, mode) := names[0] if {
+	mode == "discretion"
+	names := [name | some i in deciding; rules[i].sharing == mode; name := rules[i].decided_by; is_string(name)]
+} else := null
+
 decision := decide(input)
 
 decisions := [decide(request) | some request in input.requests]
 
-fact_value(request, fact) := object.get(object.get(request, "facts", {}), fact, "unknown")
+{FACT_VALUE}
+# Whose data the request is about: a data subject role, or "unstated" when it names none (section 16).
+request_about(request) := about if {
+	about := object.get(request, "about", null)
+	is_string(about)
+	about != ""
+} else := "unstated"
+
+# A fact a request gives: a fact of the protocol, or a person's own value of a per-subject fact (fact@role).
+known_fact(fact, value) if facts[fact][value]
+
+known_fact(key, value) if {
+	not facts[key]
+	facts[role_keys[key][0]][value]
+}
+
+subject_errors(request) := {msg |
+	about := object.get(request, "about", null)
+	about != null
+	about != ""
+	not about in object.keys(abouts)
+	msg := concat(" ", ["unknown data subject role", text(about)])
+} | {msg |
+	about := object.get(request, "about", null)
+	about == "unstated"
+	msg := "unknown data subject role unstated (leave 'about' out when the request names no one)"
+} | {msg |
+	given := object.get(request, "facts", {})
+	some fact in per_subject
+	key := concat("@", [fact, request_about(request)])
+	fact in object.keys(given)
+	key in object.keys(given)
+	given[fact] != given[key]
+	msg := concat(" ", ["the request is about the", request_about(request), "and gives", text(fact), "two values"])
+}
 
 # What is wrong with a request: every name must exist in the protocol.
 request_errors(request) := {msg | some msg in missing(request)} | {msg | some msg in unknown(request)}
@@ -226,6 +340,7 @@ unknown(request) := {msg |
 	given := object.get(request, "facts", {})
 	some fact in object.keys(given)
 	not facts[fact]
+	not role_keys[fact]
 	msg := concat(" ", ["unknown fact", text(fact)])
 } | {msg |
 	given := object.get(request, "facts", {})
@@ -234,8 +349,33 @@ unknown(request) := {msg |
 	not facts[fact][given[fact]]
 	msg := concat(" ", ["unknown value", text(given[fact]), "of fact", text(fact)])
 } | {msg |
+	given := object.get(request, "facts", {})
+	some key in object.keys(given)
+	not facts[key]
+	role_keys[key]
+	not known_fact(key, given[key])
+	msg := concat(" ", ["unknown value", text(given[key]), "of fact", text(key)])
+} | {msg |
+	some msg in subject_errors(request)
+} | {msg |
 	some constraint in broken_constraints(request)
 	msg := concat(" ", ["these facts cannot all be true under the fact constraint", constraint])
+} | {msg |
+	requester := object.get(request, "requester", null)
+	requester != null
+	not senders[requester]
+	msg := concat(" ", ["unknown requester", text(requester)])
+} | {msg |
+	given := object.get(request, "requested_by", null)
+	given != null
+	not given in requested_by_values
+	msg := concat(" ", ["unknown requested_by", text(given)])
+} | {msg |
+	given := object.get(request, "requested_by", null)
+	is_string(object.get(request, "requester", null))
+	given != null
+	given != who_asked(request)
+	msg := concat(" ", ["requested_by", text(given), "disagrees with the requester, which makes it", who_asked(request)])
 }
 
 {MATCHED}
@@ -264,7 +404,7 @@ fallback_for(request, category) := [k, "gap"] if {
 fallback_decision(category, fallback, reason) := {
 	"category": category, "outcome": fallback.outcome, "rule": null, "deciding_rules": [],
 	"lawful_bases": [], "obligations": fallback.obligations, "minimum": null, "escalate_to": fallback.escalate_to,
-	"fallback": fallback.id, "fallback_reason": reason,
+	"fallback": fallback.id, "fallback_reason": reason, "sharing": null, "decided_by": null,
 }
 
 # The winning class of a set of matched rules: [priority, protect]; undefined for none.
@@ -301,6 +441,7 @@ rule_decision(request, category) := result if {
 	[top, protect] := winning_class(found)
 	deciding := [i | some i in ranked; i in found; rules[i].priority == top; rules[i].protect == protect]
 	first := rules[deciding[0]]
+	mode := sharing_mode(deciding)
 	own := unique([duty | some i in deciding; some duty in rules[i].obligations])
 	kept := [duty |
 		first.outcome in sharing
@@ -321,10 +462,12 @@ rule_decision(request, category) := result if {
 		"obligations": unique(array.concat(own, kept)),
 		"minimum": first.minimum,
 		"escalate_to": first.escalate_to,
+		"sharing": mode,
+		"decided_by": decision_maker(deciding, mode),
 	}
 } else := {
 	"category": category, "outcome": "gap", "rule": null, "deciding_rules": [], "rules_matched": [],
-	"lawful_bases": [], "obligations": [], "minimum": null, "escalate_to": null,
+	"lawful_bases": [], "obligations": [], "minimum": null, "escalate_to": null, "sharing": null, "decided_by": null,
 }
 
 bases_count(c, overall) if c.outcome in sharing
@@ -342,9 +485,16 @@ valid(request) if {
 		categories[category]
 	}
 	every fact, value in object.get(request, "facts", {}) {
-		facts[fact][value]
+		known_fact(fact, value)
 	}
+	count(subject_errors(request)) == 0
 	count(broken_constraints(request)) == 0
+	count(requester_errors(request)) == 0
+}
+
+requester_errors(request) := {msg | some msg in unknown(request); startswith(msg, "unknown requester")} | {msg |
+	some msg in unknown(request)
+	contains(msg, "requested_by")
 }
 
 broken_constraints(request) := {cube.constraint |
@@ -363,6 +513,7 @@ decide(request) := result if {
 		"rule": [c.rule | some c in per_category; c.outcome == overall][0],
 		"categories": per_category,
 		"may_share": [c.category | some c in per_category; c.outcome in sharing],
+		"must_share": [c.category | some c in per_category; c.sharing == "required"],
 		"may_not_share": [c.category | some c in per_category; not c.outcome in sharing],
 		"lawful_bases": unique([basis | some c in per_category; bases_count(c, overall); some basis in c.lawful_bases]),
 		"obligations": unique([duty | some c in per_category; c.outcome != "gap"; some duty in c.obligations]),

@@ -58,9 +58,6 @@ def sample_requests(protocol: Protocol, cases_dir=None) -> list[tuple[str, dict]
         if protocol.folder is None or not (protocol.folder / "cases").is_dir():
             return []
         cases_dir = protocol.folder / "cases"
-    from ..engine.compiled import compile_protocol
-
-    read_by_rules = set(compile_protocol(protocol).fact_index)
     out = []
     for case in load_cases(cases_dir):
         facts = {k: _text(v) for k, v in case.facts.items()}
@@ -70,12 +67,16 @@ def sample_requests(protocol: Protocol, cases_dir=None) -> list[tuple[str, dict]
             for r, req in enumerate(step.requests):
                 known = {k: v for k, v in {**facts, **{k: _text(v) for k, v in req.facts.items()}}.items()
                          if v != UNKNOWN}
-                # a person's own facts (consent@victim) that no rule reads are left out: the policy's input names
-                # no data subject yet, and the engine reads them only for a request about that person (section 16)
-                known = {k: v for k, v in known.items() if "@" not in k or k in read_by_rules}
                 label = f"{case.id}/{step_ids[s]}/{req.id or f'request_{r + 1}'}"
-                out.append((label, {"from": req.from_, "to": req.to, "categories": list(req.categories),
-                                    "stage": step.stage, "purpose": req.purpose, "facts": dict(sorted(known.items()))}))
+                request = {"from": req.from_, "to": req.to, "categories": list(req.categories),
+                           "stage": step.stage, "purpose": req.purpose, "facts": dict(sorted(known.items()))}
+                if req.requester is not None:   # who asked (docs/semantics.md section 1), only where the case says
+                    request["requester"] = req.requester
+                if req.requested_by is not None:
+                    request["requested_by"] = req.requested_by
+                if req.about:   # whose data (docs/semantics.md section 16); people's own facts are fact@role keys
+                    request["about"] = req.about
+                out.append((label, request))
     return out
 
 

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.compiled import CompiledProtocol, compile_protocol
+from ..model.keys import ROLE_MARK
 from ..model.protocol import Protocol
 from ..model.outcomes import OUTCOMES_MOST_PROTECTIVE_FIRST, SHARING_OUTCOMES, SUMMARY_ORDER  # noqa: F401
+from ..model.rules import REQUESTED_BY, SHARING_MODES  # noqa: F401
 
 #: Outcomes under which information travels.
 SHARING: tuple[str, ...] = tuple(sorted(SHARING_OUTCOMES))
@@ -54,6 +56,12 @@ class RuleTable:
     condition, so a rule that matches relaxed but not strictly *waits* on an unknown fact (section 5)."""
     survivable: tuple[str, ...] = ()
     """The obligations of types that survive an override (section 12)."""
+    requested_by: tuple[str, ...] = REQUESTED_BY
+    """Who asked, as the rule matches it (every value of :data:`~protocolkit.model.rules.REQUESTED_BY` for 'any')."""
+    sharing: str = "permitted"
+    """For a sharing outcome: required (a duty), permitted or discretion (``docs/semantics.md`` section 4)."""
+    decided_by: str | None = None
+    """For ``sharing: discretion``: the role whose judgement decides."""
     about: tuple[str, ...] = ("unstated",)
     """Whose data (docs/semantics.md section 16): the data subject roles the rule covers, ``unstated`` for a request
     that names none."""
@@ -87,6 +95,22 @@ class Tables:
     fallbacks: tuple[FallbackTable, ...] = ()
     purpose_fallback: tuple[tuple[str, int], ...] = ()  # purpose -> fallback index, -1 for none
     waits_on_facts: bool = False
+    uses_requested_by: bool = False
+    """Whether some rule looks at who asked (``docs/semantics.md`` section 1)."""
+    outside: tuple[str, ...] = ()
+    """The parties outside the partnership the protocol declares (ids; they are in ``partners`` too, last)."""
+    subjects: tuple[str, ...] = ("unstated",)
+    """Whose data (``docs/semantics.md`` section 16): ``unstated`` (the request names no one), then the data
+    subject roles the protocol declares."""
+    uses_about: bool = False
+    """Whether some rule is limited to data subject roles, so whose data a request is about can change which
+    rules match."""
+    per_subject: tuple[str, ...] = ()
+    """The facts with a value per person: a request's plain value is the value for the request's subject."""
+    role_keys: tuple[tuple[str, str, str], ...] = ()
+    """Every ``fact@role`` key a request may give (key, fact, role), per-subject fact by declared role. Those that
+    some rule, guarantee or fact constraint reads are fact columns too (in ``facts``); the others are read only
+    when the request is about that role."""
     """Forbidden fact states (``docs/semantics.md`` section 11): (constraint id, fact -> values), one per cube."""
 
     def classes(self) -> list[tuple[int, str]]:
@@ -147,6 +171,8 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
             relaxed_facts=tuple(relaxed),
             survivable=_unique(str(o) for o in rule.obligations
                                if getattr(types.get(o.type), "survives_override", False)),
+            requested_by=_members(compiled.initiative_bits, REQUESTED_BY, bit),
+            sharing=rule.sharing, decided_by=rule.decided_by if rule.sharing == "discretion" else None,
         ))
     fallbacks = tuple(
         FallbackTable(index=k, id=f.id, outcome=f.outcome, escalate_to=f.escalate_to if f.outcome == "escalate" else None,
@@ -160,7 +186,20 @@ def rule_tables(protocol: Protocol | CompiledProtocol) -> Tables:
         categories=compiled.categories.values, stages=compiled.stages.values, purposes=compiled.purposes.values,
         facts=tuple((d.name, d.values) for d in compiled.facts),
         impossible=_impossible(compiled), fallbacks=fallbacks, purpose_fallback=purpose_fallback, waits_on_facts=waits,
+        uses_requested_by=compiled.uses_requested_by,
+        outside=tuple(p for p in compiled.partners.values if p not in compiled.vocab.partners),
+        **_subject_tables(compiled, out),
     )
+
+
+def _subject_tables(compiled: CompiledProtocol, rules: list[RuleTable]) -> dict:
+    """Whose data a request is about, and how per-subject facts are read (``docs/semantics.md`` section 16)."""
+    vocab = compiled.vocab
+    per_subject = tuple(f for f, entry in vocab.facts.items() if getattr(entry, "per_subject", False))
+    roles = tuple(vocab.subjects or {})
+    return {"subjects": compiled.subjects.values, "per_subject": per_subject,
+            "uses_about": any(set(r.about) != set(compiled.subjects.values) for r in rules),
+            "role_keys": tuple((f"{f}{ROLE_MARK}{role}", f, role) for f in per_subject for role in roles)}
 
 
 def _impossible(compiled: CompiledProtocol) -> tuple:

@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..engine.decisions import sharing_of
 from ..engine.compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compile_protocol
 from ..engine.requests import check_value, encode_facts
 from ..engine.space import Axis, explore
@@ -24,6 +25,7 @@ from ..model.rules import REQUESTED_BY, SHARING_OUTCOMES, describe_requested_by
 FLOW_COLUMNS = [
     "from", "to", "category", "stage", "purpose", "outcome", "rule", "rules", "conditions", "lawful_bases",
     "obligations", "need_to_know", "special", "criminal", "guarded", "facts", "requested_by", "about",
+    "sharing", "decided_by",
 ]
 
 GUARD = "owner_agreement_before_onward_disclosure"
@@ -54,7 +56,9 @@ def permitted_flows(protocol: Protocol | CompiledProtocol, stage: str | None = N
         Columns :data:`FLOW_COLUMNS`; ``facts`` is the smallest fact combination under
         which the flow goes this way, ``requested_by`` and ``about`` who must have asked and
         whose data it must be (``None``: it goes whoever asked, or with no subject named),
-        ``guarded`` says whether the owning agency's agreement is needed before passing it on.
+        ``guarded`` says whether the owning agency's agreement is needed before passing it on,
+        ``sharing`` whether it is a duty (``required``), a permission, or left to
+        ``decided_by``'s judgement (``discretion``).
 
     Examples
     --------
@@ -173,7 +177,9 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         facts = {d.name: d.values[code] for d, code in zip(c.facts, witnesses[i].tolist()) if code}
         about, asked_code = int(chosen[i, 0]), int(space.witness[i, 1])
         obligations = tuple(dict.fromkeys(str(o) for r in winners for o in r.obligations))
+        mode, decided_by = sharing_of(winners)
         records[key] = {
+            "sharing": mode, "decided_by": decided_by,
             "pattern": key[0], "outcome": rule.outcome, "rule": rule.id, "rules": tuple(r.id for r in winners),
             "conditions": "; ".join([cond.describe() for cond in rule.conditions()]
                                     + ([describe_requested_by(rule.requested_by)] if rule.requested_by != "any" else [])),
@@ -245,6 +251,8 @@ def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
         "facts": flows["facts"].to_numpy(),
         "requested_by": _none_for_missing(flows["requested_by"]),
         "about": _none_for_missing(flows["about"]),
+        "sharing": flows["sharing"].to_numpy(),
+        "decided_by": flows["decided_by"].to_numpy(),
     })
     order = [flows["from_code"], flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
     return out.iloc[np.lexsort(order[::-1])].reset_index(drop=True)[FLOW_COLUMNS]

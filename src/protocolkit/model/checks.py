@@ -125,6 +125,7 @@ class _Context:
             if rule.outcome == "escalate" and not rule.escalate_to:
                 self.add(codes.RULE_SHAPE, ("rules", i), f"escalate rule {rule.id} names nobody to decide",
                          "add 'escalate_to:' with the role that decides, such as 'MASH team manager'")
+            self._sharing_shape(i, rule)
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             self._obligations(("rules", i), rule.obligations)
@@ -216,6 +217,27 @@ class _Context:
                              "give each purpose at most one fallback")
                     break
                 claimed[purpose] = fallback.id
+
+    def _sharing_shape(self, i: int, rule) -> None:
+        """``sharing`` and ``decided_by`` belong to sharing outcomes; discretion names who decides (section 4)."""
+        if rule.outcome not in ("share", "share_minimum"):
+            if rule.sharing != "permitted":
+                self.add(codes.RULE_SHAPE, ("rules", i, "sharing"),
+                         f"rule {rule.id} says 'sharing: {rule.sharing}', but its outcome {rule.outcome} shares nothing",
+                         "remove 'sharing:', or make the outcome share or share_minimum")
+            if rule.decided_by:
+                self.add(codes.RULE_SHAPE, ("rules", i, "decided_by"),
+                         f"rule {rule.id} names 'decided_by', but its outcome {rule.outcome} shares nothing",
+                         "remove 'decided_by:' (for escalate, name the role in 'escalate_to:')")
+            return
+        if rule.sharing == "discretion" and not (rule.decided_by or "").strip():
+            self.add(codes.RULE_SHAPE, ("rules", i, "sharing"),
+                     f"rule {rule.id} leaves sharing to someone's discretion but does not say whose",
+                     "add 'decided_by:' with the role that judges, such as \"the school's designated safeguarding lead\"")
+        elif rule.sharing != "discretion" and rule.decided_by:
+            self.add(codes.RULE_SHAPE, ("rules", i, "decided_by"),
+                     f"rule {rule.id} names 'decided_by' but says 'sharing: {rule.sharing}': nobody's judgement is needed",
+                     "write 'sharing: discretion', or remove 'decided_by:'")
 
     def _scope_refs(self, where: tuple, item) -> None:
         """References of a rule's or guarantee's scope and fact conditions."""

@@ -18,6 +18,8 @@ always
     met only by an obligation of that type done at that time, with a deadline from
     the same event no longer than it (:func:`obligation_meets`,
     ``docs/semantics.md`` section 17).
+    With ``sharing``, it is shared in one of those modes (``sharing: [required]``: the sender
+    must share, a duty; a request not shared breaks it).
 only_via
     A request in scope that is shared comes from a sender in ``via``, or carries the
     obligation ``unless_obligation`` (default: the owning agency's agreement).
@@ -36,7 +38,7 @@ from .entities import Selector
 from .keys import DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
 from .deadlines import NAMED_DURATIONS, _ISO
-from .rules import ConditionValue, Obligation, ObligationValue, Outcome
+from .rules import ConditionValue, Obligation, ObligationValue, Outcome, SharingMode
 
 GuaranteeKind = Literal["never", "always", "only_via", "need_to_know"]
 
@@ -55,7 +57,7 @@ class Guarantee(Model):
     when: dict[FactKey, ConditionValue] = Field(default_factory=dict, description="Fact pattern in scope.")
     about: list[Key] | Literal["any"] = Field(
         "any", description="Whose data: the data subject roles in scope ('unstated': requests naming none).")
-    _quiet = quiet_defaults("about")
+    _quiet = quiet_defaults("about", "sharing")
     outcomes: list[OutcomeOrGap] = Field(
         default_factory=list,
         description="never: outcomes that must not occur (default share, share_minimum); "
@@ -64,6 +66,10 @@ class Guarantee(Model):
         default_factory=list,
         description="always: obligations that must be present: a type, or a type with a timing and a deadline "
                     "({record_decision: {timing: after, within: PT24H, from: disclosure}}).")
+    sharing: list[SharingMode] = Field(
+        default_factory=list,
+        description="always: the request must be shared in one of these modes (required: a duty; permitted; "
+                    "discretion); a request that is not shared breaks it.")
     when_outcome: list[OutcomeOrGap] = Field(
         default_factory=list, description="always: only requests with these outcomes are constrained.")
     via: Selector | None = Field(None, description="only_via: the senders allowed.")
@@ -74,8 +80,10 @@ class Guarantee(Model):
 
     @model_validator(mode="after")
     def _complete(self) -> "Guarantee":
-        if self.kind == "always" and not self.outcomes and not self.obligations:
-            raise ValueError("an 'always' guarantee must name 'outcomes' or 'obligations' (or both)")
+        if self.kind == "always" and not self.outcomes and not self.obligations and not self.sharing:
+            raise ValueError("an 'always' guarantee must name 'outcomes', 'obligations' or 'sharing'")
+        if self.sharing and self.kind != "always":
+            raise ValueError(f"'sharing' belongs to 'always' guarantees (this one is '{self.kind}'): write kind: always")
         if self.kind == "only_via" and self.via is None:
             raise ValueError("an 'only_via' guarantee must name the allowed senders in 'via'")
         return self

@@ -72,7 +72,8 @@ class Checker:
         return False
 
     def kinds_of(self, partner: str) -> set[str]:
-        return self.vocab.partner_kinds(partner)
+        """The kinds of a partner (none for a party outside the partnership: no kind-bound gateway covers it)."""
+        return self.vocab.partner_kinds(partner) if partner in self.vocab.partners else set()
 
     def kind_label(self, kinds: list[str]) -> str:
         return _few([self.vocab.label("kinds", k).lower() for k in kinds], 4)

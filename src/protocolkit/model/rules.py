@@ -79,6 +79,30 @@ def describe_requested_by(values: list[str] | str) -> str:
     return " or ".join(_REQUESTED_BY_WORDS[v] for v in values) if values != "any" else "anyone asked"
 
 
+SharingMode = Literal["required", "permitted", "discretion"]
+
+#: Whether a sharing outcome is a duty, a permission, or a permission on a named person's judgement
+#: (``docs/semantics.md`` section 4), strongest first: among the deciding rules the strongest applies.
+SHARING_MODES: tuple[str, ...] = ("required", "discretion", "permitted")
+
+
+def describe_sharing(mode: str | None, decided_by: str | None = None) -> str:
+    """Plain English for a sharing mode: ``must share``, ``may share``, ``may share if ... judges it appropriate``.
+
+    Examples
+    --------
+    >>> describe_sharing("required")
+    'must share'
+    >>> describe_sharing("discretion", "the school's designated safeguarding lead")
+    "may share if the school's designated safeguarding lead judges it appropriate"
+    """
+    if mode == "required":
+        return "must share"
+    if mode == "discretion":
+        return f"may share if {decided_by or 'the named decision-maker'} judges it appropriate"
+    return "may share"
+
+
 _OPERATORS = (">=", "<=", "!=", "==", ">", "<")
 _COMPARISON = re.compile(r"^\s*(>=|<=|!=|==|>|<)?\s*([A-Za-z0-9_]+)\s*$")
 
@@ -318,12 +342,19 @@ class Rule(Model):
     history: History | None = Field(
         None, description="What must (or, under 'not', must not) have happened earlier in the case: received, "
                           "shared, decided, count (docs/semantics.md section 15).")
-    _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit')
+    _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit', 'sharing', 'decided_by')
 
     outcome: RuleOutcomeName = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
     minimum: str | None = Field(None, description="For share_minimum: what may go (fields or a summary).")
     escalate_to: str | None = Field(None, description="For escalate: the named role that decides.")
+    sharing: SharingMode = Field(
+        "permitted", description="For share and share_minimum: required (a duty: the sender must share), permitted "
+                                 "(the default: the sender may share) or discretion (the sender may share on the "
+                                 "judgement of the role named in decided_by, who records the decision).")
+    decided_by: str | None = Field(
+        None, description="For sharing: discretion: the named role whose judgement decides, such as "
+                          "'the school's designated safeguarding lead'.")
     obligations: list[ObligationValue] = Field(default_factory=list, description="Duties attached to the outcome.")
     lawful_bases: list[BasisId] = Field(default_factory=list, description="Lawful bases and conditions relied on.")
     rationale: str = Field(description="Why the partnership agreed this rule, in plain English.")

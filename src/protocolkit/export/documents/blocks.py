@@ -71,7 +71,8 @@ def h(level: int, text, id: str = "") -> str:
 
 
 def p(*parts, style: str = "") -> str:
-    """A paragraph of runs; ``style`` is ``""``, ``"lead"`` (larger), ``"small"`` or ``"caption"``."""
+    """A paragraph of runs; ``style`` is ``""``, ``"lead"`` (larger), ``"small"``, ``"card"`` (a quick-reference
+    card's dense text, one A4 page per partner) or ``"caption"``."""
     return _line({"t": "p", "runs": _runs(parts), "style": style})
 
 

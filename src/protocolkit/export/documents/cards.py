@@ -1,5 +1,7 @@
-"""Quick-reference cards: one page per partner, "what I may share, with whom, at which stage,
-what I must do and record", read from the permitted flows the engine derives.
+"""Quick-reference cards: one page per partner, "what I must share, what I may share, with whom, at
+which stage, what I must do and record", read from the permitted flows the engine derives. A flow
+that is a duty (``sharing: required``) is listed under "what I must share", apart from the flows
+the partner may share; a flow left to a named person's judgement says whose.
 
 :func:`partner_cards` builds the cards' data (used by the agreement's annex);
 :func:`write_cards` writes each card alone, one self-contained HTML page per partner,
@@ -34,8 +36,59 @@ def _few(ids: list[str], n: int = 4) -> str:
     return ", ".join(ids) if len(ids) <= n else f"{', '.join(ids[:n])} and {len(ids) - n} more"
 
 
+def stage_span(stages: list[str], order: list[str], names) -> str:
+    """The stages of a card row, short: ``every stage``; a run of three or more as ``Referral to Review``.
+
+    Examples
+    --------
+    >>> class Names:
+    ...     def stage(self, s): return s.title()
+    >>> order = ["referral", "screening", "assessment", "plan", "closure"]
+    >>> stage_span(order, order, Names()), stage_span(["screening", "assessment", "plan"], order, Names())
+    ('every stage', 'Screening to Plan')
+    >>> stage_span(["referral", "screening", "plan", "closure"], order, Names())
+    'Referral, Screening, Plan, Closure'
+    >>> stage_span(["referral", "assessment", "plan", "closure"], order, Names())
+    'Referral; Assessment to Closure'
+    """
+    positions = sorted(order.index(s) for s in stages)
+    if len(positions) == len(order):
+        return "every stage"
+    runs: list[list[int]] = []
+    for p in positions:
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    if all(len(run) < 3 for run in runs):
+        return ", ".join(names.stage(order[p]) for p in positions)
+    return "; ".join(f"{names.stage(order[r[0]])} to {names.stage(order[r[-1]])}" if len(r) >= 3
+                     else ", ".join(names.stage(order[p]) for p in r) for r in runs)
+
+
+def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names) -> list[dict]:
+    """Card rows from per-recipient rows: a team that receives just what its organisation receives is
+    left out, and recipients that get the same at the same stages share one row."""
+    for to, row in list(rows.items()):
+        parent = v.partners[to].part_of if to in v.partners else None   # an outside party has no parent
+        if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
+            del rows[to]
+    order = list(v.stage_ids)
+    merged: "OrderedDict[tuple, dict]" = OrderedDict()
+    for row in sorted(rows.values(), key=lambda r: r["to"]):
+        what = [g + ("" if outcomes == {"share"} else " (minimum)" if outcomes == {"share_minimum"}
+                     else " (partly minimum)") for g, outcomes in sorted(row["groups"].items())]
+        stages = stage_span(row["stages"], order, names)
+        entry = merged.setdefault((tuple(what), stages), {"to": [], "what": "; ".join(what), "stages": stages,
+                                                          "rules": set()})
+        entry["to"].append(row["to"])
+        entry["rules"] |= set(row["rules"])
+    return [{**e, "to": "; ".join(e["to"]), "rules": _few(sorted(e["rules"]), 1)} for e in merged.values()]
+
+
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
-    """One card per partner: what it may share (by recipient), its duties, what it never shares, who decides.
+    """One card per partner: what it must share and what it may share (by recipient), its duties, what it never
+    shares, who decides.
 
     Examples
     --------
@@ -56,37 +109,33 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     for partner in protocol.partners:
         mine = flows[flows["from"] == partner.id] if len(flows) else flows
         rows: "OrderedDict[str, dict]" = OrderedDict()
+        must_rows: "OrderedDict[str, dict]" = OrderedDict()
         duties: "OrderedDict[str, None]" = OrderedDict()
+        judged: "OrderedDict[str, OrderedDict]" = OrderedDict()
         for flow in mine.sort_values(["to", "stage"], key=lambda s: s.map(stage_order) if s.name == "stage" else s,
                                      kind="stable").itertuples(index=False) if len(mine) else []:
-            row = rows.setdefault(flow.to, {"to": names.partner(flow.to), "groups": OrderedDict(), "stages": [],
+            into = must_rows if flow.sharing == "required" else rows
+            row = into.setdefault(flow.to, {"to": names.partner(flow.to), "groups": OrderedDict(), "stages": [],
                                             "rules": OrderedDict()})
+            if flow.sharing == "discretion":
+                judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
             row["groups"].setdefault(_group(v, flow.category), set()).add(flow.outcome)
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
             row["rules"][flow.rule] = None
             for obligation in flow.obligations:   # the duty, not each rule's detail: the card is one page
                 duties[names.obligation(str(obligation).partition(": ")[0])] = None
-        table = []
-        for to, row in list(rows.items()):   # a team that receives just what its organisation receives adds nothing
-            parent = v.partners[to].part_of if to in v.partners else None   # an outside party has no parent
-            if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
-                del rows[to]
-        merged: "OrderedDict[tuple, dict]" = OrderedDict()   # recipients that get the same, at the same stages: one row
-        for row in sorted(rows.values(), key=lambda r: r["to"]):
-            stages = sorted(row["stages"], key=stage_order.get)
-            what = [g + ("" if outcomes == {"share"} else " (minimum only)" if outcomes == {"share_minimum"}
-                         else " (partly minimum only)") for g, outcomes in sorted(row["groups"].items())]
-            key = (tuple(what), tuple(stages))
-            entry = merged.setdefault(key, {"to": [], "what": "; ".join(what),
-                                            "stages": ", ".join(names.stage(s) for s in stages), "rules": set()})
-            entry["to"].append(row["to"])
-            entry["rules"] |= set(row["rules"])
-        for entry in merged.values():
-            table.append({**entry, "to": "; ".join(entry["to"]), "rules": _few(sorted(entry["rules"]))})
+        table, must = _table(rows, v, names), _table(must_rows, v, names)
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
+        # refusals written for this partner (or its kind) are spelt out; those that bind every partner alike
+        # (from: any) are the same on every card, so the card names them and the agreement says them
         never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
-                 if r.outcome == "refuse" and covered(r.from_)]
+                 if r.outcome == "refuse" and r.from_ != "any" and covered(r.from_)]
+        everyone = [r for r in protocol.rules if r.outcome == "refuse" and r.from_ == "any"]
+        if len(never) + len(everyone) <= 5:   # few enough to spell out: the card says them all in words
+            never += [{"rule": r.id, "title": plain(r.title)} for r in everyone]
+            everyone = []
+        never_everyone = [r.id for r in everyone]
         roles: "OrderedDict[str, list[str]]" = OrderedDict()
         for r in protocol.rules:
             if r.outcome == "escalate" and covered(r.from_):
@@ -98,7 +147,8 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         cards.append({
             "id": partner.id, "name": plain(partner.name), "kind": names.kind(partner.kind),
             "part_of": names.partner(partner.part_of) if partner.part_of else "",
-            "shares": table, "duties": list(duties), "never": never, "decides": decides, "consent": consent,
+            "never_everyone": never_everyone, "shares": table, "must": must, "duties": list(duties), "never": never, "decides": decides,
+            "consent": consent, "judged": [{"role": role, "rules": list(ids)} for role, ids in judged.items()],
             "contact": "" if contact is None else ", ".join(x for x in (plain(contact.name), plain(contact.email),
                                                                          plain(contact.phone)) if x),
             "outcome_words": OUTCOME_WORDS,

@@ -352,6 +352,10 @@ def _flow(rule, n: _Names, v: Vocabulary) -> dict:
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
         "when": _when(rule),
         "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome),
+        # duty, permission or discretion (docs/semantics.md section 4a), in words; nothing for a plain permission
+        "sharing": ("must share: a duty" if rule.sharing == "required" else
+                    f"may share if {plain(rule.decided_by)} judges it appropriate, and records it"
+                    if rule.sharing == "discretion" else "") if rule.outcome in SHARING_OUTCOMES else "",
         "art6": [b for b in bases if b["kind"] in _ART6 or b["kind"] == "dpa_part3"],
         "conditions": [b for b in bases if b["kind"] in _CONDITIONS],
         "gateways": [b for b in bases if b["kind"] not in _ART6 | _CONDITIONS | {"dpa_part3"}],

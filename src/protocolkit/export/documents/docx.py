@@ -110,7 +110,9 @@ class _Writer:
     def paragraph(self, blk) -> None:
         style = {"title": "Title", "subtitle": "Subtitle"}.get(blk["style"])
         para = self.doc.add_paragraph(style=style)
-        size = {"small": 8.5, "lead": 11.5, "caption": 8.5}.get(blk["style"])
+        size = {"small": 8.5, "lead": 11.5, "caption": 8.5, "card": 7.5}.get(blk["style"])
+        if blk["style"] == "card":  # a partner's card is one A4 page: little space between its lines
+            para.paragraph_format.space_after = self.Pt(2)
         self.runs(para, blk["runs"], size)
 
     def note(self, blk) -> None:
@@ -139,7 +141,7 @@ class _Writer:
     def table(self, blk) -> None:
         header, rows = blk["header"], blk["rows"]
         has_header = any(header)
-        size = 8 if blk["style"] in ("small",) else 9
+        size = {"small": 8, "card": 7}.get(blk["style"], 9)
         table = self.doc.add_table(rows=(1 if has_header else 0) + len(rows), cols=len(header))
         table.style = "Table Grid"
         table.autofit = False

@@ -33,7 +33,8 @@ def need_rows(rows):
 def flow_rows(flows):
     rows = []
     for f in flows:
-        who = f"{f['from']} to {f['to']}: {f['data']} ({f['stages']}; {f['purposes']})"
+        mode = f" ({f['sharing']})" if f.get("sharing") else ""
+        who = f"{f['from']} to {f['to']}{mode}: {f['data']} ({f['stages']}; {f['purposes']})"
         art6 = "; ".join(x["short"] for x in f["art6"]) or "none named"
         conditions = "; ".join(x["short"] for x in f["conditions"]) or "none"
         gateways = "; ".join(x["short"] for x in f["gateways"]) or "none"
@@ -106,6 +107,10 @@ def card_rows(rows):
 
 def decides_text(decides):
     return "; ".join(f"{d['role']} decides ({', '.join(d['rules'])})" for d in decides)
+
+
+def judged_text(judged):
+    return "; ".join(f"{d['role']} judges ({', '.join(d['rules'])})" for d in judged)
 
 
 def form_rows(rows):
