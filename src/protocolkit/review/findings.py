@@ -22,6 +22,7 @@ from ..model.governance import retention_for
 from ..model.protocol import Protocol
 from ..model.rules import SHARING_OUTCOMES
 from ..model.vocabulary import Vocabulary
+from ..engine import rule_space
 from ..graph import analysis
 from ..graph.flows import permitted_flows
 from .marks import Mark, add_mark, load_marks
@@ -251,7 +252,7 @@ def _unwritten(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
 
 
 def _rules(c: _Collector, protocol: Protocol) -> None:
-    conflicts = analysis.rule_conflicts(protocol)
+    conflicts = rule_space.rule_conflicts(protocol)
     # only overlaps that change whether information travels; refuse-versus-escalate withholds either way
     flows_differ = conflicts["outcome"].isin(SHARING_OUTCOMES) != conflicts["other_outcome"].isin(SHARING_OUTCOMES)
     for row in conflicts[flows_differ].itertuples(index=False):
@@ -259,7 +260,7 @@ def _rules(c: _Collector, protocol: Protocol) -> None:
                        f"example to {row.example}; {row.winner} wins as the more protective",
               "if that is intended, accept this finding; otherwise narrow one rule or give the exception a priority",
               rules=[row.rule, row.other])
-    for row in analysis.rule_effect(protocol).itertuples(index=False):
+    for row in rule_space.rule_effect(protocol).itertuples(index=False):
         if row.status == "shadowed":
             c.add("RV121", f"rule {row.rule} matches requests but never decides one: always overridden by "
                            f"{few_names(list(row.overridden_by), 4)}",
@@ -275,7 +276,7 @@ def _lost_obligations(c: _Collector, protocol: Protocol) -> None:
     from ..engine.decisions import kept_obligations
     from ..engine.guarantees import describe_request
 
-    compiled, space = analysis._space(protocol)  # possible requests only, fallbacks settled
+    compiled, space = rule_space._space(protocol)  # possible requests only, fallbacks settled
     if not len(space.bits) or not protocol.rules:
         return
     lost: dict[tuple[str, str], tuple[set[str], object]] = {}
