@@ -18,6 +18,7 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,6 +41,27 @@ FALLBACK_REASONS: tuple[str | None, ...] = (None, "gap", "unknown_fact")
 NEED_CODES: tuple[str, ...] = ("no_profile", "not_needed", "needed")
 
 _WORD = 64
+
+
+class Settled(NamedTuple):
+    """Matched rules resolved and the purposes' fallbacks applied, one entry per row (:meth:`CompiledProtocol.settle`)."""
+
+    outcomes: np.ndarray   # outcome codes (:data:`OUTCOME_CODES`)
+    deciders: np.ndarray   # the deciding bit, -1 where no rule decides
+    fallbacks: np.ndarray  # the fallback index, -1 for none
+    reasons: np.ndarray    # the fallback's reason code (:data:`FALLBACK_REASONS`)
+    blocking: np.ndarray   # the bits of the rules waiting on an unknown fact
+
+
+class SettledSpace(NamedTuple):
+    """:class:`Settled` for explored states, with their matched rule bits first (:meth:`CompiledProtocol.settle_space`)."""
+
+    bits: np.ndarray
+    outcomes: np.ndarray
+    deciders: np.ndarray
+    fallbacks: np.ndarray
+    reasons: np.ndarray
+    blocking: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -195,7 +217,7 @@ class CompiledProtocol:
         return relaxed & ~bits & self.before_masks[deciders + 1] & ~self.outcome_masks[outcomes]
 
     def settle(self, bits: np.ndarray, relaxed: np.ndarray | None, purposes: np.ndarray | None,
-               candidate: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               candidate: np.ndarray | None = None) -> Settled:
         """Resolve matched rules, then apply the purposes' fallbacks (``docs/semantics.md`` section 5).
 
         Returns outcome codes, deciding bits (-1 where no rule decides), fallback index (-1 for
@@ -209,7 +231,7 @@ class CompiledProtocol:
         reason = np.zeros(n, dtype=np.int8)
         blocking = np.zeros_like(bits)
         if not self.fallbacks:
-            return outcomes, deciders, fallback, reason, blocking
+            return Settled(outcomes, deciders, fallback, reason, blocking)
         if candidate is None:
             candidate = self.purpose_fallback[purposes]
         has = candidate >= 0
@@ -228,7 +250,7 @@ class CompiledProtocol:
         outcomes = np.where(applies, codes[safe], outcomes).astype(np.int8)
         deciders = np.where(applies, -1, deciders)
         blocking[~by_fact] = 0
-        return outcomes, deciders, fallback, reason, blocking
+        return Settled(outcomes, deciders, fallback, reason, blocking)
 
     # -- exploring the whole space (guarantees, graph) -------------------------------------------
     @property
@@ -261,18 +283,18 @@ class CompiledProtocol:
         parts.append(tail)
         return np.ascontiguousarray(np.concatenate(parts, axis=1))
 
-    def settle_space(self, states: np.ndarray) -> tuple[np.ndarray, ...]:
+    def settle_space(self, states: np.ndarray) -> SettledSpace:
         """:meth:`settle` for explored states built from :meth:`space_table` rows; also returns the rule bits."""
         bits = np.ascontiguousarray(states[:, :self.words])
         if not self.fallbacks:
-            return (bits, *self.settle(bits, None, None))
+            return SettledSpace(bits, *self.settle(bits, None, None))
         relaxed = np.ascontiguousarray(states[:, self.words:2 * self.words]) if self.waits_on_facts else None
         tail = states[:, self.space_words - (len(self.fallbacks) + _WORD - 1) // _WORD:]
         candidate = np.full(len(states), -1, dtype=np.int64)
         for index in range(len(self.fallbacks)):
             on = (tail[:, index // _WORD] >> np.uint64(index % _WORD)) & np.uint64(1)
             candidate[(on == 1) & (candidate < 0)] = index
-        return (bits, *self.settle(bits, relaxed, None, candidate=candidate))
+        return SettledSpace(bits, *self.settle(bits, relaxed, None, candidate=candidate))
 
     def waiting_on(self, blocking: np.ndarray, fact_codes: np.ndarray) -> list[tuple[str, ...]]:
         """For each row, the unknown facts the blocking rules wait on, in vocabulary order."""

@@ -9,7 +9,7 @@ The semantics are those of ``docs/semantics.md``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Literal, Mapping
+from typing import Iterable, Literal, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -173,15 +173,27 @@ def sharing_of(rules: Iterable[Rule]) -> tuple[str | None, str | None]:
     return mode, decided_by if mode == "discretion" else None
 
 
-def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> tuple:
-    """What the deciding rules of one row carry: the rules, their ids, bases, obligations, minimum, escalation,
-    sharing mode and decision-maker."""
+class Deciding(NamedTuple):
+    """What the deciding rules of one decision carry (``docs/semantics.md`` sections 3 and 4)."""
+
+    rules: tuple[Rule, ...]
+    ids: tuple[str, ...]
+    lawful_bases: tuple[str, ...]
+    obligations: tuple[str, ...]
+    minimum: str | None
+    escalate_to: str | None
+    sharing: str | None
+    decided_by: str | None
+
+
+def _deciding(compiled: CompiledProtocol, winners: np.ndarray) -> Deciding:
+    """What the deciding rules of one row of winner bits carry."""
     rules = tuple(compiled.rule_at_bit(b) for b in bits_set(winners))
     first = rules[0] if rules else None
-    return (rules, tuple(r.id for r in rules), _union(r.lawful_bases for r in rules),
-            _union([str(o) for o in r.obligations] for r in rules),
-            first.minimum if first and first.outcome == "share_minimum" else None,
-            first.escalate_to if first and first.outcome == "escalate" else None, *sharing_of(rules))
+    return Deciding(rules, tuple(r.id for r in rules), _union(r.lawful_bases for r in rules),
+                    _union([str(o) for o in r.obligations] for r in rules),
+                    first.minimum if first and first.outcome == "share_minimum" else None,
+                    first.escalate_to if first and first.outcome == "escalate" else None, *sharing_of(rules))
 
 
 def kept_obligations(compiled: CompiledProtocol, bits: np.ndarray, winners: np.ndarray) -> tuple[tuple[str, str], ...]:
@@ -316,12 +328,13 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
     matched = [tuple(compiled.rule_at_bit(b).id for b in bits_set(row)) for row in bits[first_bits]]
     # obligations depend on the overridden rules too (those kept from them): once per set of matches and winners
     first_row, by_pair = group_rows(np.column_stack([inverse, back]))
-    obligations = [deciding[back[row]][3] + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
+    obligations = [deciding[back[row]].obligations + tuple(text for text, _ in kept_obligations(compiled, bits[row], winners[row]))
                    for row in first_row.tolist()]
-    for name, values in (("deciding_rules", [d[1] for d in deciding]), ("lawful_bases", [d[2] for d in deciding]),
-                         ("obligations", obligations), ("minimum", [d[4] for d in deciding]),
-                         ("escalate_to", [d[5] for d in deciding]), ("sharing", [d[6] for d in deciding]),
-                         ("decided_by", [d[7] for d in deciding]), ("rules_matched", matched)):
+    for name, values in (("deciding_rules", [d.ids for d in deciding]),
+                         ("lawful_bases", [d.lawful_bases for d in deciding]), ("obligations", obligations),
+                         ("minimum", [d.minimum for d in deciding]), ("escalate_to", [d.escalate_to for d in deciding]),
+                         ("sharing", [d.sharing for d in deciding]), ("decided_by", [d.decided_by for d in deciding]),
+                         ("rules_matched", matched)):
         array = np.empty(len(values), dtype=object)
         array[:] = values
         index = inverse if name == "rules_matched" else by_pair if name == "obligations" else back

@@ -380,7 +380,8 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
         prune = {3: beyond_profile}
     space = explore(plan.axes, compiled.space_words, prune=prune)
     space.space_size = plan.space_size
-    bits, outcomes, deciders, fallbacks, _, _ = compiled.settle_space(space.bits)
+    settled = compiled.settle_space(space.bits)
+    bits, outcomes, deciders, fallbacks = settled.bits, settled.outcomes, settled.deciders, settled.fallbacks
     outcome_names = np.array(OUTCOME_CODES)[outcomes] if len(outcomes) else np.array([], dtype=str)
     shared = np.isin(outcome_names, ["share", "share_minimum"])
     if len(compiled.rules):

@@ -58,7 +58,8 @@ def _space(protocol: Protocol) -> tuple[CompiledProtocol, RuleSpace]:
         plan = layout(compiled, Guarantee.model_validate(
             {"id": "WHOLE-SPACE", "kind": "never", "statement": "Every request.", "outcomes": ["share"]}))
         space = explore(plan.axes, compiled.space_words)
-        bits, outcomes, deciders, fallbacks, _, _ = compiled.settle_space(space.bits)
+        settled = compiled.settle_space(space.bits)
+        bits, outcomes, deciders, fallbacks = settled.bits, settled.outcomes, settled.deciders, settled.fallbacks
         _SPACES[key] = RuleSpace(bits, outcomes, deciders, fallbacks, space.witness, plan)
         while len(_SPACES) > 4:
             _SPACES.popitem(last=False)

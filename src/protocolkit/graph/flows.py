@@ -165,7 +165,8 @@ def _entries(c: CompiledProtocol, patterns: np.ndarray, fact_codes: np.ndarray |
         witnesses = np.zeros((len(space.bits), len(c.facts)), dtype=np.int64)
         witnesses[:, free] = space.witness[:, 3:]
     witnesses[:, linked] = chosen[:, 1:]
-    states_bits, outcomes, deciders, _, _, _ = c.settle_space(states_bits)
+    settled = c.settle_space(states_bits)
+    states_bits, outcomes, deciders = settled.bits, settled.outcomes, settled.deciders
     keep = np.isin(np.array(OUTCOME_CODES)[outcomes], list(SHARING_OUTCOMES))
     records = {}
     for i in np.flatnonzero(keep):
