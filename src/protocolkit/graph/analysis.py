@@ -12,6 +12,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
+from ..engine.compiled import compile_protocol
 from ..engine.rule_space import RuleSpace, _space, rule_conflicts, rule_effect  # noqa: F401  (their home is the engine)
 from ..model.checks import CONSENT_BASES, PART3
 from ..model.protocol import Protocol
