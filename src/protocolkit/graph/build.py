@@ -55,8 +55,7 @@ def build(protocol: Protocol, stage: str | None = None, purpose: str | None = No
                            controller_role=None, outside=True)
     for row in flows.to_dict("records"):
         key = f"{row['category']}@{row['stage']}/{row['purpose']}#{row['rule']}"
-        attributes = {k: (None if isinstance(val, float) and val != val else val)  # a missing text value is None
-                      for k, val in row.items() if k not in ("from", "to")}
+        attributes = {k: val for k, val in row.items() if k not in ("from", "to")}
         attributes["category_label"] = v.label("categories", row["category"])
         graph.add_edge(row["from"], row["to"], key=key, **attributes)
     return graph

@@ -252,15 +252,16 @@ def _finish(c: CompiledProtocol, flows: pd.DataFrame) -> pd.DataFrame:
         "facts": flows["facts"].to_numpy(),
         "requested_by": _none_for_missing(flows["requested_by"]),
         "about": _none_for_missing(flows["about"]),
-        "sharing": flows["sharing"].to_numpy(),
-        "decided_by": flows["decided_by"].to_numpy(),
+        "sharing": _none_for_missing(flows["sharing"]),
+        "decided_by": _none_for_missing(flows["decided_by"]),
     })
     order = [flows["from_code"], flows["to_code"], flows["stage_code"], flows["purpose_code"], flows["category_code"]]
     return out.iloc[np.lexsort(order[::-1])].reset_index(drop=True)[FLOW_COLUMNS]
 
 
-def _none_for_missing(column: pd.Series) -> np.ndarray:
-    """A text column's values with ``None`` (never a float NaN) where the value is missing."""
+def _none_for_missing(column: pd.Series) -> pd.Series:
+    """A text column kept as objects, with ``None`` (never a float NaN) where the value is missing
+    (a plain array of text and None would be read as pandas' text type, whose missing value is NaN)."""
     values = column.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = None
-    return values
+    return pd.Series(values, dtype=object)
