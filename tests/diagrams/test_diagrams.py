@@ -251,6 +251,60 @@ def test_separate_pushes_boxes_apart():
     assert (boxes["c"].x, boxes["c"].y) == (0.2, 0.1)
 
 
+def _sweeps_pair_by_pair(xs, ys, ws, hs, ms, gap, iterations, widen, epsilon=1e-6):
+    """The plain sweep the fast one must equal: every pair tested in turn with the current positions."""
+    n = len(xs)
+    for _ in range(iterations):
+        moved = False
+        for i in range(n - 1):
+            hits = [j for j in range(i + 1, n)
+                    if -((ws[i] + ws[j]) / 2 + gap - epsilon) < xs[j] - xs[i] < (ws[i] + ws[j]) / 2 + gap - epsilon
+                    and -((hs[i] + hs[j]) / 2 + gap - epsilon) < ys[j] - ys[i] < (hs[i] + hs[j]) / 2 + gap - epsilon]
+            for j in hits:
+                dx, dy = xs[j] - xs[i], ys[j] - ys[i]
+                ox, oy = (ws[i] + ws[j]) / 2 + gap - abs(dx), (hs[i] + hs[j]) / 2 + gap - abs(dy)
+                total = ms[i] + ms[j]
+                if ox <= epsilon or oy <= epsilon or total == 0:
+                    continue
+                ox, oy = ox + epsilon, oy + epsilon
+                moved = True
+                if ox < oy * widen:
+                    sign = 1.0 if dx >= 0 else -1.0
+                    xs[i] -= sign * ox * ms[i] / total
+                    xs[j] += sign * ox * ms[j] / total
+                else:
+                    sign = 1.0 if dy >= 0 else -1.0
+                    ys[i] -= sign * oy * ms[i] / total
+                    ys[j] += sign * oy * ms[j] / total
+        if not moved:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_sweeps_place_exactly_as_testing_every_pair_in_turn(seed):
+    import random
+
+    import numpy as np
+
+    from protocolkit.diagrams._placement import _sweeps
+
+    rng = random.Random(seed)
+    n = rng.randint(2, 45)
+    spread = rng.choice([0.5, 2.0, 6.0])
+    xs = [rng.uniform(-spread, spread) for _ in range(n)]
+    ys = [rng.uniform(-spread, spread) for _ in range(n)]
+    ws = [rng.uniform(0.2, 2.0) for _ in range(n)]
+    hs = [rng.uniform(0.2, 1.0) for _ in range(n)]
+    ms = [rng.choice([0.0, 0.25, 1.0]) for _ in range(n)]
+    iterations = rng.choice([3, 40])
+    x, y = np.array(xs), np.array(ys)
+    fast = _sweeps(x, y, np.array(ws), np.array(hs), np.array(ms), 0.12, iterations, 1.5)
+    plain = _sweeps_pair_by_pair(xs, ys, ws, hs, ms, 0.12, iterations, 1.5)
+    assert fast == plain
+    assert x.tolist() == xs and y.tolist() == ys   # bit for bit
+
+
 # -- lanes and heatmap numbers ---------------------------------------------------------------------
 
 def test_lanes_table_counts_what_each_partner_may_receive(small):
