@@ -13,7 +13,7 @@ by :func:`~protocolkit.engine.decide`, so its explanation is the engine's own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ import pandas as pd
 from ..model.guarantees import Guarantee, obligation_meets
 from ..model.protocol import Protocol
 from ..model.rules import REQUESTED_BY, SHARING_MODES, Obligation, describe_about, describe_requested_by
-from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
+from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol, fingerprint
 from .constraints import compiled_constraints
 from .decisions import Decision, decide
 from .requests import Request
@@ -116,7 +116,20 @@ def check_guarantees(protocol: Protocol) -> GuaranteeReport:
     >>> report.ok, len(report.results) >= 8
     (True, True)
     """
-    return GuaranteeReport([check_guarantee(protocol, g) for g in protocol.guarantees])
+    # proofs depend on the content only: an export asks for them several times (the agreement's promises,
+    # the review), so the last few reports are kept by the content's fingerprint
+    key = fingerprint(protocol)
+    report = _REPORTS.get(key)
+    if report is None:
+        report = GuaranteeReport([check_guarantee(protocol, g) for g in protocol.guarantees])
+        _REPORTS[key] = report
+        while len(_REPORTS) > 4:
+            del _REPORTS[next(iter(_REPORTS))]
+    # each result names this caller's own guarantee objects (equal in content)
+    return GuaranteeReport([replace(r, guarantee=g) for r, g in zip(report.results, protocol.guarantees)])
+
+
+_REPORTS: dict[str, GuaranteeReport] = {}
 
 
 def axis_order(guarantee: Guarantee, compiled: CompiledProtocol) -> list[str]:

@@ -3,29 +3,54 @@
 Names: ``lanes`` (what each partner may receive, stage by stage) and
 ``dataflow-<stage id>`` (who may share with whom at one stage). Drawing is the slow
 part of an export, so the diagrams of one protocol are drawn once per process (cached
-by the protocol's content hash) on two background threads: Graphviz runs as a
-subprocess, so the drawing overlaps with gathering the agreement's context when
-:func:`prefetch` starts it first.
+by the protocol's content hash), in the background while the agreement's context is
+gathered when :func:`prefetch` starts them first.
+
+On Linux, in a process running no other thread (the command line), they are drawn by two
+worker processes forked for the purpose, so the drawing runs on other cores beside the
+context; elsewhere (a notebook's kernel runs threads of its own, and forking it is unsafe)
+on two threads, where Graphviz's subprocesses still overlap. Both run the same code and
+give the same bytes.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from ...errors import ProtocolError
 from ...model.protocol import Protocol
 
 _CACHE: dict[tuple[str, str], Future] = {}
-_POOL: ThreadPoolExecutor | None = None
+_THREADS: ThreadPoolExecutor | None = None
+_FORKED: dict[str, Protocol] = {}   # the protocol a forked worker draws from (inherited, not pickled)
+WORKERS = 2
 
 
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="protocolkit-diagrams")
-    return _POOL
+def _can_fork() -> bool:
+    """Whether drawing may go to forked worker processes: Linux, and no other thread running here."""
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def _executor(protocol: Protocol, key: str) -> tuple[Executor, bool]:
+    """An executor for one protocol's diagrams, and whether it is a process pool to shut down when done."""
+    global _THREADS
+    if _can_fork():
+        _FORKED.clear()
+        _FORKED[key] = protocol
+        return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork")), True
+    if _THREADS is None:
+        _THREADS = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="protocolkit-diagrams")
+    return _THREADS, False
+
+
+def _draw_forked(key: str, name: str) -> bytes:
+    return _draw(_FORKED[key], name)
 
 
 def _draw(protocol: Protocol, name: str) -> bytes:
@@ -43,12 +68,23 @@ def _draw(protocol: Protocol, name: str) -> bytes:
 
 
 def prefetch(protocol: Protocol, names: list[str], key: str) -> None:
-    """Start drawing the named diagrams in the background (those not drawn or started yet)."""
+    """Start drawing the named diagrams in the background (those not drawn or started yet).
+
+    The costliest (the lanes, drawn by matplotlib) starts first, so the workers finish together.
+    """
     if len(_CACHE) > 64:
         _CACHE.clear()
-    for name in dict.fromkeys(names):
-        if (key, name) not in _CACHE:
-            _CACHE[(key, name)] = _pool().submit(_draw, protocol, name)
+    wanted = sorted((n for n in dict.fromkeys(names) if (key, n) not in _CACHE), key=lambda n: n != "lanes")
+    if not wanted:
+        return
+    executor, forked = _executor(protocol, key)
+    for name in wanted:
+        if forked:
+            _CACHE[(key, name)] = executor.submit(_draw_forked, key, name)
+        else:
+            _CACHE[(key, name)] = executor.submit(_draw, protocol, name)
+    if forked:
+        executor.shutdown(wait=False)   # the workers end once these are drawn
 
 
 def diagrams(protocol: Protocol, names: list[str], key: str) -> dict[str, bytes]:
