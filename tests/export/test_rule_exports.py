@@ -125,6 +125,51 @@ def test_odrl_shapes_catch_a_broken_policy(mash):
     assert not conforms
 
 
+def _reading_consent_of(protocol, roles: dict[str, str]):
+    """The protocol with each named rule's condition on the plain, per-person ``consent`` rewritten to read one
+    person's own consent (``consent@victim``): rule id -> role."""
+    rules = []
+    for rule in protocol.rules:
+        if rule.id in roles:
+            assert "consent" in rule.when, rule.id
+            when = {(f"consent@{roles[rule.id]}" if k == "consent" else k): v for k, v in rule.when.items()}
+            rule = rule.model_copy(update={"when": when})
+        rules.append(rule)
+    return protocol.model_copy(update={"rules": rules})
+
+
+def test_odrl_names_whose_value_a_per_subject_fact_is(mash):
+    """docs/semantics.md section 16: a condition on consent@victim reads the victim's own consent, on a plain
+    per-person fact the consent of the person the request is about. The ODRL constraint keeps the fact (consent)
+    and names the data subject role: the DPV term where the vocabulary maps one (the child: dpv:Child), else the
+    project's term, a subclass of dpv:DataSubject. It still passes the W3C shapes."""
+    protocol = _reading_consent_of(mash, {"R-REF-11": "victim", "R-SCR-10": "child"})
+    doc = odrl_policy(protocol)
+    graph = rdflib.Graph().parse(data=json.dumps(doc), format="json-ld")
+    shapes = rdflib.Graph().parse(standards() / "odrl" / "poe-shapesv2.ttl")
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, report[:2000]
+    odrl, pk = rdflib.Namespace("http://www.w3.org/ns/odrl/2/"), rdflib.Namespace(PK)
+    dpv = rdflib.Namespace("https://w3id.org/dpv#")
+
+    def whose_consent(rule_id: str) -> set:
+        rule = next(r for r in graph.subjects(pk.ruleId, rdflib.Literal(rule_id)))
+        return {graph.value(c, pk.factOf) for c in graph.objects(rule, odrl.constraint)
+                if graph.value(c, odrl.leftOperand) == pk["fact/consent"]}
+
+    victim = pk["subject/victim"]
+    assert whose_consent("R-REF-11") == {victim}
+    assert whose_consent("R-SCR-10") == {dpv.Child}
+    assert (victim, rdflib.RDFS.subClassOf, dpv.DataSubject) in graph
+    # a rule still reading the plain consent reads the request's subject's
+    plain = next(r.id for r in mash.rules if "consent" in r.when and r.id not in ("R-REF-11", "R-SCR-10"))
+    assert whose_consent(plain) == {pk.requestDataSubject}
+    # the subject is what tells the two apart: the same rules on the example read the request's subject's consent
+    original = rdflib.Graph().parse(data=json.dumps(odrl_policy(mash)), format="json-ld")
+    assert {original.value(c, pk.factOf) for c in original.objects(None, odrl.constraint)
+            if original.value(c, odrl.leftOperand) == pk["fact/consent"]} == {pk.requestDataSubject}
+
+
 def test_csv_register_lists_permitted_flows_with_bases_regime_and_retention(mash, tmp_path):
     (path,) = write_csv(mash, tmp_path)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))

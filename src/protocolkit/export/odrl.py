@@ -14,6 +14,12 @@ with a duty to fulfil first (``pk:seekConsent``, ``pk:escalate``), ``share_minim
 ``pk:minimum``. The target is an ``odrl:AssetCollection`` of the rule's data categories (DPV
 personal-data IRIs where the taxonomy has one, the project's namespace otherwise). Stages,
 purposes (DPV where mapped) and conditions on facts are ``odrl:Constraint`` with ``odrl:isAnyOf``.
+Whose data (``docs/semantics.md`` section 16): a rule limited to data subject roles has a
+``pk:dataSubject`` constraint; a condition on a fact with a value per person names whose value it
+reads in ``pk:factOf``: the role it names (``consent@victim`` is the fact ``consent`` of the
+victim), or ``pk:requestDataSubject`` (the person the request is about) when it names none. A
+role is its DPV data subject term where the vocabulary maps one (``dpv:Child``), else the
+project's term, defined in ``pk:subjectDefinition`` as a ``rdfs:subClassOf`` ``dpv:DataSubject``.
 Lawful bases are ``pk:lawfulBasis`` (DPV GDPR IRIs where they exist). Obligations are
 ``odrl:duty``; a duty's timing is an ``odrl:event`` constraint (after or before the disclosure) and
 its deadline an ``odrl:elapsedTime`` constraint with the event it runs from in ``pk:from``. Whether sharing is a
@@ -37,7 +43,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..model.deadlines import NAMED_DURATIONS
-from ..model.keys import ANY
+from ..model.keys import ANY, split_fact_key
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import dumps_canonical, ensure_exportable, stamp
@@ -52,6 +58,7 @@ CONTEXT = {
     "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
     "dcterms": "http://purl.org/dc/terms/",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "pk": PK,
 }
 
@@ -117,6 +124,14 @@ def odrl_policy(protocol: Protocol) -> dict:
     def purpose_iri(u: str) -> dict:
         return _iri(vocab.purposes[u].dpv if u in vocab.purposes else None, "purpose", u)
 
+    subjects = vocab.subjects or {}
+    per_person = {f for f, entry in vocab.facts.items() if getattr(entry, "per_subject", False)}
+    roles_named: dict[str, None] = {}
+
+    def subject_iri(role: str) -> dict:
+        roles_named[role] = None
+        return _iri(subjects[role].dpv if role in subjects else None, "subject", role)
+
     def basis_iri(b: str) -> dict:
         return _iri(vocab.lawful_bases[b].dpv if b in vocab.lawful_bases else None, "basis", b)
 
@@ -134,15 +149,19 @@ def odrl_policy(protocol: Protocol) -> dict:
                                 "odrl:leftOperand": {"@id": "odrl:purpose"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": [purpose_iri(u) for u in rule.purposes]})
         if getattr(rule, "about", ANY) != ANY:  # whose data (docs/semantics.md section 16)
-            subjects = vocab.subjects or {}
             constraints.append({"@id": f"{rid}-about", "@type": "odrl:Constraint",
                                 "odrl:leftOperand": {"@id": "pk:dataSubject"}, "odrl:operator": {"@id": "odrl:isAnyOf"},
-                                "odrl:rightOperand": [_iri(subjects[r].dpv if r in subjects else None, "subject", r)
-                                                      for r in rule.about]})
+                                "odrl:rightOperand": [subject_iri(r) for r in rule.about]})
         for fact, values in table.facts:
-            constraints.append({"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
-                                "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
-                                "odrl:rightOperand": list(values) if values else ["pk:none"]})
+            name, role = split_fact_key(fact)
+            constraint = {"@id": f"{rid}-fact-{quote(fact, safe='')}", "@type": "odrl:Constraint",
+                          "odrl:leftOperand": {"@id": _term("fact", name)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
+                          "odrl:rightOperand": list(values) if values else ["pk:none"]}
+            if role is not None:     # one person's own value: consent@victim is the victim's consent
+                constraint["pk:factOf"] = subject_iri(role)
+            elif name in per_person:  # read for the person the request is about
+                constraint["pk:factOf"] = {"@id": "pk:requestDataSubject"}
+            constraints.append(constraint)
         duties = []
         sharing = rule.outcome in ("share", "share_minimum")
         if sharing and rule.sharing == "discretion":
@@ -205,6 +224,14 @@ def odrl_policy(protocol: Protocol) -> dict:
                             "dcterms:title": vocab.label("categories", c),
                             "pk:specialCategory": vocab.is_special(c), "pk:criminalOffenceData": vocab.is_criminal(c),
                             **({"pk:dpv": {"@id": entry.dpv}} if entry is not None and entry.dpv else {})})
+    subject_definitions = []
+    for role in [r for r in subjects if r in roles_named] + sorted(r for r in roles_named if r not in subjects):
+        entry = subjects.get(role)
+        subject_definitions.append({
+            "@id": subject_iri(role)["@id"], "pk:id": role,
+            "dcterms:title": entry.label if entry is not None else role,
+            # a DPV term is defined by DPV; the project's own are kinds of dpv:DataSubject
+            **({} if entry is not None and entry.dpv else {"rdfs:subClassOf": {"@id": "dpv:DataSubject"}})})
     return {
         "@context": CONTEXT,
         "@id": policy_id,
@@ -227,6 +254,7 @@ def odrl_policy(protocol: Protocol) -> dict:
         "odrl:prohibition": prohibitions,
         **({"odrl:obligation": obligations} if obligations else {}),
         "pk:categoryDefinition": definitions,
+        **({"pk:subjectDefinition": subject_definitions} if subject_definitions else {}),
     }
 
 
