@@ -44,6 +44,7 @@ from urllib.parse import quote
 
 from ..model.deadlines import NAMED_DURATIONS
 from ..model.keys import ANY, split_fact_key
+from ..model.outcomes import SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import dumps_canonical, ensure_exportable, stamp
@@ -163,7 +164,7 @@ def odrl_policy(protocol: Protocol) -> dict:
                 constraint["pk:factOf"] = {"@id": "pk:requestDataSubject"}
             constraints.append(constraint)
         duties = []
-        sharing = rule.outcome in ("share", "share_minimum")
+        sharing = rule.outcome in SHARING_OUTCOMES
         if sharing and rule.sharing == "discretion":
             duties.append({"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": "pk:exerciseJudgement"},
                            "pk:decidedBy": rule.decided_by})
