@@ -12,6 +12,8 @@ Each expectation comes from the guidance the check cites, written before the che
   meeting with no legal personality (and not a s115 relevant authority, domain corrections [K]).
 - PK226: the ICO data sharing code covers sharing between controllers, not inside one organisation (domain
   notes 1.1 [V]).
+- PK228: as PK223, golden rule 5: whether a victim's whereabouts go turns on the risk to her, not on how the
+  child's case is rated (the legal review's finding on the charity's address rule).
 - PK225 and PK226 read declared data (a kind's or partner's ``meeting`` flag, a partner's ``legal_entity``);
   PK227 is their word-matching fallback, a warning that asks for the data.
 """
@@ -39,13 +41,14 @@ partners:
 outside:
   - {id: relative, kind: family_member, label: A relative}
 subjects:
-  - {id: child, label: The child}
-  - {id: victim, label: The adult victim}
+  - {id: child, label: The child, facts: [risk]}
+  - {id: victim, label: The adult victim, facts: [dash_risk]}
   - {id: alleged_perpetrator, label: The alleged perpetrator}
 facts:
   - {id: consent, label: Consent?, values: [given, refused, not_sought, unsafe_to_seek], per_subject: true}
   - {id: young_person_consent, label: The young person's decision?, values: [given, refused, not_sought]}
   - {id: family_moved_area, label: Moved?, values: ["no", "yes"]}
+  - {id: dash_risk, label: What is the DASH risk?, values: [standard, medium, high], ordered: true}
 rules:
 RULES
 """
@@ -280,6 +283,68 @@ def test_a_bad_legal_entity_is_a_located_error(tmp_path, entity, words):
     protocol, found = load_with_findings(folder)
     errors = [f for f in found if f.severity.value == "error"]
     assert errors and all(f.line == 8 for f in errors)   # the housing partner's line, [f.format() for f in errors]
+    assert any(words in f.format() for f in errors), [f.format() for f in errors]
+
+
+RATED = """
+  - id: X5
+    title: The victim's new address goes to the police for a marker
+    from: {partners: [csc]}
+    to: {partners: [police]}
+    categories: [contact.address]
+    stages: any
+    purposes: [safeguarding]
+    about: ABOUT
+    when: WHEN
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CA1989.s17]
+    rationale: r
+"""
+
+
+def test_a_victims_address_gated_on_the_childs_rating_is_reported(tmp_path):
+    found = _findings(tmp_path, RATED.replace("ABOUT", "[victim]").replace("WHEN", '{risk: ">= amber"}'))
+    assert [(f.code, f.severity.value) for f in found] == [("PK228", "warning")]
+    f = found[0]
+    assert f.line == 32 and f.key.endswith("when.risk")   # located on the condition
+    assert "rule X5" in f.message and "rates the child, not the adult victim" in f.message
+    assert "golden rule 5" in f.message and "'dash_risk'" in f.fix and "'child' to 'about'" in f.fix
+
+
+@pytest.mark.parametrize("about, when", [
+    ("[victim]", '{dash_risk: ">= medium"}'),                       # her own risk
+    ("[victim]", '{dash_risk: high, risk: ">= amber"}'),            # her own risk, narrowed by the child's
+    ("[victim]", '{consent: given, risk: ">= amber"}'),             # her own consent (per subject, read for her)
+    ("[child, victim]", '{risk: ">= amber"}'),                      # for the child's sake too: the child lives there
+    ("[child]", '{risk: ">= amber"}'),                              # the child's address on the child's rating
+])
+def test_the_persons_own_rating_or_the_child_in_about_is_not(tmp_path, about, when):
+    assert _findings(tmp_path, RATED.replace("ABOUT", about).replace("WHEN", when)) == []
+
+
+def test_pk223_and_pk228_do_not_overlap(tmp_path):
+    """A per-subject fact read for another role is PK223's; a fact that rates another role is PK228's."""
+    both = RATED.replace("ABOUT", "[victim]").replace("WHEN", '{consent@alleged_perpetrator: given, risk: red}')
+    assert sorted(f.code for f in _findings(tmp_path, both)) == ["PK223", "PK228"]
+    assert [f.code for f in _findings(tmp_path, RATED.replace("ABOUT", "[victim]").replace(
+        "WHEN", "{consent@alleged_perpetrator: given}"))] == ["PK223"]
+
+
+@pytest.mark.parametrize("facts, words", [
+    ("[consent]", "is per subject"),              # consent is each person's own
+    ("[no_such_fact]", "unknown fact"),
+    ("[risk]", "both 'child' and 'victim'"),     # one rating, two people
+])
+def test_a_bad_subject_fact_is_a_located_error(tmp_path, facts, words):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    text = (BASE.replace("  - {id: victim, label: The adult victim, facts: [dash_risk]}",
+                         f"  - {{id: victim, label: The adult victim, facts: {facts}}}")
+            .replace("MARAC_ROLE", "not_a_controller").replace("rules:\nRULES\n", "rules: []\n"))
+    (folder / "protocol.yaml").write_text(text, encoding="utf-8")
+    protocol, found = load_with_findings(folder)
+    errors = [f for f in found if f.severity.value == "error"]
+    assert errors and all(f.line == 15 for f in errors), [f.format() for f in errors]
     assert any(words in f.format() for f in errors), [f.format() for f in errors]
 
 

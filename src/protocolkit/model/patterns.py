@@ -8,6 +8,8 @@ PK222  a Gillick-competent young person's refusal overridden for their own confi
        information, shared with a parent or relative (Hertfordshire consent exceptions).
 PK223  contact details about one person gated on another person's facts (the victim's address
        on the alleged perpetrator's consent): HMG 2024 golden rule 5.
+PK228  (warning) contact details about one person decided on a fact declared as describing another
+       person (the victim's address on the child's RAG rating): HMG 2024 golden rule 5.
 PK224  a rule at closure refusing a case transfer to or from another area's children's
        social care (Working Together 2023, transfers between authorities; unverified).
 PK225  a partner declared a meeting (``meeting: true`` on it or its kind, such as a MARAC) recorded
@@ -53,6 +55,7 @@ def check_patterns(c) -> None:
         if rule.outcome in SHARING_OUTCOMES:
             gillick_refusal_to_family(c, i, rule)
             contact_on_anothers_facts(c, i, rule)
+            contact_on_anothers_rating(c, i, rule)
         elif rule.outcome == "refuse":
             closure_refuses_transfer(c, i, rule)
     meeting_as_controller(c)
@@ -141,6 +144,58 @@ def contact_on_anothers_facts(c, i: int, rule: Rule) -> None:
               "protected from anyone who could harm them (HMG 2024 golden rule 5)",
               f"read the fact of the person the data is about ('{plain}' or '{plain}@{rule.about[0]}'), or move "
               "the condition to a rule about that person's own data")
+
+
+# -- PK228 ------------------------------------------------------------------------------------
+
+def _fact_owners(c) -> dict[str, str]:
+    """Each case-level fact declared as describing one data subject role (``subjects: [{id: child, facts:
+    [risk]}]``), with that role."""
+    return {fact: role.id for role in c.protocol.subjects for fact in role.facts}
+
+
+def contact_on_anothers_rating(c, i: int, rule: Rule) -> None:
+    """A rule sharing contact details about named people that decides on a fact declared as describing another
+    person (the victim's address on the child's RAG rating), and on nothing of their own.
+
+    PK223 covers per-subject facts read for another role (``consent@alleged_perpetrator``); this covers the
+    facts that are not per subject but rate one person (a rating is the case's, declared as the child's). A
+    rule that also reads a fact of the person the data is about (her DASH risk, her own consent) is left alone:
+    the other person's rating only narrows it."""
+    if rule.about == ANY:
+        return
+    contact = _under(c, rule.categories, ("contact",))
+    owners = _fact_owners(c)
+    if not contact or not owners:
+        return
+    about = set(rule.about)
+
+    def own(fact: str) -> bool:
+        plain, at, role = fact.partition("@")
+        entry = c.vocab.facts.get(plain)
+        if entry is not None and entry.per_subject:
+            return not at or role in about
+        return owners.get(plain) in about
+
+    if any(own(fact) for fact in rule.when):
+        return
+    for fact in rule.when:
+        role = owners.get(fact)
+        if role is None or role in about:
+            continue
+        whose = " and ".join(c.vocab.subject_label(r).lower() for r in rule.about)
+        theirs = sorted(f for f, r in owners.items() if r in about)
+        c.add(codes.CONTACT_ON_ANOTHERS_RATING, ("rules", i, "when", fact),
+              f"rule {rule.id} shares contact details about {whose} ({', '.join(contact[:3])}) but decides on a "
+              f"fact that rates {c.vocab.subject_label(role).lower()}, not {whose}: \"{c.vocab.facts[fact].label}\" "
+              f"({fact}). Whether someone's address or telephone number goes, and to whom, turns on the risk to "
+              "that person, and their whereabouts are protected from anyone who could harm them (HMG 2024 golden "
+              "rule 5)",
+              (f"read {' or '.join(repr(f) for f in theirs)} (the risk to {whose}) in 'when'"
+               if theirs else f"read a fact that rates the risk to {whose}") +
+              f", or, if the details go for {c.vocab.subject_label(role).lower()}'s sake (they live at the "
+              f"address), add '{role}' to 'about'")
+        return
 
 
 # -- PK224 ------------------------------------------------------------------------------------
