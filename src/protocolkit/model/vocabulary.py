@@ -265,13 +265,6 @@ class Vocabulary:
             return entry.meeting
         return any(self.kinds[k].meeting for k in self.kind_ancestors(entry.kind) if k in self.kinds)
 
-    def legal_entity(self, partner: str) -> str:
-        """The legal person a partner belongs to: the declared ``legal_entity`` of the top partner it is part
-        of, else that top partner itself (a partner part of nothing is its own legal person)."""
-        top = self.partner_ancestors(partner)[-1]
-        entry = self.partners.get(top)
-        return entry.legal_entity if entry is not None and entry.legal_entity else top
-
     def regime(self, sender: str, purpose: str) -> str:
         """The data protection regime of a flow (``docs/semantics.md`` section 4): ``part3`` when a competent
         authority shares for a law enforcement purpose, else ``uk_gdpr``."""
