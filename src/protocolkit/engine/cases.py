@@ -31,7 +31,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
-from .cases_words import problem_sentences
+from .cases_words import Phrasebook, problem_sentences
 from .history import add_history_notes, case_conditions, decide_in_steps
 from .requests import Request, check_about, check_value, encode_facts
 
@@ -579,8 +579,9 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
             problems.append(_problems(expect, _RequestDecision(summary[i], rule, regime_column[start], start, stop,
                                                                columns), held))
     # what does not hold, in sentences for people (plain words first, ids after): failures only
+    book = Phrasebook(compiled.vocab, compiled.source if compiled.source is not None else compiled.protocol)
     in_words = [[] if not said else problem_sentences(
-        compiled.vocab, compiled.source if compiled.source is not None else compiled.protocol, sender=req.from_,
+        book, book.protocol, sender=req.from_,
         recipient=req.to, categories=req.categories, stage=steps.stage[i], purpose=req.purpose, expect=req.expect,
         decision=_RequestDecision(summary[i], rule, regime_column[first_row[i]], first_row[i], last_row[i], columns),
         obligations=held) for i, req, rule, said, held in zip(expecting, requests, rules, problems, obligations)]

@@ -50,7 +50,31 @@ _ACTUAL = {
 }
 
 
-def _label(v: Vocabulary, section: str, key: str) -> str:
+class Phrasebook:
+    """The names one protocol's sentences use, each looked up once (a case run words many failures)."""
+
+    def __init__(self, vocabulary: Vocabulary, protocol: Protocol):
+        self.vocabulary, self.protocol = vocabulary, protocol
+        self._labels: dict[tuple[str, str], str] = {}
+        self._titles: dict[str, str] | None = None
+
+    def label(self, section: str, key: str) -> str:
+        found = self._labels.get((section, key))
+        if found is None:
+            found = self._labels[(section, key)] = self.vocabulary.label(section, key)
+        return found
+
+    def title(self, rule: str) -> str | None:
+        if self._titles is None:
+            self._titles = {r.id: r.title for r in self.protocol.rules}
+        return self._titles.get(rule)
+
+
+def _book(v, protocol: Protocol) -> Phrasebook:
+    return v if isinstance(v, Phrasebook) else Phrasebook(v, protocol)
+
+
+def _label(v, section: str, key: str) -> str:
     text = v.label(section, key)
     return text[:1].lower() + text[1:] if section in ("categories", "stages", "purposes") and len(text) > 1 \
         and not text[1].isupper() else text
@@ -62,11 +86,11 @@ def _join(items: list[str], last: str) -> str:
     return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
-def _why(protocol: Protocol, rule: str | None, fallback: str | None) -> str:
+def _why(book: Phrasebook, rule: str | None, fallback: str | None) -> str:
     """Why the protocol decided as it did, in words, with the rule's or fallback's id after."""
     if rule:
-        found = next((r for r in protocol.rules if r.id == rule), None)
-        return f"rule \u201c{found.title}\u201d decides it (rule {rule})" if found is not None else f"rule {rule} decides it"
+        title = book.title(rule)
+        return f"rule \u201c{title}\u201d decides it (rule {rule})" if title is not None else f"rule {rule} decides it"
     if fallback:
         return f"no rule decides this request, so the protocol's fallback does (fallback {fallback})"
     return "no rule covers this request"
@@ -84,6 +108,7 @@ def outcome_sentence(v: Vocabulary, protocol: Protocol, *, sender: str, recipien
                      stage: str, purpose: str, wanted: tuple[str, ...], unwanted: tuple[str, ...], actual: str,
                      rule: str | None, fallback: str | None) -> str:
     """The outcome a case expected and the one the protocol gives, as one sentence (ids at the end)."""
+    v = _book(v, protocol)
     who, what = request_words(v, sender, recipient, categories, stage, purpose)
     if wanted:
         expected = f"Expected {who} {_join([_EXPECTED.get(o, outcome_words(o)) for o in wanted], 'or')} {what}"
@@ -92,7 +117,7 @@ def outcome_sentence(v: Vocabulary, protocol: Protocol, *, sender: str, recipien
                     f"\u201c{_join([outcome_words(o) for o in unwanted], 'or')}\u201d")
     if actual == Outcome.GAP:
         return f"{expected}, but no rule covers this request: it is a gap, so nothing is shared until a rule says so."
-    return f"{expected}, but the protocol {_ACTUAL.get(actual, outcome_words(actual))}: {_why(protocol, rule, fallback)}."
+    return f"{expected}, but the protocol {_ACTUAL.get(actual, outcome_words(actual))}: {_why(v, rule, fallback)}."
 
 
 def problem_sentences(v: Vocabulary, protocol: Protocol, *, sender: str, recipient: str, categories: Iterable[str],
@@ -104,6 +129,7 @@ def problem_sentences(v: Vocabulary, protocol: Protocol, *, sender: str, recipie
     ``escalations`` or ``categories``, ``by_category``, ``obligations``); the checks are those of
     the case run's ``problems``, in the same order.
     """
+    v = _book(v, protocol)
     categories = list(categories)
     out = []
     wanted, unwanted = tuple(expect.outcomes()), tuple(expect.not_)
@@ -144,7 +170,7 @@ def problem_sentences(v: Vocabulary, protocol: Protocol, *, sender: str, recipie
                 out.append(f"Expected {who} {_EXPECTED.get(outcome, outcome_words(outcome))} "
                            f"{_label(v, 'categories', category)} with {v.label('partners', recipient)}, but the "
                            f"protocol {_ACTUAL.get(actual[0], outcome_words(actual[0]))}: "
-                           f"{_why(protocol, rule, None) if rule else 'no rule covers it'} ({category}).")
+                           f"{_why(v, rule, None) if rule else 'no rule covers it'} ({category}).")
     held = list(decision.obligations if obligations is None else obligations)
     present = {o.partition(": ")[0] for o in held}
     if expect.obligations or expect.absent_obligations:
@@ -173,4 +199,4 @@ def _duty(v: Vocabulary, obligation: str) -> str:
     return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
 
 
-__all__ = ["outcome_sentence", "problem_sentences", "request_words"]
+__all__ = ["Phrasebook", "outcome_sentence", "problem_sentences", "request_words"]
