@@ -2,8 +2,9 @@
 """protocolkit benchmarks: decisions per second, Cedar agreement, workshop re-evaluation.
 
 Run ``python benchmarks/run.py`` (``make bench``), ``--quick`` for a run about ten times
-smaller, or ``--smoke`` for every line once on small inputs (what the test suite runs). Everything runs on one thread in one process; each figure is the
-median of several timed runs after a warm-up. See ``benchmarks/README.md`` for what
+smaller, or ``--smoke`` for every line once on small inputs (what the test suite runs).
+Everything runs on one thread in one process; each figure is the median of several timed
+runs after a warm-up. See ``benchmarks/README.md`` for what
 each line measures and the figures measured so far.
 
 Exit status: 0, or 1 when an agreement check fails (Cedar, or the engine's own entry
