@@ -194,7 +194,9 @@ class Session:
         """The compiled decision tables of ``protocol`` (the current one or one a background check holds)."""
         from ..engine.compiled import compile_protocol
 
-        return self.cached(protocol, "compiled", compile_protocol)
+        # kept here with the protocol object (each edit makes a new one), so the engine's cache, which
+        # hashes the whole protocol to find equal content, is not needed
+        return self.cached(protocol, "compiled", lambda p: compile_protocol(p, cache=False))
 
     def case(self, case_id: str) -> Case:
         """The sample case with this id."""
@@ -223,9 +225,10 @@ class Session:
             if not rerun:  # no decision changes; the rule list (and so the coverage table) may have
                 from dataclasses import replace
 
-                from ._incremental import coverage
+                from ._incremental import updated_coverage
 
-                return replace(previous, coverage=coverage(protocol, previous.decisions))
+                none = previous.decisions.iloc[0:0]
+                return replace(previous, coverage=updated_coverage(protocol, previous.coverage, none, none))
             fresh = run_cases(compiled, rerun, explain=False)
             return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
 
