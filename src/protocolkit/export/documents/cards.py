@@ -86,6 +86,25 @@ def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names) -> list[dict]:
     return [{**e, "to": "; ".join(e["to"]), "rules": _few(sorted(e["rules"]), 1)} for e in merged.values()]
 
 
+def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) -> list[dict]:
+    """How long the partner keeps what it receives: each period in effect (docs/semantics.md sections 13 and 18)
+    with the groups of data it covers, most data first; nothing when the protocol states no retention."""
+    from ...model.retention import retention_in_effect, states_retention
+    from .context import plain
+
+    if not states_retention(protocol) or not len(flows):
+        return []
+    received = flows[flows["to"] == partner][["rule", "category"]].drop_duplicates()
+    periods: "OrderedDict[str, OrderedDict[str, None]]" = OrderedDict()
+    for rule, category in sorted(received.itertuples(index=False)):
+        found = retention_in_effect(protocol, v, [protocol.rule(rule)], inherited, partner, category)
+        words = " or ".join(dict.fromkeys(plain(r.words) for r in found)) or "no period agreed"
+        periods.setdefault(words, OrderedDict())[_group(v, category)] = None
+    every = {_group(v, c) for c in received["category"]}
+    return [{"period": words, "what": "everything" if set(groups) == every else ", ".join(groups)}
+            for words, groups in sorted(periods.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     """One card per partner: what it must share and what it may share (by recipient), its duties, what it never
     shares, who decides.
@@ -103,7 +122,10 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     from ...graph import permitted_flows
     from .context import OUTCOME_WORDS, plain
 
+    from ...model.defaults import effective_rules
+
     flows = permitted_flows(protocol)
+    inherited = effective_rules(protocol, v)[1] if protocol.defaults else {}
     stage_order = {s: i for i, s in enumerate(v.stage_ids)}
     cards = []
     for partner in protocol.partners:
@@ -143,12 +165,13 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
         consent = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
+        keep = _keeping(protocol, v, flows, partner.id, inherited)
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo
         cards.append({
             "id": partner.id, "name": plain(partner.name), "kind": names.kind(partner.kind),
             "part_of": names.partner(partner.part_of) if partner.part_of else "",
             "never_everyone": never_everyone, "shares": table, "must": must, "duties": list(duties), "never": never, "decides": decides,
-            "consent": consent, "judged": [{"role": role, "rules": list(ids)} for role, ids in judged.items()],
+            "consent": consent, "keep": keep, "judged": [{"role": role, "rules": list(ids)} for role, ids in judged.items()],
             "contact": "" if contact is None else ", ".join(x for x in (plain(contact.name), plain(contact.email),
                                                                          plain(contact.phone)) if x),
             "outcome_words": OUTCOME_WORDS,

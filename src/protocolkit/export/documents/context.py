@@ -236,7 +236,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["informing"] = _informing(protocol, n)
     ctx["escalation"] = _escalation(protocol, n)
     ctx["fallbacks"] = _fallbacks(protocol, n)
-    ctx["retention"] = [_statement(s, n, v) for s in protocol.retention]
+    ctx["retention"] = [_statement(s, n, v) for s in protocol.retention] + _retention_terms(protocol, n, v)
     ctx["security"] = [_statement(s, n, v) for s in protocol.security]
     ctx["contacts"] = _contacts(protocol, n)
     ctx["governance"] = _governance(protocol, n)
@@ -449,6 +449,39 @@ def _statement(s, n: _Names, v: Vocabulary) -> dict:
     return {"id": s.id, "partners": n.scope(s.partners, n.partner, "every partner"),
             "categories": n.scope(s.categories, n.category, "all data"), "text": plain(s.text),
             "period": plain(s.period) or _duration(s)}
+
+
+def _retention_terms(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
+    """Retention stated once in a default or on a rule (docs/semantics.md section 18), as rows of the agreement's
+    retention section: who keeps it (and for which flows), the data, the period, and where the period comes from."""
+    rows = []
+    for d in protocol.defaults:
+        flows = []
+        if d.senders != "any":
+            flows.append("from " + n.selector(d.senders))
+        if d.purposes != "any":
+            flows.append("for " + n.scope(d.purposes, n.purpose, "any purpose").lower())
+        who = n.selector(d.recipients) if d.recipients != "any" else "Every partner that receives it"
+        for t in d.retention:
+            rows.append({"id": d.id, "partners": who + (f" (what it receives {' '.join(flows)})" if flows else ""),
+                         "categories": n.scope(t.categories, n.category, "all data"), "period": plain(t.words()),
+                         "text": _term_text(t, f"Stated once for these flows (default {d.id}).", d.rationale)})
+    for r in protocol.rules:
+        for t in r.retention:
+            rows.append({"id": r.id, "partners": f"{n.selector(r.to)} (what rule {r.id} shares)",
+                         "categories": n.scope(t.categories, n.category, "all data"), "period": plain(t.words()),
+                         "text": _term_text(t, f"Stated on rule {r.id} (\"{plain(r.title)}\"), in place of any "
+                                               "default for this data.", None)})
+    return rows
+
+
+def _term_text(term, where: str, rationale) -> str:
+    parts = [where]
+    if rationale:
+        parts.append(plain(rationale).strip())
+    parts.append(f"Source of the period: {plain(term.source)}." if term.source
+                 else "No source is given for the period.")
+    return " ".join(parts)
 
 
 def _duration(statement) -> str:

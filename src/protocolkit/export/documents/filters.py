@@ -109,6 +109,10 @@ def decides_text(decides):
     return "; ".join(f"{d['role']} decides ({', '.join(d['rules'])})" for d in decides)
 
 
+def keep_text(keep):
+    return f"{keep['period']} ({keep['what']})"
+
+
 def judged_text(judged):
     return "; ".join(f"{d['role']} judges ({', '.join(d['rules'])})" for d in judged)
 
