@@ -12,6 +12,9 @@ in layers, the most specific first:
 2. else the terms the rule inherits from the defaults whose recipients cover the recipient;
 3. else the protocol's ``retention`` statements with a duration that cover the recipient (section 13).
 
+Of one rule's or one default's terms, those that name the category most nearly apply (a term for
+``social_care.child_protection_plan`` beats one for ``any`` beside it).
+
 Examples
 --------
 >>> t = Retention(duration="P6Y", after="case closure", categories=["social_care"])
@@ -78,6 +81,23 @@ class Retention(Model):
         """Whether the term covers a category (it names it or one of its ancestors, or says 'any')."""
         return self.categories == ANY or not set(self.categories).isdisjoint(vocab.category_ancestors(category))
 
+    def distance(self, category: str, vocab: "Vocabulary") -> int:
+        """How near the term names a category it covers: 0 names it, 1 its parent...; 'any' is the farthest."""
+        if self.categories == ANY:
+            return 1 << 20
+        ancestors = vocab.category_ancestors(category)
+        return min(ancestors.index(c) for c in self.categories if c in ancestors)
+
+
+def _nearest(terms: list, category: str, vocab: "Vocabulary") -> list:
+    """Of one owner's terms that cover a category, those that name it most nearly (a term for
+    ``social_care.child_protection_plan`` beats one for ``any`` stated beside it)."""
+    covering = [t for t in terms if t.covers(category, vocab)]
+    if not covering:
+        return []
+    best = min(t.distance(category, vocab) for t in covering)
+    return [t for t in covering if t.distance(category, vocab) == best]
+
 
 @dataclass(frozen=True)
 class RetentionInEffect:
@@ -125,15 +145,20 @@ def retention_in_effect(protocol: "Protocol", vocab: "Vocabulary", rules: Sequen
     from_defaults: list[RetentionInEffect] = []
     for rule in rules:
         mine = [RetentionInEffect(t.words(), "rule", rule.id, source=t.source)
-                for t in getattr(rule, "retention", ()) if t.covers(category, vocab)]
+                for t in _nearest(list(getattr(rule, "retention", ())), category, vocab)]
         own += mine
         if mine and rule.inherit != "add":
             continue
+        by_default: dict[str, list] = {}
         for item in inherited.get(rule.id, ()):
-            if item.what == "retention" and _recipient_in(item.recipients, recipient, vocab) \
-                    and item.term.covers(category, vocab):
-                (own if mine else from_defaults).append(
-                    RetentionInEffect(item.value, "default", item.default, item.level, item.term.source))
+            if item.what == "retention" and _recipient_in(item.recipients, recipient, vocab):
+                by_default.setdefault(item.default, []).append(item)
+        for items in by_default.values():
+            nearest = _nearest([i.term for i in items], category, vocab)
+            for item in items:
+                if any(item.term is t for t in nearest):
+                    (own if mine else from_defaults).append(
+                        RetentionInEffect(item.value, "default", item.default, item.level, item.term.source))
     found = own or from_defaults
     if not found and statements:
         from .governance import retention_for

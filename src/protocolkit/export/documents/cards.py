@@ -98,11 +98,24 @@ def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) 
     periods: "OrderedDict[str, OrderedDict[str, None]]" = OrderedDict()
     for rule, category in sorted(received.itertuples(index=False)):
         found = retention_in_effect(protocol, v, [protocol.rule(rule)], inherited, partner, category)
-        words = " or ".join(dict.fromkeys(plain(r.words) for r in found)) or "no period agreed"
-        periods.setdefault(words, OrderedDict())[_group(v, category)] = None
-    every = {_group(v, c) for c in received["category"]}
-    return [{"period": words, "what": "everything" if set(groups) == every else ", ".join(groups)}
-            for words, groups in sorted(periods.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        words = " or ".join(dict.fromkeys(plain(r.words) for r in found))   # "": no period agreed
+        periods.setdefault(words, OrderedDict())[category] = None
+    if not periods:
+        return []
+    # the period that covers the most is said last, as "everything" (or "everything else"); the others name
+    # their groups of data, or the categories themselves where a group is kept for different periods
+    rest = max(periods, key=lambda w: (len(periods[w]), w))
+    split = {g for g in {_group(v, c) for c in received["category"]}
+             if len({w for w, cats in periods.items() for c in cats if _group(v, c) == g}) > 1}
+    rows = []
+    for words, cats in sorted(periods.items()):
+        if words == rest:
+            continue
+        what = OrderedDict()
+        for c in cats:
+            what[plain(v.label("categories", c)) if _group(v, c) in split else _group(v, c)] = None
+        rows.append({"period": words, "what": ", ".join(what)})
+    return rows + [{"period": rest, "what": "everything else" if rows else "everything"}]
 
 
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:

@@ -110,6 +110,8 @@ def decides_text(decides):
 
 
 def keep_text(keep):
+    if not keep["period"]:
+        return "no period is agreed for " + ("anything I receive" if keep["what"] == "everything" else keep["what"])
     return f"{keep['period']} ({keep['what']})"
 
 
