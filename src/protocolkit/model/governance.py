@@ -63,7 +63,7 @@ def retention_for(protocol, vocab, recipient: str, category: str) -> list:
     >>> from protocolkit.model.vocabulary import Vocabulary
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
     >>> [s.id for s in retention_for(p, Vocabulary.of(p), "marac", "household.composition") if s.duration]
-    ['partner_extracts', 'marac_minutes']
+    ['partner_extracts']
     """
     holders = set(vocab.partner_ancestors(recipient))
     ancestors = set(vocab.category_ancestors(category))

@@ -138,8 +138,11 @@ def retention_in_effect(protocol: "Protocol", vocab: "Vocabulary", rules: Sequen
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
     >>> v = Vocabulary.of(p)
     >>> _, inherited = effective_rules(p, v)
-    >>> [r.words for r in retention_in_effect(p, v, [], inherited, "marac", "household.composition")]
-    ['6 years after the last MARAC at which the case was heard']
+    >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [p.rule("R-REF-09")], inherited, "marac",
+    ...                                                 "household.composition")]
+    [('6 years after the last MARAC at which the case was heard', 'from default marac_retention, for marac as recipient')]
+    >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [], inherited, "marac", "household.composition")]
+    [('30 days after the MASH outcome', 'partner_extracts')]
     """
     own: list[RetentionInEffect] = []
     from_defaults: list[RetentionInEffect] = []

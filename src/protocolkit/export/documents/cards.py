@@ -118,6 +118,14 @@ def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) 
     return rows + [{"period": rest, "what": "everything else" if rows else "everything"}]
 
 
+def _titled(rule, protocol: Protocol) -> str:
+    """A rule's title, and whose data it is limited to when it is (``... (only information about the victim)``)."""
+    from .context import plain, whose
+
+    limited = whose(rule.about, protocol)
+    return plain(rule.title) + (f" ({limited})" if limited else "")
+
+
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     """One card per partner: what it must share and what it may share (by recipient), its duties, what it never
     shares, who decides.
@@ -133,7 +141,7 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     (True, 'Northbridge Constabulary')
     """
     from ...graph import permitted_flows
-    from .context import OUTCOME_WORDS, plain
+    from .context import OUTCOME_WORDS, plain, whose
 
     from ...model.defaults import effective_rules
 
@@ -154,7 +162,10 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
                                             "rules": OrderedDict()})
             if flow.sharing == "discretion":
                 judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
-            row["groups"].setdefault(_group(v, flow.category), set()).add(flow.outcome)
+            group = _group(v, flow.category)
+            if flow.about:   # a rule limited to whose data it is says so (docs/semantics.md section 16)
+                group += f" ({whose([flow.about] if isinstance(flow.about, str) else flow.about, protocol)})"
+            row["groups"].setdefault(group, set()).add(flow.outcome)
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
             row["rules"][flow.rule] = None
@@ -164,11 +175,11 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
         # refusals written for this partner (or its kind) are spelt out; those that bind every partner alike
         # (from: any) are the same on every card, so the card names them and the agreement says them
-        never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
+        never = [{"rule": r.id, "title": _titled(r, protocol)} for r in protocol.rules
                  if r.outcome == "refuse" and r.from_ != "any" and covered(r.from_)]
         everyone = [r for r in protocol.rules if r.outcome == "refuse" and r.from_ == "any"]
         if len(never) + len(everyone) <= 5:   # few enough to spell out: the card says them all in words
-            never += [{"rule": r.id, "title": plain(r.title)} for r in everyone]
+            never += [{"rule": r.id, "title": _titled(r, protocol)} for r in everyone]
             everyone = []
         never_everyone = [r.id for r in everyone]
         roles: "OrderedDict[str, list[str]]" = OrderedDict()
@@ -176,7 +187,7 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             if r.outcome == "escalate" and covered(r.from_):
                 roles.setdefault(plain(r.escalate_to), []).append(r.id)
         decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
-        consent = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
+        consent = [{"rule": r.id, "title": _titled(r, protocol)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
         keep = _keeping(protocol, v, flows, partner.id, inherited)
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo

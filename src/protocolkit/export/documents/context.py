@@ -348,6 +348,7 @@ def _flow(rule, n: _Names, v: Vocabulary) -> dict:
         "rule": rule.id, "title": plain(rule.title),
         "from": n.selector(rule.from_), "to": n.selector(rule.to),
         "data": n.scope(rule.categories, n.category, "any data"),
+        "whose": whose(rule.about, n.protocol),
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
         "when": _when(rule),
@@ -387,8 +388,27 @@ def _when(rule) -> str:
     return "; ".join(parts)
 
 
+def whose(about, protocol) -> str:
+    """Whose data a rule is limited to, in words (``docs/semantics.md`` section 16): ``only information about the
+    victim``; empty for a rule about anyone.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> whose(p.rule("R-GEN-21").about, p), whose("any", p)
+    ('only information about the alleged perpetrator', '')
+    """
+    if about == "any":
+        return ""
+    from ...model.rules import describe_about
+
+    return plain("only information " + describe_about(list(about), {s.id: s.label for s in protocol.subjects}))
+
+
 def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
+            "whose": whose(rule.about, n.protocol),
             "when": _when(rule) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
             "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
