@@ -251,45 +251,14 @@ def test_separate_pushes_boxes_apart():
     assert (boxes["c"].x, boxes["c"].y) == (0.2, 0.1)
 
 
-# -- lanes and heatmap numbers ---------------------------------------------------------------------
+# -- lanes and heatmap numbers (computed in protocolkit.graph.receiving: tests/graph/test_receiving.py) ------------
 
-def test_lanes_table_counts_what_each_partner_may_receive(small):
-    from protocolkit.diagrams.lanes import table
+def test_the_views_draw_the_graph_tables_under_their_old_names():
+    from protocolkit.diagrams import _common, heatmap, lanes
+    from protocolkit.graph import receiving
 
-    t = table(small)
-    screening = t[(t["stage"] == "screening")].set_index("partner")
-    assert screening.loc["csc", "categories"] == 1 and screening.loc["csc", "minimum"] == 1
-    assert screening.loc["csc", "groups"] == {"criminal": 1}
-    assert screening.loc["police", "categories"] == 0
-    assert set(t["stage"]) == set(Vocabulary.of(small).stage_ids)
-    assert list(table(small, stage="screening")["stage"].unique()) == ["referral", "screening"]
-
-
-def test_lanes_show_the_widening_in_the_example(mash):
-    from protocolkit.diagrams.lanes import table
-
-    totals = table(mash).groupby("stage", sort=False)["categories"].sum()
-    assert totals.max() > totals.iloc[0]
-
-
-def test_heatmap_matrix_levels(small):
-    from protocolkit.diagrams.heatmap import matrix
-
-    m = matrix(small)
-    got = m[m["level"] > 0]
-    assert set(zip(got["stage"], got["partner"])) == {("screening", "csc"), ("screening", "mash_team")}
-    assert set(got["level"]) == {1}   # a minimum only
-    assert m.attrs["leaves"]
-
-
-def test_heatmap_groups_many_categories(mash):
-    from protocolkit.diagrams.heatmap import matrix
-
-    whole = matrix(mash)
-    assert not whole.attrs["leaves"]
-    assert (whole["column"] == whole["group"]).all()
-    one = matrix(mash, stage="strategy_discussion", purpose="safeguarding")  # one stage, one purpose: few categories
-    assert one.attrs["leaves"] and set(one["stage"]) == {"strategy_discussion"}
+    assert lanes.table is receiving.lane_table and heatmap.matrix is receiving.exposure_matrix
+    assert _common.received is receiving.received
 
 
 # -- write() and the command line -------------------------------------------------------------------

@@ -1,9 +1,10 @@
-"""What every view shares: partner families, category groups, short labels, colours, file output.
+"""What every view shares: family colours, short labels, file output.
 
 The graph from :func:`protocolkit.graph.build` carries ids and leaf labels only; the
 family of a partner's kind and the top-level group of a category come from the
-protocol's vocabulary, which callers pass in (without one, the shipped defaults).
-Nothing here imports matplotlib.
+protocol's vocabulary (:mod:`protocolkit.model.families`), which callers pass in (without
+one, the shipped defaults). The tables the views draw are computed in
+:mod:`protocolkit.graph.receiving`. Nothing here imports matplotlib.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ from typing import Mapping
 import networkx as nx
 import pandas as pd
 
+from ..graph.receiving import received  # noqa: F401  (its home is the graph; named here for old imports)
+from ..model.families import FAMILY_HEADINGS, PARTNER_FAMILIES, Groups
+from ..model.families import partners_by_family as _partners_by_family
 from ..model.entities import Partner
 from ..model.protocol import Protocol
 from ..model.text import visible
 from ..model.vocabulary import Vocabulary, shipped
 
+# Colours of the partner families (model/families.py), as (fill, line).
+_FAMILY_COLOURS = {
+    "justice": ("#dbe7f5", "#2c5d8f"),
+    "local_authority": ("#fcebd2", "#a8660a"),
+    "health": ("#dcefdc", "#2e7d32"),
+    "education": ("#ebe1f4", "#6a3d9a"),
+    "other": ("#ececec", "#555555"),
+}
 # (key, heading, root kinds, fill, line): kind families in the order diagrams list them.
-FAMILIES = (
-    ("justice", "Police and criminal justice", ("criminal_justice", "police"), "#dbe7f5", "#2c5d8f"),
-    ("local_authority", "Local authority", ("local_authority",), "#fcebd2", "#a8660a"),
-    ("health", "Health", ("health",), "#dcefdc", "#2e7d32"),
-    ("education", "Education", ("education",), "#ebe1f4", "#6a3d9a"),
-    ("other", "Other partners", (), "#ececec", "#555555"),
-)
-FAMILY_HEADINGS = {key: heading for key, heading, *_ in FAMILIES}
+FAMILIES = tuple((f.key, f.heading, f.roots, *_FAMILY_COLOURS[f.key]) for f in PARTNER_FAMILIES)
 FAMILY_FILL = {key: fill for key, _, _, fill, _ in FAMILIES}
 FAMILY_LINE = {key: line for key, _, _, _, line in FAMILIES}
 
@@ -64,18 +69,8 @@ def default_vocabulary() -> Vocabulary:
 
 
 @dataclass(frozen=True)
-class Labels:
-    """Families, groups and labels of one protocol's vocabulary."""
-
-    vocab: Vocabulary
-
-    def family(self, kind: str | None) -> str:
-        """The family key of a partner kind (``justice``, ``health``, ... or ``other``)."""
-        ancestors = set(self.vocab.kind_ancestors(kind)) if kind else set()
-        for key, _, roots, _, _ in FAMILIES:
-            if ancestors.intersection(roots):
-                return key
-        return "other"
+class Labels(Groups):
+    """Families, groups and labels of one protocol's vocabulary, with the short forms views draw."""
 
     def kind_label(self, kind: str | None) -> str:
         return self.vocab.label("kinds", kind) if kind else ""
@@ -106,21 +101,6 @@ class Labels:
 
     def code(self, category: str) -> str:
         return self.codes.get(self.top(category), self.top(category)[:4].upper())
-
-    @cached_property
-    def category_order(self) -> dict[str, int]:
-        """Vocabulary order of categories (tree order), for sorting."""
-        order: dict[str, int] = {}
-        roots = [c for c in self.vocab.categories if self.top(c) == c]
-        for root in roots:
-            for c in self.vocab.category_descendants(root):
-                order.setdefault(c, len(order))
-        for c in self.vocab.categories:
-            order.setdefault(c, len(order))
-        return order
-
-    def category_key(self, category: str) -> tuple[int, str]:
-        return (self.category_order.get(category, len(self.category_order)), category)
 
     def stage_label(self, stage: str) -> str:
         return self.vocab.label("stages", stage)
@@ -186,10 +166,9 @@ def title_of(info: Mapping, labels: Labels, stage_text: str | None = None) -> st
     return title + "\n" + "; ".join(scope)
 
 
-def partners_by_family(protocol: Protocol, labels: Labels) -> list[Partner]:
+def partners_by_family(protocol: Protocol, labels: Groups) -> list[Partner]:
     """The protocol's partners grouped by family (family order), in protocol order within a family."""
-    order = [key for key, *_ in FAMILIES]
-    return sorted(protocol.partners, key=lambda p: order.index(labels.family(p.kind)))
+    return _partners_by_family(protocol, labels)
 
 
 # -- matplotlib output ---------------------------------------------------------------------------
@@ -277,20 +256,3 @@ def save_figure(figure, path: str | Path) -> Path:
     finally:
         plt.close(figure)
     return path
-
-
-def received(flows: pd.DataFrame) -> pd.DataFrame:
-    """What each partner may receive from others: one row per (to, stage, category) with the best outcome.
-
-    ``flows`` is :func:`protocolkit.graph.permitted_flows` (or a graph's edges); a partner's
-    flows to itself are left out, since they expose nothing to anyone new. ``outcome`` is
-    ``share`` when some sender may share the category in full, else ``share_minimum``.
-    """
-    if flows.empty:
-        return pd.DataFrame(columns=["to", "stage", "category", "outcome"])
-    others = flows[flows["from"] != flows["to"]]
-    marked = others.assign(full=others["outcome"] == "share")
-    full = marked.groupby(["to", "stage", "category"], sort=False)["full"].any()
-    out = full.reset_index()
-    out["outcome"] = out["full"].map({True: "share", False: "share_minimum"})
-    return out.drop(columns="full")

@@ -4,7 +4,8 @@ A cell is dark when the partner may receive that data from another partner at th
 light when only a minimum (a summary, redacted), and empty when not at all. With many
 categories the columns are the top-level categories and a cell counts how many of the
 categories under it the partner may receive; with few (or one stage) every category has a
-column, grouped under its top-level label.
+column, grouped under its top-level label (the numbers are
+:func:`protocolkit.graph.receiving.exposure_matrix`).
 """
 
 from __future__ import annotations
@@ -13,61 +14,16 @@ import math
 from pathlib import Path
 from typing import Mapping
 
-import pandas as pd
-
-from ..graph import permitted_flows
+from ..graph.receiving import LEAVES_OTHERWISE as OTHERWISE, LEAVES_UP_TO  # noqa: F401  (old names)
+from ..graph.receiving import exposure_matrix as matrix  # noqa: F401  (the numbers behind the view; old import path)
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from ._common import (
     FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, MINIMUM_COLOUR, SHARE_COLOUR, Labels, common_prefix_word, fit_line,
-    fit_lines, partners_by_family, pyplot, received, save_figure, text_width, title_of, wrap,
+    fit_lines, partners_by_family, pyplot, save_figure, text_width, title_of, wrap,
 )
-from .lanes import _stages
 
 PAGE = (11.69, 8.27)          # A4 landscape, inches
-LEAVES_UP_TO = {1: 80, 2: 40}  # panels -> most category columns shown one by one; else top-level columns
-OTHERWISE = 24
-
-
-def matrix(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
-           facts: Mapping[str, str] | None = None, leaves: bool | None = None) -> pd.DataFrame:
-    """The numbers behind the heatmap: one row per (stage, partner, column).
-
-    Columns: ``stage``, ``partner``, ``column`` (a category, or a top-level category when
-    grouped), ``group`` (its top-level category), ``level`` (2 may receive in full, 1 only
-    a minimum, 0 not), ``received`` and ``of`` (categories of the column received, and in it).
-
-    Examples
-    --------
-    >>> import protocolkit
-    >>> m = matrix(protocolkit.load(protocolkit.example_path("mash")), stage="referral")
-    >>> set(m["level"]) <= {0, 1, 2}
-    True
-    """
-    v = Vocabulary.of(protocol)
-    labels = Labels(v)
-    stages = [stage] if stage else list(v.stage_ids)
-    if stage:
-        _stages(v, stage)
-    flows = permitted_flows(protocol, purpose=purpose, facts=facts)
-    rec = received(flows)
-    categories = sorted(set(flows["category"]) if len(flows) else set(), key=labels.category_key)
-    if leaves is None:
-        leaves = len(categories) <= LEAVES_UP_TO.get(len(stages), OTHERWISE)
-    columns = categories if leaves else sorted({labels.top(c) for c in categories}, key=labels.category_key)
-    members = {col: ([col] if leaves else [c for c in categories if labels.top(c) == col]) for col in columns}
-    best = {(r.stage, r.to, r.category): (2 if r.outcome == "share" else 1) for r in rec.itertuples(index=False)}
-    rows = []
-    for s in stages:
-        for partner in partners_by_family(protocol, labels):
-            for col in columns:
-                levels = [best.get((s, partner.id, c), 0) for c in members[col]]
-                got = sum(1 for x in levels if x)
-                rows.append({"stage": s, "partner": partner.id, "column": col, "group": labels.top(col),
-                             "level": max(levels, default=0), "received": got, "of": len(members[col])})
-    out = pd.DataFrame(rows, columns=["stage", "partner", "column", "group", "level", "received", "of"])
-    out.attrs["leaves"] = leaves
-    return out
 
 
 def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpose: str | None = None,

@@ -1,7 +1,8 @@
 """The stage-by-stage view: partners as lanes (rows), stages as columns.
 
 Each cell says what that partner may receive from other partners at that stage: how many
-data categories, and which top-level categories they fall under. Cells are shaded by that
+data categories, and which top-level categories they fall under (the numbers are
+:func:`protocolkit.graph.receiving.lane_table`). Cells are shaded by that
 number, so the widening from referral to strategy discussion and assessment, and the
 narrowing again at closure, show at a glance. The header of each column counts the
 partner-category pairs the stage opens.
@@ -9,65 +10,19 @@ partner-category pairs the stage opens.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Mapping
 
-from ..graph import permitted_flows
+from ..graph.receiving import lane_table as table  # noqa: F401  (the numbers behind the view; old import path)
+from ..graph.receiving import stages_up_to as _stages
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from ._common import (
     FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE, SHARE_COLOUR, Labels, common_prefix_word, fit_lines,
-    partners_by_family, pyplot, received, save_figure, title_of, wrap,
+    partners_by_family, pyplot, save_figure, title_of, wrap,
 )
 
 PAGE = (11.69, 8.27)   # A4 landscape, inches
-
-
-def table(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
-          facts: Mapping[str, str] | None = None):
-    """The numbers behind the view: one row per partner and stage.
-
-    Returns a DataFrame with columns ``partner``, ``stage``, ``categories`` (how many it may
-    receive), ``minimum`` (how many of those only as a minimum) and ``groups`` (top-level
-    category -> count, largest first). With ``stage``, the stages up to and including it.
-
-    Examples
-    --------
-    >>> import protocolkit
-    >>> t = table(protocolkit.load(protocolkit.example_path("mash")))
-    >>> sorted(t.columns)
-    ['categories', 'groups', 'minimum', 'partner', 'stage']
-    """
-    import pandas as pd
-
-    v = Vocabulary.of(protocol)
-    labels = Labels(v)
-    stages = _stages(v, stage)
-    rec = received(permitted_flows(protocol, purpose=purpose, facts=facts))
-    rows = []
-    for partner in partners_by_family(protocol, labels):
-        mine = rec[rec["to"] == partner.id]
-        for s in stages:
-            cells = mine[mine["stage"] == s]
-            counts = Counter(labels.top(c) for c in cells["category"])
-            groups = {t: counts[t] for t in sorted(counts, key=lambda t: (-counts[t], labels.category_key(t)))}
-            rows.append({"partner": partner.id, "stage": s, "categories": len(cells),
-                         "minimum": int((cells["outcome"] == "share_minimum").sum()), "groups": groups})
-    return pd.DataFrame(rows, columns=["partner", "stage", "categories", "minimum", "groups"])
-
-
-def _stages(v: Vocabulary, stage: str | None) -> list[str]:
-    stages = list(v.stage_ids)
-    if stage is None:
-        return stages
-    if stage not in stages:
-        from difflib import get_close_matches
-
-        from ..errors import UnknownValueError
-
-        raise UnknownValueError("stage", stage, get_close_matches(stage, stages, n=3) or stages)
-    return stages[:stages.index(stage) + 1]
 
 
 def _fit(groups: list[str], width: float, lines: int, size: float) -> list[str]:
