@@ -163,8 +163,9 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             if flow.sharing == "discretion":
                 judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
             group = _group(v, flow.category)
-            if flow.about:   # a rule limited to whose data it is says so (docs/semantics.md section 16)
-                group += f" ({whose([flow.about] if isinstance(flow.about, str) else flow.about, protocol)})"
+            limited = whose(protocol.rule(flow.rule).about, protocol)   # whose data (docs/semantics.md s. 16)
+            if limited:
+                group += f" ({limited})"
             row["groups"].setdefault(group, set()).add(flow.outcome)
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
