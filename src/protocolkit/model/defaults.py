@@ -172,16 +172,22 @@ def effective_rules(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> 
             continue
         new_bases = own_bases + [i.value for i in got if i.what == "lawful_basis"]
         new_obligations = own_obligations + [obligations[i.value] for i in got if i.what == "obligation"]
-        rules.append(rule.model_copy(update={"lawful_bases": new_bases, "obligations": new_obligations}))
+        if any(i.what != "retention" for i in got):
+            rules.append(rule.model_copy(update={"lawful_bases": new_bases, "obligations": new_obligations}))
+        else:   # only retention, settled per category when asked: the rule itself decides unchanged
+            rules.append(rule)
         inherited[rule.id] = tuple(got)
     return rules, inherited
 
 
 def with_defaults(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> "Protocol":
-    """The protocol with every rule's inherited bases and obligations folded in (itself, without defaults)."""
+    """The protocol with every rule's inherited bases and obligations folded in (itself when nothing is folded in:
+    no defaults, or defaults that give only retention)."""
     if not protocol.defaults:
         return protocol
     rules, _ = effective_rules(protocol, vocab)
+    if all(mine is theirs for mine, theirs in zip(rules, protocol.rules)):
+        return protocol   # nothing folded in (defaults that give only retention)
     return protocol.model_copy(update={"rules": rules})
 
 
