@@ -36,7 +36,7 @@ demo: setup
 ## test: set up, then run the whole suite (library, doctests, example, command line)
 test: setup system-deps
 	$(PY) -m pytest -n 2 -q --durations=15
-	$(PY) -m pytest -q -p no:xdist -m large tests --durations=10
+	$(PY) -m pytest -q -n 2 -m large tests --durations=10
 
 ## lab: open JupyterLab on the guided notebooks 01 to 05, set up for the example (PROTOCOL=path for another)
 PROTOCOL ?= $(EXAMPLE)

@@ -57,6 +57,9 @@ FULL = dict(outcome=1_000_000, full=100_000, loop=2_000, cedar=10_000, cases=200
             case_file=100_000, repeats=5, budget=30.0)
 QUICK = dict(outcome=100_000, full=2_000, loop=200, cedar=1_000, cases=20, steps=5, per_step=4,
              case_file=10_000, repeats=2, budget=2.0)
+# every line and check once, on small inputs: what the default test suite runs (its figures mean little)
+SMOKE = dict(outcome=5_000, full=500, loop=50, cedar=200, cases=5, steps=3, per_step=3,
+             case_file=1_000, repeats=1, budget=0.5)
 
 PARTNERS, RULES, SEED = 25, 300, 0
 
@@ -250,16 +253,19 @@ def write_case_file(folder: Path, n: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="about ten times smaller: a smoke run of a few seconds")
+    parser.add_argument("--smoke", action="store_true",
+                        help="every line and check once on small inputs (what the test suite runs; figures mean little)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--engine-only", action="store_true",
                         help="leave out the policy engines (Cedar, Rego), whose lines take minutes on a busy machine")
     args = parser.parse_args(argv)
-    size = QUICK if args.quick else FULL
+    size = SMOKE if args.smoke else QUICK if args.quick else FULL
+    quick = size is not FULL
     R, B = size["repeats"], size["budget"]
     failures: list[str] = []
 
     info = machine()
-    print(f"protocolkit benchmarks{' (--quick)' if args.quick else ''}, {info['date']}")
+    print(f"protocolkit benchmarks{' (--smoke)' if args.smoke else ' (--quick)' if args.quick else ''}, {info['date']}")
     print(f"machine: nproc={info['nproc']} ({info['cpu']}), load average {info['load_average']}")
     print(f"python {info['python']}, numpy {info['numpy']}, pandas {info['pandas']}, pydantic {info['pydantic']}, "
           f"cedarpy {info['cedarpy']}; one thread (OMP_NUM_THREADS=1 ...)")
@@ -438,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(Line("Rego, regorus (opa-eval), one batch", f"{n_rego:,} requests, {len(protocol.rules)} rules",
                               n_rego, timing))
             agreement("Rego (regorus)", rego_out, n_rego)
-            n_regopy = 5 if size is QUICK else max(20, n_rego // 50)  # rego-cpp is slow: a sample
+            n_regopy = 5 if quick else max(20, n_rego // 50)  # rego-cpp is slow: a sample
             interpreter = regopy.Interpreter()
             interpreter.add_module("policy.rego", source)
             entry = f"{package_name(protocol).replace('.', '/')}/decisions"
@@ -455,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             from protocolkit.export.cedar import CedarDecider
 
             decider = CedarDecider.of(protocol)
-            n_exact = n_rego // 5 if size is QUICK else n_rego
+            n_exact = n_rego // 5 if quick else n_rego
             timing, exact_out = measure(lambda: decider.decide_many(rego_requests[:n_exact]), repeats=R, budget=B,
                                         warmup=lambda: decider.decide_many(rego_requests[:20]))
             lines.append(Line("Cedar export (exact, class encoding)", f"{n_exact:,} requests", n_exact, timing))

@@ -464,10 +464,26 @@ def test_summary_prints_partners_and_rule_counts(capsys):
     assert [line.split()[0] for line in partner_lines] == ["police", "csc", "mash", "gp_surgery", "school"]
     assert "[childrens_social_care]" in partner_lines[2]
     by_stage = {line.split()[0]: line.split(None, 1)[1] for line in lines[lines.index(partner_lines[-1]) + 2:]}
-    # share / minimum / consent / escalate / refuse
-    assert by_stage["screening"] == "1 / 1 / 1 / 0 / 1"
-    assert by_stage["referral"] == "1 / 0 / 1 / 0 / 1"
-    assert by_stage["assessment"] == "1 / 0 / 1 / 0 / 1"
+    heading = "rules by stage (share / minimum / consent / escalate / refuse / neither confirm nor deny):"
+    assert lines[lines.index(partner_lines[-1]) + 1] == heading
+    assert by_stage["screening"] == "1 / 1 / 1 / 0 / 1 / 0"
+    assert by_stage["referral"] == "1 / 0 / 1 / 0 / 1 / 0"
+    assert by_stage["assessment"] == "1 / 0 / 1 / 0 / 1 / 0"
+
+
+def test_summary_counts_every_rule_of_a_stage_whatever_its_outcome(capsys):
+    # the example's R-GEN-12 decides neither_confirm_nor_deny: it was left out of the counts
+    from protocolkit.model.vocabulary import Vocabulary
+
+    mash = protocolkit.load(protocolkit.example_path("mash"))
+    v = Vocabulary.of(mash)
+    code, out, err = run(capsys, "summary", protocolkit.example_path("mash"))
+    assert code == 0
+    lines = out.splitlines()
+    by_stage = lines[lines.index(next(x for x in lines if x.startswith("rules by stage"))) + 1:]
+    for line in by_stage:
+        stage, counts = line.split(None, 1)
+        assert sum(int(n) for n in counts.split(" / ")) == sum(stage in v.stages_in(r.stages) for r in mash.rules)
 
 
 def test_no_command_prints_help_and_exits_2(capsys):

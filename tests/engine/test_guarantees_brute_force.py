@@ -158,10 +158,27 @@ def guarantees(draw, protocol, kind):
     return Guarantee.model_validate(data)
 
 
-@pytest.mark.parametrize("kind", ["never", "always", "only_via", "need_to_know"])
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+KINDS_CHECKED = ["never", "always", "only_via", "need_to_know"]
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@pytest.mark.parametrize("kind", KINDS_CHECKED)
+@settings(max_examples=6, **SETTINGS)
 @given(data=st.data())
 def test_checker_agrees_with_brute_force(kind, data):
+    """The smaller form: 6 generated protocols and guarantees of each kind (the full form below runs 20)."""
+    agrees_with_brute_force(kind, data)
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("kind", KINDS_CHECKED)
+@settings(max_examples=20, **SETTINGS)
+@given(data=st.data())
+def test_checker_agrees_with_brute_force_full(kind, data):
+    agrees_with_brute_force(kind, data)
+
+
+def agrees_with_brute_force(kind, data):
     # history and data subject roles each add fact columns; together they make the listed space too large to
     # enumerate by brute force, so a protocol uses one or the other (each with every other feature)
     features = data.draw(st.sampled_from([FEATURES - {"subjects"}, FEATURES - {"history"}]))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..engine.decisions import CategoryDecision, Decision
 from ..model.legal import UNVERIFIED
 from ..model.naming import joined, repeats, with_detail
-from ..model.outcomes import outcome_words
+from ..model.outcomes import Outcome, outcome_words
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 
@@ -45,13 +45,13 @@ def join(items, last: str = "and") -> str:
 
 def _verb(decision: CategoryDecision, recipient: str) -> str:
     return {
-        "share": "may share",
-        "share_minimum": "may share only a minimum of",
-        "seek_consent": "should seek the family's consent before sharing",
-        "escalate": f"should not decide alone (ask {decision.escalate_to or 'the escalation point'}) whether to share",
-        "refuse": "should not share",
-        "neither_confirm_nor_deny": "should neither confirm nor deny holding",
-        "gap": "has no rule that says whether it may share",
+        Outcome.SHARE: "may share",
+        Outcome.SHARE_MINIMUM: "may share only a minimum of",
+        Outcome.SEEK_CONSENT: "should seek the family's consent before sharing",
+        Outcome.ESCALATE: f"should not decide alone (ask {decision.escalate_to or 'the escalation point'}) whether to share",
+        Outcome.REFUSE: "should not share",
+        Outcome.NEITHER_CONFIRM_NOR_DENY: "should neither confirm nor deny holding",
+        Outcome.GAP: "has no rule that says whether it may share",
     }.get(decision.outcome, outcome_words(decision.outcome))
 
 
@@ -79,10 +79,10 @@ def lead_sentence(v: Vocabulary, decision: Decision, group: list[CategoryDecisio
         what += " " + describe_about([r.about], {k: e.label for k, e in (v.subjects or {}).items()})
     when = f"at {lower_first(v.label('stages', r.stage))} for {lower_first(v.label('purposes', r.purpose))}"
     first = group[0]
-    if first.outcome == "gap" or (first.gap and first.fallback):
+    if first.outcome == Outcome.GAP or (first.gap and first.fallback):
         text = f"No rule says whether {sender} may share {what} with {recipient} {when}: this is a gap in the protocol"
         if first.fallback:
-            who = f": {first.escalate_to} decides" if first.outcome == "escalate" and first.escalate_to else ""
+            who = f": {first.escalate_to} decides" if first.outcome == Outcome.ESCALATE and first.escalate_to else ""
             return text + f"; until a rule covers it, the fallback {first.fallback} applies ({outcome_words(first.outcome)}{who})."
         return text + ", so nothing is shared until a rule covers it."
     return f"{sender} {_verb(first, recipient)} {what} with {recipient} {when}."
@@ -321,10 +321,10 @@ def why_not_sentence(protocol: Protocol, decision: Decision, c: CategoryDecision
             f"at {lower_first(v.label('stages', r.stage))} for {lower_first(v.label('purposes', r.purpose))}")
     if c.fallback:
         fallback = "the partnership's fallback applies: " + {
-            "escalate": f"{c.escalate_to or 'a named role'} decides",
-            "refuse": "nothing is shared",
-            "seek_consent": "the family's consent is sought first",
-            "neither_confirm_nor_deny": "the request is neither confirmed nor denied",
+            Outcome.ESCALATE: f"{c.escalate_to or 'a named role'} decides",
+            Outcome.REFUSE: "nothing is shared",
+            Outcome.SEEK_CONSENT: "the family's consent is sought first",
+            Outcome.NEITHER_CONFIRM_NOR_DENY: "the request is neither confirmed nor denied",
         }.get(c.outcome, outcome_words(c.outcome))
         ids = f"({c.category}, fallback {c.fallback})"
         if c.gap:
@@ -337,10 +337,10 @@ def why_not_sentence(protocol: Protocol, decision: Decision, c: CategoryDecision
     rule = _rule(protocol, c.rule)
     named = f"the rule \"{' '.join(rule.title.split())}\"" if rule is not None and rule.title else f"rule {c.rule}"
     because = {
-        "refuse": f"{named} refuses it",
-        "neither_confirm_nor_deny": f"{named} says to neither confirm nor deny holding it",
-        "escalate": f"{named} leaves the decision to {c.escalate_to or 'a named role'}",
-        "seek_consent": f"{named} says to seek the family's consent first",
+        Outcome.REFUSE: f"{named} refuses it",
+        Outcome.NEITHER_CONFIRM_NOR_DENY: f"{named} says to neither confirm nor deny holding it",
+        Outcome.ESCALATE: f"{named} leaves the decision to {c.escalate_to or 'a named role'}",
+        Outcome.SEEK_CONSENT: f"{named} says to seek the family's consent first",
     }.get(c.outcome, f"{named} decides {outcome_words(c.outcome)}")
     return f"{head}, because {because} ({c.category}, rule {c.rule})."
 

@@ -197,6 +197,7 @@ def _case_findings(protocol, path: Path) -> list:
 
 
 def cmd_summary(args) -> int:
+    from ..model.outcomes import Outcome
     from ..model.vocabulary import Vocabulary
 
     protocol = load(args.path)
@@ -210,8 +211,9 @@ def cmd_summary(args) -> int:
     print("partners:")
     for partner in protocol.partners:
         print(f"  {partner.id:<28} {partner.name} [{partner.kind}]")
-    print("rules by stage (share / minimum / consent / escalate / refuse):")
-    outcomes = ("share", "share_minimum", "seek_consent", "escalate", "refuse")
+    outcomes = [o for o in reversed(Outcome) if o is not Outcome.GAP]   # the least protective first
+    short = {Outcome.SHARE_MINIMUM: "minimum", Outcome.SEEK_CONSENT: "consent"}
+    print(f"rules by stage ({' / '.join(short.get(o, o.words) for o in outcomes)}):")
     for stage in v.stage_ids:
         counts = [sum(1 for r in protocol.rules if r.outcome == o and stage in v.stages_in(r.stages)) for o in outcomes]
         print(f"  {stage:<22} " + " / ".join(str(c) for c in counts))

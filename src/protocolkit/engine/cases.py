@@ -76,6 +76,7 @@ class CaseResults:
     knowledge: pd.DataFrame
     stage_order: list[str] = field(default_factory=list)
     requests: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REQUEST_COLUMNS))
+    _marks_of: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def requests_at(self, case: str, step_index: int) -> list[Request]:
         """The requests of one step of a case, with the facts the run decided them on.
@@ -128,36 +129,60 @@ class CaseResults:
         """Rules no case made decide anything."""
         return self.coverage.loc[~self.coverage["exercised"], "rule"].tolist()
 
+    def _marks(self) -> dict[str, np.ndarray]:
+        """Per decision row: ``shared``, ``over``, ``under`` and ``gap`` (no rule matched), worked out once.
+
+        Kept with the decisions table they were read from, so a results object whose table was
+        replaced never reads stale marks.
+        """
+        d = self.decisions
+        held = self._marks_of
+        if held is not None and held[0] is d and held[1] == len(d):
+            return held[2]
+        outcome = d["outcome"]
+        if isinstance(outcome.dtype, pd.CategoricalDtype):
+            sharing = np.isin(np.asarray(outcome.cat.categories, dtype=object), list(SHARING_OUTCOMES))
+            codes = outcome.cat.codes.to_numpy()
+            shared = np.append(sharing, False)[codes]  # code -1 (no outcome) is not shared
+        else:
+            shared = outcome.isin(SHARING_OUTCOMES).to_numpy(dtype=bool)
+        need = d["need_to_know"].to_numpy(dtype=object)
+        marks = {
+            "shared": shared,
+            "over": shared & (need == "not_needed"),
+            "under": ~shared & (need == "needed"),
+            "gap": np.fromiter((not m for m in d["rules_matched"]), dtype=bool, count=len(d)),
+        }
+        self._marks_of = (d, len(d), marks)
+        return marks
+
     @property
     def over_sharing(self) -> pd.DataFrame:
         """Decisions that share a category the recipient's need-to-know profile does not list."""
-        d = self.decisions
-        return d[d["outcome"].isin(SHARING_OUTCOMES) & (d["need_to_know"] == "not_needed")]
+        return self.decisions[self._marks()["over"]]
 
     @property
     def under_sharing(self) -> pd.DataFrame:
         """Decisions that withhold a category the recipient's profile says it needs."""
-        d = self.decisions
-        return d[~d["outcome"].isin(SHARING_OUTCOMES) & (d["need_to_know"] == "needed")]
+        return self.decisions[self._marks()["under"]]
 
     @property
     def gaps(self) -> pd.DataFrame:
         """Decisions no rule covered, including those a fallback then decided (its ``fallback`` column says which)."""
-        return self.decisions[self.decisions["rules_matched"].map(len) == 0]
+        return self.decisions[self._marks()["gap"]]
 
     def sharing_by_stage(self) -> pd.DataFrame:
         """Per stage: categories requested, shared, over-shared, under-shared and gaps."""
-        d = self.decisions.assign(
-            shared=self.decisions["outcome"].isin(SHARING_OUTCOMES),
-            over=lambda t: t["shared"] & (t["need_to_know"] == "not_needed"),
-            under=lambda t: ~t["shared"] & (t["need_to_know"] == "needed"),
-            gap=self.decisions["rules_matched"].map(len) == 0,
-        )
-        table = d.groupby("stage", observed=True).agg(
-            requested=("category", "size"), shared=("shared", "sum"), over_shared=("over", "sum"),
-            under_shared=("under", "sum"), gaps=("gap", "sum"))
-        order = [s for s in self.stage_order if s in table.index]
-        return table.reindex(order).astype(int)
+        d, marks = self.decisions, self._marks()
+        order = list(self.stage_order)
+        at = pd.Index(order, dtype=object).get_indexer(d["stage"].to_numpy(dtype=object))
+        known, n = at >= 0, len(order)  # a stage the order does not list is not counted
+        counts = {"requested": np.bincount(at[known], minlength=n)}
+        for column, mark in (("shared", "shared"), ("over_shared", "over"), ("under_shared", "under"),
+                             ("gaps", "gap")):
+            counts[column] = np.bincount(at[known], weights=marks[mark][known], minlength=n)
+        table = pd.DataFrame(counts, index=pd.Index(order, name="stage", dtype="str")).astype(np.int64)
+        return table[table["requested"] > 0]
 
     def knowledge_at(self, case: str, step: str | None = None) -> pd.DataFrame:
         """Partners by categories after a step (default: the last): the stage each was first received."""

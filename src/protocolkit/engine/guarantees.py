@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..model.guarantees import Guarantee, obligation_meets
+from ..model.outcomes import SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.rules import REQUESTED_BY, SHARING_MODES, Obligation, describe_about, describe_requested_by
 from .compiled import OUTCOME_CODES, CompiledProtocol, compile_protocol
@@ -335,7 +336,7 @@ def _obligation_present(compiled: CompiledProtocol, winners: np.ndarray, require
         rule = compiled.rule_at_bit(bit)
         if any(obligation_meets(o, required) for o in rule.obligations):
             mask[bit // 64] |= np.uint64(1 << (bit % 64))
-            if survives and rule.outcome in ("share", "share_minimum"):
+            if survives and rule.outcome in SHARING_OUTCOMES:
                 kept[bit // 64] |= np.uint64(1 << (bit % 64))
     if not len(winners):
         return np.zeros(0, dtype=bool)
@@ -383,7 +384,7 @@ def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult
     settled = compiled.settle_space(space.bits)
     bits, outcomes, deciders, fallbacks = settled.bits, settled.outcomes, settled.deciders, settled.fallbacks
     outcome_names = np.array(OUTCOME_CODES)[outcomes] if len(outcomes) else np.array([], dtype=str)
-    shared = np.isin(outcome_names, ["share", "share_minimum"])
+    shared = np.isin(outcome_names, sorted(SHARING_OUTCOMES))
     if len(compiled.rules):
         winners = bits & compiled.class_masks[compiled.bit_class[np.maximum(deciders, 0)]]
         winners[deciders < 0] = 0

@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from ..model.deadlines import NAMED_DURATIONS
 from ..model.keys import ANY
+from ..model.outcomes import SHARING_OUTCOMES
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import dumps_canonical, ensure_exportable, stamp
@@ -144,7 +145,7 @@ def odrl_policy(protocol: Protocol) -> dict:
                                 "odrl:leftOperand": {"@id": _term("fact", fact)}, "odrl:operator": {"@id": "odrl:isAnyOf"},
                                 "odrl:rightOperand": list(values) if values else ["pk:none"]})
         duties = []
-        sharing = rule.outcome in ("share", "share_minimum")
+        sharing = rule.outcome in SHARING_OUTCOMES
         if sharing and rule.sharing == "discretion":
             duties.append({"@type": ["odrl:Duty", "odrl:Rule"], "odrl:action": {"@id": "pk:exerciseJudgement"},
                            "pk:decidedBy": rule.decided_by})

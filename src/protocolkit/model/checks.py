@@ -229,7 +229,7 @@ class _Context:
 
     def _sharing_shape(self, i: int, rule) -> None:
         """``sharing`` and ``decided_by`` belong to sharing outcomes; discretion names who decides (section 4)."""
-        if rule.outcome not in ("share", "share_minimum"):
+        if rule.outcome not in SHARING_OUTCOMES:
             if rule.sharing != "permitted":
                 self.add(codes.RULE_SHAPE, ("rules", i, "sharing"),
                          f"rule {rule.id} says 'sharing: {rule.sharing}', but its outcome {rule.outcome} shares nothing",

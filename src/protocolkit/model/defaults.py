@@ -43,7 +43,7 @@ from pydantic import Field
 
 from .entities import Selector
 from .keys import ANY, BasisId, Key, Model, quiet_defaults
-from .outcomes import RuleOutcomeName
+from .outcomes import Outcome, RuleOutcomeName
 from .retention import Retention
 from .rules import Inherit, ObligationValue, Rule
 
@@ -65,7 +65,7 @@ class Default(Model):
         ANY, description="The recipients it is for (a partner level); 'any' (the default) for every recipient.")
     purposes: list[Key] | Literal["any"] = Field(ANY, description="The purposes it is for; 'any' (the default) for all.")
     outcomes: list[RuleOutcomeName] = Field(
-        default_factory=lambda: ["share", "share_minimum"],
+        default_factory=lambda: [Outcome.SHARE.value, Outcome.SHARE_MINIMUM.value],
         description="The rule outcomes it is for (default: the rules that share).")
     lawful_bases: list[BasisId] = Field(default_factory=list, description="Lawful bases the rules inside it rely on.")
     obligations: list[ObligationValue] = Field(default_factory=list, description="Duties the rules inside it carry.")

@@ -90,7 +90,7 @@ class Guarantee(Model):
 
     def forbidden_outcomes(self) -> list[str]:
         """For ``never``: the outcomes that must not occur."""
-        return list(self.outcomes) or ["share", "share_minimum"]
+        return list(self.outcomes) or [Outcome.SHARE.value, Outcome.SHARE_MINIMUM.value]
 
 
 def duration_at_most(duration: str, limit: str) -> bool:

@@ -20,7 +20,9 @@ tests check that the incremental results equal a recomputation from scratch.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -116,18 +118,22 @@ def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], prot
     """Results for every case: ``fresh`` for the cases run again, ``previous`` for the others.
 
     Tables keep the cases' order; request numbers are renumbered in that order; the rule
-    coverage is counted again over the merged decisions.
+    coverage is counted again: the previous counts, less the decisions of the cases run
+    again as they were, plus their fresh decisions.
     """
     order = pd.Index([case.id for case in cases])
 
     def merged(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-        kept = old[~old["case"].isin(rerun)]
-        frames = [f for f in (kept, new) if len(f)]
-        if not frames:
-            return old.iloc[0:0].reset_index(drop=True)
-        table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
-        position = order.get_indexer(table["case"])
-        return table.take(np.argsort(position, kind="stable")).reset_index(drop=True)
+        old_at = order.get_indexer(old["case"])
+        new_at = order.get_indexer(new["case"])
+        rerun_at = np.isin(old_at, order.get_indexer(sorted(rerun)))
+        positions = np.concatenate([np.where(rerun_at, -1, old_at), new_at])
+        keep = np.flatnonzero(positions >= 0)
+        keep = keep[np.argsort(positions[keep], kind="stable")]
+        if not len(new):
+            return old.take(keep).reset_index(drop=True)
+        table = pd.concat([old, new], ignore_index=True) if len(old) else new
+        return table.take(keep).reset_index(drop=True)
 
     decisions = merged(previous.decisions, fresh.decisions)
     if len(decisions):
@@ -135,24 +141,45 @@ def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], prot
         key = order.get_indexer(decisions["case"]).astype("int64") * 1_000_000 \
             + decisions["request"].to_numpy(dtype="int64")
         decisions["request"] = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    old = previous.decisions
+    dropped = old[old["case"].isin(rerun)] if len(old) else old
     return replace(fresh, expectations=merged(previous.expectations, fresh.expectations), decisions=decisions,
-                   coverage=coverage(protocol, decisions), knowledge=merged(previous.knowledge, fresh.knowledge),
+                   coverage=updated_coverage(protocol, previous.coverage, dropped, fresh.decisions),
+                   knowledge=merged(previous.knowledge, fresh.knowledge),
                    requests=merged(previous.requests, fresh.requests))
+
+
+def _counts(decisions: pd.DataFrame, column: str) -> Counter:
+    return Counter(chain.from_iterable(decisions[column].tolist())) if len(decisions) else Counter()
 
 
 def coverage(protocol: Protocol, decisions: pd.DataFrame) -> pd.DataFrame:
     """Per rule: how often it decided and matched in these decisions (the coverage table of a case run)."""
+    return _coverage_table(protocol, _counts(decisions, "deciding_rules"), _counts(decisions, "rules_matched"))
+
+
+def updated_coverage(protocol: Protocol, before: pd.DataFrame, dropped: pd.DataFrame,
+                     added: pd.DataFrame) -> pd.DataFrame:
+    """The coverage table ``before``, less the decisions ``dropped``, plus the decisions ``added``.
+
+    A rule the edit removed can only have matched requests inside the edit's scope, whose
+    cases were all run again, so what is left of its counts is zero.
+    """
+    out = []
+    for column, table_column in (("deciding_rules", "decided"), ("rules_matched", "matched")):
+        counts = Counter(dict(zip(before["rule"].tolist(), before[table_column].tolist())))
+        counts.subtract(_counts(dropped, column))
+        counts.update(_counts(added, column))
+        out.append(counts)
+    return _coverage_table(protocol, *out)
+
+
+def _coverage_table(protocol: Protocol, decided: Counter, matched: Counter) -> pd.DataFrame:
     ids = [r.id for r in protocol.rules]
-
-    def counts(column: str) -> pd.Series:
-        if not len(decisions):
-            return pd.Series(0, index=ids)
-        return decisions[column].explode().dropna().value_counts().reindex(ids, fill_value=0)
-
-    decided, matched = counts("deciding_rules"), counts("rules_matched")
     return pd.DataFrame({
         "rule": ids, "outcome": [r.outcome for r in protocol.rules],
-        "decided": decided.to_numpy(dtype=int), "matched": matched.to_numpy(dtype=int),
+        "decided": np.array([decided.get(i, 0) for i in ids], dtype=int),
+        "matched": np.array([matched.get(i, 0) for i in ids], dtype=int),
     }).assign(exercised=lambda t: t["decided"] > 0)
 
 
@@ -320,13 +347,16 @@ class FlowParts:
 
 @dataclass
 class PartSummary:
-    """The figures the graph and the exposure views need from one (stage, purpose) part of the flows."""
+    """The figures the graph and the exposure views need from one (stage, purpose) part of the flows.
 
-    pair: np.ndarray                 # sender code * partners + recipient code, one per (pair, category)
-    pair_categories: np.ndarray      # [row, words]: the category's bit
-    pair_beyond_minimum: np.ndarray  # [row, words]: the category's bit when some way shares more than a minimum
-    category: np.ndarray             # category code, one per (category, recipient)
-    category_recipients: np.ndarray  # [row, words]: the recipient's bit
+    Reduced as far as the part allows: one row per sender and recipient pair, one per category.
+    """
+
+    pair: np.ndarray                 # distinct sender code * partners + recipient code
+    pair_categories: np.ndarray      # [pair, words]: the bits of the categories the pair may share
+    pair_beyond_minimum: np.ndarray  # [pair, words]: those some way shares as more than a minimum
+    category: np.ndarray             # distinct category code
+    category_recipients: np.ndarray  # [category, words]: the bits of the partners that may receive it
     over_count: int
     over_head: pd.DataFrame
     served: pd.DataFrame
@@ -335,18 +365,37 @@ class PartSummary:
     def of(cls, compiled, part: pd.DataFrame, head: int = 20) -> "PartSummary":
         c = compiled
         n_partners, n_categories = len(c.partners.values), len(c.categories.values)
+        if not len(part):
+            none = np.zeros(0, dtype=np.int64)
+            return cls(pair=none, pair_categories=_bits(none, n_categories),
+                       pair_beyond_minimum=_bits(none, n_categories), category=none,
+                       category_recipients=_bits(none, n_partners), over_count=0, over_head=part.iloc[0:0],
+                       served=part.iloc[0:0][["to", "category", "stage", "purpose"]])
         senders = c.partners.lookup.get_indexer(part["from"]).astype(np.int64)
         recipients = c.partners.lookup.get_indexer(part["to"]).astype(np.int64)
         categories = c.categories.lookup.get_indexer(part["category"]).astype(np.int64)
         pair = senders * n_partners + recipients
-        beyond = (part["outcome"] != "share_minimum").to_numpy()
-        over = part[part["need_to_know"] == "not_needed"]
+        category_bits = _bits(categories, n_categories)
+        beyond = part["outcome"].to_numpy(dtype=object) != "share_minimum"  # object arrays compare fastest
+        pairs, pair_categories = _reduce(pair, category_bits)
+        _, pair_beyond = _reduce(pair, np.where(beyond[:, None], category_bits, np.uint64(0)))
+        distinct_categories, category_recipients = _reduce(categories, _bits(recipients, n_partners))
+        over = np.flatnonzero(part["need_to_know"].to_numpy(dtype=object) == "not_needed")
+        over_first = _first_of(pair[over] * n_categories + categories[over])[:head]
+        served = _first_of(recipients * n_categories + categories)
         return cls(
-            pair=pair, pair_categories=_bits(categories, n_categories),
-            pair_beyond_minimum=_bits(categories, n_categories) * beyond[:, None].astype(np.uint64),
-            category=categories, category_recipients=_bits(recipients, n_partners),
-            over_count=len(over), over_head=over.drop_duplicates(["from", "to", "category"]).head(head),
-            served=part.drop_duplicates(["to", "category"])[["to", "category", "stage", "purpose"]])
+            pair=pairs, pair_categories=pair_categories, pair_beyond_minimum=pair_beyond,
+            category=distinct_categories, category_recipients=category_recipients,
+            over_count=len(over), over_head=part.iloc[over[over_first]],
+            served=part.iloc[served][["to", "category", "stage", "purpose"]])
+
+
+def _first_of(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each distinct key, in the order of the rows (as ``drop_duplicates`` keeps)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    _, first = np.unique(keys, return_index=True)
+    return np.sort(first)
 
 
 def _words(n: int) -> int:

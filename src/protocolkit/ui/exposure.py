@@ -144,11 +144,14 @@ class ExposureView(Snapshot, widgets.VBox):
                              ("Needed but not shared", results.under_sharing),
                              ("Not covered by any rule", results.gaps)):
             if len(frame):
+                first = frame.head(15)
+                titles = {case.id: case.title for case in s.cases}
                 items = "".join(
-                    f"<li>{escape(s.case(r['case']).title)}: {escape(s.label('partners', r['from']))} to "
-                    f"{escape(s.label('partners', r['to']))}, {escape(s.label('categories', r['category']))} at "
-                    f"{escape(s.label('stages', r['stage']))} {ident(str(r['step']))}</li>"
-                    for r in frame.head(15).to_dict("records"))
+                    f"<li>{escape(titles[case])}: {escape(s.label('partners', sender))} to "
+                    f"{escape(s.label('partners', recipient))}, {escape(s.label('categories', category))} at "
+                    f"{escape(s.label('stages', stage))} {ident(str(step))}</li>"
+                    for case, sender, recipient, category, stage, step in zip(
+                        *(first[column].tolist() for column in ("case", "from", "to", "category", "stage", "step"))))
                 more = f"<li class='pk-muted'>and {len(frame) - 15} more</li>" if len(frame) > 15 else ""
                 parts.append(f"<p><b>{title}</b> ({len(frame)})</p><ul>{items}{more}</ul>")
         return "".join(parts)

@@ -223,9 +223,10 @@ class Session:
             if not rerun:  # no decision changes; the rule list (and so the coverage table) may have
                 from dataclasses import replace
 
-                from ._incremental import coverage
+                from ._incremental import updated_coverage
 
-                return replace(previous, coverage=coverage(protocol, previous.decisions))
+                none = previous.decisions.iloc[0:0]
+                return replace(previous, coverage=updated_coverage(protocol, previous.coverage, none, none))
             fresh = run_cases(compiled, rerun, explain=False)
             return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
 
