@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """protocolkit benchmarks: decisions per second, Cedar agreement, workshop re-evaluation.
 
-Run ``python benchmarks/run.py`` (``make bench``), or ``--quick`` for a smoke run about
-ten times smaller. Everything runs on one thread in one process; each figure is the
-median of several timed runs after a warm-up. See ``benchmarks/README.md`` for what
+Run ``python benchmarks/run.py`` (``make bench``), ``--quick`` for a run about ten times
+smaller, or ``--smoke`` for every line once on small inputs (what the test suite runs).
+Everything runs on one thread in one process; each figure is the median of several timed
+runs after a warm-up. See ``benchmarks/README.md`` for what
 each line measures and the figures measured so far.
 
 Exit status: 0, or 1 when an agreement check fails (Cedar, or the engine's own entry

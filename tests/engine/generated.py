@@ -26,12 +26,16 @@ FACTS = {"consent": ["given", "refused", "not_sought", "unsafe_to_seek"], "risk"
 OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent", "share_minimum", "share"]
 FALLBACK_OUTCOMES = ["neither_confirm_nor_deny", "refuse", "escalate", "seek_consent"]
 OBLIGATIONS = ["record_decision", "inform_family", "secure_channel", "owner_agreement_before_onward_disclosure",
-               "record_afterwards", "deadline_same_day", "inform_afterwards"]
+               "record_afterwards", "deadline_same_day", "inform_afterwards", "deadline_working_hours",
+               "deadline_one_working_day"]
 #: Obligations with a timing and a deadline as data (docs/semantics.md section 17), drawn by name.
 TIMED = {
     "record_afterwards": {"record_decision": {"timing": "after", "within": "PT24H", "from": "disclosure"}},
     "deadline_same_day": {"deadline": {"within": "same_working_day", "from": "referral_received"}},
     "inform_afterwards": {"inform_family": {"timing": "after", "detail": "unless it puts the child at risk"}},
+    # working time (section 17): counted in the partnership's working hours and days, not the clock
+    "deadline_working_hours": {"deadline": {"within": "4_working_hours", "from": "request"}},
+    "deadline_one_working_day": {"deadline": {"within": "1_working_day", "from": "referral_received"}},
 }
 
 

@@ -487,3 +487,20 @@ def test_no_cases_give_an_empty_summary_and_reports():
     assert results.sharing_by_stage().empty
     assert json.loads(json.dumps(results.to_json()))["summary"]["failed"] == 0
     assert isinstance(results.over_sharing, pd.DataFrame) and results.over_sharing.empty
+
+
+def test_what_does_not_hold_is_said_in_plain_sentences_with_the_ids_after(results):
+    gap = expectation(results, "family_b", "request_1")
+    assert len(gap["in_words"]) == 1
+    sentence = gap["in_words"][0]
+    assert sentence.startswith("Expected ") and "but no rule covers this request" in sentence
+    assert "got gap" not in sentence and "_" not in sentence.split(":")[0]  # names, not ids, lead
+    row = expectation(results, "family_b", "health_expectations")
+    words = row["in_words"]
+    assert len(words) == len(row["problems"]) == 3
+    assert "but the protocol lets it be shared" in words[0] and words[0].endswith("health.physical).")
+    assert "R-HEALTH-SHARE" in words[0]
+    assert "carry the duty to" in words[1] and words[1].endswith("(inform_family).")
+    assert words[2].startswith("Expected no duty to") and words[2].endswith("(secure_channel).")
+    held = expectation(results, "family_a", "gp_health")
+    assert held["passed"] and held["in_words"] == []

@@ -83,9 +83,12 @@ def brute_force(protocol, guarantee):
 
 
 #: The durations generated protocols and guarantees use, in hours (None: a named working-day duration).
-HOURS = {"PT2H": 2, "PT4H": 4, "PT12H": 12, "PT24H": 24, "P1D": 24, "P2D": 48,
-         "same_working_day": None, "next_working_day": None}
-NAMED_ORDER = ["same_working_day", "next_working_day"]
+HOURS = {"PT2H": 2, "PT4H": 4, "PT12H": 12, "PT24H": 24, "P1D": 24, "P2D": 48}
+#: Working time, the oracle's own reading of section 17: (unit, position). Working days in half-day steps: the
+#: same working day ends before one working day has run, which ends before the close of the next working day,
+#: which comes before two working days have run. Working hours count hours; the two units never compare.
+WORKING = {"same_working_day": ("day", 1), "1_working_day": ("day", 2), "next_working_day": ("day", 3),
+           "2_working_days": ("day", 4), "4_working_hours": ("hour", 4), "24_working_hours": ("hour", 24)}
 
 
 def _obligations_by_text(protocol) -> dict:
@@ -109,10 +112,10 @@ def _meets(obligation, text: str, required) -> bool:
     if required.within:
         if obligation.within is None or obligation.from_ != required.from_:
             return False
-        a, b = HOURS[obligation.within], HOURS[required.within]
-        if a is None and b is None:
-            return NAMED_ORDER.index(obligation.within) <= NAMED_ORDER.index(required.within)
-        return a is not None and b is not None and a <= b
+        if obligation.within in WORKING or required.within in WORKING:
+            a, b = WORKING.get(obligation.within), WORKING.get(required.within)
+            return a is not None and b is not None and a[0] == b[0] and a[1] <= b[1]
+        return HOURS[obligation.within] <= HOURS[required.within]
     return True
 
 
@@ -123,6 +126,10 @@ REQUIRED = [*OBLIGATION_TYPES,
             {"record_decision": {"within": "P2D", "from": "disclosure"}},
             {"deadline": {"within": "next_working_day", "from": "referral_received"}},
             {"deadline": {"within": "same_working_day", "from": "disclosure"}},
+            {"deadline": {"within": "1_working_day", "from": "referral_received"}},
+            {"deadline": {"within": "2_working_days", "from": "referral_received"}},
+            {"deadline": {"within": "24_working_hours", "from": "request"}},
+            {"deadline": {"within": "4_working_hours", "from": "request"}},
             {"inform_family": {"timing": "after"}}]
 
 

@@ -2,10 +2,13 @@
 
 Issue 9 lists what a reviewer who knows MASH work found in an hour. The example no longer
 does any of it; this test puts each pattern back, as a partnership might write it, into a copy
-of the example and checks that validation names the rule and the right check. Since PK222-PK224
-the Gillick refusal overridden for a relative, an address gated on the wrong person's consent and
-closure refusing a transfer are validate checks too; a rule gated on the wrong person's risk
-rating is still held by the example's cases 40-68 and guarantees.
+of the example and checks that validation names the rule (or partner) and the right check. The
+review patterns a validator can see are added too: the Gillick refusal overridden for a relative
+(PK222), an address gated on the wrong person's consent (PK223) or on the child's rating rather
+than the victim's (PK228, the charity's address rule the review found), closure refusing a
+transfer (PK224), a meeting recorded as a joint controller (PK225), services declaring one legal
+entity recorded as separate controllers (PK226), and the same two shapes known only by their
+names (PK227, the warning that asks for the data).
 """
 
 from __future__ import annotations
@@ -206,6 +209,45 @@ PATTERNS = [
     lawful_bases: [UKGDPR.6.1.e, CA1989.s17]
     rationale: Whose consent counts is the person's whose address it is.
 """),
+    ("X-VICTIM-ADDRESS-ON-CHILD-RATING", "PK228", """
+  - id: X-VICTIM-ADDRESS-ON-CHILD-RATING
+    title: The domestic abuse service gives the police the victim's address when the child's case is amber or red
+    from: {partners: [da_service]}
+    to: {kinds: [police]}
+    categories: [contact.confidential_address]
+    stages: any
+    purposes: [safeguarding]
+    about: [victim]
+    when: {risk: ">= amber"}
+    outcome: share_minimum
+    minimum: the address as a control-room marker
+    lawful_bases: [UKGDPR.6.1.ea, UKGDPR.A1.5]
+    rationale: The marker protects the victim, so it turns on her DASH risk, not on the child's rating.
+"""),
+    ("X-SOUTHMOOR-SERVICES", "PK226", """
+  - id: X-SOUTHMOOR-SERVICES
+    title: Southmoor's housing tells Southmoor's children's services who lives in the household
+    from: {partners: [southmoor_homes]}
+    to: {partners: [southmoor_childrens_services]}
+    categories: [household.composition]
+    stages: [assessment]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CA1989.s17]
+    rationale: Two services of one legal entity are one controller.
+"""),
+    ("X-WESTBRIDGE-SERVICES", "PK227", """
+  - id: X-WESTBRIDGE-SERVICES
+    title: Westbridge Council Housing tells Westbridge Council Children's Social Care about the tenancy
+    from: {partners: [westbridge_housing]}
+    to: {partners: [westbridge_csc]}
+    categories: [household.composition]
+    stages: [assessment]
+    purposes: [safeguarding]
+    outcome: share
+    lawful_bases: [UKGDPR.6.1.e, CA1989.s17]
+    rationale: Named for one council, declaring nothing.
+"""),
     ("X-CLOSURE-NO-TRANSFER", "PK224", """
   - id: X-CLOSURE-NO-TRANSFER
     title: Nothing leaves a closed case, transfers included
@@ -221,12 +263,41 @@ PATTERNS = [
 ]
 
 
+#: Partners added with the rules: (partner name the finding must name, the check, the partner as written).
+PARTNER_PATTERNS = [
+    ("Northbridge MAPPA meeting", "PK225", """
+  - id: mappa_meeting
+    name: Northbridge MAPPA meeting
+    kind: multi_agency_meeting
+    controller_role: joint_controller
+"""),
+    ("Northbridge high-risk domestic abuse panel", "PK227", """
+  - id: da_panel
+    name: Northbridge high-risk domestic abuse panel (conference)
+    kind: voluntary
+    controller_role: controller
+"""),
+]
+
+#: Partners the rule patterns above need (two councils' services outside the partnership).
+SERVICES = """
+  - {id: southmoor_homes, name: Southmoor Homes, kind: housing, legal_entity: southmoor_council,
+     statutory_powers: [CA1989.s17]}
+  - {id: southmoor_childrens_services, name: Southmoor Children's Services, kind: childrens_social_care,
+     legal_entity: southmoor_council, statutory_powers: [CA1989.s17]}
+  - {id: westbridge_housing, name: Westbridge Council Housing, kind: housing, statutory_powers: [CA1989.s17]}
+  - {id: westbridge_csc, name: Westbridge Council Children's Social Care, kind: childrens_social_care,
+     statutory_powers: [CA1989.s17]}
+"""
+
+
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mash_copy") / "mash"
     shutil.copytree(protocolkit.example_path("mash"), folder)
     (folder / "rules" / "unlawful.yaml").write_text(
-        "rules:\n" + "".join(text for _, _, text in PATTERNS), encoding="utf-8")
+        "partners:\n" + "".join(text for _, _, text in PARTNER_PATTERNS) + SERVICES
+        + "rules:\n" + "".join(text for _, _, text in PATTERNS), encoding="utf-8")
     main = folder / "protocol.yaml"
     text = main.read_text(encoding="utf-8")
     main.write_text(text.replace("  - rules/consent.yaml", "  - rules/unlawful.yaml\n  - rules/consent.yaml", 1),
@@ -248,3 +319,16 @@ def test_each_unlawful_pattern_is_reported(findings, rule, code):
     assert code in {f.code for f in mine}, [f.format() for f in mine]
     # located in the file the rule came from
     assert any(f.code == code and f.file and Path(f.file).name == "unlawful.yaml" for f in mine)
+
+
+@pytest.mark.parametrize("name, code", [(name, code) for name, code, _ in PARTNER_PATTERNS])
+def test_each_partner_pattern_is_reported(findings, name, code):
+    mine = [f for f in findings if name in f.message]
+    assert any(f.code == code and f.file and Path(f.file).name == "unlawful.yaml" for f in mine), \
+        [f.format() for f in mine]
+
+
+def test_every_review_pattern_check_is_exercised_on_the_example_copy():
+    """PK222-PK228 each have a pattern here, so none is only tested on small protocols."""
+    exercised = {code for _, code, _ in PATTERNS} | {code for _, code, _ in PARTNER_PATTERNS}
+    assert {f"PK{n}" for n in range(222, 229)} <= exercised

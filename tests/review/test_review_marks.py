@@ -112,6 +112,24 @@ def test_marking_again_replaces_the_mark(art9):
     assert only(review(load_seeded(art9), today=TODAY), "RV101").status == "mitigated"
 
 
+def test_marking_again_updates_the_mark_where_it_stands_with_its_comments(art9):
+    p = load_seeded(art9)
+    fid = only(review(p), "RV101").id
+    mark_finding(p, fid, "accepted", BY, "First.", date=ON)
+    other = mark_finding(p, "RV121/R3", "mitigated", BY, "School joins in June.", date=ON)
+    path = art9 / MARKS_FILE
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    status: accepted\n", "    status: accepted  # board minute 7\n")
+    text = text.replace(f"  - finding: {fid}\n", f"  # decided at the March board\n  - finding: {fid}\n")
+    path.write_text(text, encoding="utf-8")
+
+    again = mark_finding(p, fid, "mitigated", BY, "Second.", date=dt.date(2025, 4, 1))
+    text = path.read_text(encoding="utf-8")
+    assert load_marks(art9) == [again, other]   # in its place, not moved to the end
+    assert "# decided at the March board" in text and "# board minute 7" in text
+    assert "status: mitigated" in text and "First." not in text
+
+
 def test_writing_a_mark_is_atomic(art9, monkeypatch):
     p = load_seeded(art9)
     mark_finding(p, "RV121/R3", "accepted", BY, "First.", date=ON)

@@ -157,3 +157,15 @@ def test_a_history_rule_decides_the_same_in_the_stepper_and_in_the_case_run(step
     assert "Earlier in this case:" in html and "police_research" in html
     # the stepper's own check against the case file says so too
     assert "as the partnership expected" in html and "not what the partnership expected" not in html
+
+
+def test_what_the_partnership_did_not_expect_reads_as_a_sentence_with_the_ids_after(stepper):
+    stepper._fact_widgets["consent"].value = "given"  # the father's refusal flipped: the case's refusal no longer holds
+    html = stepper.requests_html.value
+    assert "not what the partnership expected" in html
+    said = html.split("not what the partnership expected", 1)[1]
+    sentence = said.split("<li>", 1)[1].split("</li>", 1)[0]
+    assert sentence.startswith("Expected Riverside Academy")  # the partner's name leads, not an id
+    assert "but the protocol" in sentence
+    assert "expected refuse, got" not in html  # the engine's short wording is not what a person reads
+    stepper.reset_facts()

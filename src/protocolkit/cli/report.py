@@ -79,8 +79,10 @@ def print_case_results(out: Console, results, cases_dir) -> None:
     for r in results.failures.to_dict("records"):
         out.print(Text(f"FAIL {r['case']} / {r['step']} / {r['request']}: {r['from']} -> {r['to']} "
                        f"{', '.join(r['categories'])} at {r['stage']} for {r['purpose']}"), soft_wrap=True)
-        for problem in r["problems"]:
-            out.print(Text(f"     {problem}"), soft_wrap=True)
+        for sentence in r.get("in_words") or []:  # plain words first (the widgets say the same), ids after
+            say(out, sentence, indent=5, hang=0)
+        if r["problems"]:
+            out.print(Text(f"     In short: {'; '.join(r['problems'])}"), soft_wrap=True)
         for line in str(r["explanation"]).splitlines():
             say(out, line, indent=5, hang=0)
     say(out, f"Rule coverage: {s['rules_exercised']} of {s['rules']} rules decided at least one request "

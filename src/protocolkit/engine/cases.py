@@ -31,6 +31,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
+from .cases_words import Phrasebook, problem_sentences
 from .history import add_history_notes, case_conditions, decide_in_steps
 from .requests import Request, check_about, check_value, encode_facts
 
@@ -41,6 +42,7 @@ REQUEST_COLUMNS = [
 EXPECTATION_COLUMNS = [
     "case", "step", "step_index", "stage", "request", "from", "to", "categories", "purpose", "facts",
     "expected", "actual", "passed", "problems", "rule", "rules_matched", "obligations", "explanation", "note",
+    "in_words",
 ]
 
 
@@ -585,6 +587,13 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
         else:
             problems.append(_problems(expect, _RequestDecision(summary[i], rule, regime_column[start], start, stop,
                                                                columns), held))
+    # what does not hold, in sentences for people (plain words first, ids after): failures only
+    book = Phrasebook(compiled.vocab, compiled.source if compiled.source is not None else compiled.protocol)
+    in_words = [[] if not said else problem_sentences(
+        book, book.protocol, sender=req.from_,
+        recipient=req.to, categories=req.categories, stage=steps.stage[i], purpose=req.purpose, expect=req.expect,
+        decision=_RequestDecision(summary[i], rule, regime_column[first_row[i]], first_row[i], last_row[i], columns),
+        obligations=held) for i, req, rule, said, held in zip(expecting, requests, rules, problems, obligations)]
     case_ids = [case.id for case in cases]
     out = {
         "case": [case_ids[steps.case_at[i]] for i in expecting],
@@ -605,6 +614,7 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
         "rules_matched": matched,
         "obligations": obligations,
         "note": [req.note for req in requests],
+        "in_words": in_words,
     }
     if explain:
         # explanations are words for people; the fast form leaves them to decide(), on demand

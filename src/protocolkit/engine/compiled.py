@@ -346,8 +346,12 @@ def fingerprint(protocol: Protocol) -> str:
     return hashlib.sha256(protocol.model_dump_json(by_alias=True).encode()).hexdigest()
 
 
-def compile_protocol(protocol: Protocol) -> CompiledProtocol:
+def compile_protocol(protocol: Protocol, *, cache: bool = True) -> CompiledProtocol:
     """Compile (or fetch from a small cache) the tables of a protocol.
+
+    ``cache=False`` compiles without looking in the cache or adding to it, which saves hashing
+    the whole protocol: for a caller that keeps the tables with the protocol object itself (the
+    workbench, after each edit).
 
     Examples
     --------
@@ -356,6 +360,8 @@ def compile_protocol(protocol: Protocol) -> CompiledProtocol:
     >>> c.words >= 1
     True
     """
+    if not cache:
+        return _compile(protocol)
     key = fingerprint(protocol)
     cached = _CACHE.get(key)
     if cached is not None:

@@ -27,6 +27,7 @@ from .constraints import compiled_constraints
 from .decisions import Decision, decide
 from .requests import Request
 from .space import Axis, explore
+from .subject_space import linked_facts, subject_states, subject_table
 
 METHOD = "exact, by dimension decomposition"
 
@@ -236,7 +237,7 @@ def _subject_axis(compiled: CompiledProtocol, single: dict[str, Axis], tied: dic
     (``docs/semantics.md`` section 16): in a request about the victim, ``consent`` (the subject's value) and
     ``consent@victim`` are one value, so only states where they agree are requests. Facts tied to these by fact
     constraints join the axis with their possible states."""
-    linked = sorted({p for plain, _, role_read in compiled.links for p in (plain, role_read)})
+    linked = linked_facts(compiled)
     blocks: list[tuple[list[int], np.ndarray]] = []  # (fact positions, allowed code rows)
     covered: set[int] = set()
     for group, states in tied.values():
@@ -248,21 +249,12 @@ def _subject_axis(compiled: CompiledProtocol, single: dict[str, Axis], tied: dic
             blocks.append(([p], np.arange(len(compiled.facts[p].values), dtype=np.int64)[:, None]))
             covered.add(p)
     about = np.sort(np.asarray(single["about"].allowed, dtype=np.int64))
-    rows = about[:, None]
-    positions: list[int] = []
-    for group, states in blocks:
-        rows = np.column_stack([np.repeat(rows, len(states), axis=0), np.tile(states, (len(rows), 1))])
-        positions += group
-    column = {p: 1 + k for k, p in enumerate(positions)}
+    rows, positions = subject_states(compiled, about, blocks)
     ok = np.ones(len(rows), dtype=bool)
     for k, p in enumerate(positions):
         ok &= np.isin(rows[:, 1 + k], single[f"fact:{compiled.facts[p].name}"].allowed)
-    for plain, role, role_read in compiled.links:
-        ok &= (rows[:, 0] != role) | (rows[:, column[plain]] == rows[:, column[role_read]])
     kept = rows[ok]
-    table = compiled.space_table("about")[kept[:, 0]]
-    for k, p in enumerate(positions):
-        table = table & compiled.space_table("fact", p)[kept[:, 1 + k]]
+    table = subject_table(compiled, kept, positions)
     group_names = ("about", *(f"fact:{compiled.facts[p].name}" for p in positions))
     return Axis("+".join(group_names), np.ascontiguousarray(table), np.arange(len(kept), dtype=np.int64)), \
         group_names, kept

@@ -7,6 +7,7 @@ matches, and is never decided as a gap.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Iterable, Mapping
@@ -232,29 +233,90 @@ def _text(value) -> str:
 
 
 def _codes(values: pd.Series, dimension) -> np.ndarray:
-    """Codes of a column in a dimension, -1 where missing or not a value of it.
+    """Codes of a column in a dimension, -1 where missing or not a value of it."""
+    return _encoded(values, dimension)[0]
 
-    A categorical column is looked up once per category; an object or bool column (which may
-    hold booleans, read as ``yes``/``no``) once per distinct value after dictionary encoding
-    (``pandas.factorize``), not once per row; a text column (pandas' ``str`` dtype) in one
-    hashed look-up per row, which measured faster than encoding it first.
+
+def _encoded(values: pd.Series, dimension) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column in a dimension (-1 where missing or not a value of it), and which cells are missing.
+
+    Each distinct value is looked up once (dictionary encoding), never once per row: a
+    categorical column by its categories; a text or object column by the distinct objects it
+    holds (:func:`_distinct_objects`), whose text is then looked up (booleans read as
+    ``yes``/``no``). Other columns (numbers) take one hashed look-up per row.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        raw, distinct, as_text = values.cat.codes.to_numpy(), values.cat.categories, True
-    elif values.dtype != object and values.dtype != bool:
-        # a text (or number) column: one hashed look-up per row is as fast as dictionary encoding it first
-        return dimension.lookup.get_indexer(values).astype(np.int64)
+        raw, distinct = values.cat.codes.to_numpy(), values.cat.categories
+        missing = raw < 0
+    elif values.dtype == object or values.dtype == bool or _python_text(values.dtype):
+        objects = values.to_numpy(dtype=object)
+        grouped = _distinct_objects(objects)
+        if grouped is None:
+            return _encoded_by_value(values, dimension)
+        raw, distinct = grouped
+        absent = pd.isna(distinct)
+        missing = absent[raw]
+        lookup = dimension.lookup.get_indexer(pd.Index([_text(v) for v in distinct], dtype=object))
+        lookup[absent] = -1
+        return lookup.astype(np.int64)[raw], missing
     else:
-        as_text = True
-        raw, distinct = pd.factorize(values, use_na_sentinel=True)
-        if values.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in distinct):
-            # factorize counts True, 1 and 1.0 as one value; read as text they differ ("yes", "1", "1.0"),
-            # so a mixed column holding booleans is read a row at a time
-            return dimension.lookup.get_indexer(values.map(_text, na_action="ignore")).astype(np.int64)
+        return dimension.lookup.get_indexer(values).astype(np.int64), values.isna().to_numpy()
     if not len(distinct):
-        return np.full(len(raw), -1, dtype=np.int64)
-    lookup = dimension.lookup.get_indexer(pd.Index(distinct, dtype=object).map(_text) if as_text else distinct)
-    return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64)
+        return np.full(len(raw), -1, dtype=np.int64), missing
+    lookup = dimension.lookup.get_indexer(pd.Index(distinct, dtype=object).map(_text))
+    return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64), missing
+
+
+def _encoded_by_value(values: pd.Series, dimension) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_encoded` for a column of many distinct objects: by value (``pandas.factorize``), or a row at a
+    time where it holds booleans (factorize counts True, 1 and 1.0 as one value; as text they differ)."""
+    missing = values.isna().to_numpy()
+    raw, distinct = pd.factorize(values, use_na_sentinel=True)
+    if any(isinstance(v, (bool, np.bool_)) for v in distinct):
+        return dimension.lookup.get_indexer(values.map(_text, na_action="ignore")).astype(np.int64), missing
+    lookup = dimension.lookup.get_indexer(pd.Index(distinct, dtype=object).map(_text))
+    return np.where(raw >= 0, lookup[np.maximum(raw, 0)], -1).astype(np.int64), missing
+
+
+def _python_text(dtype) -> bool:
+    """A pandas text dtype that holds Python strings (``str`` in pandas 3 without pyarrow, ``string[python]``)."""
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+
+
+#: Beyond this many distinct objects, and one in eight rows, a column is encoded by value rather than by identity.
+MANY_OBJECTS = 4096
+
+
+def _distinct_objects(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Dictionary-encode an object array by identity: (index of each row's object in ``distinct``, ``distinct``).
+
+    A column read from a CSV file or built from a few labels holds the same string objects
+    over and over, so its rows are grouped by the objects' addresses (integers, hashed in C in
+    a few nanoseconds each) rather than by hashing and comparing each string. Two equal
+    strings that are different objects get two entries of ``distinct``; the look-up of their
+    text makes them one value again, so the codes are the same as a look-up per row would give.
+    ``None`` when most rows hold an object of their own (more than :data:`MANY_OBJECTS`).
+
+    Examples
+    --------
+    >>> name = "".join(["scho", "ol"])              # a second object equal to "school"
+    >>> rows, distinct = _distinct_objects(np.array(["school", "police", "school", name], dtype=object))
+    >>> rows.tolist(), [str(v) for v in distinct]
+    ([0, 1, 0, 2], ['school', 'police', 'school'])
+    """
+    if not len(objects):
+        return np.zeros(0, dtype=np.intp), objects[:0]
+    objects = np.ascontiguousarray(objects, dtype=object)
+    # an object array is an array of pointers (CPython): read them as integers, without a copy
+    addresses = np.ctypeslib.as_array((ctypes.c_ssize_t * len(objects)).from_address(objects.ctypes.data))
+    rows, distinct = pd.factorize(addresses)
+    if len(distinct) > MANY_OBJECTS and len(distinct) * 8 > len(objects):
+        return None   # a new object in most rows (text made row by row): grouping by address gains nothing
+    # back from the few distinct addresses to their objects, which ``objects`` keeps alive meanwhile
+    out = np.empty(len(distinct), dtype=object)
+    for k, address in enumerate(distinct.tolist()):
+        out[k] = ctypes.cast(address, ctypes.py_object).value
+    return rows, out
 
 
 class _Problems:
@@ -311,8 +373,8 @@ def encode_fact_column(column: pd.Series, dimension, what: str, into: np.ndarray
                        problems: _Problems | None = None) -> None:
     """Write a fact column's codes into ``into``; an empty cell leaves what ``into`` holds (unknown,
     or the value from a ``facts`` column)."""
-    codes = _codes(column, dimension)
-    stated = ~column.isna().to_numpy()
+    codes, missing = _encoded(column, dimension)
+    stated = ~missing
     bad = (codes < 0) & stated
     if bad.any():
         positions = np.flatnonzero(bad)
@@ -321,7 +383,7 @@ def encode_fact_column(column: pd.Series, dimension, what: str, into: np.ndarray
         if problems is None:
             raise _bad_requests(collect, np.arange(len(column)))
         stated &= ~bad
-    into[stated] = codes[stated]
+    np.copyto(into, codes, where=stated)
 
 
 def _bad_requests(problems: _Problems, requests: np.ndarray) -> BadRequestsError:

@@ -36,7 +36,7 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from ..model.deadlines import NAMED_DURATIONS
+from ..model.deadlines import is_iso_duration
 from ..model.keys import ANY
 from ..model.outcomes import SHARING_OUTCOMES
 from ..model.protocol import Protocol
@@ -69,8 +69,8 @@ def _duty_constraints(obligation, node_id: str) -> list[dict]:
                     "odrl:operator": {"@id": "odrl:gt" if obligation.timing == "after" else "odrl:lt"},
                     "odrl:rightOperand": {"@id": _term("event", "disclosure")}})
     if obligation.within is not None:
-        within = (_duration_term(obligation.within) if obligation.within in NAMED_DURATIONS
-                  else {"@value": obligation.within, "@type": "xsd:duration"})
+        within = ({"@value": obligation.within, "@type": "xsd:duration"} if is_iso_duration(obligation.within)
+                  else _duration_term(obligation.within))   # working time and named points: the project's terms
         out.append({"@id": f"{node_id}-deadline", "@type": "odrl:Constraint",
                     "odrl:leftOperand": {"@id": "odrl:elapsedTime"}, "odrl:operator": {"@id": "odrl:lteq"},
                     "odrl:rightOperand": within, "pk:from": {"@id": _term("event", obligation.from_ or "disclosure")}})

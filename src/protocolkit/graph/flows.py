@@ -19,6 +19,7 @@ from ..engine.decisions import sharing_of
 from ..engine.compiled import NEED_CODES, OUTCOME_CODES, CompiledProtocol, compile_protocol
 from ..engine.requests import check_value, encode_facts
 from ..engine.space import Axis, explore
+from ..engine.subject_space import linked_facts, subject_states, subject_table
 from ..model.protocol import Protocol
 from ..model.rules import REQUESTED_BY, SHARING_OUTCOMES, describe_requested_by
 
@@ -204,19 +205,10 @@ def _subject_axis(c: CompiledProtocol, fact_codes: np.ndarray | None) -> tuple[A
     subjects = np.arange(len(c.subjects.values) if c.uses_about else 1, dtype=np.int64)
     about_table = c.space_table("about") if c.about_bits is not None else \
         np.full((len(c.subjects.values), c.space_words), np.iinfo(np.uint64).max, dtype=np.uint64)
-    linked = sorted({p for plain, _, role_read in c.links for p in (plain, role_read)}) if fact_codes is None else []
-    rows = subjects[:, None]
-    for p in linked:
-        values = np.arange(len(c.facts[p].values), dtype=np.int64)
-        rows = np.column_stack([np.repeat(rows, len(values), axis=0), np.tile(values, len(rows))])
-    column = {p: 1 + k for k, p in enumerate(linked)}
-    ok = np.ones(len(rows), dtype=bool)
-    for plain, role, role_read in c.links if fact_codes is None else ():
-        ok &= (rows[:, 0] != role) | (rows[:, column[plain]] == rows[:, column[role_read]])
-    rows = rows[ok]
-    table = about_table[rows[:, 0]]
-    for p in linked:
-        table = table & c.space_table("fact", p)[rows[:, column[p]]]
+    linked = linked_facts(c) if fact_codes is None else []
+    blocks = [([p], np.arange(len(c.facts[p].values), dtype=np.int64)[:, None]) for p in linked]
+    rows, linked = subject_states(c, subjects, blocks)
+    table = subject_table(c, rows, linked, about_table)
     if fact_codes is not None and c.links:  # the fixed facts, as a request about each subject reads them
         for k, about in enumerate(rows[:, 0].tolist()):
             codes = fact_codes.copy()

@@ -75,6 +75,25 @@ class _Context:
                 else:
                     first[item.id] = i
 
+    def _legal_entity(self, i: int, partner) -> None:
+        """A partner's declared legal entity: a body that is not a partner, and the same as its organisation's."""
+        if partner.legal_entity is None:
+            return
+        if partner.legal_entity in self.v.partners:
+            self.add(codes.STRUCTURE, ("partners", i, "legal_entity"),
+                     f"partner '{partner.id}' names '{partner.legal_entity}' as its legal entity, which is a partner "
+                     "of the protocol",
+                     f"write 'part_of: {partner.legal_entity}' instead (rules on '{partner.legal_entity}' then cover "
+                     f"it too), or name a body that is not a partner" if partner.legal_entity != partner.id else
+                     "remove 'legal_entity': a partner that is its own legal person needs none")
+            return
+        if partner.part_of:
+            self.add(codes.STRUCTURE, ("partners", i, "legal_entity"),
+                     f"partner '{partner.id}' is part of '{partner.part_of}' and also names a legal entity, "
+                     f"'{partner.legal_entity}': a team has the legal entity of what it is part of",
+                     f"remove 'legal_entity' from '{partner.id}' (declare it on the top partner it belongs to, "
+                     f"if that is not itself a legal person)")
+
     def cycles(self) -> None:
         trees = [
             ("categories", self.p.categories, self.v.category_parent, "category"),
@@ -105,6 +124,7 @@ class _Context:
                 self._ref(("partners", i, "part_of"), partner.part_of, v.partners, "partner")
             for j, basis in enumerate(partner.statutory_powers):
                 self._ref(("partners", i, "statutory_powers", j), basis, v.lawful_bases, "lawful basis")
+            self._legal_entity(i, partner)
         for i, category in enumerate(self.p.categories):
             if category.parent:
                 self._ref(("categories", i, "parent"), category.parent, v.categories, "category")
@@ -154,11 +174,28 @@ class _Context:
                 self.add(codes.UNKNOWN_REFERENCE, ("facts", i, "per_subject"),
                          f"fact '{fact.id}' is per subject, but the protocol declares no data subject roles",
                          "declare the roles under 'subjects' (such as child, parent, victim), or remove 'per_subject'")
+        claimed: dict[str, str] = {}
         for i, role in enumerate(self.p.subjects):
             if role.id == UNSTATED_SUBJECT:
                 self.add(codes.STRUCTURE, ("subjects", i, "id"),
                          f"'{UNSTATED_SUBJECT}' is reserved for a request that names no data subject",
                          "give the role another id")
+            for j, fact in enumerate(role.facts):
+                where = ("subjects", i, "facts", j)
+                if fact not in v.facts:
+                    self._ref(where, fact, v.facts, "fact")
+                elif v.facts[fact].per_subject:
+                    self.add(codes.STRUCTURE, where,
+                             f"fact '{fact}' is per subject (each person has their own value), so it does not "
+                             f"describe the {role.id.replace('_', ' ')} alone",
+                             f"remove '{fact}' from the facts of '{role.id}'; a rule reads another person's value "
+                             f"as '{fact}@ROLE'")
+                elif fact in claimed:
+                    self.add(codes.STRUCTURE, where,
+                             f"fact '{fact}' is listed as describing both '{claimed[fact]}' and '{role.id}'",
+                             "list each fact under the one person whose situation it describes")
+                else:
+                    claimed[fact] = role.id
         for i, party in enumerate(self.p.outside):
             if party.id in self.v.partners:
                 self.add(codes.DUPLICATE_ID, ("outside", i, "id"),

@@ -71,6 +71,9 @@ CONTACT_ON_ANOTHERS_FACTS = Code("PK223", E, "someone's contact details gated on
 CLOSURE_REFUSES_TRANSFER = Code("PK224", W, "closure refuses a case transfer to or from another area")
 MEETING_AS_CONTROLLER = Code("PK225", E, "a multi-agency meeting recorded as a controller")
 COUNCIL_AS_CONTROLLERS = Code("PK226", W, "services of one council recorded as separate controllers")
+NAMED_NOT_DECLARED = Code(
+    "PK227", W, "a partner named like a meeting or a council's service, with no data saying which it is")
+CONTACT_ON_ANOTHERS_RATING = Code("PK228", W, "someone's contact details decided on another person's risk rating")
 
 CASE_STRUCTURE = Code("PK301", E, "a sample case file has the wrong shape")
 CASE_UNKNOWN_REFERENCE = Code("PK302", E, "a sample case names something the protocol lacks")

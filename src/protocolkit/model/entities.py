@@ -68,7 +68,10 @@ class PartnerKind(Model):
     public_body: bool = Field(True, description="Whether organisations of this kind are public authorities.")
     competent_authority: bool = Field(
         False, description="Whether organisations of this kind are competent authorities (DPA 2018 s30, Sch 7).")
-    _quiet = quiet_defaults("competent_authority")
+    meeting: bool = Field(
+        False, description="Whether this kind is a multi-agency meeting or forum (a MARAC, a MAPPA meeting) rather "
+                           "than an organisation: a meeting has no legal personality, so it is never a controller.")
+    _quiet = quiet_defaults("competent_authority", "meeting")
 
 
 class Partner(Model):
@@ -84,7 +87,14 @@ class Partner(Model):
     public_body: bool | None = Field(None, description="Override the kind's public-body flag.")
     competent_authority: bool | None = Field(
         None, description="Override the kind's competent-authority flag (DPA 2018 s30, Sch 7).")
-    _quiet = quiet_defaults("competent_authority")
+    meeting: bool | None = Field(
+        None, description="Override the kind's meeting flag: true for a meeting or forum with no legal personality "
+                           "(a MARAC), false for an organisation whose name only sounds like one.")
+    legal_entity: Key | None = Field(
+        None, description="The legal person this partner is a service of, when that body is not itself a partner "
+                          "(a council, an NHS trust): partners of one legal entity are one controller. Where the "
+                          "body is a partner, write 'part_of' instead.")
+    _quiet = quiet_defaults("competent_authority", "meeting", "legal_entity")
     statutory_powers: list[BasisId] = Field(
         default_factory=list, description="Statutory gateways it relies on to share (lawful basis ids)."
     )
@@ -163,6 +173,12 @@ class SubjectRole(Model):
     label: str = Field(description="Plain-English name, read in explanations ('about the victim').")
     description: str | None = Field(None, description="Who has this role in a case.")
     dpv: str | None = Field(None, description="The W3C DPV data subject IRI, where one fits (such as dpv:Child).")
+    facts: list[DottedKey] = Field(
+        default_factory=list,
+        description="Facts of the case (not per-subject) that describe this person's situation: the RAG rating "
+                    "rates the child, the DASH risk the victim. A rule about another person's contact details "
+                    "that decides on one of them is reported (PK228).")
+    _quiet = quiet_defaults("facts")
 
 
 class DataCategory(Model):

@@ -37,7 +37,7 @@ from pydantic import Field, model_validator
 from .entities import Selector
 from .keys import DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .outcomes import OutcomeOrGap
-from .deadlines import NAMED_DURATIONS, _ISO
+from .deadlines import NAMED_DURATIONS, _ISO, working_time
 from .rules import ConditionValue, Obligation, ObligationValue, Outcome, SharingMode
 
 GuaranteeKind = Literal["never", "always", "only_via", "need_to_know"]
@@ -93,14 +93,29 @@ class Guarantee(Model):
         return list(self.outcomes) or [Outcome.SHARE.value, Outcome.SHARE_MINIMUM.value]
 
 
+def _working_day_rank(value: str) -> float | None:
+    """Where a deadline counted in working days falls: the same working day (0.5), N working days (N), the end of
+    the next working day (1.5); None for anything else."""
+    if value == "same_working_day":
+        return 0.5
+    if value == "next_working_day":
+        return 1.5
+    working = working_time(value)
+    return float(working[0]) if working and working[1] == "day" else None
+
+
 def duration_at_most(duration: str, limit: str) -> bool:
     """Whether a deadline of ``duration`` is certainly no longer than one of ``limit``.
 
     ISO 8601 durations compare part by part: the months (a year as 12) and the fixed length
     (weeks, days, hours, minutes, seconds) must each be no longer, since a month's length
-    varies (``P1D`` is not shown to be within ``P1M``); ``same_working_day``
-    is no longer than ``next_working_day``. A named duration and an ISO 8601 one never
-    compare (a working day is not a fixed number of hours), except that equal values do.
+    varies (``P1D`` is not shown to be within ``P1M``). Working days compare with each other:
+    ``same_working_day`` is no longer than ``1_working_day``, which is no longer than
+    ``next_working_day`` (the end of the next working day), which is no longer than
+    ``2_working_days``. Working hours compare with working hours only (how many make a working
+    day is the partnership's own). Working time and clock time never compare (a working day is
+    not a fixed number of hours, and a weekend is not worked); ``next_school_day`` and
+    ``date_set`` meet only themselves.
 
     Examples
     --------
@@ -108,12 +123,21 @@ def duration_at_most(duration: str, limit: str) -> bool:
     (True, False, True)
     >>> duration_at_most("same_working_day", "next_working_day"), duration_at_most("same_working_day", "PT24H")
     (True, False)
+    >>> duration_at_most("1_working_day", "next_working_day"), duration_at_most("next_working_day", "1_working_day")
+    (True, False)
+    >>> duration_at_most("4_working_hours", "24_working_hours"), duration_at_most("4_working_hours", "PT24H")
+    (True, False)
     """
     if duration == limit:
         return True
-    named = list(NAMED_DURATIONS)
+    days_a, days_b = _working_day_rank(duration), _working_day_rank(limit)
+    if days_a is not None or days_b is not None:
+        return days_a is not None and days_b is not None and days_a <= days_b
+    hours_a, hours_b = working_time(duration), working_time(limit)
+    if hours_a is not None or hours_b is not None:
+        return hours_a is not None and hours_b is not None and hours_a[0] <= hours_b[0]
     if duration in NAMED_DURATIONS or limit in NAMED_DURATIONS:
-        return duration in NAMED_DURATIONS and limit in NAMED_DURATIONS and named.index(duration) <= named.index(limit)
+        return False
     a, b = _ISO.match(duration), _ISO.match(limit)
     if not a or not b:
         return False

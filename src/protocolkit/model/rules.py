@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import Field, WithJsonSchema, model_serializer, model_validator
 from typing_extensions import Annotated
 
-from .deadlines import NAMED_DURATIONS, TIMINGS, TRIGGERS, check_duration, describe_deadline
+from .deadlines import NAMED_DURATIONS, TIMINGS, TRIGGERS, WORKING_TIME_PATTERN, check_duration, describe_deadline
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
 from .history import History, HistoryCondition
@@ -37,8 +37,8 @@ from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in o
 
 Timing = Literal["before", "after"]
 Inherit = Literal["replace", "add", "none"]
-Trigger = Literal["disclosure", "request", "referral_received", "decision", "incident"]
-DURATION_PATTERN = ("^(" + "|".join(NAMED_DURATIONS) + r"|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$")
+Trigger = Literal["disclosure", "request", "referral_received", "decision", "incident", "notice"]
+DURATION_PATTERN = ("^(" + "|".join(NAMED_DURATIONS) + "|" + WORKING_TIME_PATTERN + r"|P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?)$")
 
 RequestedBy = Literal["unstated", "proactive", "recipient", "third_party"]
 
@@ -224,8 +224,9 @@ class Obligation(Model):
     its detail (``deadline: within 4 working hours``, free text, as older protocols write it), or
     a one-key mapping from the type to a mapping of ``detail``, ``timing`` (``before`` or
     ``after`` the disclosure) and a deadline as data: ``within`` (an ISO 8601 duration such as
-    ``PT24H``, or ``same_working_day`` / ``next_working_day``) ``from`` an event (``disclosure``,
-    ``request``, ``referral_received``, ``decision``, ``incident``; ``disclosure`` when not said).
+    ``PT24H``; working time such as ``4_working_hours`` or ``1_working_day``; or ``same_working_day``,
+    ``next_working_day``, ``next_school_day``, ``date_set``) ``from`` an event (``disclosure``,
+    ``request``, ``referral_received``, ``decision``, ``incident``, ``notice``; ``disclosure`` when not said).
 
     Examples
     --------
@@ -238,13 +239,16 @@ class Obligation(Model):
     'record_decision: after the disclosure, within 24 hours of the disclosure'
     >>> after.model_dump()
     {'record_decision': {'timing': 'after', 'within': 'PT24H', 'from': 'disclosure'}}
+    >>> str(Obligation.model_validate({"deadline": {"within": "4_working_hours", "from": "request"}}))
+    'deadline: within 4 working hours of the request'
     """
 
     type: Key
     detail: str | None = None
     timing: Timing | None = Field(None, description="before or after the disclosure (unstated: with it).")
-    within: str | None = Field(None, description="The deadline's duration: ISO 8601 (PT24H, P1D) or "
-                                                 "same_working_day / next_working_day.")
+    within: str | None = Field(None, description="The deadline's duration: ISO 8601 (PT24H, P1D), working time "
+                                                 "(4_working_hours, 1_working_day), or same_working_day, "
+                                                 "next_working_day, next_school_day, date_set.")
     from_: Trigger | None = Field(None, alias="from", description="The event the deadline runs from.")
 
     @model_validator(mode="before")
@@ -271,6 +275,9 @@ class Obligation(Model):
             check_duration(self.within)
             if self.from_ is None:
                 self.from_ = "disclosure"
+            if self.within == "date_set" and self.from_ not in ("notice", "request"):
+                raise ValueError(f"'within: date_set' means by the date a notice or request sets, not "
+                                 f"'{self.from_}': write 'from: notice' (or 'from: request')")
         elif self.from_ is not None:
             raise ValueError(f"'from: {self.from_}' needs 'within': how long after it (such as PT24H)")
         return self
@@ -304,7 +311,8 @@ ObligationValue = Annotated[
     WithJsonSchema({
         "description": "An obligation type, a one-key mapping from the type to its detail, or a one-key mapping "
                        "from the type to its detail, timing (before or after the disclosure) and deadline "
-                       "(within: an ISO 8601 duration or same_working_day / next_working_day; from: the event).",
+                       "(within: an ISO 8601 duration, working time such as 4_working_hours or 1_working_day, or "
+                       "same_working_day / next_working_day / next_school_day / date_set; from: the event).",
         "anyOf": [{"type": "string"},
                   {"type": "object", "minProperties": 1, "maxProperties": 1,
                    "additionalProperties": {"anyOf": [

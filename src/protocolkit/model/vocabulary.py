@@ -255,6 +255,16 @@ class Vocabulary:
                     return True
         return False
 
+    def is_meeting(self, partner: str) -> bool:
+        """Whether a partner is a multi-agency meeting or forum (no legal personality): its own ``meeting``
+        flag, else its kind's or a broader kind's. Never an outside party."""
+        entry = self.partners.get(partner)
+        if entry is None:
+            return False
+        if entry.meeting is not None:
+            return entry.meeting
+        return any(self.kinds[k].meeting for k in self.kind_ancestors(entry.kind) if k in self.kinds)
+
     def regime(self, sender: str, purpose: str) -> str:
         """The data protection regime of a flow (``docs/semantics.md`` section 4): ``part3`` when a competent
         authority shares for a law enforcement purpose, else ``uk_gdpr``."""

@@ -48,14 +48,26 @@ def load_marks(folder: str | Path) -> list[Mark]:
 
 
 def add_mark(folder: str | Path, mark: Mark) -> Path:
-    """Add (or replace) the mark of a finding in ``review.yaml``, keeping the file's comments."""
+    """Add the mark of a finding to ``review.yaml``, keeping the file's comments.
+
+    A finding marked before has its mark updated where it stands (its comments and its place
+    among the others kept); any further mark of the same finding is dropped. A new one goes last.
+    """
     path = Path(folder) / MARKS_FILE
 
     def replace(entries) -> None:
-        for index in range(len(entries) - 1, -1, -1):
-            if isinstance(entries[index], dict) and entries[index].get("finding") == mark.finding:
-                del entries[index]
-        entries.append(to_yaml(mark.model_dump(mode="python")))
+        fresh = to_yaml(mark.model_dump(mode="python"))
+        same = [i for i, entry in enumerate(entries) if isinstance(entry, dict) and entry.get("finding") == mark.finding]
+        if not same:
+            entries.append(fresh)
+            return
+        for index in reversed(same[1:]):
+            del entries[index]
+        entry = entries[same[0]]
+        for key in [k for k in entry if k not in fresh]:
+            del entry[key]
+        for key, value in fresh.items():
+            entry[key] = value
 
     edit_records(path, Marks, "marks", HEADER, replace)
     return path

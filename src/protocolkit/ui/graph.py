@@ -112,7 +112,8 @@ def graph_elements(protocol: Protocol, flows: pd.DataFrame, vocabulary: Vocabula
         family = labels.family(partner.kind)
         elements.append({
             "group": "nodes",
-            "data": {"id": partner.id, "label": node_label(partner.name, drop),
+            "data": {"id": partner.id, "label": node_label(partner.name, drop), "name": partner.name,
+                     "textWidth": "170px",
                      "order": order, "fill": FAMILY_FILL[family], "line": FAMILY_LINE[family],
                      "size": 36 if partner.part_of else 48, "fontSize": "18px",
                      "halign": "center", "valign": "bottom", "mx": 0, "my": 6},

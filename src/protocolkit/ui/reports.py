@@ -12,7 +12,7 @@ from html import escape
 
 import ipywidgets as widgets
 
-from ._text import STYLE, badge, finding_list, ident, named, outcome_words, table
+from ._text import STYLE, badge, finding_list, ident, named, table
 from .session import Session
 
 
@@ -101,10 +101,12 @@ def case_results_html(session: Session) -> str:
              f"{s['over_shared']} over-shared and {s['under_shared']} under-shared categories.</p>"]
     failures = results.failures.head(10)
     if len(failures):
-        rows = [[escape(session.case(r["case"]).title), escape(str(r["request"])),
-                 escape(outcome_words(str(r["expected"]))), escape(outcome_words(str(r["actual"]))),
-                 escape("; ".join(r["problems"]))] for r in failures.to_dict("records")]
-        lines.append(table(["Case", "Request", "Expected", "Now", "What differs"], rows, raw=True))
+        titles = {case.id: case.title for case in session.cases}
+        rows = [[escape(titles[case]), "<br>".join(escape(w) for w in words) or escape("; ".join(problems)),
+                 ident(f"{case} / {step} / {request}")]
+                for case, step, request, words, problems in zip(*(failures[c].tolist() for c in (
+                    "case", "step", "request", "in_words", "problems")))]
+        lines.append(table(["Case", "What no longer holds", "Where"], rows, raw=True))
     return "".join(lines)
 
 

@@ -127,6 +127,7 @@ class RulesEditor(Snapshot, widgets.VBox):
         self.results_html = widgets.HTML()
         self.guarantees_html = widgets.HTML()
         self.flags: dict[str, list[str]] | None = None  # None while the review is still checking
+        self._rows: dict[int, tuple] = {}  # the table's rows as last written, by rule object
         session.on_change(lambda s, what: self.refresh())
         super().__init__([
             widgets.HTML(STYLE + "<h3>Rules</h3>"), self.table_html, widgets.HTML("<h4>Edit a rule</h4>"), self.form,
@@ -182,10 +183,19 @@ class RulesEditor(Snapshot, widgets.VBox):
         s = self.session
         flags = self.flags or {}
         rows = []
+        # an edit changes one rule (the others are the same objects): the other rows are written once
+        seen, self._rows = self._rows, {}
+        stage_names = tuple(s.label("stages", x) for x in s.vocabulary.stage_ids)
         for rule in s.protocol.rules:
-            stages = "any stage" if rule.stages == "any" else ", ".join(s.label("stages", x) for x in rule.stages)
-            found = "".join(f"<div class='pk-flag-warning'>{escape(f)}</div>" for f in flags.get(rule.id, []))
-            rows.append([f"{escape(rule.title)} {ident(rule.id)}", badge(rule.outcome), escape(stages), found or ""])
+            key = (stage_names, tuple(flags.get(rule.id, ())))
+            held = seen.get(id(rule))
+            if held is None or held[0] is not rule or held[1] != key:
+                stages = "any stage" if rule.stages == "any" else ", ".join(s.label("stages", x) for x in rule.stages)
+                found = "".join(f"<div class='pk-flag-warning'>{escape(f)}</div>" for f in flags.get(rule.id, []))
+                held = (rule, key, [f"{escape(rule.title)} {ident(rule.id)}", badge(rule.outcome), escape(stages),
+                                    found or ""])
+            self._rows[id(rule)] = held
+            rows.append(held[2])
         if self.flags is None:
             head = (f"<p>{len(s.protocol.rules)} rules. <span class='pk-checking'>Checking for conflicts, rules "
                     "that never decide anything and legal warnings&hellip;</span></p>")

@@ -194,7 +194,9 @@ class Session:
         """The compiled decision tables of ``protocol`` (the current one or one a background check holds)."""
         from ..engine.compiled import compile_protocol
 
-        return self.cached(protocol, "compiled", compile_protocol)
+        # kept here with the protocol object (each edit makes a new one), so the engine's cache, which
+        # hashes the whole protocol to find equal content, is not needed
+        return self.cached(protocol, "compiled", lambda p: compile_protocol(p, cache=False))
 
     def case(self, case_id: str) -> Case:
         """The sample case with this id."""

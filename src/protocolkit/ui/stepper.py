@@ -244,7 +244,7 @@ class CaseStepper(Snapshot, widgets.VBox):
         results = run_cases(session.compiled, [case], explain=False) if self.overrides else session.case_results()
         at_step = _at_step(results.requests, case.id, index)
         checked = _at_step(results.expectations, case.id, index)
-        verdicts = dict(zip(checked["request"], zip(checked["passed"], checked["problems"])))
+        verdicts = dict(zip(checked["request"], zip(checked["passed"], checked["in_words"])))
         self.decisions = []
         rows = []
         for r, (request, decided, request_id, history) in enumerate(zip(

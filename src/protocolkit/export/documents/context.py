@@ -233,6 +233,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["special_categories"] = [n.category(c) for c in v.categories if v.is_special(c) and c in _used(protocol, v)]
     ctx["criminal_categories"] = [n.category(c) for c in v.categories if v.is_criminal(c) and c in _used(protocol, v)]
     ctx["consent"] = _consent(protocol, n)
+    ctx["deadline_notes"] = deadline_notes(protocol)
     ctx["informing"] = _informing(protocol, n)
     ctx["escalation"] = _escalation(protocol, n)
     ctx["fallbacks"] = _fallbacks(protocol, n)
@@ -285,6 +286,46 @@ def _partner(p, n: _Names, v: Vocabulary) -> dict:
         "powers": [n.basis(b)["short"] for b in p.statutory_powers],
         "description": plain(p.description),
     }
+
+
+#: How the agreement explains each kind of deadline that is not clock time (docs/semantics.md section 17).
+DEADLINE_NOTES = {
+    "working_hours": "Working hours are the partnership's own office hours: a deadline in working hours stops "
+                     "overnight, at weekends and on public holidays, and starts again when the office opens.",
+    "working_days": "A working day is a weekday that is not a public holiday. \"Within one working day\" runs to "
+                    "the same time on the next working day; \"the same working day\" ends when the office closes; "
+                    "\"the next working day\" ends when the office closes the day after.",
+    "next_school_day": "\"Before the start of the next school day\" follows the school's own timetable, so at a "
+                       "weekend or in the holidays it is the first day the school is open.",
+    "date_set": "Where a notice sets its own date, the notice, not this agreement, says by when to answer.",
+}
+
+
+def deadline_notes(protocol: Protocol) -> list[str]:
+    """The plain-English notes the agreement gives for the kinds of deadline its rules and fallbacks use, in the
+    order of :data:`DEADLINE_NOTES`.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> [" ".join(note.split()[:4]) for note in deadline_notes(protocolkit.load(protocolkit.example_path("mash")))]
+    ['Working hours are the', 'A working day is', '"Before the start of', 'Where a notice sets']
+    """
+    from ...model.deadlines import working_time
+
+    kinds = set()
+    for entry in [*protocol.rules, *protocol.fallbacks]:
+        for o in entry.obligations:
+            if o.within is None:
+                continue
+            working = working_time(o.within)
+            if working:
+                kinds.add("working_hours" if working[1] == "hour" else "working_days")
+            elif o.within in ("same_working_day", "next_working_day"):
+                kinds.add("working_days")
+            elif o.within in DEADLINE_NOTES:
+                kinds.add(o.within)
+    return [text for kind, text in DEADLINE_NOTES.items() if kind in kinds]
 
 
 def _used(protocol: Protocol, v: Vocabulary) -> set[str]:

@@ -6,7 +6,7 @@
 
 const PK_STYLE = [
   { selector: "node", style: {
-      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "170px",
+      "label": "data(label)", "text-wrap": "wrap", "text-max-width": "data(textWidth)",
       "font-family": "Helvetica, Arial, sans-serif", "font-size": "data(fontSize)", "font-weight": 600,
       "color": "#1d2731", "text-halign": "data(halign)", "text-valign": "data(valign)",
       "text-margin-x": "data(mx)", "text-margin-y": "data(my)",
@@ -61,24 +61,95 @@ function pkRender({ model, el }) {
   function fit() { cy.resize(); cy.fit(undefined, 36); }
   // "ring": partners on an ellipse filling the canvas at zoom 1, so type keeps its real size
   // (a projector needs it), each label pointing outwards so neighbours' labels do not collide.
-  function ring() {
-    const w = box.clientWidth, h = box.clientHeight;
+  // In a narrow column (a JupyterLab notebook beside its file browser) full-size labels would
+  // run into each other at the top and bottom of the ring: the type is made smaller, step by
+  // step, until no two labels overlap (never below 9px); the full name shows on hover.
+  const FONT = 18, TEXT_WIDTH = 170, SMALLEST = 9;
+  // Partners go round the ellipse at equal steps measured in label sizes: a step at the top
+  // or bottom moves sideways (a label's width), one on the flanks moves down (a label's
+  // height), so fewer partners sit at the top and bottom, where centred labels meet.
+  function ringAngles(n, rx, ry, labelWidth, labelHeight) {
+    const samples = 720, length = [0];
+    let previous = [0, -ry];
+    for (let k = 1; k <= samples; k++) {
+      const t = (2 * Math.PI * k) / samples - Math.PI / 2;
+      const point = [rx * Math.cos(t), ry * Math.sin(t)];
+      length.push(length[k - 1] + Math.hypot((point[0] - previous[0]) / labelWidth,
+                                             (point[1] - previous[1]) / labelHeight));
+      previous = point;
+    }
+    const angles = [];
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const want = (length[samples] * i) / n;
+      while (k < samples && length[k + 1] < want) k++;
+      angles.push((2 * Math.PI * k) / samples - Math.PI / 2);
+    }
+    return angles;
+  }
+  function placeRing(font, rx, ry) {
+    const scale = font / FONT;
     const nodes = cy.nodes().sort((a, b) => a.data("order") - b.data("order"));
-    const rx = Math.max(60, w / 2 - 185), ry = Math.max(60, h / 2 - 80);
+    const angles = ringAngles(nodes.length, rx, ry, TEXT_WIDTH * scale, 3 * font);
     cy.batch(() => nodes.forEach((node, i) => {
-      const angle = (2 * Math.PI * i) / nodes.length - Math.PI / 2;
+      const angle = angles[i];
       const c = Math.cos(angle), s = Math.sin(angle);
       node.position({ x: rx * c, y: ry * s });
       const side = Math.abs(c) >= 0.45;  // labels beside on the flanks, above (below) at the top (bottom)
       node.data({ halign: side ? (c > 0 ? "right" : "left") : "center",
                   valign: side ? "center" : (s < 0 ? "top" : "bottom"),
-                  mx: side ? (c > 0 ? 8 : -8) : 0, my: side ? 0 : (s < 0 ? -6 : 6) });
+                  mx: side ? (c > 0 ? 8 : -8) : 0, my: side ? 0 : (s < 0 ? -6 : 6),
+                  fontSize: `${font}px`, textWidth: `${Math.round(TEXT_WIDTH * scale)}px` });
     }));
+  }
+  // How far the drawing (partners and their labels) runs past the canvas, across and down.
+  function overflow(w, h) {
+    const b = cy.nodes().boundingBox({ includeLabels: true, includeEdges: false, includeOverlays: false });
+    const margin = 4;
+    return [Math.max(0, b.x2 - (w / 2 - margin), (-w / 2 + margin) - b.x1),
+            Math.max(0, b.y2 - (h / 2 - margin), (-h / 2 + margin) - b.y1)];
+  }
+  // The pairs of partners whose labels overlap (each label's box, as cytoscape draws it).
+  function labelOverlaps() {
+    const boxes = cy.nodes().map((node) => node.boundingBox({ includeNodes: false, includeEdges: false,
+                                                              includeLabels: true, includeOverlays: false }));
+    const found = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.w > 0 && b.w > 0 && a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2) found.push([i, j]);
+      }
+    }
+    return found;
+  }
+  function ring() {
+    const w = box.clientWidth, h = box.clientHeight;
+    let font = FONT, rx = Math.max(40, w / 2 - (TEXT_WIDTH + 40)), ry = Math.max(40, h / 2 - 80);
+    for (let attempt = 0; attempt < 24; attempt++) {
+      placeRing(font, rx, ry);
+      const [across, down] = overflow(w, h);
+      if ((across > 0.5 && rx > 40) || (down > 0.5 && ry > 40)) {  // pull the ring in to fit the labels
+        rx = Math.max(40, rx - across);
+        ry = Math.max(40, ry - down);
+      } else if (font > SMALLEST && labelOverlaps().length) {       // then make the type smaller
+        const previous = font;
+        font = Math.max(SMALLEST, Math.floor(font * 0.9));
+        const grow = (TEXT_WIDTH + 40) * (previous - font) / FONT;  // smaller labels leave room for a wider ring
+        rx = Math.min(Math.max(40, w / 2 - 40), rx + grow);
+        ry = Math.min(Math.max(40, h / 2 - 40), ry + grow / 3);
+      } else {
+        break;
+      }
+    }
+    el.dataset.labelFont = String(font);
     cy.resize();
     cy.zoom(1);
     cy.pan({ x: w / 2, y: h / 2 });
     el.dataset.laidOut = "true";
   }
+  // The full name of a partner on hover (a label may be shortened to two lines).
+  cy.on("mouseover", "node", (evt) => { box.title = evt.target.data("name") || evt.target.data("label") || ""; });
+  cy.on("mouseout", "node", () => { box.title = ""; });
   function layOut() {
     const name = model.get("layout_name");
     if (name === "ring") { ring(); return; }
