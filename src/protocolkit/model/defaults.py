@@ -1,5 +1,6 @@
-"""Agreement-level defaults: lawful bases and obligations stated once, inherited by rules
-(``docs/semantics.md`` section 18).
+"""Agreement-level defaults: lawful bases, obligations and retention stated once, inherited by rules
+(``docs/semantics.md`` section 18). Retention terms are kept by the recipients a default names and are
+settled per category in :mod:`protocolkit.model.retention`.
 
 Published agreements state lawful bases and security once for the whole agreement, for a
 partner or for a kind of flow, not rule by rule. A default names where it applies (nothing:
