@@ -508,6 +508,12 @@ class _RequestDecision:
     def rules_matched(self) -> tuple[str, ...]:
         return _union(self._values("rules_matched"))
 
+    @property
+    def sharing_modes(self) -> list[tuple[str, str | None]]:
+        """(mode, decided_by) of each category that is shared (read only when an expectation asks)."""
+        return [(m, d if isinstance(d, str) else None)
+                for m, d in zip(self._values("sharing"), self._values("decided_by")) if isinstance(m, str) and m]
+
 
 def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseRequests, decisions: pd.DataFrame,
                   explain: bool) -> pd.DataFrame:
@@ -533,6 +539,9 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
     columns = {name: decisions[name].tolist()
                for name in ("rule", "regime", "rules_matched", "obligations", "category", "fallback", "escalate_to")}
     columns["outcome"] = [outcome_names[c] for c in decisions["outcome"].cat.codes.tolist()]
+    if any(steps.requests[i].expect.sharing is not None or steps.requests[i].expect.decided_by is not None
+           for i in expecting):   # the sharing mode (docs/semantics.md section 7), read only when a case asks
+        columns["sharing"], columns["decided_by"] = decisions["sharing"].tolist(), decisions["decided_by"].tolist()
     summary = [SUMMARY_ORDER[r] for r in overall.tolist()]
     first_row, last_row, decider = starts.tolist(), stops.tolist(), deciding_row.tolist()
     rule_column, regime_column = columns["rule"], columns["regime"]
@@ -567,7 +576,7 @@ def _expectations(compiled: CompiledProtocol, cases: list[Case], steps: _CaseReq
         expected.append(text)
         if (expect.escalate_to is None and expect.regime is None and expect.fallback is None
                 and not expect.categories and not expect.obligations and not expect.absent_obligations
-                and not expect.after_disclosure):
+                and not expect.after_disclosure and expect.sharing is None and expect.decided_by is None):
             # only outcomes are expected: the problems follow from the outcome, the rule and the fallback
             key = (outcomes, summary[i], rule, first_fallback[i])
             said = found.get(key)
@@ -672,6 +681,8 @@ def _problems(expect, decision: Decision | _RequestDecision, obligations: Iterab
         elif isinstance(expect.fallback, str) and expect.fallback not in used:
             problems.append(f"expected fallback {expect.fallback} to decide, got "
                             + (f"fallback {used[0]}" if used else "a decision by the rules"))
+    if expect.sharing is not None or expect.decided_by is not None:
+        problems += _sharing_problems(expect, decision)
     if expect.categories:
         by_category = decision.by_category if isinstance(decision, _RequestDecision) else \
             {c.category: (c.outcome, c.rule) for c in decision.categories}
@@ -698,6 +709,32 @@ def _problems(expect, decision: Decision | _RequestDecision, obligations: Iterab
         if not_after:
             problems.append(f"not done after the disclosure: {', '.join(not_after)}"
                             + (" (present, but not timed after the disclosure)" if set(not_after) & present else ""))
+    return problems
+
+
+_MODE_WORDS = {"required": "a duty to share (sharing: required)", "permitted": "a permission to share (sharing: "
+               "permitted)", "discretion": "sharing on someone's judgement (sharing: discretion)"}
+
+
+def _sharing_problems(expect, decision: Decision | _RequestDecision) -> list[str]:
+    """Whether the request is shared as a duty, a permission or on someone's judgement as expected (the strongest mode
+    of the categories that go, ``docs/semantics.md`` sections 4a and 7), and on whose judgement."""
+    from ..model.rules import SHARING_MODES
+
+    modes = decision.sharing_modes if isinstance(decision, _RequestDecision) else \
+        [(c.sharing, c.decided_by) for c in decision.categories if c.sharing]
+    if not modes:
+        wanted = _MODE_WORDS[expect.sharing] if expect.sharing else f"{expect.decided_by}'s judgement"
+        return [f"expected {wanted}, but nothing is shared"]
+    mode = min((m for m, _ in modes), key=SHARING_MODES.index)
+    problems = []
+    if expect.sharing is not None and mode != expect.sharing:
+        problems.append(f"expected {_MODE_WORDS[expect.sharing]}, got {_MODE_WORDS[mode]}")
+    if expect.decided_by is not None:
+        judges = list(dict.fromkeys(d for m, d in modes if m == "discretion" and d))
+        if expect.decided_by not in judges:
+            problems.append(f"expected the judgement of {expect.decided_by} to decide, got "
+                            + (", ".join(judges) if judges else "nobody's judgement"))
     return problems
 
 

@@ -391,7 +391,7 @@ def _compile(protocol: Protocol) -> CompiledProtocol:
     # the rules as they decide: with what each inherits from the agreement's defaults (docs/semantics.md section 18)
     source = protocol
     rules_in_effect, inherited = effective_rules(protocol, vocab)
-    if inherited:
+    if any(mine is not theirs for mine, theirs in zip(rules_in_effect, protocol.rules)):   # not only retention
         protocol = protocol.model_copy(update={"rules": rules_in_effect})
     partners = Dimension("partner", (*vocab.partners, *(o for o in vocab.outside if o not in vocab.partners)))
     categories = Dimension("category", tuple(vocab.categories))

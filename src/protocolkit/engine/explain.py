@@ -123,6 +123,8 @@ def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[st
     by_default: dict[tuple[str, str], list[str]] = {}
     for rule in winners:
         for item in compiled.inherited.get(rule.id, ()):
+            if item.what == "retention":   # said with the retention period, where it applies (_retention)
+                continue
             words = item.value if item.what == "lawful_basis" else item.value
             by_default.setdefault((item.default, item.level), [])
             if words not in by_default[(item.default, item.level)]:
@@ -133,15 +135,17 @@ def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[st
     return [f"Inherited from the agreement's defaults: {'; '.join(parts)}."]
 
 
-def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str) -> list[str]:
-    """How long the recipient keeps what it receives, from the retention statements with a duration (section 13)."""
-    from ..model.governance import retention_for
+def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, recipient: str,
+               winners: Sequence[Rule] = ()) -> list[str]:
+    """How long the recipient keeps what it receives, and where that was stated: the deciding rules' own terms,
+    else what they inherit from the defaults, else the retention statements with a duration (sections 13, 18)."""
+    from ..model.retention import retention_in_effect, states_retention
 
-    periods = [f"{s.duration}{f' after {s.after}' if s.after else ''} ({s.id})"
-               for s in retention_for(compiled.protocol, compiled.vocab, recipient_id, category) if s.duration]
-    if not periods:
-        return [f"No retention period is agreed for {recipient} keeping this."] if compiled.protocol.retention else []
-    return [f"Retention: {recipient} keeps it for {_join(periods, 'or')}."]
+    found = retention_in_effect(compiled.protocol, compiled.vocab, winners, compiled.inherited, recipient_id, category)
+    if not found:
+        return [f"No retention period is agreed for {recipient} keeping this."] if states_retention(compiled.protocol) \
+            else []
+    return [f"Retention: {recipient} keeps it for {_join([f'{r.words} ({r.cite()})' for r in found], 'or')}."]
 
 
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",
@@ -208,7 +212,7 @@ def explain_category(compiled: "CompiledProtocol", request: "Request", decision:
         sentences.append("Also matched but overridden: "
                          + _join([f"{r.id} ({outcome_words(r.outcome)})" for r in overridden]) + ".")
     if decision.shared:
-        sentences += _retention(compiled, request.recipient, decision.category, recipient)
+        sentences += _retention(compiled, request.recipient, decision.category, recipient, winners)
     if decision.shared and decision.need_to_know == "not_needed":
         sentences.append(f"Note: {what} is not in {recipient}'s need-to-know profile here, so this may be over-sharing.")
     if not decision.shared and decision.need_to_know == "needed":

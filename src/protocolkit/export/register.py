@@ -48,8 +48,20 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
 
 
-def _retention(protocol: Protocol, vocab: Vocabulary, recipient: str, categories: list[str]) -> str:
+def _retention(protocol: Protocol, vocab: Vocabulary, recipient: str, categories: list[str], rule=None,
+               inherited=None) -> str:
+    """The retention cell: the statements that apply to the recipient and categories; and where the rule states
+    its own retention or inherits it from a default (docs/semantics.md section 18), each category's period in
+    effect and where it was stated, such as ``social_care: 35 years after case closure (rule R-1's own)``."""
     out = []
+    if rule is not None and (rule.retention or any(i.what == "retention" for i in (inherited or {}).get(rule.id, ()))):
+        from ..model.retention import retention_in_effect
+
+        by_words: dict[str, list[str]] = {}
+        for category in categories:
+            for r in retention_in_effect(protocol, vocab, [rule], inherited or {}, recipient, category):
+                by_words.setdefault(f"{r.words} ({r.cite()})", []).append(category)
+        return "; ".join(f"{', '.join(cats)}: {words}" for words, cats in by_words.items())
     for statement in protocol.retention:
         partners = statement.partners
         if partners != "any" and not set(vocab.partner_ancestors(recipient)) & set(partners):
@@ -73,8 +85,10 @@ def register_rows(protocol: Protocol) -> list[dict]:
     (True, True)
     """
     from ..graph.flows import permitted_flows
+    from ..model.defaults import effective_rules
 
     vocab = Vocabulary.of(protocol)
+    inherited = effective_rules(protocol, vocab)[1] if protocol.defaults else {}
     the_stamp = stamp(protocol)
     flows = permitted_flows(protocol)
     rows: dict[tuple, dict] = {}
@@ -100,7 +114,8 @@ def register_rows(protocol: Protocol) -> list[dict]:
     stage_order = {s: i for i, s in enumerate(vocab.stage_ids)}
     for key in sorted(rows, key=lambda k: (k[0], k[1], stage_order.get(k[2], 0), k[3], k[4])):
         row = rows[key]
-        row["retention"] = _retention(protocol, vocab, row["recipient"], row["categories"])
+        row["retention"] = _retention(protocol, vocab, row["recipient"], row["categories"], protocol.rule(row["rule"]),
+                                      inherited)
         row["categories"] = "; ".join(row["categories"])
         out.append(row)
     return out

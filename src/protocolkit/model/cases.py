@@ -72,12 +72,28 @@ class Expectation(Model):
     after_disclosure: list[Key] = Field(
         default_factory=list, description="Obligation types that must be present and done after the disclosure "
                                           "(share now, record afterwards: docs/semantics.md section 17).")
-    _quiet = quiet_defaults("after_disclosure")
+    sharing: Literal["required", "permitted", "discretion"] | None = Field(
+        None, description="Whether what is shared must be shared (required: a duty), may be (permitted), or may be on "
+                          "a named person's judgement (discretion): docs/semantics.md sections 4a and 7.")
+    decided_by: str | None = Field(
+        None, description="For sharing: discretion, the role whose judgement must decide, such as 'the school's "
+                          "designated safeguarding lead'.")
+    _quiet = quiet_defaults("after_disclosure", "sharing", "decided_by")
 
     @model_validator(mode="after")
     def _says_something(self) -> "Expectation":
         if self.outcome is None and not self.not_ and not self.categories:
             raise ValueError("an expectation names an 'outcome' (or a list of them), 'not' or 'categories'")
+        if self.sharing is not None or self.decided_by is not None:
+            from .rules import SHARING_OUTCOMES
+
+            if self.outcome is not None and not set(self.outcomes()) & set(SHARING_OUTCOMES):
+                raise ValueError(f"'sharing' and 'decided_by' say how information is shared, but the expected outcome "
+                                 f"({' or '.join(self.outcomes())}) shares nothing: expect share or share_minimum, or "
+                                 "remove them")
+            if self.decided_by is not None and self.sharing not in (None, "discretion"):
+                raise ValueError(f"'decided_by' names whose judgement decides, which only a discretion has, but "
+                                 f"'sharing' is {self.sharing}: write 'sharing: discretion', or remove 'decided_by'")
         return self
 
     def outcomes(self) -> list[str]:

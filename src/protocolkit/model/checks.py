@@ -149,6 +149,12 @@ class _Context:
             for j, basis in enumerate(rule.lawful_bases):
                 self._ref(("rules", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             self._obligations(("rules", i), rule.obligations)
+            for j, term in enumerate(rule.retention):
+                self._list(("rules", i, "retention", j, "categories"), term.categories, v.categories, "category")
+            if rule.retention and rule.outcome not in SHARING_OUTCOMES:
+                self.add(codes.RULE_SHAPE, ("rules", i, "retention"),
+                         f"rule {rule.id} states how long its recipients keep the data, but it shares nothing",
+                         "remove 'retention' from this rule, or give it a sharing outcome")
         self._fallbacks()
         for i, default in enumerate(self.p.defaults):
             self._selector(("defaults", i, "senders"), default.senders)
@@ -157,9 +163,12 @@ class _Context:
             for j, basis in enumerate(default.lawful_bases):
                 self._ref(("defaults", i, "lawful_bases", j), basis, v.lawful_bases, "lawful basis")
             self._obligations(("defaults", i), default.obligations)
-            if not default.lawful_bases and not default.obligations:
+            for j, term in enumerate(default.retention):
+                self._list(("defaults", i, "retention", j, "categories"), term.categories, v.categories, "category")
+            if not default.lawful_bases and not default.obligations and not default.retention:
                 self.add(codes.RULE_SHAPE, ("defaults", i), f"default {default.id} gives nothing",
-                         "add the 'lawful_bases' or 'obligations' the rules inside it inherit, or remove it")
+                         "add the 'lawful_bases', 'obligations' or 'retention' the rules inside it inherit, "
+                         "or remove it")
         for i, fact in enumerate(self.p.facts):
             if fact.per_subject and not self.p.subjects:
                 self.add(codes.UNKNOWN_REFERENCE, ("facts", i, "per_subject"),

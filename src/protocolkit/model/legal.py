@@ -359,21 +359,30 @@ def _policy_document(c: Checker, partner: str) -> str | None:
 # -- what the agreement must say besides the rules ------------------------------------------
 
 def retention_for_recipients(c: Checker) -> None:
-    """Every category a partner receives needs a retention statement covering it.
+    """Every category a partner receives needs a retention statement covering it: a protocol statement,
+    a term the rule inherits from a default naming that recipient, or the rule's own term
+    (``docs/semantics.md`` sections 13 and 18).
 
     Runs once the protocol states any retention at all (a first draft without a
     retention section is not flooded; the review reports a protocol with none).
     """
-    if not c.protocol.retention:
+    from .defaults import effective_rules
+    from .retention import states_retention
+
+    if not states_retention(c.protocol):
         return
     statements = [(_partners_under(c, s.partners), c.vocab.categories_in(s.categories)) for s in c.protocol.retention]
+    inherited = effective_rules(c.protocol, c.vocab)[1] if c.protocol.defaults else {}
     reported: set[str] = set()
     for i, rule in enumerate(c.protocol.rules):
         if rule.outcome not in SHARING_OUTCOMES:
             continue
         wanted = c.vocab.categories_in(rule.categories) if rule.categories != ANY else set(c.vocab.categories)
+        own = set().union(*[c.vocab.categories_in(t.categories) for t in rule.retention])
+        terms = [(_partners_under_selector(c, item.recipients), c.vocab.categories_in(item.term.categories))
+                 for item in inherited.get(rule.id, ()) if item.what == "retention"]
         for partner in sorted(c.vocab.partners_in(rule.to) - reported):
-            covered = set().union(*[cats for who, cats in statements if partner in who]) if statements else set()
+            covered = set(own).union(*[cats for who, cats in statements + terms if partner in who])
             missing = sorted(wanted - covered)
             if missing:
                 reported.add(partner)
@@ -382,7 +391,13 @@ def retention_for_recipients(c: Checker) -> None:
                       f"{c.vocab.label('partners', partner)} receives {_few(names)} under rule {rule.id}, and no "
                       "retention statement says how long it keeps them",
                       f"add a retention statement naming '{partner}' or the partner it belongs to, covering "
-                      f"{'this category' if len(missing) == 1 else 'these categories'}")
+                      f"{'this category' if len(missing) == 1 else 'these categories'} (or a 'retention' term on "
+                      "the rule or on a default for this recipient)")
+
+
+def _partners_under_selector(c: Checker, selector) -> set[str]:
+    """The partners a default's recipients cover (a selector, or 'any')."""
+    return c.vocab.partners_in(selector)
 
 
 def _partners_under(c: Checker, named: list[str] | str) -> set[str]:

@@ -30,6 +30,7 @@ from .deadlines import NAMED_DURATIONS, TIMINGS, TRIGGERS, WORKING_TIME_PATTERN,
 from .keys import ANY, UNKNOWN, BasisId, DottedKey, FactKey, Key, Model, RuleId, quiet_defaults
 from .entities import Fact, Selector
 from .history import History, HistoryCondition
+from .retention import Retention
 from .outcomes import (  # noqa: F401  (re-exported: the outcome list lives in outcomes.py)
     FallbackOutcome, OUTCOMES_MOST_PROTECTIVE_FIRST, Outcome, RuleOutcomeName, SHARING_OUTCOMES,
 )
@@ -350,7 +351,7 @@ class Rule(Model):
     history: History | None = Field(
         None, description="What must (or, under 'not', must not) have happened earlier in the case: received, "
                           "shared, decided, count (docs/semantics.md section 15).")
-    _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit', 'sharing', 'decided_by')
+    _quiet = quiet_defaults('requested_by', 'about', 'history', 'inherit', 'sharing', 'decided_by', 'retention')
 
     outcome: RuleOutcomeName = Field(
         description="share, share_minimum, seek_consent, escalate, refuse or neither_confirm_nor_deny.")
@@ -373,6 +374,10 @@ class Rule(Model):
         "replace", description="What the rule does with the agreement's defaults (docs/semantics.md section 18): "
                                "replace (each list it states replaces the inherited one), add (its own, then the "
                                "inherited ones) or none (nothing inherited).")
+    retention: list[Retention] = Field(
+        default_factory=list, description="How long the recipients keep what the rule shares: a duration per "
+                                          "category, overriding the defaults' for the categories it covers "
+                                          "(docs/semantics.md section 18).")
 
     def conditions(self) -> list[Condition]:
         """The rule's conditions, parsed, in the order written (``ValueError`` for one that cannot be read;

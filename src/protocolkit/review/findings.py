@@ -350,11 +350,19 @@ def _network(c: _Collector, protocol: Protocol, flows: pd.DataFrame) -> None:
 
 
 def _retention(c: _Collector, protocol: Protocol, flows: pd.DataFrame, v: Vocabulary) -> None:
-    """RV170: every category a recipient receives has a retention statement with a checkable duration."""
-    received = flows[["to", "category"]].drop_duplicates()
+    """RV170: every category a recipient receives has a checkable retention period: the rule's own, one it
+    inherits from a default, or a retention statement with a duration (docs/semantics.md sections 13, 18)."""
+    from ..model.defaults import effective_rules
+    from ..model.retention import retention_in_effect
+
+    inherited = effective_rules(protocol, v)[1] if protocol.defaults else {}
+    stated = any(r.retention for r in protocol.rules) or bool(inherited)
+    received = flows[["to", "category", "rule"]].drop_duplicates()
     missing: dict[str, list[str]] = {}
-    for recipient, category in received.itertuples(index=False):
-        if not any(s.duration for s in retention_for(protocol, v, recipient, category)):
+    for recipient, category, rule in received.itertuples(index=False):
+        found = retention_in_effect(protocol, v, [protocol.rule(rule)], inherited, recipient, category) if stated \
+            else [s for s in retention_for(protocol, v, recipient, category) if s.duration]
+        if not found and category not in missing.get(recipient, []):
             missing.setdefault(recipient, []).append(category)
     for recipient, categories in sorted(missing.items()):
         c.add("RV170", f"{v.label('partners', recipient)} receives {few_names(sorted(categories), 4)} and no retention "

@@ -86,6 +86,46 @@ def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names) -> list[dict]:
     return [{**e, "to": "; ".join(e["to"]), "rules": _few(sorted(e["rules"]), 1)} for e in merged.values()]
 
 
+def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) -> list[dict]:
+    """How long the partner keeps what it receives: each period in effect (docs/semantics.md sections 13 and 18)
+    with the groups of data it covers, most data first; nothing when the protocol states no retention."""
+    from ...model.retention import retention_in_effect, states_retention
+    from .context import plain
+
+    if not states_retention(protocol) or not len(flows):
+        return []
+    received = flows[flows["to"] == partner][["rule", "category"]].drop_duplicates()
+    periods: "OrderedDict[str, OrderedDict[str, None]]" = OrderedDict()
+    for rule, category in sorted(received.itertuples(index=False)):
+        found = retention_in_effect(protocol, v, [protocol.rule(rule)], inherited, partner, category)
+        words = " or ".join(dict.fromkeys(plain(r.words) for r in found))   # "": no period agreed
+        periods.setdefault(words, OrderedDict())[category] = None
+    if not periods:
+        return []
+    # the period that covers the most is said last, as "everything" (or "everything else"); the others name
+    # their groups of data, or the categories themselves where a group is kept for different periods
+    rest = max(periods, key=lambda w: (len(periods[w]), w))
+    split = {g for g in {_group(v, c) for c in received["category"]}
+             if len({w for w, cats in periods.items() for c in cats if _group(v, c) == g}) > 1}
+    rows = []
+    for words, cats in sorted(periods.items()):
+        if words == rest:
+            continue
+        what = OrderedDict()
+        for c in cats:
+            what[plain(v.label("categories", c)) if _group(v, c) in split else _group(v, c)] = None
+        rows.append({"period": words, "what": ", ".join(what)})
+    return rows + [{"period": rest, "what": "everything else" if rows else "everything"}]
+
+
+def _titled(rule, protocol: Protocol) -> str:
+    """A rule's title, and whose data it is limited to when it is (``... (only information about the victim)``)."""
+    from .context import plain, whose
+
+    limited = whose(rule.about, protocol)
+    return plain(rule.title) + (f" ({limited})" if limited else "")
+
+
 def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     """One card per partner: what it must share and what it may share (by recipient), its duties, what it never
     shares, who decides.
@@ -101,9 +141,12 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     (True, 'Northbridge Constabulary')
     """
     from ...graph import permitted_flows
-    from .context import OUTCOME_WORDS, plain
+    from .context import OUTCOME_WORDS, plain, whose
+
+    from ...model.defaults import effective_rules
 
     flows = permitted_flows(protocol)
+    inherited = effective_rules(protocol, v)[1] if protocol.defaults else {}
     stage_order = {s: i for i, s in enumerate(v.stage_ids)}
     cards = []
     for partner in protocol.partners:
@@ -119,7 +162,11 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
                                             "rules": OrderedDict()})
             if flow.sharing == "discretion":
                 judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
-            row["groups"].setdefault(_group(v, flow.category), set()).add(flow.outcome)
+            group = _group(v, flow.category)
+            limited = whose(protocol.rule(flow.rule).about, protocol)   # whose data (docs/semantics.md s. 16)
+            if limited:
+                group += f" ({limited})"
+            row["groups"].setdefault(group, set()).add(flow.outcome)
             if flow.stage not in row["stages"]:
                 row["stages"].append(flow.stage)
             row["rules"][flow.rule] = None
@@ -129,11 +176,11 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
         # refusals written for this partner (or its kind) are spelt out; those that bind every partner alike
         # (from: any) are the same on every card, so the card names them and the agreement says them
-        never = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
+        never = [{"rule": r.id, "title": _titled(r, protocol)} for r in protocol.rules
                  if r.outcome == "refuse" and r.from_ != "any" and covered(r.from_)]
         everyone = [r for r in protocol.rules if r.outcome == "refuse" and r.from_ == "any"]
         if len(never) + len(everyone) <= 5:   # few enough to spell out: the card says them all in words
-            never += [{"rule": r.id, "title": plain(r.title)} for r in everyone]
+            never += [{"rule": r.id, "title": _titled(r, protocol)} for r in everyone]
             everyone = []
         never_everyone = [r.id for r in everyone]
         roles: "OrderedDict[str, list[str]]" = OrderedDict()
@@ -141,14 +188,15 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             if r.outcome == "escalate" and covered(r.from_):
                 roles.setdefault(plain(r.escalate_to), []).append(r.id)
         decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
-        consent = [{"rule": r.id, "title": plain(r.title)} for r in protocol.rules
+        consent = [{"rule": r.id, "title": _titled(r, protocol)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
+        keep = _keeping(protocol, v, flows, partner.id, inherited)
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo
         cards.append({
             "id": partner.id, "name": plain(partner.name), "kind": names.kind(partner.kind),
             "part_of": names.partner(partner.part_of) if partner.part_of else "",
             "never_everyone": never_everyone, "shares": table, "must": must, "duties": list(duties), "never": never, "decides": decides,
-            "consent": consent, "judged": [{"role": role, "rules": list(ids)} for role, ids in judged.items()],
+            "consent": consent, "keep": keep, "judged": [{"role": role, "rules": list(ids)} for role, ids in judged.items()],
             "contact": "" if contact is None else ", ".join(x for x in (plain(contact.name), plain(contact.email),
                                                                          plain(contact.phone)) if x),
             "outcome_words": OUTCOME_WORDS,

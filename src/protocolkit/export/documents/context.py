@@ -237,7 +237,7 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     ctx["informing"] = _informing(protocol, n)
     ctx["escalation"] = _escalation(protocol, n)
     ctx["fallbacks"] = _fallbacks(protocol, n)
-    ctx["retention"] = [_statement(s, n, v) for s in protocol.retention]
+    ctx["retention"] = [_statement(s, n, v) for s in protocol.retention] + _retention_terms(protocol, n, v)
     ctx["security"] = [_statement(s, n, v) for s in protocol.security]
     ctx["contacts"] = _contacts(protocol, n)
     ctx["governance"] = _governance(protocol, n)
@@ -389,6 +389,7 @@ def _flow(rule, n: _Names, v: Vocabulary) -> dict:
         "rule": rule.id, "title": plain(rule.title),
         "from": n.selector(rule.from_), "to": n.selector(rule.to),
         "data": n.scope(rule.categories, n.category, "any data"),
+        "whose": whose(rule.about, n.protocol),
         "stages": n.scope(rule.stages, n.stage, "every stage"),
         "purposes": n.scope(rule.purposes, n.purpose, "any purpose"),
         "when": _when(rule),
@@ -428,8 +429,27 @@ def _when(rule) -> str:
     return "; ".join(parts)
 
 
+def whose(about, protocol) -> str:
+    """Whose data a rule is limited to, in words (``docs/semantics.md`` section 16): ``only information about the
+    victim``; empty for a rule about anyone.
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> whose(p.rule("R-GEN-21").about, p), whose("any", p)
+    ('only information about the alleged perpetrator', '')
+    """
+    if about == "any":
+        return ""
+    from ...model.rules import describe_about
+
+    return plain("only information " + describe_about(list(about), {s.id: s.label for s in protocol.subjects}))
+
+
 def _rule_line(rule, n: _Names) -> dict:
     return {"rule": rule.id, "title": plain(rule.title), "from": n.selector(rule.from_), "to": n.selector(rule.to),
+            "whose": whose(rule.about, n.protocol),
             "when": _when(rule) or "always",
             "stages": n.scope(rule.stages, n.stage, "every stage"),
             "outcome": OUTCOME_WORDS.get(rule.outcome, rule.outcome), "rationale": plain(rule.rationale),
@@ -490,6 +510,39 @@ def _statement(s, n: _Names, v: Vocabulary) -> dict:
     return {"id": s.id, "partners": n.scope(s.partners, n.partner, "every partner"),
             "categories": n.scope(s.categories, n.category, "all data"), "text": plain(s.text),
             "period": plain(s.period) or _duration(s)}
+
+
+def _retention_terms(protocol: Protocol, n: _Names, v: Vocabulary) -> list[dict]:
+    """Retention stated once in a default or on a rule (docs/semantics.md section 18), as rows of the agreement's
+    retention section: who keeps it (and for which flows), the data, the period, and where the period comes from."""
+    rows = []
+    for d in protocol.defaults:
+        flows = []
+        if d.senders != "any":
+            flows.append("from " + n.selector(d.senders))
+        if d.purposes != "any":
+            flows.append("for " + n.scope(d.purposes, n.purpose, "any purpose").lower())
+        who = n.selector(d.recipients) if d.recipients != "any" else "Every partner that receives it"
+        for t in d.retention:
+            rows.append({"id": d.id, "partners": who + (f" (what it receives {' '.join(flows)})" if flows else ""),
+                         "categories": n.scope(t.categories, n.category, "all data"), "period": plain(t.words()),
+                         "text": _term_text(t, f"Stated once for these flows (default {d.id}).", d.rationale)})
+    for r in protocol.rules:
+        for t in r.retention:
+            rows.append({"id": r.id, "partners": f"{n.selector(r.to)} (what rule {r.id} shares)",
+                         "categories": n.scope(t.categories, n.category, "all data"), "period": plain(t.words()),
+                         "text": _term_text(t, f"Stated on rule {r.id} (\"{plain(r.title)}\"), in place of any "
+                                               "default for this data.", None)})
+    return rows
+
+
+def _term_text(term, where: str, rationale) -> str:
+    parts = [where]
+    if rationale:
+        parts.append(plain(rationale).strip())
+    parts.append(f"Source of the period: {plain(term.source)}." if term.source
+                 else "No source is given for the period.")
+    return " ".join(parts)
 
 
 def _duration(statement) -> str:

@@ -168,6 +168,8 @@ class _Writer:
                     self._shade(cell, "E8EEF3")
                 if blk["style"] == "signatures" and not is_head and c >= 3:
                     cell.paragraphs[0].paragraph_format.space_after = self.Pt(22)
+                if blk["style"] == "card":   # a card is one A4 page: rows without the body text's gap
+                    cell.paragraphs[0].paragraph_format.space_after = self.Pt(1)
         self.doc.add_paragraph().paragraph_format.space_after = self.Pt(2)
 
     def image(self, blk, images: dict[str, bytes]) -> None:

@@ -34,7 +34,8 @@ def flow_rows(flows):
     rows = []
     for f in flows:
         mode = f" ({f['sharing']})" if f.get("sharing") else ""
-        who = f"{f['from']} to {f['to']}{mode}: {f['data']} ({f['stages']}; {f['purposes']})"
+        whose = f", {f['whose']}" if f.get("whose") else ""
+        who = f"{f['from']} to {f['to']}{mode}: {f['data']}{whose} ({f['stages']}; {f['purposes']})"
         art6 = "; ".join(x["short"] for x in f["art6"]) or "none named"
         conditions = "; ".join(x["short"] for x in f["conditions"]) or "none"
         gateways = "; ".join(x["short"] for x in f["gateways"]) or "none"
@@ -43,8 +44,8 @@ def flow_rows(flows):
 
 
 def rule_rows(rules, third: str = "when"):
-    return [[r["rule"], f"{r['title']} ({r['from']} to {r['to']}; {r['stages']})", r.get(third) or r["when"]]
-            for r in rules]
+    return [[r["rule"], f"{r['title']} ({r['from']} to {r['to']}; {r['stages']}"
+             + (f"; {r['whose']})" if r.get("whose") else ")"), r.get(third) or r["when"]] for r in rules]
 
 
 def example_items(requests):
@@ -107,6 +108,12 @@ def card_rows(rows):
 
 def decides_text(decides):
     return "; ".join(f"{d['role']} decides ({', '.join(d['rules'])})" for d in decides)
+
+
+def keep_text(keep):
+    if not keep["period"]:
+        return "no period agreed yet" + ("" if keep["what"] == "everything" else f" ({keep['what']})")
+    return f"{keep['period']} ({keep['what']})"
 
 
 def judged_text(judged):
