@@ -65,6 +65,9 @@ function pkRender({ model, el }) {
   // run into each other at the top and bottom of the ring: the type is made smaller, step by
   // step, until no two labels overlap (never below 9px); the full name shows on hover.
   const FONT = 18, TEXT_WIDTH = 170, SMALLEST = 9;
+  // Labels on the flanks run outwards, where a wide canvas has room: wider, they take fewer
+  // lines, so more of them stack down each side before the type must shrink.
+  const FLANK = 1.5;
   // Partners go round the ellipse at equal steps measured in label sizes: a step at the top
   // or bottom moves sideways (a label's width), one on the flanks moves down (a label's
   // height), so fewer partners sit at the top and bottom, where centred labels meet.
@@ -99,7 +102,7 @@ function pkRender({ model, el }) {
       node.data({ halign: side ? (c > 0 ? "right" : "left") : "center",
                   valign: side ? "center" : (s < 0 ? "top" : "bottom"),
                   mx: side ? (c > 0 ? 8 : -8) : 0, my: side ? 0 : (s < 0 ? -6 : 6),
-                  fontSize: `${font}px`, textWidth: `${Math.round(TEXT_WIDTH * scale)}px` });
+                  fontSize: `${font}px`, textWidth: `${Math.round(TEXT_WIDTH * scale * (side ? FLANK : 1))}px` });
     }));
   }
   // How far the drawing (partners and their labels) runs past the canvas, across and down.
