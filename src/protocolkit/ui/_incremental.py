@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..graph.flows import FLOW_COLUMNS, permitted_flows
 from ..model.cases import Case
+from ..model.outcomes import Outcome
 from ..model.protocol import Protocol
 from ..model.rules import Rule
 from ..model.vocabulary import Vocabulary
@@ -376,7 +377,7 @@ class PartSummary:
         categories = c.categories.lookup.get_indexer(part["category"]).astype(np.int64)
         pair = senders * n_partners + recipients
         category_bits = _bits(categories, n_categories)
-        beyond = part["outcome"].to_numpy(dtype=object) != "share_minimum"  # object arrays compare fastest
+        beyond = part["outcome"].to_numpy(dtype=object) != Outcome.SHARE_MINIMUM.value  # object arrays compare fastest
         pairs, pair_categories = _reduce(pair, category_bits)
         _, pair_beyond = _reduce(pair, np.where(beyond[:, None], category_bits, np.uint64(0)))
         distinct_categories, category_recipients = _reduce(categories, _bits(recipients, n_partners))

@@ -27,6 +27,7 @@ import traitlets
 from ..diagrams._common import FAMILY_FILL, FAMILY_LINE, ORDINARY_COLOUR, SENSITIVE_COLOUR, Labels, common_prefix_word, \
     partners_by_family, short_name, wrap
 from ..graph import permitted_flows
+from ..model.outcomes import Outcome
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from ._text import named
@@ -139,7 +140,7 @@ def edge_figures(flows: pd.DataFrame) -> pd.DataFrame:
     if flows.empty:
         return pd.DataFrame(columns=["from", "to", "kinds", "sensitive", "minimum_only"])
     table = flows.assign(sensitive=flows["special"] | flows["criminal"],
-                         minimum=flows["outcome"] == "share_minimum")
+                         minimum=flows["outcome"] == Outcome.SHARE_MINIMUM.value)
     figures = table.groupby(["from", "to"], sort=True).agg(
         kinds=("category", "nunique"), sensitive=("sensitive", "any"), minimum_only=("minimum", "all"))
     return figures.reset_index()
@@ -182,7 +183,7 @@ def scope_text(vocabulary: Vocabulary, stage: str | None, purpose: str | None,
     return f"{where}, {why}, {given}"
 
 
-_OUTCOME_TEXT = {"share": "shared", "share_minimum": "minimum necessary only"}
+_OUTCOME_TEXT = {Outcome.SHARE.value: "shared", Outcome.SHARE_MINIMUM.value: "minimum necessary only"}
 
 
 def _ways_table(vocab: Vocabulary, rows: pd.DataFrame, counterpart: str | None, heading: str,
