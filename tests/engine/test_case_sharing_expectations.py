@@ -53,6 +53,23 @@ def test_a_wrong_mode_is_a_mismatch_in_plain_words(explain):
                                                       "is shared"]
 
 
+def _sentences(case):
+    return [w for ws in run_cases(PROTOCOL, [case]).expectations["in_words"] for w in ws]
+
+
+def test_a_wrong_mode_is_said_as_a_sentence_first():
+    """The sentences the case stepper and ``protocolkit test`` lead with, before the short problem wording."""
+    assert _sentences(_case("police", "csc", {"outcome": "share", "sharing": "required"})) == [
+        "Expected Testshire Police to share attendance with Children's Social Care at referral for safeguarding "
+        "children and adults at risk as a duty, but the protocol shares it as a permission (sharing: permitted)."]
+    assert _sentences(_case("school", "keyworker", {"outcome": "share", "decided_by": "the head teacher"})) == [
+        "Expected Testshire Primary to share attendance with Early help keyworker at referral for safeguarding "
+        f"children and adults at risk on the judgement of the head teacher, but the judgement of {DSL} decides."]
+    said = _sentences(_case("police", "dwp", {"outcome": "share", "sharing": "required"}))
+    assert said[-1] == ("Expected Testshire Police to share attendance with Department for Work and Pensions at "
+                        "referral for safeguarding children and adults at risk as a duty, but nothing is shared.")
+
+
 def test_an_expectation_without_a_mode_is_unchanged():
     assert "sharing" not in _case("police", "csc", {"outcome": "share"}).model_dump(by_alias=True)["steps"][0][
         "requests"][0]["expect"]

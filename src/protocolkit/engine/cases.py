@@ -31,7 +31,7 @@ from ..model.rules import SHARING_OUTCOMES
 from .compiled import CompiledProtocol
 from .decisions import CategoryDecision, Decision, _union, as_compiled, decide_many
 from .explain import explain_request
-from .cases_words import Phrasebook, problem_sentences
+from .cases_words import Phrasebook, problem_sentences, shared_mode
 from .history import add_history_notes, case_conditions, decide_in_steps
 from .requests import Request, check_about, check_value, encode_facts
 
@@ -717,24 +717,18 @@ _MODE_WORDS = {"required": "a duty to share (sharing: required)", "permitted": "
 
 
 def _sharing_problems(expect, decision: Decision | _RequestDecision) -> list[str]:
-    """Whether the request is shared as a duty, a permission or on someone's judgement as expected (the strongest mode
-    of the categories that go, ``docs/semantics.md`` sections 4a and 7), and on whose judgement."""
-    from ..model.rules import SHARING_MODES
-
-    modes = decision.sharing_modes if isinstance(decision, _RequestDecision) else \
-        [(c.sharing, c.decided_by) for c in decision.categories if c.sharing]
-    if not modes:
+    """Whether the request is shared as a duty, a permission or on someone's judgement as expected, and on whose
+    judgement (:func:`~protocolkit.engine.cases_words.shared_mode`)."""
+    mode, judges = shared_mode(decision)
+    if mode is None:
         wanted = _MODE_WORDS[expect.sharing] if expect.sharing else f"{expect.decided_by}'s judgement"
         return [f"expected {wanted}, but nothing is shared"]
-    mode = min((m for m, _ in modes), key=SHARING_MODES.index)
     problems = []
     if expect.sharing is not None and mode != expect.sharing:
         problems.append(f"expected {_MODE_WORDS[expect.sharing]}, got {_MODE_WORDS[mode]}")
-    if expect.decided_by is not None:
-        judges = list(dict.fromkeys(d for m, d in modes if m == "discretion" and d))
-        if expect.decided_by not in judges:
-            problems.append(f"expected the judgement of {expect.decided_by} to decide, got "
-                            + (", ".join(judges) if judges else "nobody's judgement"))
+    if expect.decided_by is not None and expect.decided_by not in judges:
+        problems.append(f"expected the judgement of {expect.decided_by} to decide, got "
+                        + (", ".join(judges) if judges else "nobody's judgement"))
     return problems
 
 

@@ -25,6 +25,7 @@ from ..model.deadlines import TIMINGS
 from ..model.naming import with_detail
 from ..model.outcomes import Outcome, outcome_words
 from ..model.protocol import Protocol
+from ..model.rules import SHARING_MODES
 from ..model.vocabulary import Vocabulary
 
 #: What the partnership expected a partner to do, after "Expected <partner> ...".
@@ -157,6 +158,18 @@ def problem_sentences(v: Vocabulary, protocol: Protocol, *, sender: str, recipie
         elif isinstance(expect.fallback, str) and expect.fallback not in fallbacks:
             now = f"fallback {fallbacks[0]} does" if fallbacks else "a rule does"
             out.append(f"Expected the fallback {expect.fallback} to decide whether {who} shares {what}, but {now}.")
+    if expect.sharing is not None or expect.decided_by is not None:
+        mode, judges = shared_mode(decision)
+        if mode is None:
+            wanted = _MODE_PLAIN[expect.sharing] if expect.sharing else f"on the judgement of {expect.decided_by}"
+            out.append(f"Expected {who} to share {what} {wanted}, but nothing is shared.")
+        else:
+            if expect.sharing is not None and mode != expect.sharing:
+                out.append(f"Expected {who} to share {what} {_MODE_PLAIN[expect.sharing]}, but the protocol "
+                           f"shares it {_MODE_PLAIN[mode]} (sharing: {mode}).")
+            if expect.decided_by is not None and expect.decided_by not in judges:
+                now = f"the judgement of {_join(judges, 'and')} decides" if judges else "nobody's judgement decides"
+                out.append(f"Expected {who} to share {what} on the judgement of {expect.decided_by}, but {now}.")
     if expect.categories:
         by_category = decision.by_category if hasattr(decision, "by_category") else \
             {c.category: (c.outcome, c.rule) for c in decision.categories}
@@ -193,10 +206,24 @@ def problem_sentences(v: Vocabulary, protocol: Protocol, *, sender: str, recipie
     return out
 
 
+_MODE_PLAIN = {"required": "as a duty", "permitted": "as a permission", "discretion": "on someone's judgement"}
+
+
+def shared_mode(decision) -> tuple[str | None, list[str]]:
+    """How a request is shared: the strongest mode of the categories that go (``docs/semantics.md`` sections 4a
+    and 7), or ``None`` when nothing goes, and whose judgement decides where the mode is discretion."""
+    modes = decision.sharing_modes if hasattr(decision, "sharing_modes") else \
+        [(c.sharing, c.decided_by) for c in decision.categories if c.sharing]
+    if not modes:
+        return None, []
+    return (min((m for m, _ in modes), key=SHARING_MODES.index),
+            list(dict.fromkeys(d for m, d in modes if m == "discretion" and d)))
+
+
 def _duty(v: Vocabulary, obligation: str) -> str:
     kind, _, detail = obligation.partition(": ")
     text = with_detail(v.label("obligation_types", kind), detail)
     return text[:1].lower() + text[1:] if len(text) > 1 and not text[1].isupper() else text
 
 
-__all__ = ["Phrasebook", "outcome_sentence", "problem_sentences", "request_words"]
+__all__ = ["Phrasebook", "outcome_sentence", "problem_sentences", "request_words", "shared_mode"]
