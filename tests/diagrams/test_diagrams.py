@@ -305,6 +305,52 @@ def test_sweeps_place_exactly_as_testing_every_pair_in_turn(seed):
     assert x.tolist() == xs and y.tolist() == ys   # bit for bit
 
 
+def _compact_every_trial(boxes, page, gap):
+    """compact() as it was: every shrink trial in turn, stopping only at full size."""
+    from protocolkit.diagrams._placement import extent
+
+    def scale_of(bs):
+        left, bottom, right, top = extent(bs)
+        return min(1.0, page[0] / max(right - left, 1e-9), page[1] / max(top - bottom, 1e-9))
+
+    cx = sum(b.x for b in boxes.values()) / len(boxes)
+    cy = sum(b.y for b in boxes.values()) / len(boxes)
+    best, best_scale = None, -1.0
+    for step in range(5):
+        f = 1.0 - 0.12 * step
+        for g in (1.0, 0.75, 0.55):
+            for gx, gy in ((g, 1.0), (1.0, g)):
+                trial = {k: Box(cx + (b.x - cx) * f * gx, cy + (b.y - cy) * f * gy, b.w, b.h, b.mobility)
+                         for k, b in boxes.items()}
+                separate(trial, gap)
+                s = scale_of(trial)
+                if s > best_scale + 1e-3:
+                    best, best_scale = trial, s
+        if best_scale >= 1.0:
+            break
+    return best if best is not None else boxes
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_compact_stops_early_only_where_no_later_trial_could_win(seed):
+    """compact() stops once a trial reaches the scale its largest box allows: the same result, bit for bit."""
+    import random
+
+    from protocolkit.diagrams._placement import compact
+
+    rng = random.Random(seed)
+    n = rng.randint(2, 30)
+    spread = rng.choice([1.0, 4.0, 12.0])
+    boxes = {f"b{i}": Box(rng.uniform(-spread, spread), rng.uniform(-spread, spread), rng.uniform(0.2, 2.5),
+                          rng.uniform(0.2, 1.0), rng.choice([0.25, 1.0])) for i in range(n)}
+    if seed % 2:   # one box taller than the page: it, not the arrangement, bounds the scale
+        boxes["tall"] = Box(0.0, 0.0, 2.0, rng.uniform(7.0, 18.0), 0.25)
+    copy = {k: Box(b.x, b.y, b.w, b.h, b.mobility) for k, b in boxes.items()}
+    fast = compact(boxes, (11.2, 6.35), 0.12)
+    plain = _compact_every_trial(copy, (11.2, 6.35), 0.12)
+    assert {k: (b.x, b.y) for k, b in fast.items()} == {k: (b.x, b.y) for k, b in plain.items()}
+
+
 # -- lanes and heatmap numbers (computed in protocolkit.graph.receiving: tests/graph/test_receiving.py) ------------
 
 def test_the_views_draw_the_graph_tables_under_their_old_names():
