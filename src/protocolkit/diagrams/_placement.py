@@ -173,6 +173,8 @@ def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dic
             s = scale_of(trial)
             if s > best_scale + 1e-3:
                 best, best_scale = trial, s
+            if g == 1.0:   # squeezing neither axis more: the same trial again
+                continue
             trial = {k: Box(cx + (b.x - cx) * f, cy + (b.y - cy) * f * g, b.w, b.h, b.mobility)
                      for k, b in boxes.items()}
             separate(trial, gap)
