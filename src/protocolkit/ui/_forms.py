@@ -215,6 +215,10 @@ class EntryForm(widgets.VBox):
         return {k: v for k, v in entry.items() if v is not None and v != [] and v != {}}
 
     # -- checking and applying -----------------------------------------------------------------
+    def concerns(self, finding: Finding, data: dict[str, Any]) -> bool:
+        """Whether a warning is about the entry in the form (errors are always shown)."""
+        return finding.key.startswith(f"{self.section}[{data.get('id', '')}]")
+
     def check(self) -> list[Finding]:
         """Check the form against the whole protocol; show and return the findings that concern it."""
         if self._loading:
@@ -230,8 +234,7 @@ class EntryForm(widgets.VBox):
                                             "problems show here as you type.</p>")
                 return self.findings
             found = self.session.check_entry(self.section, data, self.index)
-            mine = f"{self.section}[{data.get('id', '')}]"
-            self.findings = [f for f in found if f.severity is Severity.ERROR or f.key.startswith(mine)]
+            self.findings = [f for f in found if f.severity is Severity.ERROR or self.concerns(f, data)]
         shown = tuple(self.findings)
         if self._listed is None or self._listed[0] != shown:  # after most edits the same findings: keep the list
             self._listed = (shown, finding_list(shown, f"No problems found with this {self.noun}."))
