@@ -18,11 +18,17 @@ from ...model.protocol import Protocol
 from ...model.vocabulary import Vocabulary
 
 
-def _group(v: Vocabulary, category: str) -> str:
+def _group(v: Vocabulary, category: str, memo: dict | None = None) -> str:
+    """The name of the top-level group of a category (``memo``: groups already named for one set of cards)."""
+    if memo is not None and category in memo:
+        return memo[category]
     top = v.category_ancestors(category)[-1]
     from .context import plain
 
-    return plain(v.label("categories", top))
+    group = plain(v.label("categories", top))
+    if memo is not None:
+        memo[category] = group
+    return group
 
 
 def _few(ids: list[str], n: int = 4) -> str:
@@ -148,6 +154,8 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     flows = permitted_flows(protocol)
     inherited = effective_rules(protocol, v)[1] if protocol.defaults else {}
     stage_order = {s: i for i, s in enumerate(v.stage_ids)}
+    groups: dict[str, str] = {}   # category -> its group's name, for every card
+    limits: dict[str, str] = {}   # rule -> whose data it is limited to ("" when it is not)
     cards = []
     for partner in protocol.partners:
         mine = flows[flows["from"] == partner.id] if len(flows) else flows
@@ -162,8 +170,10 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
                                             "rules": OrderedDict()})
             if flow.sharing == "discretion":
                 judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
-            group = _group(v, flow.category)
-            limited = whose(protocol.rule(flow.rule).about, protocol)   # whose data (docs/semantics.md s. 16)
+            group = _group(v, flow.category, groups)
+            limited = limits.get(flow.rule)
+            if limited is None:   # whose data (docs/semantics.md s. 16)
+                limited = limits[flow.rule] = whose(protocol.rule(flow.rule).about, protocol)
             if limited:
                 group += f" ({limited})"
             row["groups"].setdefault(group, set()).add(flow.outcome)

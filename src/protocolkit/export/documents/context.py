@@ -99,10 +99,15 @@ def golden_rules() -> tuple[dict, ...]:
 
 
 class _Names:
-    """Plain-English names for ids, with the unverified mark on legal points."""
+    """Plain-English names for ids, with the unverified mark on legal points.
+
+    One is made per agreement context, for a protocol that does not change while it is read; the
+    names of obligations (said tens of thousands of times by the partner cards) are kept once said.
+    """
 
     def __init__(self, protocol: Protocol, v: Vocabulary):
         self.protocol, self.v = protocol, v
+        self._obligations: dict[str, str] = {}
 
     def partner(self, pid: str) -> str:
         """A partner's name, or an outside party's label (parties outside the partnership)."""
@@ -125,9 +130,12 @@ class _Names:
         return plain(self.v.label("kinds", kid))
 
     def obligation(self, text: str) -> str:
-        kind, _, detail = str(text).partition(": ")
-        label = plain(self.v.label("obligation_types", kind))
-        return with_detail(label, plain(detail))
+        said = self._obligations.get(text)
+        if said is None:
+            kind, _, detail = str(text).partition(": ")
+            label = plain(self.v.label("obligation_types", kind))
+            said = self._obligations[text] = with_detail(label, plain(detail))
+        return said
 
     def basis(self, bid: str) -> dict:
         entry = self.v.lawful_bases.get(bid)
