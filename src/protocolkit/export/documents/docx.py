@@ -36,7 +36,9 @@ class _Writer:
         from docx.oxml.ns import qn
         from docx.shared import Cm, Pt, RGBColor
 
-        self.docx, self.Cm, self.Pt, self.RGB = docx, Cm, Pt, RGBColor
+        from docx.text.run import Run
+
+        self.docx, self.Cm, self.Pt, self.RGB, self.Run = docx, Cm, Pt, RGBColor, Run
         self.OxmlElement, self.qn, self.ALIGN = OxmlElement, qn, WD_ALIGN_PARAGRAPH
         self.doc = docx.Document()
         self.context = context
@@ -44,6 +46,7 @@ class _Writer:
         self.max_height = 21.0
         self._page()
         self._styles()
+        self._remember_style_ids()
 
     # -- set-up -------------------------------------------------------------------------------------
     def _page(self) -> None:
@@ -74,6 +77,31 @@ class _Writer:
             style.font.name, style.font.size, style.font.bold, style.font.italic = "Liberation Sans", self.Pt(size), bold, italic
             style.font.color.rgb = self.RGB(*ACCENT)
 
+    def _remember_style_ids(self) -> None:
+        """Look each style name up once: python-docx scans every style of the document on each lookup (a
+        paragraph's or table's ``style = "..."``), and the styles no longer change once set up."""
+        part = self.doc.part
+        look_up, known = part.get_style_id, {}
+
+        def get_style_id(style_or_name, style_type):
+            if not isinstance(style_or_name, str):
+                return look_up(style_or_name, style_type)
+            key = (style_or_name, style_type)
+            if key not in known:
+                known[key] = look_up(style_or_name, style_type)
+            return known[key]
+
+        part.get_style_id = get_style_id
+
+    def _run(self, paragraph, text: str):
+        """``paragraph.add_run(text)``: the same ``w:r`` and ``w:t``, without python-docx's character-by-character
+        reading of the text where it has no tab or line break to turn into their own elements."""
+        if not text or "\t" in text or "\n" in text or "\r" in text:
+            return paragraph.add_run(text)
+        r = paragraph._p.add_r()
+        r.add_t(text)
+        return self.Run(r, paragraph)
+
     # -- pieces -------------------------------------------------------------------------------------
     def _field(self, paragraph, instruction: str, result: str, size: float | None = None) -> None:
         def fld(kind: str):
@@ -96,7 +124,7 @@ class _Writer:
 
     def runs(self, paragraph, runs, size: float | None = None) -> None:
         for text, style in runs:
-            run = paragraph.add_run(clean(text, strip=False))
+            run = self._run(paragraph, clean(text, strip=False))
             run.bold = style == "b" or None
             run.italic = style == "i" or None
             if style == "code":
@@ -158,10 +186,11 @@ class _Writer:
                 mark = self.OxmlElement("w:tblHeader")
                 mark.set(self.qn("w:val"), "true")
                 tr_pr.append(mark)
+            cells = row.cells
             for c, value in enumerate(values):
-                cell = row.cells[c]
+                cell = cells[c]
                 cell.width = self.Cm(self.usable * widths[c] / total)
-                run = cell.paragraphs[0].add_run(clean(value))
+                run = self._run(cell.paragraphs[0], clean(value))
                 run.font.size = self.Pt(size)
                 if is_head or (blk["style"] == "keyvalue" and c == 0):
                     run.bold = True
