@@ -80,16 +80,20 @@ def unwritten_pairs(protocol: Protocol, flows: pd.DataFrame) -> pd.DataFrame:
     for profile in protocol.need_to_know:
         recipients = sorted(p for p in partners if p in v.partners_in(profile.recipient))
         for purpose in sorted(v.purposes_in(profile.purposes)):
+            needs: dict[str, set[str]] = {}   # per sender: it does not depend on the recipient
             for recipient in recipients:
                 family = set(v.partner_ancestors(recipient)) | {recipient}
                 for sender in partners:
-                    if sender in family or recipient in v.partner_ancestors(sender):
+                    if sender in family or recipient in v.partner_ancestors(sender) or (sender, recipient) in talking:
                         continue
-                    holds = held.get((sender, purpose), set())
-                    # the more specific of what is needed and what is held
-                    needed = {h for c in profile.categories for h in holds if h in v.category_descendants(c)}
-                    needed |= {c for c in profile.categories for h in holds if h in v.category_ancestors(c)}
-                    if not needed or (sender, recipient) in talking:
+                    needed = needs.get(sender)
+                    if needed is None:
+                        holds = held.get((sender, purpose), set())
+                        # the more specific of what is needed and what is held
+                        needed = {h for c in profile.categories for h in holds if h in v.category_descendants(c)}
+                        needed |= {c for c in profile.categories for h in holds if h in v.category_ancestors(c)}
+                        needs[sender] = needed
+                    if not needed:
                         continue
                     key = (sender, recipient)
                     if key not in written:
