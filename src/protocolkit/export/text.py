@@ -31,8 +31,11 @@ def rego_string(text: str) -> str:
     >>> print(rego_string('say "hi"\n\u202e'))
     "say \"hi\"\n\u202e"
     """
+    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    if body.isascii() and "\x7f" not in body:   # JSON has escaped every other ASCII control character
+        return '"' + body + '"'
     out = []
-    for char in json.dumps(text, ensure_ascii=False)[1:-1]:
+    for char in body:
         if _invisible(char) and ord(char) <= 0xFFFF:
             out.append(f"\\u{ord(char):04x}")
         else:

@@ -66,10 +66,15 @@ def onward_reach(protocol: Protocol, flows: pd.DataFrame | None = None, categori
     if categories is not None:
         flows = flows[flows["category"].isin(set(categories))]
     for category, group in flows.groupby("category", sort=True):
+        # each sender-recipient pair once, in the order the flows first name it (the graph's node and
+        # neighbour order, which picks among equally short chains), guarded when every flow of it is
+        edges: dict[tuple, bool] = {}
+        for sender, recipient, guarded in zip(group.iloc[:, 0].tolist(), group.iloc[:, 1].tolist(),
+                                              group["guarded"].tolist()):
+            edges[sender, recipient] = edges.get((sender, recipient), True) and bool(guarded)
         graph = nx.DiGraph()
-        for edge in group.itertuples(index=False):
-            guarded = graph.get_edge_data(edge[0], edge[1], {}).get("guarded", True) and bool(edge.guarded)
-            graph.add_edge(edge[0], edge[1], guarded=guarded)
+        for (sender, recipient), guarded in edges.items():
+            graph.add_edge(sender, recipient, guarded=guarded)
         for origin in sorted(n for n in graph if graph.out_degree(n)):
             reached: dict[str, tuple[tuple, bool]] = {}
             for first in sorted(graph.successors(origin)):
