@@ -186,3 +186,60 @@ def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(wa
     assert same_rows(parts.view(), flows), done
     assert parts.exposure().equals(exposure_by_stage(p, flows)), done
     assert same_rows(parts.edges().sort_values(["from", "to"]), edge_figures(flows)), done
+
+
+def test_the_case_index_finds_the_cases_each_rule_can_touch_as_the_case_walk_does(mash_session):
+    from protocolkit.ui._incremental import CaseIndex, Scope, affected_cases
+
+    p, cases = mash_session.protocol, mash_session.cases
+    index = CaseIndex(cases)
+    sizes = set()
+    for rule in p.rules:
+        scope = edit_scope(p, p, {rule.id})
+        found = index.affected(scope)
+        assert found == affected_cases(cases, scope), rule.id
+        sizes.add(len(found))
+    assert len(sizes) > 3  # rules that touch a few cases, and rules that touch many
+    nothing = Scope(*(frozenset() for _ in range(5)))
+    assert index.affected(nothing) == [] and index.describes(cases) and not index.describes(cases[1:])
+
+
+def test_the_case_stepper_after_rule_edits_shows_what_a_fresh_stepper_shows(warm):
+    """The stepper keeps its display when an edit cannot reach any request of its case, and
+    redraws otherwise; either way it shows what a stepper opened afresh on the edited protocol shows."""
+    import random
+
+    from protocolkit.ui import CaseStepper
+    from protocolkit.ui.session import EditRefused
+
+    s = warm
+    shown = CaseStepper(s, case="school_low_level_consent_refused")
+    shown.go_to(1)
+    shown._fact_widgets["consent"].value = "given"  # with a fact changed, too
+    rng = random.Random(20261130)
+    kept = redrawn = 0
+    while kept < 2 or redrawn < 3:
+        try:
+            if not s.history:  # first an edit of a rule that decides a request shown: the display changes
+                deciding = next(c.rule for d in shown.decisions for c in d.categories if c.rule)
+                index = [r.id for r in s.protocol.rules].index(deciding)
+                outcome = "refuse" if s.protocol.rules[index].outcome != "refuse" else "seek_consent"
+                before = shown.requests_html.value
+                s.set_entry("rules", {**rule_data(s, deciding), "outcome": outcome, "lawful_bases": []}, index=index)
+                assert shown.requests_html.value != before
+            else:
+                random_rule_edit(s, rng)
+        except EditRefused:
+            continue
+        if s.unchanged_by_last_change(shown.case):
+            kept += 1
+        else:
+            redrawn += 1
+        fresh = CaseStepper(s, case=shown.case_id)
+        fresh.go_to(1)
+        fresh._fact_widgets["consent"].value = "given"
+        for part in ("heading", "requests_html", "knowledge_html"):
+            assert getattr(shown, part).value == getattr(fresh, part).value, (part, s.history)
+        assert [d.outcome for d in shown.decisions] == [d.outcome for d in fresh.decisions]
+        assert list(shown.why_not_picker.options) == list(fresh.why_not_picker.options)
+    assert len(s.history) < 40
