@@ -131,7 +131,7 @@ def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[st
                 by_default[(item.default, item.level)].append(words)
     if not by_default:
         return []
-    parts = [f"{_join(values)} from default {default} ({level})" for (default, level), values in by_default.items()]
+    parts = [f"{_join(values)} from the default for {level} ({default})" for (default, level), values in by_default.items()]
     return [f"Inherited from the agreement's defaults: {'; '.join(parts)}."]
 
 

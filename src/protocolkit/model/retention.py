@@ -121,11 +121,12 @@ class RetentionInEffect:
         return {"period": self.words, "origin": self.origin, "owner": self.owner, "source": self.source}
 
     def cite(self) -> str:
-        """Where it was stated, in words: ``rule R-1's own``, ``from default d, for the whole protocol``, or a statement's id"""
+        """Where it was stated, in words, names first and ids after: ``rule R-1's own``, ``from the default for the
+        whole protocol, d``, or a statement's id."""
         if self.origin == "rule":
             return f"rule {self.owner}'s own"
         if self.origin == "default":
-            return f"from default {self.owner}, for {self.level}"
+            return f"from the default for {self.level}, {self.owner}"
         return self.owner   # a protocol statement: its id, as section 13 has always said it
 
 
@@ -193,7 +194,7 @@ def retention_in_effect(protocol: "Protocol", vocab: "Vocabulary", rules: Sequen
     >>> _, inherited = effective_rules(p, v)
     >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [p.rule("R-REF-09")], inherited, "marac",
     ...                                                 "household.composition")]
-    [('6 years after the last MARAC at which the case was heard', 'from default marac_retention, for marac as recipient')]
+    [('6 years after the last MARAC at which the case was heard', 'from the default for Northbridge MARAC (multi-agency risk assessment conference) as recipient, marac_retention')]
     >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [], inherited, "marac", "household.composition")]
     [('30 days after the MASH outcome', 'partner_extracts')]
     """
