@@ -148,3 +148,41 @@ def test_random_rule_edits_equal_a_full_rerun(warm):
         assert same_rows(first, over.drop_duplicates(["from", "to", "category", "stage"]).head(20)), done
         assert under_sharing(p, parts.served()).equals(under_sharing(p, flows)), done
         assert same_rows(parts.edges().sort_values(["from", "to"]), edge_figures(flows)), done
+
+
+def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(warm):
+    """Edits one after another, each read only as the workbench reads it after Apply (graph edges,
+    heatmap, over-sharing: figures from the codes of the rows kept and the rows given afresh); the
+    rows themselves (first over-sharing flows, needs served, every flow) are read at the end, when
+    each part is made of rows of several versions' tables."""
+    import random
+
+    from protocolkit.ui.session import EditRefused
+
+    rng = random.Random(20261129)
+    s, done = warm, []
+    s.flow_parts().over_sharing()
+    while len(done) < 8:
+        try:
+            done.append(random_rule_edit(s, rng))
+        except EditRefused:
+            continue
+        parts = s.flow_parts()
+        parts.edges("screening"), parts.exposure(), parts.over_sharing()
+    assert any(len(part.sources) > 1 for part in s.flow_parts().parts.values()), "no part kept rows of two versions"
+    p, parts = s.protocol, s.flow_parts()
+    flows = permitted_flows(p)
+    count, first = parts.over_sharing()
+    over = over_sharing(p, flows)
+    assert count == len(over), done
+    assert same_rows(first, over.drop_duplicates(["from", "to", "category", "stage"]).head(20)), done
+    assert under_sharing(p, parts.served()).equals(under_sharing(p, flows)), done
+    for partner in ("police", "childrens_social_care"):
+        assert same_rows(parts.view(partners=(partner,)),
+                         flows[(flows["from"] == partner) | (flows["to"] == partner)]), (partner, done)
+    for stage, purpose in parts.parts:  # each part on its own, in the order permitted_flows gives
+        assert same_rows(parts.view(stage, purpose),
+                         flows[(flows["stage"] == stage) & (flows["purpose"] == purpose)]), (stage, purpose, done)
+    assert same_rows(parts.view(), flows), done
+    assert parts.exposure().equals(exposure_by_stage(p, flows)), done
+    assert same_rows(parts.edges().sort_values(["from", "to"]), edge_figures(flows)), done

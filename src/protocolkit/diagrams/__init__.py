@@ -11,9 +11,10 @@ lanes      what each partner may receive, stage by stage .svg .png
 heatmap    partners by data categories, a panel a stage .svg .png
 ========== ============================================ =========================
 
-The same protocol always gives the same bytes. Layouts come from Graphviz when its
-``dot`` program is installed (Debian package ``graphviz``) and from networkx and
-matplotlib otherwise; matplotlib is imported only when something is drawn.
+The same protocol always gives the same bytes. The data flows and the lanes are drawn
+by Graphviz when its ``dot`` program is installed (Debian package ``graphviz``) and by
+networkx and matplotlib otherwise; the heatmap by matplotlib. matplotlib is imported only
+when something is drawn or a text is measured.
 
 Nothing in :mod:`protocolkit` imports this package except the command line.
 """
@@ -50,7 +51,8 @@ def write(protocol: Protocol, path: str | Path, stage: str | None = None, facts:
     view : str
         ``dataflow`` (default), ``lanes`` or ``heatmap``.
     engine : str, optional
-        For the data-flow drawing: ``graphviz`` or ``matplotlib``; by default Graphviz when installed.
+        For the data-flow drawing: ``graphviz`` or ``matplotlib``; by default Graphviz when installed
+        (the lanes follow the same default).
 
     Returns
     -------

@@ -163,22 +163,22 @@ def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dic
 
     cx = sum(b.x for b in boxes.values()) / len(boxes)
     cy = sum(b.y for b in boxes.values()) / len(boxes)
+    # no arrangement prints larger than its widest and its tallest box allow: once a trial
+    # reaches that scale, no later one can replace it (it must do better by 1e-3), so stop
+    largest = min(1.0, page[0] / max(max(b.w for b in boxes.values()), 1e-9),
+                  page[1] / max(max(b.h for b in boxes.values()), 1e-9))
     best, best_scale = None, -1.0
     for step in range(5):
         f = 1.0 - 0.12 * step
         for g in (1.0, 0.75, 0.55):   # squeeze one axis more, to fit the page's shape
-            trial = {k: Box(cx + (b.x - cx) * f * g, cy + (b.y - cy) * f, b.w, b.h, b.mobility)
-                     for k, b in boxes.items()}
-            separate(trial, gap)
-            s = scale_of(trial)
-            if s > best_scale + 1e-3:
-                best, best_scale = trial, s
-            trial = {k: Box(cx + (b.x - cx) * f, cy + (b.y - cy) * f * g, b.w, b.h, b.mobility)
-                     for k, b in boxes.items()}
-            separate(trial, gap)
-            s = scale_of(trial)
-            if s > best_scale + 1e-3:
-                best, best_scale = trial, s
-        if best_scale >= 1.0:
-            break
+            for across in (True, False) if g != 1.0 else (True,):   # (g = 1: both ways are the same trial)
+                gx, gy = (g, 1.0) if across else (1.0, g)
+                trial = {k: Box(cx + (b.x - cx) * f * gx, cy + (b.y - cy) * f * gy, b.w, b.h, b.mobility)
+                         for k, b in boxes.items()}
+                separate(trial, gap)
+                s = scale_of(trial)
+                if s > best_scale + 1e-3:
+                    best, best_scale = trial, s
+                if best_scale >= largest - 1e-9:
+                    return best
     return best if best is not None else boxes

@@ -194,6 +194,106 @@ def facts_key(facts: Mapping[str, str] | None) -> FactsKey:
     return None if facts is None else tuple(sorted(facts.items()))
 
 
+class _Part:
+    """One (stage, purpose) part of the permitted flows, as rows taken from one or more flow tables.
+
+    After an edit a part is the rows of the part before it that the edit cannot change plus
+    the rows the engine gave afresh, so it is kept as (table, row) positions rather than
+    copied: the views read the integer codes of its rows (sender, recipient, category, beyond
+    a minimum, beyond the need to know) and only the rows they show are taken from the tables.
+    """
+
+    __slots__ = ("sources", "source", "row", "sender", "recipient", "category", "beyond", "over", "_frame")
+
+    def __init__(self, sources, source, row, sender, recipient, category, beyond, over, frame=None):
+        self.sources: list[pd.DataFrame] = sources
+        self.source, self.row = source, row
+        self.sender, self.recipient, self.category = sender, recipient, category
+        self.beyond, self.over = beyond, over
+        self._frame = frame
+
+    @classmethod
+    def of(cls, compiled, flows: pd.DataFrame) -> "_Part":
+        """A part made of every row of ``flows`` (in their order)."""
+        n = len(flows)
+        codes = _flow_codes(compiled, flows)
+        return cls([flows], np.zeros(n, dtype=np.int64), np.arange(n, dtype=np.int64), *codes, frame=flows)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def key(self, n_partners: int, n_categories: int) -> np.ndarray:
+        """The order of :func:`permitted_flows` inside one part: sender, recipient, category."""
+        return (self.sender * n_partners + self.recipient) * n_categories + self.category
+
+    def frame(self) -> pd.DataFrame:
+        """The part as a flow table."""
+        if self._frame is None:
+            self._frame = self.take(np.arange(len(self), dtype=np.int64))
+            self.sources, self.source, self.row = [self._frame], np.zeros(len(self), dtype=np.int64), \
+                np.arange(len(self), dtype=np.int64)
+        return self._frame
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at these positions, as a flow table."""
+        if self._frame is not None:
+            return self._frame.iloc[positions].reset_index(drop=True)
+        source, row = self.source[positions], self.row[positions]
+        pieces, where, offset = [], np.empty(len(positions), dtype=np.int64), 0
+        for s in np.unique(source).tolist():
+            at = np.flatnonzero(source == s)
+            pieces.append(self.sources[s].iloc[row[at]])
+            where[at] = offset + np.arange(len(at))
+            offset += len(at)
+        if not pieces:
+            return self.sources[0].iloc[0:0].reset_index(drop=True)
+        joined = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        return joined.take(where).reset_index(drop=True)
+
+    def merged(self, kept: np.ndarray, fresh: pd.DataFrame, rows: np.ndarray, codes: tuple,
+               n_partners: int, n_categories: int) -> "_Part":
+        """The rows ``kept`` of this part and ``rows`` of ``fresh`` (with their ``codes``), in flow order.
+
+        A kept row and a fresh row never share a (sender, recipient, category): the fresh rows
+        are those inside the edit's box, the kept ones outside it, so the order is exact.
+        """
+        sources = list(self.sources)
+        if len(rows):
+            if not any(f is fresh for f in sources):
+                sources.append(fresh)
+            fresh_at = next(i for i, f in enumerate(sources) if f is fresh)
+        else:
+            fresh_at = 0
+        parts = [(self.source[kept], self.row[kept], self.sender[kept], self.recipient[kept], self.category[kept],
+                  self.beyond[kept], self.over[kept]),
+                 (np.full(len(rows), fresh_at, dtype=np.int64), rows, *(c[rows] for c in codes))]
+        columns = [np.concatenate(pair) for pair in zip(*parts)]
+        source, row, sender, recipient, category, beyond, over = columns
+        order = np.argsort((sender * n_partners + recipient) * n_categories + category, kind="stable")
+        source, row = source[order], row[order]
+        used = np.unique(source)
+        if len(used) < len(sources):  # drop the tables no row comes from any more
+            remap = np.zeros(len(sources), dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            sources, source = [sources[i] for i in used.tolist()], remap[source]
+        return _Part(sources or [fresh], source, row, sender[order], recipient[order], category[order],
+                     beyond[order], over[order])
+
+
+def _flow_codes(compiled, flows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """Sender, recipient and category codes of each flow, and whether it goes beyond a minimum
+    or beyond the recipient's need to know."""
+    c = compiled
+    if not len(flows):
+        none = np.zeros(0, dtype=np.int64)
+        return none, none, none, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    return (c.partners.lookup.get_indexer(flows["from"]).astype(np.int64),
+            c.partners.lookup.get_indexer(flows["to"]).astype(np.int64),
+            c.categories.lookup.get_indexer(flows["category"]).astype(np.int64),
+            flows["outcome"].to_numpy(dtype=object) != Outcome.SHARE_MINIMUM.value,  # object arrays compare fastest
+            flows["need_to_know"].to_numpy(dtype=object) == "not_needed")
+
+
 class FlowParts:
     """The permitted flows of one protocol under one set of facts, kept per (stage, purpose).
 
@@ -204,7 +304,7 @@ class FlowParts:
     def __init__(self, compiled, facts: Mapping[str, str] | None = None):
         self.compiled = compiled
         self.facts = None if facts is None else dict(facts)
-        self.parts: dict[tuple[str, str], pd.DataFrame] = {}
+        self.parts: dict[tuple[str, str], _Part] = {}
         self._summaries: dict[tuple[str, str], PartSummary] = {}
         self._empty = pd.DataFrame(columns=FLOW_COLUMNS)
 
@@ -229,7 +329,7 @@ class FlowParts:
         groups = _by_part(flows)
         for key in missing:
             part = groups.get(key)
-            self.parts[key] = self._empty if part is None else part.reset_index(drop=True)
+            self.parts[key] = _Part.of(self.compiled, self._empty if part is None else part.reset_index(drop=True))
 
     def view(self, stage: str | None = None, purpose: str | None = None, partners: tuple[str, ...] = ()) -> pd.DataFrame:
         """The permitted flows at a stage and purpose (None: every one), as :func:`permitted_flows` lists them.
@@ -238,7 +338,7 @@ class FlowParts:
         to another (two ids).
         """
         self.ensure(stage, purpose)
-        frames = [_involving(self.parts[k], partners) for k in self._keys(stage, purpose) if len(self.parts[k])]
+        frames = [self._involving(self.parts[k], partners) for k in self._keys(stage, purpose) if len(self.parts[k])]
         frames = [f for f in frames if len(f)]
         if not frames:
             return self._empty.copy()
@@ -247,9 +347,22 @@ class FlowParts:
             flows = flows.iloc[_order(self.compiled, flows)]
         return flows.reset_index(drop=True)
 
+    def _involving(self, part: _Part, partners: tuple[str, ...]) -> pd.DataFrame:
+        if not partners:
+            return part.frame()
+        codes = [self.compiled.partners.lookup.get_indexer([p])[0] for p in partners]
+        if len(codes) == 1:
+            chosen = (part.sender == codes[0]) | (part.recipient == codes[0])
+        else:
+            chosen = (part.sender == codes[0]) & (part.recipient == codes[1])
+        return part.take(np.flatnonzero(chosen))
+
     def after_edit(self, compiled, scope: Scope) -> "FlowParts":
         """The parts for an edited protocol: outside ``scope`` kept, inside it asked of the engine again."""
         new = FlowParts(compiled, self.facts)
+        if not all(getattr(compiled, d).values == getattr(self.compiled, d).values
+                   for d in ("partners", "categories", "stages", "purposes")):
+            return new  # the codes moved (not after a rule edit): every part is computed afresh
         inside = [k for k in self.parts if k[0] in scope.stages and k[1] in scope.purposes]
         new.parts = {k: v for k, v in self.parts.items() if k not in inside}
         new._summaries = {k: v for k, v in self._summaries.items() if k not in inside}
@@ -260,20 +373,34 @@ class FlowParts:
         fresh = permitted_flows(compiled, facts=self.facts, stages=sorted({s for s, _ in inside}),
                                 purposes=sorted({u for _, u in inside}), senders=sorted(scope.senders),
                                 recipients=sorted(scope.recipients), categories=sorted(scope.categories))
-        groups = _by_part(fresh)
+        codes = _flow_codes(compiled, fresh)
+        n_partners, n_categories = len(compiled.partners.values), len(compiled.categories.values)
+        in_box = [np.zeros(len(d.values), dtype=bool) for d in (compiled.partners, compiled.partners,
+                                                                compiled.categories)]
+        for flags, ids, dimension in zip(in_box, (scope.senders, scope.recipients, scope.categories),
+                                         (compiled.partners, compiled.partners, compiled.categories)):
+            at = dimension.lookup.get_indexer(sorted(ids))
+            flags[at[at >= 0]] = True
+        if len(fresh):
+            part_of = compiled.stages.lookup.get_indexer(fresh["stage"]).astype(np.int64) \
+                * len(compiled.purposes.values) + compiled.purposes.lookup.get_indexer(fresh["purpose"])
+            order = np.argsort(part_of, kind="stable")
+            starts = np.flatnonzero(np.r_[True, part_of[order][1:] != part_of[order][:-1]])
+            rows_of = dict(zip(part_of[order][starts].tolist(), np.split(order, starts[1:])))
+        else:
+            rows_of = {}
         for key in inside:
             old = self.parts[key]
-            if len(old):
-                box = (old["from"].isin(scope.senders) & old["to"].isin(scope.recipients)
-                       & old["category"].isin(scope.categories))
-                old = old[~box]
-            part = groups.get(key)
-            frames = [f for f in (old, part) if f is not None and len(f)]
-            if len(frames) > 1:
-                joined = pd.concat(frames, ignore_index=True)
-                new.parts[key] = joined.iloc[_order(compiled, joined)].reset_index(drop=True)
-            else:
-                new.parts[key] = frames[0].reset_index(drop=True) if frames else self._empty
+            box = in_box[0][old.sender] & in_box[1][old.recipient] & in_box[2][old.category]
+            code = compiled.stages.lookup.get_loc(key[0]) * len(compiled.purposes.values) \
+                + compiled.purposes.lookup.get_loc(key[1])
+            rows = rows_of.get(code, np.zeros(0, dtype=np.int64))
+            if not box.any() and not len(rows):
+                new.parts[key] = old
+                if key in self._summaries:
+                    new._summaries[key] = self._summaries[key]
+                continue
+            new.parts[key] = old.merged(np.flatnonzero(~box), fresh, rows, codes, n_partners, n_categories)
         return new
 
 
@@ -329,14 +456,37 @@ class FlowParts:
     def over_sharing(self, purpose: str | None = None, head: int = 20) -> tuple[int, pd.DataFrame]:
         """How many permitted flows go beyond the recipient's need to know, and the first ``head``
         distinct (sender, recipient, category, stage) of them in the order of the flows."""
-        summaries = [self.summary(k) for k in self._keys(None, purpose)]
+        c = self.compiled
+        keys = self._keys(None, purpose)
+        summaries = [self.summary(k) for k in keys]
         count = sum(x.over_count for x in summaries)
-        rows = [x.over_head for x in summaries if len(x.over_head)]
-        if not rows:
+        held = [(i, x) for i, x in enumerate(summaries) if len(x.over_at)]
+        if not held:
             return count, self._empty.copy()
-        joined = pd.concat(rows, ignore_index=True)
-        first = joined.iloc[_order(self.compiled, joined)].drop_duplicates(["from", "to", "category", "stage"])
-        return count, first.head(head).reset_index(drop=True)
+        # each part's first rows of each (sender, recipient, category); across parts, in the order of
+        # the flows (sender, recipient, stage, purpose, category), the first of each (..., stage)
+        which = np.concatenate([np.full(len(x.over_at), i) for i, x in held])
+        row = np.concatenate([np.arange(len(x.over_at)) for _, x in held])
+        codes = np.concatenate([x.over_codes for _, x in held])
+        stage = np.array([c.stages.lookup.get_loc(keys[i][0]) for i in which.tolist()], dtype=np.int64)
+        purpose_code = np.array([c.purposes.lookup.get_loc(keys[i][1]) for i in which.tolist()], dtype=np.int64)
+        order = np.lexsort((codes[:, 2], purpose_code, stage, codes[:, 1], codes[:, 0]))
+        distinct = ((codes[order, 0] * len(c.partners.values) + codes[order, 1]) * len(c.categories.values)
+                    + codes[order, 2]) * len(c.stages.values) + stage[order]
+        first = order[_first_of(distinct)][:head]
+        pieces = {i: summaries[i].over_rows(row[first][which[first] == i]) for i in np.unique(which[first]).tolist()}
+        position = {i: 0 for i in pieces}
+        out = []
+        for i in which[first].tolist():
+            out.append(position[i])
+            position[i] += 1
+        starts, offset = {}, 0
+        for i, piece in pieces.items():
+            starts[i], offset = offset, offset + len(piece)
+        joined = pd.concat(list(pieces.values()), ignore_index=True) if len(pieces) > 1 else \
+            next(iter(pieces.values())).reset_index(drop=True)
+        at = [starts[i] + k for i, k in zip(which[first].tolist(), out)]
+        return count, joined.take(at).reset_index(drop=True)
 
     def served(self, purpose: str | None = None) -> pd.DataFrame:
         """Distinct (recipient, category, stage, purpose) rows that some flow brings: what
@@ -346,49 +496,62 @@ class FlowParts:
         return pd.concat(frames, ignore_index=True) if frames else self._empty[["to", "category", "stage", "purpose"]]
 
 
-@dataclass
 class PartSummary:
     """The figures the graph and the exposure views need from one (stage, purpose) part of the flows.
 
-    Reduced as far as the part allows: one row per sender and recipient pair, one per category.
+    Reduced as far as the part allows: one row per sender and recipient pair, one per category;
+    worked out from the codes of the part's rows (the rows themselves are taken only for the
+    first over-sharing flows, and for the needs served when those are asked for).
     """
 
-    pair: np.ndarray                 # distinct sender code * partners + recipient code
-    pair_categories: np.ndarray      # [pair, words]: the bits of the categories the pair may share
-    pair_beyond_minimum: np.ndarray  # [pair, words]: those some way shares as more than a minimum
-    category: np.ndarray             # distinct category code
-    category_recipients: np.ndarray  # [category, words]: the bits of the partners that may receive it
-    over_count: int
-    over_head: pd.DataFrame
-    served: pd.DataFrame
+    def __init__(self, part: _Part, pair, pair_categories, pair_beyond_minimum, category, category_recipients,
+                 over_count, over_at, over_codes, served_at):
+        self.pair: np.ndarray = pair                                  # distinct sender code * partners + recipient code
+        self.pair_categories: np.ndarray = pair_categories            # [pair, words]: the categories the pair may share
+        self.pair_beyond_minimum: np.ndarray = pair_beyond_minimum    # [pair, words]: those shared beyond a minimum
+        self.category: np.ndarray = category                          # distinct category code
+        self.category_recipients: np.ndarray = category_recipients    # [category, words]: partners that may receive it
+        self.over_count: int = over_count
+        self.over_at: np.ndarray = over_at        # rows of the first flow of each over-shared (sender, recipient, category)
+        self.over_codes: np.ndarray = over_codes  # [row, 3]: their sender, recipient and category codes
+        self._part, self._served_at, self._served = part, served_at, None
+
+    def over_rows(self, which: np.ndarray) -> pd.DataFrame:
+        """Some of the first over-shared flows (positions in ``over_at``), as a flow table."""
+        return self._part.take(self.over_at[which])
+
+    @property
+    def over_head(self) -> pd.DataFrame:
+        """The first flow of each over-shared (sender, recipient, category), in the part's order."""
+        return self.over_rows(np.arange(len(self.over_at)))
+
+    @property
+    def served(self) -> pd.DataFrame:
+        """The first flow of each distinct (recipient, category): ``to``, ``category``, ``stage``, ``purpose``."""
+        if self._served is None:
+            self._served = self._part.take(self._served_at)[["to", "category", "stage", "purpose"]]
+        return self._served
 
     @classmethod
-    def of(cls, compiled, part: pd.DataFrame, head: int = 20) -> "PartSummary":
+    def of(cls, compiled, part: _Part, head: int = 20) -> "PartSummary":
         c = compiled
         n_partners, n_categories = len(c.partners.values), len(c.categories.values)
+        senders, recipients, categories = part.sender, part.recipient, part.category
         if not len(part):
             none = np.zeros(0, dtype=np.int64)
-            return cls(pair=none, pair_categories=_bits(none, n_categories),
-                       pair_beyond_minimum=_bits(none, n_categories), category=none,
-                       category_recipients=_bits(none, n_partners), over_count=0, over_head=part.iloc[0:0],
-                       served=part.iloc[0:0][["to", "category", "stage", "purpose"]])
-        senders = c.partners.lookup.get_indexer(part["from"]).astype(np.int64)
-        recipients = c.partners.lookup.get_indexer(part["to"]).astype(np.int64)
-        categories = c.categories.lookup.get_indexer(part["category"]).astype(np.int64)
+            return cls(part, none, _bits(none, n_categories), _bits(none, n_categories), none,
+                       _bits(none, n_partners), 0, none, np.zeros((0, 3), dtype=np.int64), none)
         pair = senders * n_partners + recipients
         category_bits = _bits(categories, n_categories)
-        beyond = part["outcome"].to_numpy(dtype=object) != Outcome.SHARE_MINIMUM.value  # object arrays compare fastest
         pairs, pair_categories = _reduce(pair, category_bits)
-        _, pair_beyond = _reduce(pair, np.where(beyond[:, None], category_bits, np.uint64(0)))
+        _, pair_beyond = _reduce(pair, np.where(part.beyond[:, None], category_bits, np.uint64(0)))
         distinct_categories, category_recipients = _reduce(categories, _bits(recipients, n_partners))
-        over = np.flatnonzero(part["need_to_know"].to_numpy(dtype=object) == "not_needed")
+        over = np.flatnonzero(part.over)
         over_first = _first_of(pair[over] * n_categories + categories[over])[:head]
-        served = _first_of(recipients * n_categories + categories)
-        return cls(
-            pair=pairs, pair_categories=pair_categories, pair_beyond_minimum=pair_beyond,
-            category=distinct_categories, category_recipients=category_recipients,
-            over_count=len(over), over_head=part.iloc[over[over_first]],
-            served=part.iloc[served][["to", "category", "stage", "purpose"]])
+        over_at = over[over_first]
+        return cls(part, pairs, pair_categories, pair_beyond, distinct_categories, category_recipients,
+                   len(over), over_at, np.stack([senders[over_at], recipients[over_at], categories[over_at]], axis=1),
+                   _first_of(recipients * n_categories + categories))
 
 
 def _first_of(keys: np.ndarray) -> np.ndarray:
@@ -421,14 +584,6 @@ def _reduce(keys: np.ndarray, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray
     sorted_keys = keys[order]
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     return sorted_keys[starts], np.bitwise_or.reduceat(masks[order], starts, axis=0)
-
-
-def _involving(part: pd.DataFrame, partners: tuple[str, ...]) -> pd.DataFrame:
-    if not partners:
-        return part
-    if len(partners) == 1:
-        return part[(part["from"] == partners[0]) | (part["to"] == partners[0])]
-    return part[(part["from"] == partners[0]) & (part["to"] == partners[1])]
 
 
 def _by_part(flows: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:

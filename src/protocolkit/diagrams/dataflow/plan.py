@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .._common import Labels, edge_frame, short_name, wrap
+from .._common import Labels, short_name, wrap
 
 MAX_GROUPS = 6      # top-level groups named on one arrow before "+N more"
 COMPACT_ABOVE = 16  # with more labels than this, arrows are labelled with the key's category codes
@@ -55,19 +55,23 @@ def arrows(graph: nx.MultiDiGraph, labels: Labels) -> list[Arrow]:
     A partner's flows to itself (a rule whose senders and recipients both cover it) are
     not drawn: they move nothing between partners.
     """
-    frame = edge_frame(graph)
-    if frame.empty:
-        return []
-    frame = frame[frame["from"] != frame["to"]]
+    # one pass over the edges (a stage has thousands); grouping them in pandas cost several times more
+    grouped: dict[tuple[str, str], tuple[set, list]] = {}
+    for source, target, data in graph.edges(data=True):
+        if source == target:
+            continue
+        categories, how = grouped.setdefault((source, target), (set(), [False, False]))
+        categories.add(data["category"])
+        how[0] = how[0] or data["outcome"] == "share"
+        how[1] = how[1] or bool(data["special"]) or bool(data["criminal"])
     position = {n: i for i, n in enumerate(graph.nodes)}
     out = []
-    for (source, target), rows in frame.groupby(["from", "to"], sort=False):
-        categories = tuple(sorted(set(rows["category"]), key=labels.category_key))
+    for (source, target), (found, (share, sensitive)) in grouped.items():
+        categories = tuple(sorted(found, key=labels.category_key))
         counts = Counter(labels.top(c) for c in categories)
         tops = sorted(counts, key=lambda t: (-counts[t], labels.category_key(t)))
         groups = tuple((t, labels.top_label(t, short=True), labels.code(t), counts[t]) for t in tops)
-        out.append(Arrow(source, target, categories, groups, bool((rows["outcome"] == "share").any()),
-                         bool(rows["special"].astype(bool).any() or rows["criminal"].astype(bool).any())))
+        out.append(Arrow(source, target, categories, groups, share, sensitive))
     return sorted(out, key=lambda a: (position[a.source], position[a.target]))
 
 
