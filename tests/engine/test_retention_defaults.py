@@ -82,7 +82,7 @@ def test_every_explanation_of_a_share_says_the_period_and_where_it_was_stated():
     p = build([to_csc(categories=["criminal"])], defaults=[CSC_KEEPS])
     inherited = decide(p, {**request, "categories": ["criminal.intelligence"]})
     assert ("Retention: Children's Social Care keeps it for 6 years after the contact closed (from the default for "
-            "Children's Social Care as recipient, csc_keeps).") in inherited.explanation
+            "what it receives, csc_keeps).") in inherited.explanation
     # retention is said once, with the period: not again among the inherited bases and duties
     assert "Inherited from the agreement's defaults" not in inherited.explanation
     # a share no period covers, in a protocol that states retention, says so
