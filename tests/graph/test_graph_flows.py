@@ -359,3 +359,17 @@ def test_example_views_have_every_partner(mash):
         graph = build(mash, **view)
         assert list(graph.nodes) == partners
         assert graph.number_of_edges() == len(permitted_flows(mash, **view))
+
+
+def test_stage_graphs_from_one_table_of_every_stage_are_the_graphs_of_each_stage(mash):
+    """build(every_stage=...) (the export draws seven stages from one table) gives the same graph."""
+    from protocolkit.graph.receiving import lane_table
+
+    every_stage = permitted_flows(mash)
+    for stage in Vocabulary.of(mash).stage_ids:
+        alone, shared = build(mash, stage=stage), build(mash, stage=stage, every_stage=every_stage)
+        assert alone.graph == shared.graph and list(alone.nodes(data=True)) == list(shared.nodes(data=True))
+        assert list(alone.edges(keys=True, data=True)) == list(shared.edges(keys=True, data=True))
+        assert alone.number_of_edges() > 0
+    assert list(build(mash, every_stage=every_stage).edges(keys=True)) == list(build(mash).edges(keys=True))
+    assert lane_table(mash, flows=every_stage).equals(lane_table(mash))

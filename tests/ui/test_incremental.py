@@ -150,17 +150,29 @@ def test_random_rule_edits_equal_a_full_rerun(warm):
         assert same_rows(parts.edges().sort_values(["from", "to"]), edge_figures(flows)), done
 
 
-def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(warm):
+@pytest.fixture(params=["mash", "supporting_families"])
+def warm_example(request, tmp_path):
+    import shutil
+
+    import protocolkit
+
+    s = Session(shutil.copytree(protocolkit.example_path(request.param), tmp_path / request.param))
+    s.case_results()
+    s.flow_parts().ensure()
+    return s
+
+
+def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(warm_example):
     """Edits one after another, each read only as the workbench reads it after Apply (graph edges,
     heatmap, over-sharing: figures from the codes of the rows kept and the rows given afresh); the
     rows themselves (first over-sharing flows, needs served, every flow) are read at the end, when
-    each part is made of rows of several versions' tables."""
+    each part is made of rows of several versions' tables. On both shipped examples."""
     import random
 
     from protocolkit.ui.session import EditRefused
 
     rng = random.Random(20261129)
-    s, done = warm, []
+    s, done = warm_example, []
     s.flow_parts().over_sharing()
     while len(done) < 8:
         try:
@@ -168,7 +180,7 @@ def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(wa
         except EditRefused:
             continue
         parts = s.flow_parts()
-        parts.edges("screening"), parts.exposure(), parts.over_sharing()
+        parts.edges(parts.stages[0]), parts.exposure(), parts.over_sharing()
     assert any(len(part.sources) > 1 for part in s.flow_parts().parts.values()), "no part kept rows of two versions"
     p, parts = s.protocol, s.flow_parts()
     flows = permitted_flows(p)
@@ -177,7 +189,10 @@ def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(wa
     assert count == len(over), done
     assert same_rows(first, over.drop_duplicates(["from", "to", "category", "stage"]).head(20)), done
     assert under_sharing(p, parts.served()).equals(under_sharing(p, flows)), done
-    for partner in ("police", "childrens_social_care"):
+    held, fresh = s.case_results(), run_cases(p, s.cases, explain=False)
+    for table in ("expectations", "decisions", "knowledge", "coverage", "requests"):
+        assert same_rows(getattr(held, table), getattr(fresh, table)), (table, done)
+    for partner in [x.id for x in p.partners][:2]:
         assert same_rows(parts.view(partners=(partner,)),
                          flows[(flows["from"] == partner) | (flows["to"] == partner)]), (partner, done)
     for stage, purpose in parts.parts:  # each part on its own, in the order permitted_flows gives
@@ -186,3 +201,60 @@ def test_flows_kept_across_many_edits_without_reading_them_equal_a_full_rerun(wa
     assert same_rows(parts.view(), flows), done
     assert parts.exposure().equals(exposure_by_stage(p, flows)), done
     assert same_rows(parts.edges().sort_values(["from", "to"]), edge_figures(flows)), done
+
+
+def test_the_case_index_finds_the_cases_each_rule_can_touch_as_the_case_walk_does(mash_session):
+    from protocolkit.ui._incremental import CaseIndex, Scope, affected_cases
+
+    p, cases = mash_session.protocol, mash_session.cases
+    index = CaseIndex(cases)
+    sizes = set()
+    for rule in p.rules:
+        scope = edit_scope(p, p, {rule.id})
+        found = index.affected(scope)
+        assert found == affected_cases(cases, scope), rule.id
+        sizes.add(len(found))
+    assert len(sizes) > 3  # rules that touch a few cases, and rules that touch many
+    nothing = Scope(*(frozenset() for _ in range(5)))
+    assert index.affected(nothing) == [] and index.describes(cases) and not index.describes(cases[1:])
+
+
+def test_the_case_stepper_after_rule_edits_shows_what_a_fresh_stepper_shows(warm):
+    """The stepper keeps its display when an edit cannot reach any request of its case, and
+    redraws otherwise; either way it shows what a stepper opened afresh on the edited protocol shows."""
+    import random
+
+    from protocolkit.ui import CaseStepper
+    from protocolkit.ui.session import EditRefused
+
+    s = warm
+    shown = CaseStepper(s, case="school_low_level_consent_refused")
+    shown.go_to(1)
+    shown._fact_widgets["consent"].value = "given"  # with a fact changed, too
+    rng = random.Random(20261130)
+    kept = redrawn = 0
+    while kept < 2 or redrawn < 3:
+        try:
+            if not s.history:  # first an edit of a rule that decides a request shown: the display changes
+                deciding = next(c.rule for d in shown.decisions for c in d.categories if c.rule)
+                index = [r.id for r in s.protocol.rules].index(deciding)
+                outcome = "refuse" if s.protocol.rules[index].outcome != "refuse" else "seek_consent"
+                before = shown.requests_html.value
+                s.set_entry("rules", {**rule_data(s, deciding), "outcome": outcome, "lawful_bases": []}, index=index)
+                assert shown.requests_html.value != before
+            else:
+                random_rule_edit(s, rng)
+        except EditRefused:
+            continue
+        if s.unchanged_by_last_change(shown.case):
+            kept += 1
+        else:
+            redrawn += 1
+        fresh = CaseStepper(s, case=shown.case_id)
+        fresh.go_to(1)
+        fresh._fact_widgets["consent"].value = "given"
+        for part in ("heading", "requests_html", "knowledge_html"):
+            assert getattr(shown, part).value == getattr(fresh, part).value, (part, s.history)
+        assert [d.outcome for d in shown.decisions] == [d.outcome for d in fresh.decisions]
+        assert list(shown.why_not_picker.options) == list(fresh.why_not_picker.options)
+    assert len(s.history) < 40

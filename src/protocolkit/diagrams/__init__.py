@@ -36,7 +36,8 @@ FORMATS = {
 
 
 def write(protocol: Protocol, path: str | Path, stage: str | None = None, facts: Mapping[str, str] | None = None,
-          view: str = "dataflow", purpose: str | None = None, engine: str | None = None) -> Path:
+          view: str = "dataflow", purpose: str | None = None, engine: str | None = None,
+          every_stage=None) -> Path:
     """Write one view of a protocol to ``path``, in the format its extension names.
 
     Parameters
@@ -53,6 +54,9 @@ def write(protocol: Protocol, path: str | Path, stage: str | None = None, facts:
     engine : str, optional
         For the data-flow drawing: ``graphviz`` or ``matplotlib``; by default Graphviz when installed
         (the lanes follow the same default).
+    every_stage : DataFrame, optional
+        ``protocolkit.graph.permitted_flows(protocol, purpose=purpose, facts=facts)`` when already
+        worked out, so that drawing several views does not work it out again (data flows and lanes).
 
     Returns
     -------
@@ -82,7 +86,7 @@ def write(protocol: Protocol, path: str | Path, stage: str | None = None, facts:
     if view == "lanes":
         from . import lanes
 
-        return lanes.render(protocol, path, stage=stage, purpose=purpose, facts=facts)
+        return lanes.render(protocol, path, stage=stage, purpose=purpose, facts=facts, flows=every_stage)
     if view == "heatmap":
         from . import heatmap
 
@@ -91,7 +95,7 @@ def write(protocol: Protocol, path: str | Path, stage: str | None = None, facts:
     from ..graph import build
     from ..model.vocabulary import Vocabulary
 
-    graph = build(protocol, stage=stage, purpose=purpose, facts=facts)
+    graph = build(protocol, stage=stage, purpose=purpose, facts=facts, every_stage=every_stage)
     if suffix == ".graphml":
         from .formats import write_graphml
 

@@ -126,7 +126,7 @@ def _shade(fraction: float) -> str:
 
 
 def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
-          facts: Mapping[str, str] | None = None) -> Sheet:
+          facts: Mapping[str, str] | None = None, flows=None) -> Sheet:
     """What the lanes view shows: the numbers of :func:`table`, with every text fitted to its place.
 
     Parameters
@@ -138,6 +138,8 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
         One purpose only.
     facts : mapping, optional
         Fixed facts; by default a flow counts when some facts permit it.
+    flows : DataFrame, optional
+        ``permitted_flows(protocol, purpose=purpose, facts=facts)`` when already worked out.
 
     Returns
     -------
@@ -155,7 +157,7 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
     """
     v = Vocabulary.of(protocol)
     labels = Labels(v)
-    data = table(protocol, stage, purpose, facts)
+    data = table(protocol, stage, purpose, facts, flows=flows)
     stages = _stages(v, stage)
     partners = partners_by_family(protocol, labels)
     drop = common_prefix_word([p.name for p in partners])
@@ -207,7 +209,7 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
 
 
 def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpose: str | None = None,
-           facts: Mapping[str, str] | None = None, engine: str | None = None) -> Path:
+           facts: Mapping[str, str] | None = None, engine: str | None = None, flows=None) -> Path:
     """Write the stage-by-stage view as ``.svg`` or ``.png`` (A4 landscape).
 
     Drawn by Graphviz when its ``dot`` is installed (a tenth of the time matplotlib takes to
@@ -217,7 +219,7 @@ def render(protocol: Protocol, path: str | Path, stage: str | None = None, purpo
     from .dataflow.graphviz import dot_available
 
     path = Path(path)
-    content = sheet(protocol, stage, purpose, facts)
+    content = sheet(protocol, stage, purpose, facts, flows)
     if engine is None:
         engine = "graphviz" if dot_available() else "matplotlib"
     if engine == "graphviz":

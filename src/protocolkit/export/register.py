@@ -24,6 +24,7 @@ from pathlib import Path
 from ..model.protocol import Protocol
 from ..model.vocabulary import Vocabulary
 from .canonical import ensure_exportable, stamp
+from .records import records
 
 COLUMNS = ["sender", "sender_name", "recipient", "recipient_name", "categories", "stage", "purpose", "outcome",
            "rule", "lawful_bases", "regime", "conditions", "obligations", "retention",
@@ -49,17 +50,24 @@ def _cell(value) -> str:
 
 
 def _retention(protocol: Protocol, vocab: Vocabulary, recipient: str, categories: list[str], rule=None,
-               inherited=None) -> str:
+               inherited=None, memo: dict | None = None) -> str:
     """The retention cell: the statements that apply to the recipient and categories; and where the rule states
     its own retention or inherits it from a default (docs/semantics.md section 18), each category's period in
-    effect and where it was stated, such as ``social_care: 35 years after case closure (rule R-1's own)``."""
+    effect and where it was stated, such as ``social_care: 35 years after case closure (rule R-1's own)``.
+    ``memo`` keeps each (rule, recipient, category)'s periods for the rows of one register (many rows share them)."""
     out = []
     if rule is not None and (rule.retention or any(i.what == "retention" for i in (inherited or {}).get(rule.id, ()))):
         from ..model.retention import retention_in_effect
 
         by_words: dict[str, list[str]] = {}
+        memo = {} if memo is None else memo
         for category in categories:
-            for r in retention_in_effect(protocol, vocab, [rule], inherited or {}, recipient, category):
+            key = (rule.id, recipient, category)
+            in_effect = memo.get(key)
+            if in_effect is None:
+                memo[key] = in_effect = retention_in_effect(protocol, vocab, [rule], inherited or {}, recipient,
+                                                            category)
+            for r in in_effect:
                 by_words.setdefault(f"{r.words} ({r.cite()})", []).append(category)
         return "; ".join(f"{', '.join(cats)}: {words}" for words, cats in by_words.items())
     for statement in protocol.retention:
@@ -92,7 +100,7 @@ def register_rows(protocol: Protocol) -> list[dict]:
     the_stamp = stamp(protocol)
     flows = permitted_flows(protocol)
     rows: dict[tuple, dict] = {}
-    for flow in flows.to_dict("records"):
+    for flow in records(flows):
         key = (flow["from"], flow["to"], flow["stage"], flow["purpose"], flow["rule"])
         row = rows.get(key)
         if row is None:
@@ -112,10 +120,11 @@ def register_rows(protocol: Protocol) -> list[dict]:
             row["categories"].append(flow["category"])
     out = []
     stage_order = {s: i for i, s in enumerate(vocab.stage_ids)}
+    memo: dict = {}
     for key in sorted(rows, key=lambda k: (k[0], k[1], stage_order.get(k[2], 0), k[3], k[4])):
         row = rows[key]
         row["retention"] = _retention(protocol, vocab, row["recipient"], row["categories"], protocol.rule(row["rule"]),
-                                      inherited)
+                                      inherited, memo)
         row["categories"] = "; ".join(row["categories"])
         out.append(row)
     return out

@@ -83,7 +83,10 @@ def sample_requests(protocol: Protocol, cases_dir=None) -> list[tuple[str, dict]
 def rego_test_module(protocol: Protocol, samples: list[tuple[str, dict]], the_stamp: Stamp) -> str:
     """The ``*_test.rego`` text: one ``test_`` rule per sample request, expecting the engine's decision."""
     from ..engine import decide
+    from ..engine.compiled import compile_protocol
     from .rego import _value, package_name
+
+    compiled = compile_protocol(protocol)   # once: decide() on a protocol fingerprints it again on every call
 
     out = [
         f"# Tests of the Rego policy of {the_stamp.protocol}, one per request of its sample cases.",
@@ -97,7 +100,7 @@ def rego_test_module(protocol: Protocol, samples: list[tuple[str, dict]], the_st
         "",
     ]
     for n, (label, request) in enumerate(samples, start=1):
-        d = decide(protocol, request)
+        d = decide(compiled, request)
         out += [
             f"# {comment_safe(label)}",
             f"test_sample_{n:03d} if {{",

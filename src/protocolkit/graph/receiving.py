@@ -87,13 +87,14 @@ def stages_up_to(vocabulary: Vocabulary, stage: str | None) -> list[str]:
 
 
 def lane_table(protocol: Protocol, stage: str | None = None, purpose: str | None = None,
-               facts: Mapping[str, str] | None = None) -> pd.DataFrame:
+               facts: Mapping[str, str] | None = None, *, flows: pd.DataFrame | None = None) -> pd.DataFrame:
     """What each partner may receive at each stage: one row per partner and stage.
 
     Returns a DataFrame with columns ``partner``, ``stage``, ``categories`` (how many it may
     receive), ``minimum`` (how many of those only as a minimum) and ``groups`` (top-level
     category -> count, largest first). Partners come in family order. With ``stage``, the
-    stages up to and including it.
+    stages up to and including it. ``flows``: ``permitted_flows(protocol, purpose=purpose,
+    facts=facts)`` when already worked out (the lanes drawn beside the stages' data flows).
 
     Examples
     --------
@@ -107,7 +108,7 @@ def lane_table(protocol: Protocol, stage: str | None = None, purpose: str | None
     v = Vocabulary.of(protocol)
     groups = Groups(v)
     stages = stages_up_to(v, stage)
-    rec = received(permitted_flows(protocol, purpose=purpose, facts=facts))
+    rec = received(permitted_flows(protocol, purpose=purpose, facts=facts) if flows is None else flows)
     rows = []
     for partner in partners_by_family(protocol, groups):
         mine = rec[rec["to"] == partner.id]

@@ -164,6 +164,7 @@ class EntryForm(widgets.VBox):
         self.status = widgets.HTML()
         self.findings: list[Finding] = []
         self._loading = False
+        self._listed: tuple[tuple, str] | None = None  # the findings last listed, and their list
         self.picker.observe(lambda change: self._load_selected(), names="value")
         for widget in self.inputs.values():
             widget.observe(lambda change: self.check(), names="value")
@@ -214,6 +215,10 @@ class EntryForm(widgets.VBox):
         return {k: v for k, v in entry.items() if v is not None and v != [] and v != {}}
 
     # -- checking and applying -----------------------------------------------------------------
+    def concerns(self, finding: Finding, data: dict[str, Any]) -> bool:
+        """Whether a warning is about the entry in the form (errors are always shown)."""
+        return finding.key.startswith(f"{self.section}[{data.get('id', '')}]")
+
     def check(self) -> list[Finding]:
         """Check the form against the whole protocol; show and return the findings that concern it."""
         if self._loading:
@@ -229,9 +234,11 @@ class EntryForm(widgets.VBox):
                                             "problems show here as you type.</p>")
                 return self.findings
             found = self.session.check_entry(self.section, data, self.index)
-            mine = f"{self.section}[{data.get('id', '')}]"
-            self.findings = [f for f in found if f.severity is Severity.ERROR or f.key.startswith(mine)]
-        self.findings_html.value = finding_list(self.findings, f"No problems found with this {self.noun}.")
+            self.findings = [f for f in found if f.severity is Severity.ERROR or self.concerns(f, data)]
+        shown = tuple(self.findings)
+        if self._listed is None or self._listed[0] != shown:  # after most edits the same findings: keep the list
+            self._listed = (shown, finding_list(shown, f"No problems found with this {self.noun}."))
+        self.findings_html.value = self._listed[1]
         return self.findings
 
     def apply(self) -> list[Finding]:
@@ -268,9 +275,12 @@ class EntryForm(widgets.VBox):
                 if f.kind == "tags":
                     widget.allowed_tags = f.choices(self.session)
                 else:
+                    choices = f.choices(self.session)
+                    if _same_options(widget.options, choices):
+                        continue  # the choices stand as they were (setting them again resets the widget)
                     self._loading = True
                     value = widget.value
-                    widget.options = f.choices(self.session)
+                    widget.options = choices
                     options = [o[1] if isinstance(o, tuple) else o for o in widget.options]
                     widget.value = value if value in options else f.default
                     self._loading = False
@@ -279,10 +289,11 @@ class EntryForm(widgets.VBox):
     def _refresh_picker(self) -> None:
         selected = self.picker.value
         options = [(f"+ New {self.noun}", NEW)] + [(self.entry_label(e), e.id) for e in self.entries()]
-        self._loading = True
-        self.picker.options = options
         ids = [o[1] for o in options]
-        self._loading = False
+        if not _same_options(self.picker.options, options):
+            self._loading = True
+            self.picker.options = options
+            self._loading = False
         self.picker.value = selected if selected in ids else (ids[1] if len(ids) > 1 else NEW)
         self._load_selected()
 
@@ -301,3 +312,10 @@ class EntryForm(widgets.VBox):
             self._loading = False
         self.check()
 
+
+def _same_options(current, wanted) -> bool:
+    """Whether a dropdown already offers these options (ipywidgets keeps them as they were given)."""
+    def plain(options):
+        return tuple(tuple(o) if isinstance(o, list) else o for o in options)
+
+    return not isinstance(wanted, dict) and plain(current) == plain(wanted)

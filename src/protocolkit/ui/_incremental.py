@@ -115,6 +115,52 @@ def affected_cases(cases: list[Case], scope: Scope) -> list[Case]:
     return out
 
 
+class CaseIndex:
+    """The requests of some cases as integer codes, one row per (request, category), to find
+    the cases a scope touches without walking every case (what :func:`affected_cases` answers).
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> cases = protocolkit.load_cases(protocolkit.example_path("mash"))
+    >>> scope = edit_scope(p, p, {"R-GEN-04"})
+    >>> [case.id for case in CaseIndex(cases).affected(scope)][:2]
+    ['police_intelligence_screening', 'strategy_discussion_s47']
+    """
+
+    def __init__(self, cases: list[Case]):
+        self.cases = list(cases)
+        self._ids = tuple(id(c) for c in self.cases)
+        codes: dict[str, int] = {}
+        rows = []
+        for at, case in enumerate(self.cases):
+            for step in case.steps:
+                stage = codes.setdefault(step.stage, len(codes))
+                for request in step.requests:
+                    head = (at, codes.setdefault(request.from_, len(codes)), codes.setdefault(request.to, len(codes)),
+                            stage, codes.setdefault(request.purpose, len(codes)))
+                    rows += [(*head, codes.setdefault(c, len(codes))) for c in request.categories]
+        self._codes = codes
+        self._rows = np.array(rows, dtype=np.int64).reshape(-1, 6)
+
+    def describes(self, cases: list[Case]) -> bool:
+        """Whether this index was made from these very case objects."""
+        return len(cases) == len(self._ids) and all(id(c) == i for c, i in zip(cases, self._ids))
+
+    def affected(self, scope: Scope) -> list[Case]:
+        """The cases with at least one request inside the scope, in their order."""
+        def flags(ids: frozenset[str]) -> np.ndarray:
+            out = np.zeros(len(self._codes) + 1, dtype=bool)
+            out[[self._codes[i] for i in ids if i in self._codes]] = True
+            return out
+
+        t = self._rows
+        inside = (flags(scope.senders)[t[:, 1]] & flags(scope.recipients)[t[:, 2]] & flags(scope.stages)[t[:, 3]]
+                  & flags(scope.purposes)[t[:, 4]] & flags(scope.categories)[t[:, 5]])
+        return [self.cases[at] for at in np.unique(t[inside, 0]).tolist()]
+
+
 def merge_case_results(previous, fresh, rerun: set[str], cases: list[Case], protocol: Protocol):
     """Results for every case: ``fresh`` for the cases run again, ``previous`` for the others.
 

@@ -52,6 +52,7 @@ class ExposureView(Snapshot, widgets.VBox):
         self.over_count = 0
         self.under: pd.DataFrame | None = None
         self._cases_for: tuple | None = None  # the case decisions (and cases) the cases section was written for
+        self._heatmap_for: tuple | None = None  # the heatmap (and the names in it) the table was drawn for
         self._set_purposes()
         self.purpose.observe(lambda change: self.refresh(), names="value")
         session.on_change(lambda s, what: self.refresh())
@@ -84,7 +85,11 @@ class ExposureView(Snapshot, widgets.VBox):
         self.heatmap = parts.exposure(purpose)
         self.over_count, self.over = parts.over_sharing(purpose)
         self.under = None
-        self.heatmap_html.value = self._heatmap_html()
+        drawn, h = self._heatmap_for, self.heatmap
+        names = tuple(s.label("stages", c) for c in h.columns) + tuple(s.label("categories", c) for c in h.index)
+        if drawn is None or drawn[1] != names or not drawn[0].equals(h):
+            self._heatmap_for = (h, names, self._heatmap_html())  # most edits leave it as it was
+        self.heatmap_html.value = self._heatmap_for[2]
         self.cases_html.value = self._cases_html()
         self.protocol_html.value = self._protocol_html()
 

@@ -16,6 +16,11 @@ from .reports import Snapshot
 ROLES = [("Controller", "controller"), ("Joint controller", "joint_controller"), ("Processor", "processor"),
          ("Not a controller (a meeting)", "not_a_controller")]
 
+#: Whether a partner is a meeting or forum rather than an organisation (``meeting``; None: as its kind says).
+MEETING = [("As its kind says", None),
+           ("Yes: a meeting or forum with no legal personality, such as a MARAC", True),
+           ("No: an organisation, whatever its name suggests", False)]
+
 
 def _kinds(session: Session) -> list:
     return sorted(((f"{k.label} ({k.id})", k.id) for k in session.vocabulary.kinds.values()), key=lambda o: o[0].lower())
@@ -48,9 +53,21 @@ class PartnerForm(EntryForm):
             Field("kind", "Kind", "dropdown", _kinds, default="police"),
             Field("part_of", "Part of", "dropdown", _partners, help="The organisation this team belongs to"),
             Field("controller_role", "Role under UK GDPR", "dropdown", lambda s: ROLES, default="controller"),
+            Field("meeting", "A meeting or forum", "dropdown", lambda s: MEETING),
+            Field("legal_entity", "Legal entity", help="the council or NHS trust it is a service of, when that body "
+                                                      "is not a partner itself, such as 'eastmoor_council'"),
             Field("statutory_powers", "Statutory powers", "tags", _bases),
             Field("description", "What it does", "textarea"),
-        ], intro="<p>The organisations and teams that share or receive information.</p>")
+        ], intro=("<p>The organisations and teams that share or receive information. A meeting or forum "
+                  "(a MARAC) has no legal personality, so it is never a controller; services of one council "
+                  "or trust that are not part of a partner here name it as their legal entity.</p>"))
+
+    def concerns(self, finding, data):
+        # services declaring one legal entity but recorded as separate controllers: the warning is on the rule
+        # between them (PK226), and it is this partner's declaration that the fix changes
+        entity = data.get("legal_entity")
+        return super().concerns(finding, data) or bool(
+            entity and finding.code == "PK226" and f"services of {entity} " in finding.message)
 
 
 class KindForm(EntryForm):
@@ -62,8 +79,12 @@ class KindForm(EntryForm):
             Field("label", "Name"),
             Field("parent", "Broader kind", "dropdown", _optional_kinds),
             Field("public_body", "A public authority", "checkbox", default=True),
+            Field("meeting", "A meeting or forum (such as a MARAC), never a controller", "checkbox"),
         ], intro=("<p>Kinds this protocol adds to the shipped list (police, school, gp, ...). "
                   "Rules can name a kind to cover every partner of it.</p>"))
+
+    def to_entry(self, values):
+        return {**values, "meeting": values["meeting"] or None}  # not a meeting is the default: nothing written
 
 
 class CategoryForm(EntryForm):

@@ -138,6 +138,7 @@ class Session:
         self._rules_changed: set[str] | None = None  # the rules that edit changed (None: something else changed)
         self._scope = None
         self._last_candidate: tuple | None = None
+        self._cases_indexed = None  # the cases' requests as codes, to find those an edit touches
         self.protocol: Protocol = load(self.path)
         self.folder: Path = self.protocol.folder
         self.cases_path = Path(cases) if cases else self.folder / "cases"
@@ -218,10 +219,10 @@ class Session:
             incremental = self._incremental("cases")
             if incremental is None:
                 return run_cases(compiled, self.cases, explain=False)
-            from ._incremental import affected_cases, merge_case_results
+            from ._incremental import merge_case_results
 
             previous, scope = incremental
-            rerun = affected_cases(self.cases, scope)
+            rerun = self._case_index().affected(scope)
             if not rerun:  # no decision changes; the rule list (and so the coverage table) may have
                 from dataclasses import replace
 
@@ -233,6 +234,15 @@ class Session:
             return merge_case_results(previous, fresh, {c.id for c in rerun}, self.cases, protocol)
 
         return self._derived.get("cases", compute)
+
+    def _case_index(self):
+        """The sample cases' requests as codes (made again when the cases change)."""
+        from ._incremental import CaseIndex
+
+        index = self._cases_indexed
+        if index is None or not index.describes(self.cases):
+            index = self._cases_indexed = CaseIndex(self.cases)
+        return index
 
     def flow_parts(self, facts: dict[str, str] | None = None):
         """The permitted flows under these facts (None: whatever the facts), kept in parts per stage and
@@ -261,6 +271,18 @@ class Session:
         if self._scope is None:
             self._scope = edit_scope(previous.protocol, self._derived.protocol, rules)
         return previous.values[name], self._scope
+
+    def unchanged_by_last_change(self, case: Case) -> bool:
+        """Whether the last change was a rule edit that cannot change any decision of this sample case:
+        no request of the case (whatever its facts) is inside the edited rules' scope, before or after."""
+        previous, rules = self._previous, self._rules_changed
+        if previous is None or rules is None or self._derived.protocol is not self.protocol:
+            return False
+        from ._incremental import CaseIndex, edit_scope
+
+        if self._scope is None:
+            self._scope = edit_scope(previous.protocol, self._derived.protocol, rules)
+        return not CaseIndex([case]).affected(self._scope)
 
     def guarantees(self, protocol: Protocol | None = None):
         """The guarantees checked over every possible request (a ``GuaranteeReport``)."""

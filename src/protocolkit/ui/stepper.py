@@ -79,7 +79,7 @@ class CaseStepper(Snapshot, widgets.VBox):
         self.next_button.on_click(lambda _: self.go_to(self.step_index + 1))
         self.reset_button.on_click(lambda _: self.reset_facts())
         self.why_not_button.on_click(lambda _: self.explain_why_not())
-        session.on_change(lambda s, what: self._refresh())
+        session.on_change(lambda s, what: self._session_changed())
 
         super().__init__([
             widgets.HTML(STYLE), self.case_picker,
@@ -209,6 +209,14 @@ class CaseStepper(Snapshot, widgets.VBox):
         for s in self.case.steps[: self.step_index + 1]:
             facts.update(s.learn)
         return facts
+
+    def _session_changed(self) -> None:
+        if self.session.unchanged_by_last_change(self.case):
+            # a rule edit none of this case's requests can reach: every decision, explanation and what
+            # each partner knows stays as shown; a "why not?" answer may name the edited rule, so it goes
+            self.why_not_html.value = ""
+            return
+        self._refresh()
 
     def _refresh(self) -> None:
         if self._busy:

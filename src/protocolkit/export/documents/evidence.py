@@ -26,16 +26,22 @@ def case_evidence(protocol: Protocol, cases: list | None, names) -> dict:
     if not cases:
         return {"cases": [], "passed": 0, "failed": 0, "requests": 0}
     from ...engine.cases import run_cases
+    from ..records import records
 
     results = run_cases(protocol, cases)
     rows = results.expectations
+    by_case: dict[str, list[dict]] = {}   # the rows read once, in their order, per case and per (case, step)
+    by_step: dict[tuple, list[dict]] = {}
+    for r in records(rows):
+        by_case.setdefault(r["case"], []).append(r)
+        by_step.setdefault((r["case"], r["step"]), []).append(r)
     out = []
     for case in cases:
-        mine = rows[rows["case"] == case.id]
+        mine = by_case.get(case.id, [])
         steps = []
         for step in case.steps:
             requests = []
-            for r in mine[mine["step"] == step.id].to_dict("records"):
+            for r in by_step.get((case.id, step.id), ()):
                 requests.append({
                     "id": r["request"], "from": names.partner(r["from"]), "to": names.partner(r["to"]),
                     "data": "; ".join(names.category(c) for c in r["categories"]),
@@ -50,7 +56,7 @@ def case_evidence(protocol: Protocol, cases: list | None, names) -> dict:
                           "requests": requests})
         out.append({"id": case.id, "title": plain(case.title), "scenario": plain(case.scenario),
                     "description": plain(case.description), "steps": steps,
-                    "passed": int(mine["passed"].sum()), "total": len(mine)})
+                    "passed": sum(bool(r["passed"]) for r in mine), "total": len(mine)})
     return {"cases": out, "passed": results.passed, "failed": results.failed, "requests": len(rows)}
 
 

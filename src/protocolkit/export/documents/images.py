@@ -27,7 +27,7 @@ from ...model.protocol import Protocol
 
 _CACHE: dict[tuple[str, str], Future] = {}
 _THREADS: ThreadPoolExecutor | None = None
-_FORKED: dict[str, Protocol] = {}   # the protocol a forked worker draws from (inherited, not pickled)
+_FORKED: dict[str, tuple[Protocol, object]] = {}   # what a forked worker draws from (inherited, not pickled)
 WORKERS = 2
 
 
@@ -37,12 +37,12 @@ def _can_fork() -> bool:
             and "fork" in multiprocessing.get_all_start_methods())
 
 
-def _executor(protocol: Protocol, key: str) -> tuple[Executor, bool]:
+def _executor(protocol: Protocol, key: str, flows) -> tuple[Executor, bool]:
     """An executor for one protocol's diagrams, and whether it is a process pool to shut down when done."""
     global _THREADS
     if _can_fork():
         _FORKED.clear()
-        _FORKED[key] = protocol
+        _FORKED[key] = (protocol, flows)
         return ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork")), True
     if _THREADS is None:
         _THREADS = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="protocolkit-diagrams")
@@ -50,18 +50,20 @@ def _executor(protocol: Protocol, key: str) -> tuple[Executor, bool]:
 
 
 def _draw_forked(key: str, name: str) -> bytes:
-    return _draw(_FORKED[key], name)
+    protocol, flows = _FORKED[key]
+    return _draw(protocol, name, flows)
 
 
-def _draw(protocol: Protocol, name: str) -> bytes:
+def _draw(protocol: Protocol, name: str, flows=None) -> bytes:
+    """One diagram's PNG; ``flows`` are the protocol's permitted flows at every stage, when worked out."""
     from ...diagrams import write
 
     with tempfile.TemporaryDirectory(prefix="protocolkit-diagram-") as tmp:
         path = Path(tmp) / f"{name}.png"
         if name == "lanes":
-            write(protocol, path, view="lanes")
+            write(protocol, path, view="lanes", every_stage=flows)
         elif name.startswith("dataflow-"):
-            write(protocol, path, stage=name.removeprefix("dataflow-"))
+            write(protocol, path, stage=name.removeprefix("dataflow-"), every_stage=flows)
         else:
             raise ProtocolError(f"no diagram named {name!r}: use 'lanes' or 'dataflow-<stage id>'")
         return path.read_bytes()
@@ -70,19 +72,23 @@ def _draw(protocol: Protocol, name: str) -> bytes:
 def prefetch(protocol: Protocol, names: list[str], key: str) -> None:
     """Start drawing the named diagrams in the background (those not drawn or started yet).
 
-    The costliest (the lanes, drawn by matplotlib) starts first, so the workers finish together.
+    The costliest (the lanes) starts first, so the workers finish together. The permitted
+    flows at every stage, which every one of them reads, are worked out once here first.
     """
     if len(_CACHE) > 64:
         _CACHE.clear()
     wanted = sorted((n for n in dict.fromkeys(names) if (key, n) not in _CACHE), key=lambda n: n != "lanes")
     if not wanted:
         return
-    executor, forked = _executor(protocol, key)
+    from ...graph.flows import permitted_flows
+
+    flows = permitted_flows(protocol)
+    executor, forked = _executor(protocol, key, flows)
     for name in wanted:
         if forked:
             _CACHE[(key, name)] = executor.submit(_draw_forked, key, name)
         else:
-            _CACHE[(key, name)] = executor.submit(_draw, protocol, name)
+            _CACHE[(key, name)] = executor.submit(_draw, protocol, name, flows)
     if forked:
         executor.shutdown(wait=False)   # the workers end once these are drawn
 
