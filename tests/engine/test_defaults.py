@@ -77,9 +77,11 @@ def test_decide_and_decide_many_carry_the_inherited_and_say_where_from():
     d = decide(p, REQUEST)
     assert d.lawful_bases == ("UKGDPR.6.1.e", "POLICE.common_law", "CA2004.s11")
     assert d.obligations == ("secure_channel",)
-    assert ("Inherited from the agreement's defaults: secure_channel from default security (the whole protocol); "
-            "UKGDPR.6.1.e and POLICE.common_law from default police_bases (police as sender); CA2004.s11 from "
-            "default s11 (sharing for safeguarding).") in d.explanation
+    # names first, ids after (the kind police by its name, the purpose by its label)
+    assert ("Inherited from the agreement's defaults: secure_channel from the default for the whole protocol "
+            "(security); UKGDPR.6.1.e and POLICE.common_law from the default for Police as sender (police_bases); "
+            "CA2004.s11 from the default for sharing for safeguarding children and adults at risk (s11).") \
+        in d.explanation
     row = decide_many(p, [REQUEST]).iloc[0]
     assert tuple(row["lawful_bases"]) == d.lawful_bases and tuple(row["obligations"]) == d.obligations
     assert row["explanation"] == d.explanation

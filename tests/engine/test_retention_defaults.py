@@ -38,22 +38,23 @@ def periods(protocol, rule_id, recipient, category):
 def test_a_recipient_level_default_reaches_that_recipient_only_and_beats_the_protocol_level():
     p = build([to_csc()], defaults=[EVERYWHERE, CSC_KEEPS])
     assert periods(p, "R1", "csc", "criminal.intelligence") == [
-        ("1 year after the case closed", "from default keep_all, for the whole protocol"),
-        ("6 years after the contact closed", "from default csc_keeps, for csc as recipient")]
+        ("1 year after the case closed", "from the default for the whole protocol, keep_all"),
+        ("6 years after the contact closed", "from the default for Children's Social Care as recipient, csc_keeps")]
     # the MASH team is part of children's social care: the recipient level covers its teams
-    assert ("6 years after the contact closed", "from default csc_keeps, for csc as recipient") in \
+    assert ("6 years after the contact closed", "from the default for Children's Social Care as recipient, csc_keeps") in \
         periods(p, "R1", "mash", "criminal.intelligence")
     assert periods(p, "R1", "school", "criminal.intelligence") == [
-        ("1 year after the case closed", "from default keep_all, for the whole protocol")]
+        ("1 year after the case closed", "from the default for the whole protocol, keep_all")]
     assert periods(p, "R1", "csc", "education.attendance") == [
-        ("1 year after the case closed", "from default keep_all, for the whole protocol")]
+        ("1 year after the case closed", "from the default for the whole protocol, keep_all")]
 
 
 def test_a_purpose_level_default_reaches_only_rules_inside_that_purpose():
     p = build([to_csc(), to_csc("R2", purposes=["programme_identification"])], defaults=[MATCHING])
     assert periods(p, "R1", "csc", "education.attendance") == []
     assert periods(p, "R2", "csc", "education.attendance") == [
-        ("3 months after each matching run", "from default matching, for sharing for programme_identification")]
+        ("3 months after each matching run", "from the default for sharing for identifying households for a "
+                                             "programme such as supporting families, matching")]
 
 
 def test_a_rule_s_own_term_overrides_the_defaults_for_the_categories_it_covers_only():
@@ -62,10 +63,10 @@ def test_a_rule_s_own_term_overrides_the_defaults_for_the_categories_it_covers_o
               retention=[{"id": "extracts", "text": "Deleted.", "duration": "30 days", "after": "the outcome"}])
     assert periods(p, "R1", "csc", "criminal.intelligence") == [("30 days after the MASH outcome", "rule R1's own")]
     assert periods(p, "R1", "csc", "criminal") == [("6 years after the contact closed",
-                                                    "from default csc_keeps, for csc as recipient")]
+                                                    "from the default for Children's Social Care as recipient, csc_keeps")]
     assert periods(p, "ADD", "csc", "criminal.intelligence") == [
         ("30 days after the MASH outcome", "rule ADD's own"),
-        ("6 years after the contact closed", "from default csc_keeps, for csc as recipient")]
+        ("6 years after the contact closed", "from the default for Children's Social Care as recipient, csc_keeps")]
     # inherit: none -> no default; the protocol's statements still apply
     assert periods(p, "NONE", "csc", "criminal.intelligence") == [("30 days after the outcome", "extracts")]
     # the rule's term holds for every recipient of the rule
@@ -80,8 +81,8 @@ def test_every_explanation_of_a_share_says_the_period_and_where_it_was_stated():
             in own.explanation)
     p = build([to_csc(categories=["criminal"])], defaults=[CSC_KEEPS])
     inherited = decide(p, {**request, "categories": ["criminal.intelligence"]})
-    assert ("Retention: Children's Social Care keeps it for 6 years after the contact closed (from default "
-            "csc_keeps, for csc as recipient).") in inherited.explanation
+    assert ("Retention: Children's Social Care keeps it for 6 years after the contact closed (from the default for "
+            "what it receives, csc_keeps).") in inherited.explanation
     # retention is said once, with the period: not again among the inherited bases and duties
     assert "Inherited from the agreement's defaults" not in inherited.explanation
     # a share no period covers, in a protocol that states retention, says so
@@ -151,7 +152,7 @@ def test_the_register_agreement_and_cards_say_the_period_and_its_origin():
     cell = rows["csc"]["retention"]
     assert cell.endswith("; criminal.intelligence: 30 days after the MASH outcome (rule R1's own)")
     assert cell.startswith("criminal, criminal.convictions, ") and \
-        ": 6 years after the contact closed (from default csc_keeps, for csc as recipient); " in cell
+        ": 6 years after the contact closed (from the default for Children's Social Care as recipient, csc_keeps); " in cell
     ctx = agreement_context(p)
     terms = {r["id"]: r for r in ctx["retention"]}
     assert terms["csc_keeps"]["period"] == "6 years after the contact closed"
@@ -168,8 +169,8 @@ def test_the_term_naming_a_category_most_nearly_wins_within_one_default():
     both = {"id": "csc_keeps", "recipients": {"partners": ["csc"]},
             "retention": [{"duration": "35 years", "categories": ["criminal.intelligence"]}, {"duration": "6 years"}]}
     p = build([to_csc(categories=["criminal.intelligence", "education"])], defaults=[both])
-    assert periods(p, "R1", "csc", "criminal.intelligence") == [("35 years", "from default csc_keeps, for csc as recipient")]
-    assert periods(p, "R1", "csc", "education.attendance") == [("6 years", "from default csc_keeps, for csc as recipient")]
+    assert periods(p, "R1", "csc", "criminal.intelligence") == [("35 years", "from the default for Children's Social Care as recipient, csc_keeps")]
+    assert periods(p, "R1", "csc", "education.attendance") == [("6 years", "from the default for Children's Social Care as recipient, csc_keeps")]
     from protocolkit.export.documents.cards import partner_cards
     from protocolkit.export.documents.context import _Names
 

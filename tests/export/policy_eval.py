@@ -20,14 +20,22 @@ from protocolkit.export.rego import package_name, rego_module
 from protocolkit.export.tables import rule_tables
 
 CATEGORY_FIELDS = ("category", "outcome", "rule", "deciding_rules", "obligations", "lawful_bases", "minimum",
-                   "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by")
+                   "escalate_to", "fallback", "fallback_reason", "sharing", "decided_by", "retention")
 
 
 def comparable(decision: dict) -> tuple:
-    """A decision (engine ``to_dict`` or Rego ``decision``) as a tuple that compares exactly."""
+    """A decision (engine ``to_dict`` or Rego ``decision``) as a tuple that compares exactly (retention periods as
+    tuples of their fields, in order)."""
     return (decision["outcome"], decision["rule"], tuple(decision["obligations"]), tuple(decision["lawful_bases"]),
-            tuple(tuple(tuple(c.get(k)) if isinstance(c.get(k), list) else c.get(k) for k in CATEGORY_FIELDS)
-                  for c in decision["categories"]))
+            tuple(tuple(_plain(c.get(k)) for k in CATEGORY_FIELDS) for c in decision["categories"]))
+
+
+def _plain(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _plain(v)) for k, v in value.items()))
+    return value
 
 
 def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
@@ -46,7 +54,8 @@ def engine_answers(protocol, requests: list[dict]) -> list[tuple]:
             rules_matched=tuple(r["rules_matched"]), lawful_bases=tuple(r["lawful_bases"]),
             obligations=tuple(r["obligations"]), minimum=r["minimum"], escalate_to=r["escalate_to"],
             need_to_know=str(r["need_to_know"]), explanation="", fallback=r["fallback"],
-            fallback_reason=r["fallback_reason"], sharing=r["sharing"], decided_by=r["decided_by"])
+            fallback_reason=r["fallback_reason"], sharing=r["sharing"], decided_by=r["decided_by"],
+            retention=tuple(r["retention"]))
             for r in by_request[index])
         d = Decision(Request.from_mapping(request), summary_outcome(c.outcome for c in cats), cats, "")
         out.append(comparable(d.to_dict()))

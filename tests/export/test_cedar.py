@@ -45,7 +45,14 @@ def test_policies_validate_against_the_schema_and_carry_rule_ids(mash, tmp_path)
     assert all("id" in p["annotations"] for p in parsed.values())  # every policy names its rule
     assert {p["annotations"]["id"] for p in parsed.values() if p["effect"] == "permit"} == {r.id for r in mash.rules}
     written = json.loads(entities.read_text(encoding="utf-8"))
-    assert {e["uid"]["type"] for e in written} == {"Action", "Kind", "Partner", "Category", "Fallback"}
+    assert {e["uid"]["type"] for e in written} == {"Action", "Kind", "Partner", "Category", "Fallback", "Retention"}
+    # retention (docs/semantics.md section 18): the statements entity, and @retention on the rules that inherit some
+    statements = json.loads(next(e for e in written if e["uid"]["type"] == "Retention")["attrs"]["statements"])
+    assert [s["period"]["owner"] for s in statements] == [s.id for s in mash.retention if s.duration]
+    annotated = {p["annotations"]["id"]: json.loads(p["annotations"]["retention"]) for p in parsed.values()
+                 if "retention" in p["annotations"]}
+    assert {d[1][0]["owner"] for held in annotated.values() for g in held["groups"] for d in g["defaults"]} == \
+        {d.id for d in mash.defaults if d.retention}
     # one Fallback entity per purpose the example's fallbacks name (docs/semantics.md section 5)
     assert {e["uid"]["id"] for e in written if e["uid"]["type"] == "Fallback"} == \
         {p for f in mash.fallbacks for p in f.purposes}

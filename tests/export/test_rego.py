@@ -124,6 +124,11 @@ def test_generated_requests_over_the_example(size, mash, mash_regorus):
     assert any("about" in r for r in requests) and any("about" not in r for r in requests)
     assert any(any("@" in k for k in r["facts"]) for r in requests)
     assert {c[2] for e in engine for c in e[4]} >= {"R-GEN-20", "R-GEN-21"}
+    # retention (docs/semantics.md section 18): the example's periods come from each layer - a default kept by the
+    # recipient, a default for a purpose, and the protocol's statements - and each is compared above
+    stated = {(dict(p)["owner"], dict(p)["origin"]) for e in engine for c in e[4] for p in c[-1]}
+    assert {("csc_retention", "default"), ("marac_retention", "default"), ("matching_retention", "default"),
+            ("partner_extracts", "statement")} <= stated, stated
 
 
 def test_regopy_agrees_on_generated_requests_over_the_example(mash):

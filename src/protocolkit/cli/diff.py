@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         "diff", help="what a change does: the edits, and every request whose decision changes",
         description="Compare two versions of a protocol: what was edited, entry by entry, and exactly which "
                     "requests are decided differently (over every possible request and over the sample cases), "
-                    "and which promises change. Exits 0 unless --fail-on-change is given and a decision changes.",
+                    "and which promises change. Exits 0 unless --fail-on-change is given and a decision or a retention period changes.",
         epilog="examples:\n  protocolkit diff old-protocol/ new-protocol/\n"
                "  protocolkit diff --git main .          # the working copy against the main branch",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--cases", metavar="DIR", help="sample cases to compare on (default: the new version's cases/)")
     p.add_argument("--format", choices=("md", "json"), default="md", help="md (for a merge request) or json")
     p.add_argument("--out", metavar="FILE", help="write the report here instead of printing it")
-    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision changes")
+    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision or retention period changes")
     p.set_defaults(handler=run)
 
 
@@ -65,10 +65,12 @@ def run(args) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         verdict = "decisions change" if result.decisions_changed else "no decision changes"
+        if result.retention:
+            verdict += ", retention changes"
         print(f"Wrote the change report to {out}: {verdict}.")
     else:
         sys.stdout.write(text)
-    return 1 if args.fail_on_change and result.decisions_changed else 0
+    return 1 if args.fail_on_change and (result.decisions_changed or result.retention) else 0
 
 
 def _checkout(rev: str, path: Path, scratch: Path) -> Path:

@@ -24,6 +24,7 @@ from .explain import explain_category, explain_request
 from .results import DECISION_COLUMNS, CategoryDecision, Decision, _union, summary_outcome  # noqa: F401
 from .grouping import group_rows
 from ..model.rules import REQUESTED_BY
+from .retention import retention_of
 from .requests import PARTY, Request, check_about, encode_facts, encode_frame, expand_requests, check_value
 
 def as_compiled(protocol: Protocol | CompiledProtocol) -> CompiledProtocol:
@@ -243,6 +244,8 @@ def category_decision(compiled: CompiledProtocol, request: Request, category: st
         fallback=detail.fallback.id if detail.fallback else None, fallback_reason=detail.fallback_reason,
         waiting_on=detail.waiting_on, waiting_rules=tuple(r.id for r in detail.waiting_rules), regime=regime,
         sharing=detail.sharing, decided_by=detail.decided_by, explanation="",
+        retention=() if detail.fallback else retention_of(compiled, request.recipient, category, detail.outcome,
+                                                          detail.winners),
     )
     if not explain:
         return decision
@@ -254,7 +257,7 @@ Detail = Literal["full", "rules", "outcome"]
 OUTCOME_COLUMNS = ["request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "need_to_know",
                    "fallback"]
 RULE_COLUMNS = ["deciding_rules", "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to",
-                "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by"]
+                "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by", "retention"]
 
 
 def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | Iterable[Request | Mapping], *,
@@ -341,10 +344,25 @@ def decide_many(protocol: Protocol | CompiledProtocol, requests: pd.DataFrame | 
         base[name] = pd.Series(array[index], dtype=object)
     _fallback_columns(compiled, base, fallbacks, reasons, blocking, codes["facts"])
     base["regime"] = pd.Series(compiled.regimes(codes["from"], codes["purpose"]), dtype=object)
+    base["retention"] = _retention_column(compiled, base)
     if detail == "full":
         base["explanation"] = pd.Series(_explanations(compiled, base, codes, bits, deciders, fallbacks, reasons,
                                                       blocking), dtype=object)
     return _mark_bad(base[columns], bad, problem)
+
+
+def _retention_column(compiled: CompiledProtocol, base: pd.DataFrame) -> pd.Series:
+    """The retention in effect of each row (section 18), once per distinct recipient, category, outcome and set of
+    deciding rules (a fallback's rows have no deciding rules, so none)."""
+    keys = list(zip(base["to"].tolist(), base["category"].tolist(), base["outcome"].astype(str).tolist(),
+                    base["deciding_rules"].tolist()))
+    cache: dict[tuple, tuple] = {}
+    values = np.empty(len(keys), dtype=object)
+    for k, key in enumerate(keys):
+        if key not in cache:
+            cache[key] = retention_of(compiled, key[0], key[1], key[2], key[3])
+        values[k] = cache[key]
+    return pd.Series(values, dtype=object)
 
 
 def _mark_bad(table: pd.DataFrame, bad: np.ndarray | None, problem: np.ndarray | None) -> pd.DataFrame:
@@ -358,6 +376,11 @@ def _mark_bad(table: pd.DataFrame, bad: np.ndarray | None, problem: np.ndarray |
                       "minimum", "escalate_to", "sharing", "decided_by"):
             table[column] = table[column].astype(object)
             table.loc[bad, column] = None
+        if column == "retention":   # nothing goes, so nothing is kept
+            values = table[column].to_numpy(dtype=object).copy()
+            for row in np.flatnonzero(bad):
+                values[row] = ()
+            table[column] = pd.Series(values, index=table.index, dtype=object)
     if "explanation" in table.columns:
         table.loc[bad, "explanation"] = ["This request cannot be decided: it " + str(p) if str(p).startswith("has ")
                                          else f"This request cannot be decided: {p}." for p in problem[bad]]

@@ -131,7 +131,7 @@ def _inherited(compiled: "CompiledProtocol", winners: Sequence[Rule]) -> list[st
                 by_default[(item.default, item.level)].append(words)
     if not by_default:
         return []
-    parts = [f"{_join(values)} from default {default} ({level})" for (default, level), values in by_default.items()]
+    parts = [f"{_join(values)} from the default for {level} ({default})" for (default, level), values in by_default.items()]
     return [f"Inherited from the agreement's defaults: {'; '.join(parts)}."]
 
 
@@ -145,7 +145,9 @@ def _retention(compiled: "CompiledProtocol", recipient_id: str, category: str, r
     if not found:
         return [f"No retention period is agreed for {recipient} keeping this."] if states_retention(compiled.protocol) \
             else []
-    return [f"Retention: {recipient} keeps it for {_join([f'{r.words} ({r.cite()})' for r in found], 'or')}."]
+    # the recipient was just named: its own default reads "the default for what it receives", not its name again
+    cites = [r.cite().replace(f"for {recipient} as recipient", "for what it receives") for r in found]
+    return [f"Retention: {recipient} keeps it for {_join([f'{r.words} ({c})' for r, c in zip(found, cites)], 'or')}."]
 
 
 def explain_category(compiled: "CompiledProtocol", request: "Request", decision: "CategoryDecision",

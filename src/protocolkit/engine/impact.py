@@ -408,12 +408,16 @@ class Impact:
     cases : CaseImpact or None
         The sample cases' decisions that changed (None when no cases were given).
     guarantees : list of GuaranteeChange
+    retention : list of RetentionChange
+        Where the retention in effect changes (:mod:`protocolkit.engine.retention_impact`): by recipient,
+        categories and rules, the periods before and after.
     """
 
     changes: object
     space: SpaceImpact
     cases: CaseImpact | None
     guarantees: list[GuaranteeChange]
+    retention: list = field(default_factory=list)
 
     @property
     def decisions_changed(self) -> bool:
@@ -439,9 +443,10 @@ def impact(old: Protocol, new: Protocol, cases: list[Case] | None = None) -> Imp
     [('refuse', 'escalate'), ('refuse', 'refuse')]
     """
     from ..model.compare import compare_protocols
+    from .retention_impact import retention_changes
 
     changes = compare_protocols(old, new)
     renames = {e.old_id: e.id for e in changes.in_section("rules") if e.change == "renamed"}
     return Impact(changes=changes, space=space_impact(old, new, renames),
                   cases=case_impact(old, new, cases, renames) if cases is not None else None,
-                  guarantees=guarantee_changes(old, new))
+                  guarantees=guarantee_changes(old, new), retention=retention_changes(old, new, renames))

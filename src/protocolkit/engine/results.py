@@ -30,7 +30,8 @@ from .requests import Request
 DECISION_COLUMNS = [
     "request", "from", "to", "category", "stage", "purpose", "outcome", "rule", "deciding_rules",
     "rules_matched", "lawful_bases", "obligations", "minimum", "escalate_to", "need_to_know",
-    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by", "explanation",
+    "fallback", "fallback_reason", "waiting_on", "waiting_rules", "regime", "sharing", "decided_by", "retention",
+    "explanation",
 ]
 
 
@@ -57,6 +58,9 @@ class CategoryDecision:
     """For a category that is shared: ``required`` (a duty), ``permitted`` or ``discretion`` (section 4)."""
     decided_by: str | None = None
     """For ``sharing: discretion``: the named role whose judgement decides, and who records it."""
+    retention: tuple[dict, ...] = ()
+    """For a category that is shared: the retention periods in effect, each ``{"period", "origin", "owner",
+    "source"}`` (:func:`~protocolkit.engine.retention.retention_of`, ``docs/semantics.md`` section 18)."""
     explanation: str = ""
 
     def __post_init__(self) -> None:

@@ -56,6 +56,7 @@ def change_report(old: Protocol, new: Protocol, result: Impact) -> dict:
         "cases": None if result.cases is None else {
             "compared": result.cases.compared, "changed": len(result.cases.changes), "problems": result.cases.problems},
         "guarantees": [{"id": g.id, "statement": g.statement, "old": g.old, "new": g.new} for g in result.guarantees],
+        "retention": [dict(c.as_dict(), summary=_retention_sentence(c, vocabulary)) for c in result.retention],
         "edits": result.changes.as_dict(),
     }
 
@@ -82,6 +83,15 @@ def render_markdown(report: dict, *, limit: int = 30) -> str:
             lines += [f"Sample cases: {cases['changed']} of {cases['compared']} decisions change."]
             lines += [f"- {problem}" for problem in cases["problems"]]
             lines.append("")
+    if report.get("retention"):
+        if not report["decisions_changed"]:
+            lines[-1:-1] = [f"Retention changes for {len(report['retention'])} kind"
+                            f"{'' if len(report['retention']) == 1 else 's'} of sharing (below)."]
+        lines += ["### Retention that changes", ""]
+        lines += [f"- {_escape(c['summary'])}" for c in report["retention"][:limit]]
+        if len(report["retention"]) > limit:
+            lines.append(f"- ... and {len(report['retention']) - limit} more")
+        lines.append("")
     if report["guarantees"]:
         lines += ["### Promises", ""]
         for g in report["guarantees"]:
@@ -131,6 +141,18 @@ def _group_sentence(group: dict, vocabulary: Vocabulary) -> str:
         return f"{_words(old)} becomes {_words(new)}{also} ({rules})"
     what = " and ".join(c.replace("_", " ") for c in group["changed"] if c != "outcome")
     return f"still {_words(new)}, but the {what} change ({rules})"
+
+
+def _retention_sentence(change, vocabulary: Vocabulary) -> str:
+    """A retention change in words, names first and ids after: who keeps what, under which rules, now and before."""
+    recipient = vocabulary.label("partners", change.recipient)
+    names = [vocabulary.label("categories", c) for c in change.categories]
+    what = ", ".join(names[:6]) + (f" and {len(names) - 6} more categories" if len(names) > 6 else "")
+    rules = ", ".join(change.rules)
+    now = "; or ".join(change.new) if change.new else "no period agreed"
+    was = "; or ".join(change.old) if change.old else "no period agreed"
+    return (f"{recipient} ({change.recipient}) keeps {what} (shared under rule{'s' if len(change.rules) > 1 else ''} "
+            f"{rules}) for {now}; before this change: {was}.")
 
 
 def _example_sentence(example: dict, vocabulary: Vocabulary) -> str:

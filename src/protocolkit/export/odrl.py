@@ -32,6 +32,15 @@ discretion`` is a permission with a duty to fulfil first, ``pk:exerciseJudgement
 the policy says how they combine (``pk:decisionOrder``). The ODRL form describes the agreement
 for exchange; the enforceable forms, proven equivalent to the engine, are Rego and Cedar.
 
+Retention (``docs/semantics.md`` section 18): each sharing rule's retention terms are
+``dpv:hasStorageCondition`` nodes typed ``dpv:StorageDuration``, the duration as ``rdf:value`` (an
+``xsd:duration`` such as ``P6Y``), with the project's ``pk:period`` (in words, with the event it runs
+from), ``pk:category`` (the categories it covers, hierarchies expanded), ``pk:keptBy`` (for an inherited
+term, the recipients that keep it), ``pk:statedIn`` (the rule or default) and ``dcterms:source``; the
+protocol's retention statements with a duration are ``pk:retentionStatement`` nodes of the same shape,
+and ``pk:retentionOrder`` says how the layers combine. DPV has no term for the event a period runs from
+or for who keeps it, hence the project's.
+
 The project's own terms (safeguarding purposes, Art 10, UK gateways, stages, facts) live under
 :data:`PK`.
 """
@@ -60,6 +69,7 @@ CONTEXT = {
     "dcterms": "http://purl.org/dc/terms/",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "pk": PK,
 }
 
@@ -106,9 +116,13 @@ def odrl_policy(protocol: Protocol) -> dict:
     >>> doc["@type"], len(doc["odrl:permission"]) + len(doc["odrl:prohibition"]) >= 60
     (['odrl:Set', 'odrl:Policy'], True)
     """
+    from .retention_tables import retention_tables
+
     vocab = Vocabulary.of(protocol)
     tables = rule_tables(protocol)
     the_stamp = stamp(protocol)
+    held = retention_tables(tables)
+    rule_position = {r.id: r.position for r in tables.rules}
     base = f"https://protocolkit.invalid/protocol/{quote(protocol.metadata.id, safe='')}"
     policy_id = f"{base}/{quote(protocol.metadata.version, safe='')}"
 
@@ -213,6 +227,8 @@ def odrl_policy(protocol: Protocol) -> dict:
             node["pk:obligation"] = duties  # a prohibition or a duty has no duties in ODRL; they are noted here
         if rule.outcome == "share_minimum" and rule.minimum:
             node["pk:minimum"] = rule.minimum
+        if sharing and rule_position[rule.id] in held.by_rule:
+            node["dpv:hasStorageCondition"] = _storage_conditions(held, rule_position[rule.id], rid)
         inherited = tables.compiled.inherited.get(rule.id, ())
         if inherited:
             node["pk:inheritedFrom"] = [{"@id": _term("default", d)} for d in dict.fromkeys(i.default for i in inherited)]
@@ -251,12 +267,64 @@ def odrl_policy(protocol: Protocol) -> dict:
                              "rule that is an odrl:obligation (pk:sharing required) decides as a permission "
                              "would, and makes sharing a duty of the sender; pk:sharing discretion leaves it "
                              "to pk:decidedBy, who records the decision."),
+        "pk:retentionOrder": ("What a recipient receives under a sharing rule is kept for the periods of the "
+                              "rule's own dpv:StorageDuration terms that cover the category (with pk:inherit add, "
+                              "also the inherited ones), else those it inherits from the defaults (pk:statedIn) "
+                              "kept by that recipient (pk:keptBy), else the pk:retentionStatement terms that cover "
+                              "the recipient and the category; of one rule's or one default's terms, those naming "
+                              "the category most nearly (docs/semantics.md section 18)."),
+        **({"pk:retentionStatement": [_storage_node(held.terms[st["term"]], f"{policy_id}#retention-statement{k}",
+                                                    st["categories"], st["holders"])
+                                      for k, st in enumerate(held.statements)]} if held.statements else {}),
         "odrl:permission": permissions,
         "odrl:prohibition": prohibitions,
         **({"odrl:obligation": obligations} if obligations else {}),
         "pk:categoryDefinition": definitions,
         **({"pk:subjectDefinition": subject_definitions} if subject_definitions else {}),
     }
+
+
+def _storage_conditions(held, position: int, rid: str) -> list[dict]:
+    """A sharing rule's retention terms (docs/semantics.md section 18) as DPV storage durations, per group of the
+    categories they cover: the rule's own (kept by every recipient), then per default the inherited ones with the
+    recipients that keep them."""
+    out = []
+    for g, group in enumerate(held.by_rule[position]):
+        for k, t in enumerate(group["own"]):
+            out.append(_storage_node(held.terms[t], f"{rid}-retention{g}-own{k}", group["categories"], None,
+                                     inherit="add" if group["add"] else None))
+        for d, (holder, found) in enumerate(group["defaults"]):
+            for k, t in enumerate(found):
+                out.append(_storage_node(held.terms[t], f"{rid}-retention{g}-default{d}-{k}", group["categories"],
+                                         held.holders[holder]))
+    return out
+
+
+def _storage_node(term: dict, node_id: str, categories, kept_by, inherit: str | None = None) -> dict:
+    """One retention period as a ``dpv:StorageDuration``: the duration (``xsd:duration`` where it has an ISO 8601
+    form), the event it runs from, the categories it covers, who keeps it, where it was stated and its source."""
+    node = {"@id": node_id, "@type": ["dpv:StorageDuration", "dpv:StorageCondition"],
+            "rdf:value": _iso_duration(term["period"]), "pk:period": term["period"],
+            "pk:origin": term["origin"], "pk:statedIn": {"@id": _term(term["origin"], term["owner"])},
+            "pk:category": [{"@id": _term("category", c)} for c in sorted(categories)]}
+    if kept_by is not None:
+        node["pk:keptBy"] = [{"@id": _term("partner", p)} for p in sorted(kept_by)]
+    if term.get("source"):
+        node["dcterms:source"] = term["source"]
+    if inherit:
+        node["pk:inherit"] = inherit
+    return node
+
+
+def _iso_duration(period: str):
+    """The duration of a period in words (``6 years after the contact closed``) as an ``xsd:duration`` literal
+    (``P6Y``), or the words where it has no ISO 8601 form."""
+    import re
+
+    match = re.match(r"^(\d+) (year|month|week|day)s?\b", period)
+    if not match:
+        return period
+    return {"@value": f"P{match.group(1)}{match.group(2)[0].upper()}", "@type": "xsd:duration"}
 
 
 def write_odrl(protocol: Protocol, out_dir) -> list[Path]:

@@ -147,6 +147,7 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     out.append(f"outside := {_value(set(tables.outside))}")
     out.append("")
     out += _subject_parts(tables)
+    out += _retention_parts(tables)
     out.append("# Fact states no case can have (the protocol's fact constraints): a request in one is bad input.")
     out.append("impossible := " + _value([{"constraint": c, "facts": {f: set(v) for f, v in cube}}
                                           for c, cube in tables.impossible]))
@@ -192,6 +193,30 @@ def rego_module(protocol: Protocol, tables: Tables | None = None, the_stamp: Sta
     logic = logic.replace("{FACT_VALUE}", _PER_SUBJECT_FACT_VALUE if tables.per_subject else _PLAIN_FACT_VALUE)
     out.append(logic.replace("{MATCHED}", matched))
     return "\n".join(out)
+
+
+def _retention_parts(tables: Tables) -> list[str]:
+    """The retention terms (docs/semantics.md section 18) as tables (:func:`.retention_tables.retention_tables`):
+    which terms each rule states or inherits for each category, who keeps the inherited ones, and the
+    protocol's retention statements with a duration."""
+    from .retention_tables import retention_tables
+
+    held = retention_tables(tables)
+    lines = ["# Retention (docs/semantics.md section 18): every period stated, as the decisions give it."]
+    lines.append("retention_terms := [")
+    lines += [f"\t{_value(t)}," for t in held.terms]
+    lines += ["]", "", "# The recipients that keep what a default's retention terms cover."]
+    lines.append("retention_holders := " + _value([set(h) for h in held.holders]))
+    lines += ["", "# For each rule (by position) that states or inherits retention: per group of categories, its own",
+              "# terms and, per default, who keeps the inherited terms (positions in retention_terms and",
+              "# retention_holders); 'add' when the rule adds the inherited terms to its own."]
+    lines.append("rule_retention := {")
+    for position, groups in held.by_rule.items():
+        lines.append(f"\t{position}: {_value(groups)},")
+    lines += ["}", "", "# The protocol's retention statements with a duration, in protocol order (the last layer)."]
+    lines.append("retention_statements := " + _value(held.statements))
+    lines.append("")
+    return lines
 
 
 def _subject_parts(tables: Tables) -> list[str]:
@@ -404,7 +429,7 @@ fallback_for(request, category) := [k, "gap"] if {
 fallback_decision(category, fallback, reason) := {
 	"category": category, "outcome": fallback.outcome, "rule": null, "deciding_rules": [],
 	"lawful_bases": [], "obligations": fallback.obligations, "minimum": null, "escalate_to": fallback.escalate_to,
-	"fallback": fallback.id, "fallback_reason": reason, "sharing": null, "decided_by": null,
+	"fallback": fallback.id, "fallback_reason": reason, "sharing": null, "decided_by": null, "retention": [],
 }
 
 # The winning class of a set of matched rules: [priority, protect]; undefined for none.
@@ -464,11 +489,52 @@ rule_decision(request, category) := result if {
 		"escalate_to": first.escalate_to,
 		"sharing": mode,
 		"decided_by": decision_maker(deciding, mode),
+		"retention": shared_retention(request, category, deciding, first.outcome),
 	}
 } else := {
 	"category": category, "outcome": "gap", "rule": null, "deciding_rules": [], "rules_matched": [],
 	"lawful_bases": [], "obligations": [], "minimum": null, "escalate_to": null, "sharing": null, "decided_by": null,
+	"retention": [],
 }
+
+# -- retention (docs/semantics.md section 18): the deciding rules' own terms, else what they inherit for this
+# recipient, else the retention statements; none when nothing is shared. (Membership is tested with 'in':
+# regopy 1.5.2 answered a set lookup through an index, holders[k][to], as true for any member.)
+shared_retention(request, category, deciding, outcome) := retention_in_effect(request, category, deciding) if {
+	outcome in sharing
+} else := []
+
+retention_in_effect(request, category, deciding) := periods if {
+	entries := [rule_retention_entry(i, category) | some i in deciding]
+	own := [t | some e in entries; some t in own_terms(e, request.to)]
+	inherited := [t | some e in entries; some t in inherited_terms(e, request.to)]
+	found := unique(retention_found(own, inherited, statement_terms(request.to, category)))
+	periods := [retention_terms[t] | some t in found]
+}
+
+rule_retention_entry(i, category) := entry if {
+	some entry in object.get(rule_retention, i, [])
+	category in entry.categories
+} else := {"own": [], "defaults": [], "add": false}
+
+held_terms(entry, to) := [t | some pair in entry.defaults; to in retention_holders[pair[0]]; some t in pair[1]]
+
+own_terms(entry, to) := array.concat(entry.own, held_terms(entry, to)) if {
+	count(entry.own) > 0
+	entry.add
+} else := entry.own
+
+inherited_terms(entry, to) := [] if {
+	count(entry.own) > 0
+} else := held_terms(entry, to)
+
+statement_terms(to, category) := [s.term | some s in retention_statements; to in s.holders; category in s.categories]
+
+retention_found(own, inherited, statements) := own if {
+	count(own) > 0
+} else := inherited if {
+	count(inherited) > 0
+} else := statements
 
 bases_count(c, overall) if c.outcome in sharing
 

@@ -2,8 +2,8 @@
 
 Every request of every sample case becomes one ``test_`` rule that decides the request
 with ``decision with input as {...}`` and checks what the protocolkit engine decides:
-the overall outcome, each category's outcome, the deciding rule, the obligations and the
-lawful bases. Partners who run OPA can run it in their own CI to see that the policy they
+the overall outcome, each category's outcome, the deciding rule, the obligations, the
+lawful bases and each category's retention in effect (``docs/semantics.md`` section 18). Partners who run OPA can run it in their own CI to see that the policy they
 deploy decides as the agreement the partnership signed.
 
 (regopy 1.5.2 crashes on ``with input as`` in rules that call functions or use ``in``;
@@ -110,6 +110,7 @@ def rego_test_module(protocol: Protocol, samples: list[tuple[str, dict]], the_st
             f"\td.rule == {_value(d.rule)}",
             f"\td.obligations == {_value(list(d.obligations))}",
             f"\td.lawful_bases == {_value(list(d.lawful_bases))}",
+            f"\t[c.retention | some c in d.categories] == {_value([list(c.retention) for c in d.categories])}",
             "}",
             "",
         ]

@@ -76,20 +76,33 @@ class Default(Model):
     _quiet = quiet_defaults("retention")
     rationale: str | None = Field(None, description="Why the partnership states it once, in plain English.")
 
-    def level(self) -> str:
-        """Where it applies, in words: ``the whole protocol``, ``police as sender``, ``safeguarding``..."""
+    def level(self, vocab: "Vocabulary | None" = None) -> str:
+        """Where it applies, in words: ``the whole protocol``, ``police as sender``, ``sharing for safeguarding``...;
+        with a vocabulary, partners, kinds and purposes are named by their names (as a practitioner reads them).
+
+        Examples
+        --------
+        >>> d = Default(id="d", recipients={"partners": ["csc"]}, purposes=["safeguarding"])
+        >>> d.level()
+        'csc as recipient, sharing for safeguarding'
+        """
         sides = []
         if self.senders != ANY:
-            sides.append(f"{_selector_words(self.senders)} as sender")
+            sides.append(f"{_selector_words(self.senders, vocab)} as sender")
         if self.recipients != ANY:
-            sides.append(f"{_selector_words(self.recipients)} as recipient")
+            sides.append(f"{_selector_words(self.recipients, vocab)} as recipient")
         if self.purposes != ANY:
-            sides.append(f"sharing for {' or '.join(self.purposes)}")
+            purposes = [vocab.label("purposes", p).lower() if vocab else p for p in self.purposes]
+            sides.append(f"sharing for {' or '.join(purposes)}")
         return ", ".join(sides) if sides else "the whole protocol"
 
 
-def _selector_words(selector: Selector) -> str:
-    return " or ".join([*selector.partners, *selector.kinds, *selector.outside])
+def _selector_words(selector: Selector, vocab: "Vocabulary | None" = None) -> str:
+    if vocab is None:
+        return " or ".join([*selector.partners, *selector.kinds, *selector.outside])
+    return " or ".join([*(vocab.label("partners", p) for p in selector.partners),
+                        *(vocab.label("kinds", k) for k in selector.kinds),
+                        *(vocab.label("partners", o) for o in selector.outside)])
 
 
 @dataclass(frozen=True)
@@ -148,11 +161,11 @@ def effective_rules(protocol: "Protocol", vocab: "Vocabulary | None" = None) -> 
         obligations: dict[str, object] = {}
         for default in protocol.defaults:
             if default.retention and applies(default, rule, vocab, recipients=False):
-                got += [Inherited("retention", term.words(), default.id, default.level(), term, default.recipients)
+                got += [Inherited("retention", term.words(), default.id, default.level(vocab), term, default.recipients)
                         for term in default.retention]
             if not applies(default, rule, vocab):
                 continue
-            level = default.level()
+            level = default.level(vocab)
             for obligation in default.obligations:
                 if str(obligation) not in obligations:
                     obligations[str(obligation)] = obligation

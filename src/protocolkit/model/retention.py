@@ -109,17 +109,71 @@ class RetentionInEffect:
     level: str = ""     # for a default: where it applies ("the whole protocol", "police as sender")
     source: str | None = None
 
+    def to_dict(self) -> dict:
+        """The period as plain data: ``{"period", "origin", "owner", "source"}`` (the form the engine's decisions and
+        the Rego export carry).
+
+        Examples
+        --------
+        >>> RetentionInEffect("6 years", "default", "csc_retention", "csc as recipient", "partnership").to_dict()
+        {'period': '6 years', 'origin': 'default', 'owner': 'csc_retention', 'source': 'partnership'}
+        """
+        return {"period": self.words, "origin": self.origin, "owner": self.owner, "source": self.source}
+
     def cite(self) -> str:
-        """Where it was stated, in words: ``rule R-1's own``, ``from default d, for the whole protocol``, or a statement's id"""
+        """Where it was stated, in words, names first and ids after: ``rule R-1's own``, ``from the default for the
+        whole protocol, d``, or a statement's id."""
         if self.origin == "rule":
             return f"rule {self.owner}'s own"
         if self.origin == "default":
-            return f"from default {self.owner}, for {self.level}"
+            return f"from the default for {self.level}, {self.owner}"
         return self.owner   # a protocol statement: its id, as section 13 has always said it
 
 
 def _recipient_in(recipients, recipient: str, vocab: "Vocabulary") -> bool:
     return recipients == ANY or recipient in vocab.partners_in(recipients)
+
+
+def rule_terms(rule: "Rule", inherited: Mapping[str, tuple], category: str, vocab: "Vocabulary") \
+        -> tuple[list[RetentionInEffect], list[tuple[object, list[RetentionInEffect]]]]:
+    """One rule's terms for a category, before the recipient is known: its own terms that name the category most
+    nearly, and per default it inherits retention from (in order) the recipients that keep it and that default's
+    nearest terms. :func:`retention_in_effect` settles the layers from these; the Rego export writes them as tables.
+    (R-REF-09 below inherits from two defaults; marac, as recipient, keeps only marac_retention's term.)
+
+    Examples
+    --------
+    >>> import protocolkit
+    >>> from protocolkit.model.defaults import effective_rules
+    >>> from protocolkit.model.vocabulary import Vocabulary
+    >>> p = protocolkit.load(protocolkit.example_path("mash"))
+    >>> v = Vocabulary.of(p)
+    >>> own, by_default = rule_terms(p.rule("R-REF-09"), effective_rules(p, v)[1], "household.composition", v)
+    >>> own, [(r.words, r.owner) for _, terms in by_default for r in terms]
+    ([], [('6 years after the contact closed', 'csc_retention'), ('6 years after the last MARAC at which the case was heard', 'marac_retention')])
+    """
+    own = [RetentionInEffect(t.words(), "rule", rule.id, source=t.source)
+           for t in _nearest(list(getattr(rule, "retention", ())), category, vocab)]
+    grouped: dict[str, list] = {}
+    for item in inherited.get(rule.id, ()):
+        if item.what == "retention":   # every term of one default carries that default's recipients
+            grouped.setdefault(item.default, []).append(item)
+    by_default = []
+    for items in grouped.values():
+        nearest = _nearest([i.term for i in items], category, vocab)
+        by_default.append((items[0].recipients, [RetentionInEffect(i.value, "default", i.default, i.level, i.term.source)
+                                                 for i in items if any(i.term is t for t in nearest)]))
+    return own, [(recipients, terms) for recipients, terms in by_default if terms]
+
+
+def recipient_keeps(recipients, recipient: str, vocab: "Vocabulary") -> bool:
+    """Whether a recipient is among those a default's retention names (``any``, or a selector of partners)."""
+    return _recipient_in(recipients, recipient, vocab)
+
+
+def statement_term(statement) -> RetentionInEffect:
+    """A protocol retention statement with a duration as a period in effect (section 13)."""
+    return RetentionInEffect(_statement_words(statement), "statement", statement.id)
 
 
 def retention_in_effect(protocol: "Protocol", vocab: "Vocabulary", rules: Sequence["Rule"],
@@ -140,34 +194,25 @@ def retention_in_effect(protocol: "Protocol", vocab: "Vocabulary", rules: Sequen
     >>> _, inherited = effective_rules(p, v)
     >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [p.rule("R-REF-09")], inherited, "marac",
     ...                                                 "household.composition")]
-    [('6 years after the last MARAC at which the case was heard', 'from default marac_retention, for marac as recipient')]
+    [('6 years after the last MARAC at which the case was heard', 'from the default for Northbridge MARAC (multi-agency risk assessment conference) as recipient, marac_retention')]
     >>> [(r.words, r.cite()) for r in retention_in_effect(p, v, [], inherited, "marac", "household.composition")]
     [('30 days after the MASH outcome', 'partner_extracts')]
     """
     own: list[RetentionInEffect] = []
     from_defaults: list[RetentionInEffect] = []
     for rule in rules:
-        mine = [RetentionInEffect(t.words(), "rule", rule.id, source=t.source)
-                for t in _nearest(list(getattr(rule, "retention", ())), category, vocab)]
+        mine, by_default = rule_terms(rule, inherited, category, vocab)
         own += mine
         if mine and rule.inherit != "add":
             continue
-        by_default: dict[str, list] = {}
-        for item in inherited.get(rule.id, ()):
-            if item.what == "retention" and _recipient_in(item.recipients, recipient, vocab):
-                by_default.setdefault(item.default, []).append(item)
-        for items in by_default.values():
-            nearest = _nearest([i.term for i in items], category, vocab)
-            for item in items:
-                if any(item.term is t for t in nearest):
-                    (own if mine else from_defaults).append(
-                        RetentionInEffect(item.value, "default", item.default, item.level, item.term.source))
+        for recipients, terms in by_default:
+            if _recipient_in(recipients, recipient, vocab):
+                (own if mine else from_defaults).extend(terms)
     found = own or from_defaults
     if not found and statements:
         from .governance import retention_for
 
-        found = [RetentionInEffect(_statement_words(s), "statement", s.id)
-                 for s in retention_for(protocol, vocab, recipient, category) if s.duration]
+        found = [statement_term(s) for s in retention_for(protocol, vocab, recipient, category) if s.duration]
     return list(dict.fromkeys(found))
 
 
@@ -182,4 +227,5 @@ def states_retention(protocol: "Protocol") -> bool:
         or any(getattr(r, "retention", None) for r in protocol.rules)
 
 
-__all__ = ["Retention", "RetentionInEffect", "duration_words", "retention_in_effect", "states_retention"]
+__all__ = ["Retention", "RetentionInEffect", "duration_words", "recipient_keeps", "retention_in_effect", "rule_terms",
+           "statement_term", "states_retention"]

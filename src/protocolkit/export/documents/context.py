@@ -290,6 +290,7 @@ def _partner(p, n: _Names, v: Vocabulary) -> dict:
     return {
         "id": p.id, "name": plain(p.name), "kind": n.kind(p.kind), "role": role,
         "part_of": n.partner(p.part_of) if p.part_of else "",
+        "legal_entity": plain(p.legal_entity) if getattr(p, "legal_entity", None) else "",
         "public_body": "Public authority" if v.is_public_body(p.id) else "Not a public authority",
         "powers": [n.basis(b)["short"] for b in p.statutory_powers],
         "description": plain(p.description),

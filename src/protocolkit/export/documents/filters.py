@@ -18,6 +18,8 @@ def partner_rows(partners):
     rows = []
     for x in partners:
         name = x["name"] + (f" (part of {x['part_of']})" if x["part_of"] else "")
+        if x.get("legal_entity"):   # the legal person it is a service of: the controller in law (section 2's table)
+            name += f" (a service of {x['legal_entity']}, its legal entity)"
         rows.append([name, x["kind"], x["role"], x["public_body"], "; ".join(x["powers"]) or "none named"])
     return rows
 
