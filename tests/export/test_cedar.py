@@ -108,7 +108,7 @@ def test_generated_protocols_with_data_subject_roles():
 
     protocol = find(protocols(EXPORTED), lambda p: bool(p.subjects) and any(r.about != "any" for r in p.rules)
                     and any("@" in k for r in p.rules for k in r.when),
-                    settings=settings(database=None, max_examples=2000, phases=[Phase.generate]))
+                    settings=settings(database=None, derandomize=True, max_examples=2000, phases=[Phase.generate]))
     requests = single_category(random_requests(protocol, 1_000, seed=17))
     decider = CedarDecider.of(protocol)
     result = cedarpy.validate_policies(decider.policies, json.dumps(decider.schema))
