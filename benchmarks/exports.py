@@ -31,7 +31,7 @@ from pathlib import Path
 
 import protocolkit
 from protocolkit.export.documents import images, render
-from protocolkit.export.formats import format_names, get_format
+from protocolkit.export.formats import export, format_names, get_format
 
 
 def _cpu() -> tuple[float, float]:
@@ -61,6 +61,17 @@ def one_run(protocol, out: Path) -> dict[str, tuple[float, float, int, float]]:
     return timings
 
 
+def whole_run(protocol, out: Path) -> tuple[float, float]:
+    """``protocolkit export --format all`` as one call (diagrams started first): wall and CPU time."""
+    render._CONTEXT.clear()
+    images._CACHE.clear()
+    wall, (mine, theirs) = time.perf_counter(), _cpu()
+    export(protocol, "all", out)
+    _wait_for_workers()
+    mine_after, theirs_after = _cpu()
+    return time.perf_counter() - wall, mine_after - mine + theirs_after - theirs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -88,8 +99,17 @@ def main() -> int:
     cpus = [sum(t[1] for t in r.values()) for r in runs]
     total = statistics.median(totals)
     cpu = statistics.median(cpus)
-    print(f"{'all':8} {sum(t[2] for t in runs[0].values()):>5} {total:>12.2f} s {cpu:>11.2f} s"
-          f"   target < 5 s: {'met' if total < 5 else 'NOT met'}")
+    print(f"{'sum':8} {sum(t[2] for t in runs[0].values()):>5} {total:>12.2f} s {cpu:>11.2f} s"
+          "   (each format on its own, one after the other)")
+    wholes = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            wholes.append(whole_run(protocol, Path(tmp)))
+    whole = statistics.median(w for w, _ in wholes)
+    whole_cpu = statistics.median(c for _, c in wholes)
+    print(f"{'all':8} {sum(t[2] for t in runs[0].values()):>5} {whole:>12.2f} s {whole_cpu:>11.2f} s"
+          f"   as 'protocolkit export --format all' writes them (diagrams drawn while the rules are written);"
+          f" target < 5 s: {'met' if whole < 5 else 'NOT met'}")
     main_cpu = statistics.median(sum(t[3] for t in r.values()) for r in runs)
     children_cpu = statistics.median(sum(t[1] - t[3] for t in r.values()) for r in runs)
     print(f"where the CPU time went: this process {main_cpu:.2f} s (context, documents, rules formats; "

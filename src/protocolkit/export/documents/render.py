@@ -49,6 +49,18 @@ def _sidecars(protocol: Protocol) -> tuple:
     return (str(folder), *state)
 
 
+def start_diagrams(protocol: Protocol, *, today=None) -> None:
+    """Start drawing the shipped template's diagrams in the background, once the protocol is exportable.
+
+    Raises the same error as the export itself for a protocol that must not be exported.
+    """
+    from .images import default_names, prefetch
+    from .stamping import check_for_signature, stamp_of
+
+    check_for_signature(protocol, today=today)
+    prefetch(protocol, default_names(protocol), stamp_of(protocol).sha256)
+
+
 def agreement_blocks(protocol: Protocol, *, diagrams: bool = False, **options) -> tuple[list[dict], dict]:
     """The agreement's blocks and the context they were rendered from.
 
@@ -59,11 +71,7 @@ def agreement_blocks(protocol: Protocol, *, diagrams: bool = False, **options) -
     from .blocks import render_content
 
     if diagrams:
-        from .images import default_names, prefetch
-        from .stamping import check_for_signature, stamp_of
-
-        check_for_signature(protocol, today=options.get("today"))
-        prefetch(protocol, default_names(protocol), stamp_of(protocol).sha256)
+        start_diagrams(protocol, today=options.get("today"))
     context = agreement_context_for(protocol, **options)
     return render_content(protocol.folder, "agreement.j2", context), context
 
