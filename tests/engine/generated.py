@@ -64,11 +64,33 @@ ROLE_FACTS = ["consent@victim", "consent@alleged_perpetrator"]
 #: hierarchies, need-to-know). The engine's own tests use them all; an export's equivalence test
 #: asks for the ones the export encodes, and widens the set as it learns the rest.
 FEATURES = frozenset({"fallbacks", "outside", "requested_by", "neither_confirm_nor_deny", "fact_constraints", "history",
-                      "subjects", "sharing"})
+                      "subjects", "sharing", "retention"})
 #: Sharing modes, strongest first (docs/semantics.md section 4a).
 SHARING_MODES = ["required", "discretion", "permitted"]
 DECISION_MAKERS = ["the designated safeguarding lead", "the MASH team manager"]
 CORE = frozenset()
+#: Retention (docs/semantics.md sections 13 and 18), under the "retention" feature: each duration a term or statement
+#: draws, with the words the engine must print for it (read from the section, not from the engine).
+DURATIONS = {"6 years": "6 years", "P18M": "18 months", "P30D": "30 days", "P1Y": "1 year", "P12W": "12 weeks"}
+EVENTS = [None, "the case closed", "the contact closed"]
+SOURCES = [None, "the partnership's choice"]
+#: The categories a retention term names: 'any', a parent, its child, or both beside each other (so a category can
+#: fall under two terms of one rule or default, and the most specific must win).
+TERM_CATEGORIES = ["any", ["health"], ["health.mental_health"], ["criminal"], ["criminal.intelligence", "household"],
+                   ["health", "criminal.convictions"]]
+
+
+def retention_terms(draw, max_size: int = 3) -> list[dict]:
+    """One to ``max_size`` retention terms (docs/semantics.md section 18): a duration, sometimes the event it runs
+    from and a source, and the categories it covers."""
+    terms = []
+    for _ in range(draw(st.integers(1, max_size))):
+        term = {"duration": draw(st.sampled_from(sorted(DURATIONS)))}
+        after, source = draw(st.sampled_from(EVENTS)), draw(st.sampled_from(SOURCES))
+        categories = draw(st.sampled_from(TERM_CATEGORIES))
+        terms.append({**term, **({"after": after} if after else {}), **({"source": source} if source else {}),
+                      **({"categories": categories} if categories != "any" else {})})
+    return terms
 
 
 @st.composite
@@ -147,6 +169,8 @@ def protocols(draw, features: frozenset = CORE):
             rules[-1]["sharing"] = mode
             if mode == "discretion":
                 rules[-1]["decided_by"] = draw(st.sampled_from(DECISION_MAKERS))
+        if "retention" in features and outcome in ("share", "share_minimum") and draw(st.booleans()):
+            rules[-1]["retention"] = retention_terms(draw)   # a rule's own terms (section 18)
     profiles = [{
         "id": f"n{i}", "recipient": draw(st.sampled_from([{"partners": [draw(st.sampled_from(ids))]},
                                                           {"kinds": [draw(st.sampled_from(sorted(KINDS)))]}])),
@@ -180,7 +204,11 @@ def protocols(draw, features: frozenset = CORE):
         default = {"id": f"d{i}",
                    "obligations": obligations_of(draw(st.lists(st.sampled_from(OBLIGATIONS), max_size=2, unique=True))),
                    "lawful_bases": draw(st.lists(st.sampled_from(BASES), max_size=2, unique=True))}
-        if not default["obligations"] and not default["lawful_bases"]:
+        if "retention" in features and draw(st.booleans()):   # kept by the recipients the default names
+            default["retention"] = retention_terms(draw)
+            if draw(st.booleans()):   # a default that gives only retention
+                default["obligations"], default["lawful_bases"] = [], []
+        if not default["obligations"] and not default["lawful_bases"] and not default.get("retention"):
             default["obligations"] = ["record_decision"]
         side = draw(st.sampled_from(["protocol", "senders", "recipients", "purposes", "flow"]))
         if side in ("senders", "flow"):
@@ -192,13 +220,36 @@ def protocols(draw, features: frozenset = CORE):
         if draw(st.booleans()):
             default["outcomes"] = draw(st.lists(st.sampled_from(OUTCOMES[1:]), min_size=1, max_size=3, unique=True))
         defaults.append(default)
-    for rule in rules:
-        rule["inherit"] = draw(st.sampled_from(["replace", "replace", "add", "none"]))
+    for i in range(draw(st.integers(1, 2)) if "retention" in features else 0):
+        # retention-only defaults (section 18), kept by a recipient (a partner with its teams, a kind with its
+        # sub-kinds, an outside party), or for a purpose, or for the whole protocol
+        side = draw(st.sampled_from(["protocol", "recipients", "recipients", "purposes"]))
+        defaults.append({"id": f"keep{i}", "retention": retention_terms(draw),
+                         **({"recipients": selector()} if side == "recipients" else {}),
+                         **({"purposes": draw(st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=2, unique=True))}
+                            if side == "purposes" else {})})
+    for rule in rules:   # (a rule with its own retention adds the inherited terms half the time)
+        rule["inherit"] = draw(st.sampled_from(["replace", "add"] if rule.get("retention")
+                                               else ["replace", "replace", "add", "none"]))
+    statements = []   # the protocol's retention statements (section 13): with a duration, or only in words
+    for i in range(draw(st.integers(0, 3)) if "retention" in features else 0):
+        statement = {"id": f"s{i}", "text": "Kept, then deleted.",
+                     "partners": draw(st.one_of(st.just("any"), st.lists(st.sampled_from(ids), min_size=1, max_size=2,
+                                                                         unique=True))),
+                     "categories": draw(st.sampled_from(TERM_CATEGORIES))}
+        if draw(st.integers(0, 3)):
+            statement["duration"] = draw(st.sampled_from(sorted(DURATIONS)))
+            if after := draw(st.sampled_from(EVENTS)):
+                statement["after"] = after
+        else:
+            statement["period"] = "until it is no longer needed"
+        statements.append(statement)
     protocol = Protocol.model_validate({
         "metadata": {"id": "generated", "title": "Generated", "version": "1", "owner": "p0"},
         "partners": partners, "purposes": [], "rules": rules, "need_to_know": profiles, "fallbacks": fallbacks,
         "defaults": defaults,
         "outside": outside,
+        **({"retention": statements} if statements else {}),
         "fact_constraints": constraints,
         **({"subjects": [{"id": r, "label": f"The {r.replace('_', ' ')}"} for r in SUBJECTS],
             "facts": [{"id": "consent", "label": "Consent?", "values": FACTS["consent"], "per_subject": True}]}
@@ -416,6 +467,9 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         blocking = [r for r in waiting if r.outcome != OUTCOMES[best]
                     and (r.priority > top or (r.priority == top and OUTCOMES.index(r.outcome) < best))]
     result.update({"fallback": None, "fallback_reason": None, "waiting_rules": frozenset(), "waiting_on": ()})
+    result["retention"] = retention_oracle(protocol, [r for r in protocol.rules if r.id in result["deciding"]],
+                                           request.recipient, category) \
+        if result["outcome"] in ("share", "share_minimum") else ()
     fallback = next((f for f in protocol.fallbacks if f.purposes == "any" or request.purpose in f.purposes), None)
     if fallback is None:
         return result
@@ -433,11 +487,67 @@ def oracle(protocol: Protocol, request: Request, category: str) -> dict:
         waiting_on = tuple(names)
     result.update({
         "outcome": fallback.outcome, "rule": None, "deciding": (), "bases": (), "sharing": None, "decided_by": None,
+        "retention": (),
         "obligations": union([[str(o) for o in fallback.obligations]]), "fallback": fallback.id,
         "fallback_reason": reason, "waiting_rules": frozenset(r.id for r in blocking) if reason == "unknown_fact"
         else frozenset(), "waiting_on": waiting_on,
     })
     return result
+
+
+def _nearest_terms(terms, category) -> list:
+    """Of one rule's or one default's terms, those that name the category most nearly ('any' is the farthest)."""
+    def distance(term):
+        if term.categories == "any":
+            return 99
+        chain = list(_up(category, _category_parent))
+        named = [chain.index(c) for c in term.categories if c in chain]
+        return min(named) if named else None
+    covering = [(distance(t), t) for t in terms if distance(t) is not None]
+    best = min((d for d, _ in covering), default=None)
+    return [t for d, t in covering if d == best]
+
+
+def _period(term, origin: str, owner: str, source=None) -> dict:
+    words = DURATIONS[term.duration] + (f" after {term.after}" if term.after else "")
+    return {"period": words, "origin": origin, "owner": owner, "source": source}
+
+
+def retention_oracle(protocol: Protocol, deciding: list, recipient: str, category: str) -> tuple:
+    """The retention periods in effect when ``recipient`` receives ``category`` under the deciding rules (protocol
+    order), read literally from docs/semantics.md section 18: the rules' own nearest terms (with ``inherit: add``
+    also the inherited ones the recipient keeps), else the inherited terms the recipient keeps (defaults in declared
+    order; ``inherit: none`` inherits none), else the statements with a duration that cover the recipient (or an
+    organisation it is part of) and the category; without repeats."""
+    partners = {p.id: p for p in protocol.partners}
+    own, inherited = [], []
+    for rule in deciding:
+        mine = [_period(t, "rule", rule.id, t.source) for t in _nearest_terms(rule.retention, category)]
+        kept = []
+        for d in protocol.defaults if rule.inherit != "none" else []:
+            if rule.outcome not in d.outcomes or not _within(protocol, rule.from_, d.senders) \
+                    or not _within(protocol, rule.purposes, d.purposes):
+                continue
+            if d.recipients != "any" and not _partner_matches(protocol, d.recipients, recipient):
+                continue
+            kept += [_period(t, "default", d.id, t.source) for t in _nearest_terms(d.retention, category)]
+        if mine:
+            own += mine + (kept if rule.inherit == "add" else [])
+        else:
+            inherited += kept
+    found = own or inherited
+    if not found:
+        holders = set(_up(recipient, lambda p: partners[p].part_of if p in partners else None))
+        chain = set(_up(category, _category_parent))
+        found = [{"period": DURATIONS[s.duration] + (f" after {s.after}" if s.after else ""), "origin": "statement",
+                  "owner": s.id, "source": None} for s in protocol.retention if s.duration
+                 and (s.partners == "any" or holders & set(s.partners))
+                 and (s.categories == "any" or chain & set(s.categories))]
+    out = []
+    for period in found:
+        if period not in out:
+            out.append(period)
+    return tuple(out)
 
 
 def possible_facts(protocol: Protocol, facts: dict | Request) -> bool:

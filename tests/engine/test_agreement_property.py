@@ -63,6 +63,9 @@ def test_decide_and_decide_many_agree_with_the_semantics(data):
             assert frozenset(got.waiting_rules) == want["waiting_rules"] == frozenset(row["waiting_rules"])
             assert tuple(got.waiting_on) == want["waiting_on"] == tuple(row["waiting_on"])
             assert got.gap == (not want["matched"])
+            # retention (section 18): the periods in effect, in order, from the layer that says anything
+            event(f"retention from {sorted({p['origin'] for p in want['retention']})}")
+            assert list(got.retention) == list(want["retention"]) == list(row["retention"]), (request, got.category)
             assert got.explanation == row["explanation"]
 
 
