@@ -220,12 +220,16 @@ def protocols(draw, features: frozenset = CORE):
         if draw(st.booleans()):
             default["outcomes"] = draw(st.lists(st.sampled_from(OUTCOMES[1:]), min_size=1, max_size=3, unique=True))
         defaults.append(default)
-    for i in range(draw(st.integers(1, 2)) if "retention" in features else 0):
+    for i in range(draw(st.integers(1, 3)) if "retention" in features else 0):
         # retention-only defaults (section 18), kept by a recipient (a partner with its teams, a kind with its
         # sub-kinds, an outside party), or for a purpose, or for the whole protocol
-        side = draw(st.sampled_from(["protocol", "recipients", "recipients", "purposes"]))
+        organisations = sorted({p["part_of"] for p in partners if "part_of" in p})   # partners with teams
+        side = draw(st.sampled_from(["protocol", "recipients", "recipients", "purposes"]
+                                    + (["organisation"] if organisations else [])))
         defaults.append({"id": f"keep{i}", "retention": retention_terms(draw),
                          **({"recipients": selector()} if side == "recipients" else {}),
+                         **({"recipients": {"partners": [draw(st.sampled_from(organisations))]}}
+                            if side == "organisation" else {}),
                          **({"purposes": draw(st.lists(st.sampled_from(PURPOSES), min_size=1, max_size=2, unique=True))}
                             if side == "purposes" else {})})
     for rule in rules:   # (a rule with its own retention adds the inherited terms half the time)
