@@ -19,7 +19,10 @@ def register(subparsers) -> None:
         "diff", help="what a change does: the edits, and every request whose decision changes",
         description="Compare two versions of a protocol: what was edited, entry by entry, and exactly which "
                     "requests are decided differently (over every possible request and over the sample cases), "
-                    "and which promises change. Exits 0 unless --fail-on-change is given and a decision or a retention period changes.",
+                    "and which promises change. A decision carries how long the recipient keeps what is shared, "
+                    "so a change that only changes a retention period changes decisions too (the report lists it "
+                    "under 'Retention that changes'). Exits 0 unless --fail-on-change is given and a decision "
+                    "changes.",
         epilog="examples:\n  protocolkit diff old-protocol/ new-protocol/\n"
                "  protocolkit diff --git main .          # the working copy against the main branch",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -29,7 +32,7 @@ def register(subparsers) -> None:
     p.add_argument("--cases", metavar="DIR", help="sample cases to compare on (default: the new version's cases/)")
     p.add_argument("--format", choices=("md", "json"), default="md", help="md (for a merge request) or json")
     p.add_argument("--out", metavar="FILE", help="write the report here instead of printing it")
-    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision or retention period changes")
+    p.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision changes, a retention period included")
     p.set_defaults(handler=run)
 
 
@@ -64,13 +67,21 @@ def run(args) -> int:
             raise ProtocolError(f"--out {out} is one of the protocols compared: choose another file")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        verdict = "decisions change" if result.decisions_changed else "no decision changes"
-        if result.retention:
-            verdict += ", retention changes"
-        print(f"Wrote the change report to {out}: {verdict}.")
+        print(f"Wrote the change report to {out}: {_verdict(result)}.")
     else:
         sys.stdout.write(text)
-    return 1 if args.fail_on_change and (result.decisions_changed or result.retention) else 0
+    return 1 if args.fail_on_change and result.decisions_changed else 0
+
+
+def _verdict(result) -> str:
+    """One phrase on what changes, for the line that says where the report went."""
+    kinds = len(result.retention)
+    periods = f"retention periods for {kinds} kind{'' if kinds == 1 else 's'} of sharing"
+    if not result.decisions_changed:
+        return "no decision changes"
+    if result.only_retention_changed:
+        return f"decisions change only in how long what is shared is kept ({periods})"
+    return f"decisions change, and {periods}" if kinds else "decisions change"
 
 
 def _checkout(rev: str, path: Path, scratch: Path) -> Path:

@@ -1,7 +1,8 @@
 """What a change to a protocol does to decisions: over the sample cases, and over every possible request.
 
-A decision *changes* when its outcome, deciding rule, obligations, lawful bases or
-sharing mode (a duty, a permission or a named person's discretion, and who decides)
+A decision *changes* when its outcome, deciding rule, obligations, lawful bases,
+sharing mode (a duty, a permission or a named person's discretion, and who decides) or
+retention (how long the recipient keeps what is shared, ``docs/semantics.md`` section 18)
 differ between the two versions. A rule that was only renamed (same content, new id)
 does not change a decision by its new name: ids are compared through the renames
 that :func:`protocolkit.model.compare.compare_protocols` found.
@@ -13,6 +14,12 @@ over the *pair* of rule bitsets, so every distinct pair of decisions is found wi
 smallest request that reaches it and the number of requests that do. Requests that
 only one version can read (a partner, category or fact value the other lacks) are
 counted apart, as added to or removed from the space. Nothing is sampled.
+
+Retention is compared exactly in its own dimensions (:mod:`protocolkit.engine.retention_impact`: every rule
+that shares in both versions x every recipient x every category, since a period depends on nothing else), and
+reported as *kinds of sharing* whose period changes; the request counts of the space are for the other
+fields. A change that only changes a period is still a change of decisions (:attr:`Impact.decisions_changed`),
+and the sample cases compare retention request by request like the other fields.
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ import pandas as pd
 from ..model.cases import Case
 from ..model.protocol import Protocol
 
-#: What a decision is compared on.
+#: What a decision is compared on over the whole space (retention is compared by kind of sharing:
+#: :func:`~protocolkit.engine.retention_impact.retention_changes`).
 COMPARED = ("outcome", "rule", "obligations", "lawful_bases", "sharing", "decided_by")
+#: What a sample case's decision is compared on: everything a decision carries, its retention included.
+CASE_COMPARED = (*COMPARED, "retention")
 
 CASE_IMPACT_COLUMNS = ["case", "step", "request", "from", "to", "category", "stage", "purpose",
                        "old_outcome", "new_outcome", "old_rule", "new_rule", "changed"]
@@ -40,7 +50,7 @@ class CaseImpact:
     changes : DataFrame
         One row per changed (request, category): :data:`CASE_IMPACT_COLUMNS`, ``changed``
         naming what changed (``outcome``, ``rule``, ``obligations``, ``lawful_bases``, ``sharing``,
-        ``decided_by``).
+        ``decided_by``, ``retention``).
     compared : int
         How many (request, category) decisions were compared.
     problems : list of str
@@ -88,10 +98,10 @@ def case_impact(old: Protocol, new: Protocol, cases: list[Case], renames: dict[s
     before = before.copy()
     before["rule"] = before["rule"].map(lambda r: renames.get(r, r) if isinstance(r, str) else r)
     before["deciding_rules"] = before["deciding_rules"].map(lambda rs: [renames.get(r, r) for r in rs])
-    joined = before.join(after[list(COMPARED)].add_suffix("_new"), how="inner")
+    joined = before.join(after[list(CASE_COMPARED)].add_suffix("_new"), how="inner")
     rows = []
     for key, row in joined.iterrows():
-        changed = [c for c in COMPARED if _norm(row[c]) != _norm(row[f"{c}_new"])]
+        changed = [c for c in CASE_COMPARED if _norm(row[c]) != _norm(row[f"{c}_new"])]
         if changed:
             rows.append({**dict(zip(keys, key)), "from": row["from"], "to": row["to"], "stage": row["stage"],
                          "purpose": row["purpose"], "old_outcome": row["outcome"], "new_outcome": row["outcome_new"],
@@ -421,9 +431,29 @@ class Impact:
 
     @property
     def decisions_changed(self) -> bool:
-        """Whether any decision changed, anywhere (the space, the cases or the guarantees' verdicts)."""
+        """Whether any decision changed, anywhere (the space, the cases, the guarantees' verdicts, or how long a
+        recipient keeps what is shared: a decision carries its retention, ``docs/semantics.md`` section 18)."""
         return bool(self.space.changed or self.space.only_old or self.space.only_new
-                    or (self.cases is not None and len(self.cases.changes)) or self.guarantees)
+                    or (self.cases is not None and len(self.cases.changes)) or self.guarantees or self.retention)
+
+    @property
+    def only_retention_changed(self) -> bool:
+        """Whether the only decisions that change are in how long the recipients keep what is shared: every
+        request keeps its outcome, rule, bases, duties and sharing mode, and the promises their verdicts.
+
+        Examples
+        --------
+        >>> import protocolkit
+        >>> old = protocolkit.load(protocolkit.example_path("mash"))
+        >>> new = old.model_copy(deep=True)
+        >>> new.defaults[[d.id for d in new.defaults].index("marac_retention")].retention[0].duration = "P2Y"
+        >>> result = impact(old, new)
+        >>> result.decisions_changed, result.only_retention_changed, result.space.changed, len(result.retention)
+        (True, True, 0, 1)
+        """
+        others = bool(self.space.changed or self.space.only_old or self.space.only_new or self.guarantees
+                      or (self.cases is not None and any(set(c) - {"retention"} for c in self.cases.changes["changed"])))
+        return bool(self.retention) and not others
 
 
 def impact(old: Protocol, new: Protocol, cases: list[Case] | None = None) -> Impact:

@@ -50,6 +50,7 @@ def change_report(old: Protocol, new: Protocol, result: Impact) -> dict:
         "old": {"id": old.metadata.id, "version": old.metadata.version},
         "new": {"id": new.metadata.id, "version": new.metadata.version},
         "decisions_changed": result.decisions_changed,
+        "only_retention_changed": result.only_retention_changed,
         "space": {"size": result.space.space_size, "changed": result.space.changed,
                   "only_old": result.space.only_old, "only_new": result.space.only_new},
         "groups": ordered,
@@ -71,9 +72,22 @@ def render_markdown(report: dict, *, limit: int = 30) -> str:
     space = report["space"]
     lines = [f"## What this change does: {report['old']['id']} version {report['old']['version']} → "
              f"{report['new']['version']}", ""]
+    retention = report.get("retention") or []
+    kinds = f"{len(retention)} kind{'' if len(retention) == 1 else 's'} of sharing"
     if not report["decisions_changed"]:
         lines += ["No decision changes: every possible request is decided exactly as before "
                   f"({space['size']:,} requests compared).", ""]
+    elif report.get("only_retention_changed"):
+        # a decision carries how long the recipient keeps what it receives (docs/semantics.md section 18)
+        lines += [f"**Decisions change only in how long what is shared is kept: {kinds}.** Every possible request "
+                  "gets the same outcome, deciding rule, lawful bases, duties and sharing mode as before "
+                  f"({space['size']:,} requests compared), but the recipient keeps what it receives for a different "
+                  "period (below: who keeps which categories, under which rules, now and before)."]
+        if report["cases"] is not None:
+            cases = report["cases"]
+            lines.append(f"Sample cases: {cases['changed']} of {cases['compared']} decisions change "
+                         "(only in their retention).")
+        lines.append("")
     else:
         lines += [f"**{space['changed']:,} of {space['size']:,} possible requests are decided differently.**"
                   + (f" {space['only_new']:,} requests become possible (new names) and {space['only_old']:,} "
@@ -83,10 +97,10 @@ def render_markdown(report: dict, *, limit: int = 30) -> str:
             lines += [f"Sample cases: {cases['changed']} of {cases['compared']} decisions change."]
             lines += [f"- {problem}" for problem in cases["problems"]]
             lines.append("")
-    if report.get("retention"):
-        if not report["decisions_changed"]:
-            lines[-1:-1] = [f"Retention changes for {len(report['retention'])} kind"
-                            f"{'' if len(report['retention']) == 1 else 's'} of sharing (below)."]
+        if retention:
+            lines[-1:-1] = [f"Retention periods also change for {kinds} (below); those decisions are counted "
+                            "there, by who keeps which categories under which rules, not among the requests above."]
+    if retention:
         lines += ["### Retention that changes", ""]
         lines += [f"- {_escape(c['summary'])}" for c in report["retention"][:limit]]
         if len(report["retention"]) > limit:
@@ -139,8 +153,14 @@ def _group_sentence(group: dict, vocabulary: Vocabulary) -> str:
     if old != new:
         also = f", and the {' and '.join(others)} change" if others else ""
         return f"{_words(old)} becomes {_words(new)}{also} ({rules})"
-    what = " and ".join(c.replace("_", " ") for c in group["changed"] if c != "outcome")
-    return f"still {_words(new)}, but the {what} change ({rules})"
+    items = [_FIELDS.get(c, c.replace("_", " ")) for c in group["changed"] if c != "outcome"]
+    verb = "changes" if len(items) == 1 and items[0] not in ("obligations", "lawful bases") else "change"
+    return f"still {_words(new)}, but the {' and '.join(items)} {verb} ({rules})"
+
+
+#: What changed, in words, where the field's name is not enough.
+_FIELDS = {"lawful_bases": "lawful bases", "sharing": "sharing mode", "decided_by": "person who decides",
+           "retention": "retention period"}
 
 
 def _retention_sentence(change, vocabulary: Vocabulary) -> str:
