@@ -127,7 +127,9 @@ def content_key(protocol: Protocol) -> bytes:
     """A digest of the protocol's whole content (pydantic's compiled JSON writer: milliseconds, where the
     canonical JSON takes a good part of a second); equal keys mean equal canonical JSON, so
     :func:`content_hash` is worked out once per content however often the exports ask for it."""
-    return hashlib.sha256(protocol.model_dump_json(by_alias=True).encode()).digest()
+    from ..model.unchanged import model_json, remembered
+
+    return remembered(protocol, "content_key", lambda: hashlib.sha256(model_json(protocol)).digest())
 
 
 @dataclass(frozen=True)
