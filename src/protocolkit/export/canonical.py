@@ -98,7 +98,9 @@ def canonical_json(protocol: Protocol) -> bytes:
     >>> text[:1], text[-1:]
     (b'{', b'\\n')
     """
-    return dumps_canonical(canonical_dict(protocol))
+    from ..model.unchanged import remembered
+
+    return remembered(protocol, "canonical_json", lambda: dumps_canonical(canonical_dict(protocol)))
 
 
 def content_hash(protocol: Protocol) -> str:
