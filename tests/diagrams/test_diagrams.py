@@ -11,6 +11,7 @@ Regenerate the golden DOT text with ``PROTOCOLKIT_UPDATE_GOLDEN=1 pytest tests/d
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -249,6 +250,53 @@ def test_bundles_lose_no_flow(mash):
             assert all(a.data == b.arrow.data for a in flows if a.source in b.sources and a.target in b.targets)
 
 
+SUPPORTING = ROOT / "examples" / "supporting_families"
+
+
+@pytest.mark.parametrize("example,stages", [("mash", (None, "referral", "plan", "closure")),
+                                            ("supporting_families", (None, "identification", "assessment"))])
+def test_flows_between_an_organisations_teams_are_each_in_one_group(example, stages):
+    """Grouped by receiving team and data, the flows inside an organisation lose none and add none."""
+    protocol = protocolkit.load(ROOT / "examples" / example)
+    labels = dataflow.labels_for(Vocabulary.of(protocol))
+    for stage in stages:
+        graph = build(protocol, stage=stage)
+        drawing = dataflow.plan(graph, labels)
+        assert drawing.internal, f"{example} {stage}: no flow between one organisation's teams to test"
+        by_pair = {(a.source, a.target): a for a in drawing.internal}
+        covered = [(s, g.target) for g in drawing.teams for s in g.sources]
+        assert sorted(covered) == sorted(by_pair), stage
+        for group in drawing.teams:
+            assert all(by_pair[(s, group.target)].data == group.arrow.data for s in group.sources)
+            assert group.target not in group.sources
+        # one group per recipient and data: no two groups could be merged
+        keys = [(g.target, g.arrow.data) for g in drawing.teams]
+        assert len(keys) == len(set(keys))
+
+
+def test_an_outline_has_one_line_per_receiving_team_naming_how_many_send(mash):
+    labels = dataflow.labels_for(Vocabulary.of(mash))
+    graph = build(mash, stage="referral")
+    drawing = dataflow.plan(graph, labels)
+    sc = dataflow.scene(graph, labels)
+    (council,) = [b for b in sc.boxes if b.members[0].partner == "northbridge_council"]
+    receiving = list(dict.fromkeys(g.target for g in drawing.teams if g.organisation == "northbridge_council"))
+    assert len(council.internal) == len(receiving) == 5
+    senders = {t: {s for g in drawing.teams if g.target == t for s in g.sources} for t in receiving}
+    for (text, colour), target in zip(council.internal, receiving):
+        assert text.startswith("to "), text
+        count = len(senders[target])
+        assert text.endswith("every other team" if count == len(council.members) - 1 else f"{count} teams"), text
+        sensitive = any(g.arrow.sensitive for g in drawing.teams if g.target == target)
+        assert colour == (dataflow.SENSITIVE_COLOUR if sensitive else dataflow.ORDINARY_COLOUR)
+    # children's social care hears from all six other teams, with special category data among it
+    assert council.internal[0] == ("to Council Children's Social Care: from every other team", dataflow.SENSITIVE_COLOUR)
+    # the text inside an outline is no smaller than any other small text of the drawing
+    text = dataflow.to_dot(graph, Vocabulary.of(mash))
+    sizes = {float(x) for x in re.findall(r'POINT-SIZE="([\d.]+)"', text) + re.findall(r"fontsize=([\d.]+)", text)}
+    assert min(sizes) == dataflow.SMALL_PT >= 9
+
+
 def test_labels_and_boxes_do_not_overlap(mash):
     v = Vocabulary.of(mash)
     labels = dataflow.labels_for(v)
@@ -413,6 +461,51 @@ def test_lanes_drawn_by_graphviz_name_every_stage_and_partner(small, tmp_path):
     assert {"Police and criminal justice", "categories received:"} <= drawn
     png = write(small, tmp_path / "lanes.png", view="lanes").read_bytes()
     assert png.startswith(b"\x89PNG") and png == write(small, tmp_path / "again.png", view="lanes").read_bytes()
+
+
+def test_text_is_measured_in_the_fonts_own_advance_widths():
+    """A line is as wide as DejaVu Sans says: its advance widths (the hmtx table, read here with fontTools) at the size."""
+    from fontTools.ttLib import TTFont
+
+    from protocolkit.diagrams._common import font_file, text_width
+
+    text = "Northbridge Constabulary"   # no kerning pair in it
+    for bold in (False, True):
+        font = TTFont(font_file(bold))
+        advances, cmap = font["hmtx"].metrics, font.getBestCmap()
+        em = font["head"].unitsPerEm
+        expected = sum(advances[cmap[ord(c)]][0] for c in text) * 6.5 / em
+        assert text_width(text, 6.5, bold) == pytest.approx(expected, abs=1e-9)
+    assert text_width("AV", 10) < text_width("A", 10) + text_width("V", 10)   # the font's kerning counts
+    assert text_width("a short\nand a longer line", 10) == text_width("and a longer line", 10)
+
+
+def test_lanes_text_is_measured_at_the_whole_point_sizes_graphviz_draws(mash):
+    """Graphviz reads a POINT-SIZE as whole points ("4.85" is drawn at 4), so the sheet fits its lines at whole sizes
+    and the DOT text asks for exactly those; every cell line then fits inside its cell at the size it is drawn."""
+    import re
+
+    from protocolkit.diagrams._common import text_width
+    from protocolkit.diagrams.lanes import sheet
+    from protocolkit.diagrams.lanes_graphviz import to_dot
+
+    sh = sheet(mash)
+    sizes = re.findall(r'POINT-SIZE="([^"]*)"', to_dot(sh))
+    assert sizes and all(size.isdigit() for size in sizes), sorted(set(sizes))
+    assert {sh.font, sh.name_font, sh.group_font, sh.minimum_font} <= {float(size) for size in sizes}
+    room = (sh.column - 0.14) * 72
+    lines = [x for row in sh.cells for cell in row for x in cell.lines]
+    assert len(lines) > 100 and max(text_width(x, sh.group_font) for x in lines) <= room
+
+
+def test_lanes_drawn_by_graphviz_do_not_import_matplotlib(tmp_path):
+    """Importing matplotlib costs a third of a second; the lanes drawn by Graphviz measure text without it."""
+    code = ("import sys, protocolkit; from protocolkit.diagrams import write; "
+            f"write(protocolkit.load({str(MASH)!r}), {str(tmp_path / 'lanes.png')!r}, view='lanes'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.stdout.strip() == "[]" and (tmp_path / "lanes.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_lanes_without_graphviz_are_drawn_by_matplotlib(small, tmp_path, no_dot):

@@ -65,7 +65,8 @@ def test_flows_to_outside_parties_are_on_the_cards(mash, tmp_path):
     ]
     protocol = Protocol.model_validate(raw)
     card = cards_of(protocol)["childrens_social_care"]
-    assert [row["to"] for row in card["must"]] == ["The person the information is about"]
+    # the sender's duties to the data subject are listed with the party's label (beside its other duties)
+    assert "The person the information is about" in [row["to"] for row in card["must"]]
     assert set(cards_of(protocol)) == {p.id for p in protocol.partners}  # no card for the landlord
     (md,) = [p for p in write_markdown(protocol, tmp_path, today=TODAY, diagrams=False) if p.suffix == ".md"]
     assert "The person the information is about" in md.read_text(encoding="utf-8")
@@ -94,3 +95,12 @@ def test_every_card_of_the_example_fits_one_a4_page(mash, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "card-police.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "What I must share" in text and "What I may share" in text and "R-REF-06" in text
+
+
+def test_a_duty_that_holds_only_in_some_cases_says_when(mash):
+    """The FGM report (R-REF-22) is a duty only for a known case; Operation Encompass (R-REF-06) always is."""
+    cards = cards_of(mash)
+    (school,) = [row for row in cards["school"]["must"] if row["rules"] == "R-REF-22"]
+    assert school["stages"] == "every stage, only when known fgm case is yes"
+    (police,) = cards["police"]["must"]
+    assert police["rules"] == "R-REF-06" and police["stages"] == "every stage"

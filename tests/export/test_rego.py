@@ -112,7 +112,7 @@ def test_a_wrong_expectation_in_the_test_module_fails(mash, tmp_path):
 @pytest.mark.parametrize("size", [pytest.param(1_000, id="default"),
                                   pytest.param(10_000, marks=pytest.mark.large, id="full")])
 def test_generated_requests_over_the_example(size, mash, mash_regorus):
-    requests = random_requests(mash, size, seed=20261127)
+    requests = random_requests(mash, size, seed=20261127) + _matching_requests(mash)
     engine = engine_answers(mash, requests)
     rego = [comparable(d) for d in mash_regorus.decide_many(requests)]
     mismatches = [(requests[i], engine[i], rego[i]) for i in range(len(requests)) if engine[i] != rego[i]]
@@ -129,6 +129,18 @@ def test_generated_requests_over_the_example(size, mash, mash_regorus):
     stated = {(dict(p)["owner"], dict(p)["origin"]) for e in engine for c in e[4] for p in c[-1]}
     assert {("csc_retention", "default"), ("marac_retention", "default"), ("matching_retention", "default"),
             ("partner_extracts", "statement")} <= stated, stated
+
+
+def _matching_requests(protocol) -> list[dict]:
+    """Requests for the example's Supporting Families matching (a purpose-scoped retention default): the purpose
+    is one of six and its flows few, so a uniform draw need not reach them; these make sure it is compared."""
+    from protocolkit.graph import permitted_flows
+
+    flows = permitted_flows(protocol, purpose="programme_identification")
+    chosen = flows[flows["category"].str.startswith("supporting_families")].head(3)
+    assert len(chosen), "the example no longer lets Supporting Families matching data go"
+    return [{"from": f["from"], "to": f["to"], "categories": [f["category"]], "stage": f["stage"],
+             "purpose": f["purpose"], "facts": dict(f["facts"])} for f in chosen.to_dict("records")]
 
 
 def test_regopy_agrees_on_generated_requests_over_the_example(mash):

@@ -71,6 +71,8 @@ GATEWAY_IDS = {
     # added from the 2026-11-27 review corrections (domain.md, top)
     "EA2002.s175", "CARE2014.s45", "HSCA2012.s251B", "CJA2003.s325", "CJA2003.s327A",
     "PCSCA2022.s44A-44E", "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier", "NHSA2006.Pt4",
+    # added with the FGM mandatory-reporting case (read from the Home Office procedural information)
+    "FGMA2003.s5B",
 }
 # Entries marked unverified: points domain.md tags [K] that could not be confirmed here
 # (s47(9)-(11), s16H), review corrections whose detail is [K] (Operation Encompass s49A,
@@ -80,6 +82,7 @@ UNVERIFIED_IDS = {
     "CA1989.s47.9-11", "CA2004.s16H", "DAA2021.s49A", "SSAA1992.s109BZA", "PCSCA2022.s44A-44E",
     "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier", "CJA2003.s327A", "POLICE.DVDS",
     "NHSA2006.Pt4",  # GP practices' basis in law: a partnership choice, not a checked provision
+    "FGMA2003.s5B",  # not in the domain notes: read from the Home Office procedural information, not the Act
 }
 NOT_IN_FORCE_IDS = {"SSAA1992.s109BZA", "CWSA2026.duty_to_share", "CWSA2026.consistent_identifier"}
 # Kinds whose provisions DPV models (EU GDPR articles); everything else is UK-only.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..engine.compiled import compile_protocol
 from ..engine.decisions import CategoryDecision, Decision
 from ..model.legal import UNVERIFIED
 from ..model.naming import joined, repeats, with_detail
@@ -44,6 +45,8 @@ def join(items, last: str = "and") -> str:
 
 
 def _verb(decision: CategoryDecision, recipient: str) -> str:
+    if decision.sharing == "required" and decision.outcome in (Outcome.SHARE, Outcome.SHARE_MINIMUM):
+        return "must share" if decision.outcome == Outcome.SHARE else "must share only a minimum of"
     return {
         Outcome.SHARE: "may share",
         Outcome.SHARE_MINIMUM: "may share only a minimum of",
@@ -88,15 +91,19 @@ def lead_sentence(v: Vocabulary, decision: Decision, group: list[CategoryDecisio
     return f"{sender} {_verb(first, recipient)} {what} with {recipient} {when}."
 
 
-def duty_lines(v: Vocabulary, obligations) -> list[str]:
-    """Each obligation as a short line a practitioner acts on."""
+def duty_lines(v: Vocabulary, obligations, compiled=None) -> list[str]:
+    """Each obligation as a short line a practitioner acts on (``compiled``: the protocol's compiled tables, so that
+    a deadline that is data and has words of its own reads when first, then the words)."""
+    from ..engine.explain import deadline_sentence
+
     out = []
     for text in obligations:
         kind, _, detail = text.partition(": ")
         entry = v.obligation_types.get(kind)
         label = entry.label if entry else kind.replace("_", " ")
         if kind == "deadline" and detail:
-            out.append(detail if detail.lower().startswith("act ") else f"act {detail}")
+            ordered = deadline_sentence(compiled, text) if compiled is not None else None
+            out.append(ordered or (detail if detail.lower().startswith("act ") else f"act {detail}"))
         elif kind == "do_not_inform_family":
             out.append("do " + with_detail(label, detail))  # the label reads "not tell the family yet"
         else:
@@ -183,7 +190,7 @@ def sections(protocol: Protocol, decision: Decision) -> list[Section]:
         section = Section(lead_sentence(v, decision, group))
         if first.minimum:
             section.minimum = first.minimum.strip()
-        section.duties = duty_lines(v, first.obligations)
+        section.duties = duty_lines(v, first.obligations, compile_protocol(protocol))
         section.bases = basis_lines(v, first.lawful_bases) if first.shared or first.lawful_bases else []
         rule = _rule(protocol, first.rule)
         if rule is not None and rule.rationale:

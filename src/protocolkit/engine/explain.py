@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..model.legal import UNVERIFIED
 from ..model.outcomes import outcome_words
-from ..model.deadlines import TIMINGS
+from ..model.deadlines import TIMINGS, describe_deadline
 from ..model.naming import repeats, with_detail
 from ..model.rules import Fallback, Rule, describe_about, describe_requested_by
 
@@ -69,7 +69,8 @@ def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[st
             else:
                 sentences.append(f"The family is not told yet{f' ({detail})' if detail else ''}.")
         elif kind == "deadline":
-            musts[timing].append((detail if detail.lower().startswith("act ") else f"act {detail}") if detail else label)
+            musts[timing].append(deadline_sentence(compiled, text) or
+                                 ((detail if detail.lower().startswith("act ") else f"act {detail}") if detail else label))
         elif detail.startswith(("within ", "on the same", "by the end")):
             musts[timing].append(f"{label} {detail}")
         else:
@@ -82,6 +83,23 @@ def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[st
     if musts["after"]:
         order.append(f"After the disclosure (sharing does not wait for it), they must {_join(musts['after'])}.")
     return order + sentences
+
+
+def deadline_sentence(compiled: "CompiledProtocol", text: str) -> str | None:
+    """A deadline that is data and also has words of its own, when first, then the words:
+    "act before the start of the next school day after the incident, and in any case as soon as
+    reasonably practicable". None for any other deadline (its text reads well as it is)."""
+    found = getattr(compiled, "_deadlines_by_text", None)
+    if found is None:
+        found = {str(o): o for entry in [*compiled.protocol.rules, *compiled.protocol.fallbacks]
+                 for o in entry.obligations if o.type == "deadline" and o.within is not None and o.detail}
+        compiled._deadlines_by_text = found
+    obligation = found.get(text)
+    if obligation is None:
+        return None
+    when = describe_deadline(obligation.within, obligation.from_ or "disclosure")
+    detail = obligation.detail.strip()
+    return f"act {when}, {detail}" if detail.startswith(("and ", "or ")) else f"act {when} ({detail})"
 
 
 def _fallback_text(compiled: "CompiledProtocol", decision: "CategoryDecision", fallback: Fallback,

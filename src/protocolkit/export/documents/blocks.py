@@ -115,9 +115,15 @@ def pagebreak() -> str:
     return _line({"t": "pagebreak"})
 
 
-def landscape(on: bool = True) -> str:
-    """Start a landscape (or, with ``False``, portrait) part on a new page: wide tables in Word and print."""
-    return _line({"t": "orientation", "landscape": bool(on)})
+def landscape(on: bool = True, margin: float | None = None) -> str:
+    """Start a landscape (or, with ``False``, portrait) part on a new page: wide tables in Word and print.
+
+    ``margin``: the part's page margins in centimetres, where they differ from the document's (the
+    quick-reference cards, each one A4 page, have narrower margins)."""
+    block = {"t": "orientation", "landscape": bool(on)}
+    if margin is not None:
+        block["margin"] = float(margin)
+    return _line(block)
 
 
 BLOCK_FUNCTIONS = {"landscape": landscape, "h": h, "p": p, "note": note, "ul": ul, "table": table, "image": image, "toc": toc,

@@ -72,9 +72,11 @@ def stage_span(stages: list[str], order: list[str], names) -> str:
                      else ", ".join(names.stage(order[p]) for p in r) for r in runs)
 
 
-def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names) -> list[dict]:
+def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names, when=None) -> list[dict]:
     """Card rows from per-recipient rows: a team that receives just what its organisation receives is
-    left out, and recipients that get the same at the same stages share one row."""
+    left out, and recipients that get the same at the same stages share one row. ``when`` (rule id -> its
+    conditions in words): a row whose every rule has conditions says them after its stages (a duty that holds
+    only in some cases must not read as one that always holds)."""
     for to, row in list(rows.items()):
         parent = v.partners[to].part_of if to in v.partners else None   # an outside party has no parent
         if parent in rows and (rows[parent]["groups"], rows[parent]["stages"]) == (row["groups"], row["stages"]):
@@ -89,7 +91,12 @@ def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names) -> list[dict]:
                                                           "rules": set()})
         entry["to"].append(row["to"])
         entry["rules"] |= set(row["rules"])
-    return [{**e, "to": "; ".join(e["to"]), "rules": _few(sorted(e["rules"]), 1)} for e in merged.values()]
+    out = []
+    for e in merged.values():
+        conditions = sorted({when(r) for r in e["rules"]}) if when is not None else [""]
+        stages = e["stages"] if "" in conditions else f"{e['stages']}, only when {' or '.join(conditions)}"
+        out.append({**e, "to": "; ".join(e["to"]), "stages": stages, "rules": _few(sorted(e["rules"]), 1)})
+    return out
 
 
 def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) -> list[dict]:
@@ -147,7 +154,7 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     (True, 'Northbridge Constabulary')
     """
     from ...graph import permitted_flows
-    from .context import OUTCOME_WORDS, plain, whose
+    from .context import OUTCOME_WORDS, _when, plain, whose
 
     from ...model.defaults import effective_rules
 
@@ -182,7 +189,8 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
             row["rules"][flow.rule] = None
             for obligation in flow.obligations:   # the duty, not each rule's detail: the card is one page
                 duties[names.obligation(str(obligation).partition(": ")[0])] = None
-        table, must = _table(rows, v, names), _table(must_rows, v, names)
+        table = _table(rows, v, names)
+        must = _table(must_rows, v, names, when=lambda rule: plain(_when(protocol.rule(rule))))
         covered = lambda scope: partner.id in v.partners_in(scope)  # noqa: E731
         # refusals written for this partner (or its kind) are spelt out; those that bind every partner alike
         # (from: any) are the same on every card, so the card names them and the agreement says them

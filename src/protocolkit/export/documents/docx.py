@@ -20,7 +20,8 @@ from .text import clean
 ACCENT = (0x1F, 0x4E, 0x79)
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_USABLE_CM = 17.0
+_MARGIN_CM = 2.0
+_CARD_MARGIN_CM = 1.5
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -44,7 +45,11 @@ class _Writer:
         self.OxmlElement, self.qn, self.ALIGN = OxmlElement, qn, WD_ALIGN_PARAGRAPH
         self.doc = docx.Document()
         self.context = context
-        self.usable = _USABLE_CM
+        self.break_pending = False   # a page break asked for, made by the next block (see pagebreak)
+        self.spacer = None           # the empty paragraph under the last table or note, while it is the last
+        # a partner's card printed on its own is one A4 page: narrower margins give its tables the room
+        self.margin = _CARD_MARGIN_CM if "card" in context else _MARGIN_CM
+        self.usable = 21.0 - 2 * self.margin
         self.max_height = 21.0
         self._page()
         self._styles()
@@ -54,8 +59,8 @@ class _Writer:
     def _page(self) -> None:
         section = self.doc.sections[0]
         section.page_width, section.page_height = self.Cm(21.0), self.Cm(29.7)
-        section.left_margin = section.right_margin = self.Cm(2.0)
-        section.top_margin, section.bottom_margin = self.Cm(2.0), self.Cm(2.0)
+        section.left_margin = section.right_margin = self.Cm(self.margin)
+        section.top_margin, section.bottom_margin = self.Cm(self.margin), self.Cm(self.margin)
         footer = section.footer.paragraphs[0]
         footer.alignment = self.ALIGN.CENTER
         run = footer.add_run(clean(self.context["stamp"].line()) + "   page ")
@@ -135,11 +140,11 @@ class _Writer:
                 run.font.size = self.Pt(size)
 
     def heading(self, blk) -> None:
-        self.doc.add_heading(clean(blk["text"]), level=blk["level"])
+        self._starts_page(self.doc.add_heading(clean(blk["text"]), level=blk["level"]))
 
     def paragraph(self, blk) -> None:
         style = {"title": "Title", "subtitle": "Subtitle"}.get(blk["style"])
-        para = self.doc.add_paragraph(style=style)
+        para = self._starts_page(self.doc.add_paragraph(style=style))
         size = {"small": 8.5, "lead": 11.5, "caption": 8.5, "card": 7.5}.get(blk["style"])
         if blk["style"] == "card":  # a partner's card is one A4 page: little space between its lines
             para.paragraph_format.space_after = self.Pt(2)
@@ -155,7 +160,8 @@ class _Writer:
         cell = table.rows[0].cells[0]
         self._shade(cell, colour)
         self.runs(cell.paragraphs[0], blk["runs"], 9.5)
-        self.doc.add_paragraph().paragraph_format.space_after = self.Pt(2)
+        self.spacer = self.doc.add_paragraph()   # space under the table (dropped if a new page follows)
+        self.spacer.paragraph_format.space_after = self.Pt(2)
 
     def bullets(self, blk) -> None:
         for item in blk["items"]:
@@ -215,7 +221,8 @@ class _Writer:
         tbl = table._tbl
         for tr in list(parse_xml(f'<w:tbl {nsdecls("w")}>{"".join(out)}</w:tbl>')):
             tbl.append(tr)
-        self.doc.add_paragraph().paragraph_format.space_after = self.Pt(2)
+        self.spacer = self.doc.add_paragraph()   # space under the table (dropped if a new page follows)
+        self.spacer.paragraph_format.space_after = self.Pt(2)
 
     def image(self, blk, images: dict[str, bytes]) -> None:
         data = images.get(blk["name"])
@@ -238,20 +245,43 @@ class _Writer:
         lines = "\n".join(clean(hd["text"]) for hd in headings(blocks, 1))
         self._field(para, 'TOC \\o "1-2" \\h \\z \\u', lines)
 
-    def orientation(self, landscape: bool) -> None:
+    def orientation(self, landscape: bool, margin: float | None = None) -> None:
         from docx.enum.section import WD_ORIENT, WD_SECTION
 
         section = self.doc.add_section(WD_SECTION.NEW_PAGE)
         section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
         long, short = self.Cm(29.7), self.Cm(21.0)
         section.page_width, section.page_height = (long, short) if landscape else (short, long)
-        self.usable = (29.7 if landscape else 21.0) - 4.0
-        self.max_height = (21.0 if landscape else 29.7) - 6.0
+        if margin is not None or self.margin != _MARGIN_CM:   # a part with its own margins, or the end of one
+            self.margin = _MARGIN_CM if margin is None else margin
+            section.left_margin = section.right_margin = self.Cm(self.margin)
+            section.top_margin = section.bottom_margin = self.Cm(self.margin)
+        self.usable = (29.7 if landscape else 21.0) - 2 * self.margin
+        self.max_height = (21.0 if landscape else 29.7) - 2 * self.margin - 2.0
 
     def pagebreak(self) -> None:
+        """A new page before the next block: the next heading or paragraph starts one ("page break before"),
+        so a page the last block filled is not followed by an empty one; any other block gets a break of its own."""
+        self.break_pending = True
+
+    def _starts_page(self, para):
+        if self.break_pending:
+            para.paragraph_format.page_break_before = True
+            self.break_pending = False
+            # the space under a table just before is no use at the foot of a page, and would make a page
+            # of its own if the table filled the last one
+            if self.spacer is not None and para._p.getprevious() is self.spacer._p:
+                self.spacer._p.getparent().remove(self.spacer._p)
+        self.spacer = None
+        return para
+
+    def flush_break(self) -> None:
+        """Before a block that cannot start a page itself (a table, an image, a list): the break as a paragraph."""
         from docx.enum.text import WD_BREAK
 
-        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        if self.break_pending:
+            self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            self.break_pending = False
 
     def properties(self) -> None:
         cover, stamp = self.context["cover"], self.context["stamp"]
@@ -304,6 +334,10 @@ def render_docx(blocks: list[dict], context: dict, images: dict[str, bytes]) -> 
     writer = _Writer(context)
     for blk in blocks:
         t = blk["t"]
+        if t == "orientation":
+            writer.break_pending = False   # a new section starts a new page itself
+        elif t not in ("h", "p", "pagebreak"):
+            writer.flush_break()
         if t == "h":
             writer.heading(blk)
         elif t == "p":
@@ -321,7 +355,7 @@ def render_docx(blocks: list[dict], context: dict, images: dict[str, bytes]) -> 
         elif t == "pagebreak":
             writer.pagebreak()
         elif t == "orientation":
-            writer.orientation(blk["landscape"])
+            writer.orientation(blk["landscape"], blk.get("margin"))
     writer.properties()
     buffer = io.BytesIO()
     writer.doc.save(buffer)
