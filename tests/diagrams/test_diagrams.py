@@ -11,6 +11,7 @@ Regenerate the golden DOT text with ``PROTOCOLKIT_UPDATE_GOLDEN=1 pytest tests/d
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -247,6 +248,53 @@ def test_bundles_lose_no_flow(mash):
         assert sorted(covered) == sorted((a.source, a.target) for a in flows)
         for b in drawing.bundles:
             assert all(a.data == b.arrow.data for a in flows if a.source in b.sources and a.target in b.targets)
+
+
+SUPPORTING = ROOT / "examples" / "supporting_families"
+
+
+@pytest.mark.parametrize("example,stages", [("mash", (None, "referral", "plan", "closure")),
+                                            ("supporting_families", (None, "identification", "assessment"))])
+def test_flows_between_an_organisations_teams_are_each_in_one_group(example, stages):
+    """Grouped by receiving team and data, the flows inside an organisation lose none and add none."""
+    protocol = protocolkit.load(ROOT / "examples" / example)
+    labels = dataflow.labels_for(Vocabulary.of(protocol))
+    for stage in stages:
+        graph = build(protocol, stage=stage)
+        drawing = dataflow.plan(graph, labels)
+        assert drawing.internal, f"{example} {stage}: no flow between one organisation's teams to test"
+        by_pair = {(a.source, a.target): a for a in drawing.internal}
+        covered = [(s, g.target) for g in drawing.teams for s in g.sources]
+        assert sorted(covered) == sorted(by_pair), stage
+        for group in drawing.teams:
+            assert all(by_pair[(s, group.target)].data == group.arrow.data for s in group.sources)
+            assert group.target not in group.sources
+        # one group per recipient and data: no two groups could be merged
+        keys = [(g.target, g.arrow.data) for g in drawing.teams]
+        assert len(keys) == len(set(keys))
+
+
+def test_an_outline_has_one_line_per_receiving_team_naming_how_many_send(mash):
+    labels = dataflow.labels_for(Vocabulary.of(mash))
+    graph = build(mash, stage="referral")
+    drawing = dataflow.plan(graph, labels)
+    sc = dataflow.scene(graph, labels)
+    (council,) = [b for b in sc.boxes if b.members[0].partner == "northbridge_council"]
+    receiving = list(dict.fromkeys(g.target for g in drawing.teams if g.organisation == "northbridge_council"))
+    assert len(council.internal) == len(receiving) == 5
+    senders = {t: {s for g in drawing.teams if g.target == t for s in g.sources} for t in receiving}
+    for (text, colour), target in zip(council.internal, receiving):
+        assert text.startswith("to "), text
+        count = len(senders[target])
+        assert text.endswith("every other team" if count == len(council.members) - 1 else f"{count} teams"), text
+        sensitive = any(g.arrow.sensitive for g in drawing.teams if g.target == target)
+        assert colour == (dataflow.SENSITIVE_COLOUR if sensitive else dataflow.ORDINARY_COLOUR)
+    # children's social care hears from all six other teams, with special category data among it
+    assert council.internal[0] == ("to Council Children's Social Care: from every other team", dataflow.SENSITIVE_COLOUR)
+    # the text inside an outline is no smaller than any other small text of the drawing
+    text = dataflow.to_dot(graph, Vocabulary.of(mash))
+    sizes = {float(x) for x in re.findall(r'POINT-SIZE="([\d.]+)"', text) + re.findall(r"fontsize=([\d.]+)", text)}
+    assert min(sizes) == dataflow.SMALL_PT >= 9
 
 
 def test_labels_and_boxes_do_not_overlap(mash):
