@@ -69,7 +69,11 @@ def _render_graphviz(sc: Scene, path: Path, fmt: str) -> Path:
     try:   # (on the example, the nudge alone keeps every stage off the slower path)
         drawing = _run_dot(args, _placed_dot(sc, graphviz_boxes(text, curved=False)))
     except GraphvizFailed:
-        drawing = _run_dot(args, _placed_dot(sc, graphviz_boxes(text)))
+        placed = _placed_dot(sc, graphviz_boxes(text))
+        try:
+            drawing = _run_dot(args, placed)
+        except GraphvizFailed:   # the router failed on both: curves drawn without routing round the boxes
+            drawing = _run_dot(args + ["-Gsplines=curved"], placed)
     path.write_bytes(drawing)
     return path
 
