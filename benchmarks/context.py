@@ -8,7 +8,8 @@ tree to compare; it prints CPU seconds (``time.process_time``) per part:
 - the context (``agreement_context``) and, inside it, the promises (``check_guarantees``), the
   partner cards (``partner_cards``), the case evidence (``case_evidence``) and the review
   (``review_evidence``); ``context other`` is the rest of the context;
-- the writers given the blocks, without diagrams: ``docx``, ``html``, ``md``.
+- the writers given the blocks and the diagrams (drawn first, not timed; ``--no-diagrams`` leaves
+  them out): ``docx``, ``html``, ``md``.
 
     OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/context.py [--example mash] [--repeats 3]
 
@@ -39,7 +40,7 @@ def _timed(spent: dict, name: str, function):
     return wrapper
 
 
-def one_cold_run(example: str) -> dict[str, float]:
+def one_cold_run(example: str, draw: bool = True) -> dict[str, float]:
     """Every part's CPU time in this (fresh) process."""
     import datetime as dt
 
@@ -72,11 +73,15 @@ def one_cold_run(example: str) -> dict[str, float]:
     start = time.process_time()
     blocks = blocks_module.render_content(protocol.folder, "agreement.j2", context)
     spent["blocks"] = time.process_time() - start
+    images = {}
+    if draw:   # the diagrams (drawn by child processes, before the writers' clock starts)
+        from protocolkit.export.documents.render import images_for
+        images = images_for(protocol, blocks, context)
     start = time.process_time()
-    render_docx(blocks, context, {})
+    render_docx(blocks, context, images)
     spent["docx"] = time.process_time() - start
     start = time.process_time()
-    render_html(protocol, blocks, context, {}, context["cover"]["title"])
+    render_html(protocol, blocks, context, images, context["cover"]["title"])
     spent["html"] = time.process_time() - start
     start = time.process_time()
     render_markdown(blocks, context, None)
@@ -88,14 +93,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--example", default="mash")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--no-diagrams", action="store_true", help="write the documents without the diagrams")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)   # the fresh child process
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_cold_run(args.example)))
+        print(json.dumps(one_cold_run(args.example, not args.no_diagrams)))
         return 0
     runs = []
     for _ in range(args.repeats):
-        done = subprocess.run([sys.executable, __file__, "--one", "--example", args.example],
+        done = subprocess.run([sys.executable, __file__, "--one", "--example", args.example,
+                               *(["--no-diagrams"] if args.no_diagrams else [])],
                               capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         runs.append(json.loads(done.stdout))
     print(f"{args.example}: CPU seconds, cold (fresh process), median of {len(runs)}; load average {os.getloadavg()[0]:.1f}")
