@@ -62,21 +62,23 @@ def _render_graphviz(sc: Scene, path: Path, fmt: str) -> Path:
     aborts on some arrangements (an assertion in its triangulation, ``remove_intersected_edge``),
     and when the final drawing fails so, it is drawn again with the centres nudged a little
     further (``_NUDGES``), and when every nudge fails, from the layout with curved edges (which
-    gives other positions), nudged the same ways. Each way is deterministic, so the same
-    protocol still gives the same bytes; if every one fails, the last error is raised.
+    gives other positions), nudged the same ways; when the router fails on all of them, the
+    lines are drawn as plain curves (``splines=curved``, not routed round the boxes). Each way
+    is deterministic, so the same protocol still gives the same bytes.
     """
     args = ["-n", "-Tpng:cairo" if fmt == "png" else "-Tsvg", "-Gdpi=200" if fmt == "png" else "-Gdpi=72"]
     text = _dot(sc)
-    failure: GraphvizFailed | None = None
     for curved in (False, True):
         placed = arrange(sc, graphviz_boxes(text, curved=curved))
         for nudge in _NUDGES:   # the first nearly always draws; the next move the corners out of line again
             try:
                 path.write_bytes(_run_dot(args, _placed_dot(sc, placed, nudge)))
                 return path
-            except GraphvizFailed as exc:
-                failure = exc
-    raise failure
+            except GraphvizFailed:
+                pass
+    # the router failed every way: curves drawn without routing round the boxes
+    path.write_bytes(_run_dot(args + ["-Gsplines=curved"], _placed_dot(sc, placed)))
+    return path
 
 
 # A hair (a tenth of a point at most four tenths: about one pixel at 200 dpi) added to each
