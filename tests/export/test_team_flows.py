@@ -15,6 +15,7 @@ from protocolkit.graph.flows import permitted_flows
 from protocolkit.model.vocabulary import Vocabulary
 
 from documents_support import TODAY
+from print_size import smallest_printed_text
 
 EXAMPLES = ("mash", "supporting_families")
 
@@ -67,3 +68,13 @@ def test_the_agreement_prints_the_table_under_each_diagram(tmp_path):
         assert text.index(caption) < text.index(table), stage.id
     referral = text[text.index("Between the teams of one partner at Referral."):]
     assert "Northbridge Council Housing Services" in referral.split("Who may share with whom")[0]
+
+
+def test_the_second_examples_diagrams_print_no_text_under_six_points(tmp_path):
+    """On a landscape page of their own, drawn to its shape; before the redesign their smallest text printed at 4.8 pt."""
+    from protocolkit.export.documents.docx import write_docx
+
+    protocol = protocolkit.load(protocolkit.example_path("supporting_families"))
+    (docx_path,) = write_docx(protocol, tmp_path, today=TODAY)
+    sizes = smallest_printed_text(protocol, docx_path, tmp_path)
+    assert min(sizes.values()) >= 6.0, sizes
