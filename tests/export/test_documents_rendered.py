@@ -96,3 +96,18 @@ def test_unverified_points_are_marked_in_words_never_by_tag(rendered):
     flat = " ".join(rendered["text"].split())
     assert "unverified legal point: check with your legal adviser" in flat
     assert "[K]" not in flat
+
+
+def test_the_data_flow_diagrams_text_prints_large_enough_to_read(rendered, tmp_path):
+    """The smallest text of every stage's data-flow diagram, as the DOCX prints it.
+
+    Before the flows between the council's own teams were summarised in its outline it was 2.1 to
+    2.9 pt. The aim is 6 pt; this example does not reach it yet (about 5 to 6 pt on most stages,
+    3.8 pt on plan and intervention, whose 38 labels the placement cannot fit the page's shape), so
+    this holds the line that was reached rather than the aim.
+    """
+    from print_size import smallest_printed_text
+
+    sizes = smallest_printed_text(rendered["protocol"], rendered["docx"], tmp_path)
+    assert min(sizes.values()) >= 3.5, sizes
+    assert sorted(sizes.values())[1] >= 5.0, sizes   # every stage but the worst

@@ -14,7 +14,7 @@ heatmap    partners by data categories, a panel a stage .svg .png
 The same protocol always gives the same bytes. The data flows and the lanes are drawn
 by Graphviz when its ``dot`` program is installed (Debian package ``graphviz``) and by
 networkx and matplotlib otherwise; the heatmap by matplotlib. matplotlib is imported only
-when something is drawn or a text is measured.
+when it draws; text is measured with Pillow in the DejaVu Sans files matplotlib ships.
 
 Nothing in :mod:`protocolkit` imports this package except the command line.
 """

@@ -10,6 +10,7 @@ partner-category pairs the stage opens.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -73,13 +74,23 @@ class Sheet:
     cells: list[list[Cell]]                # [partner][stage]
     families: list[str]
     key: list[tuple[int, str, str]]        # (count, fill, ink) of the shading key
-    font: float                            # cell text size, points
-    name_font: float
+    font: float                            # cell text size (the count line), whole points
+    name_font: float                       # whole points
     left: float = 2.2
     right: float = PAGE[0] - 0.25
     bottom: float = 0.5
     top: float = PAGE[1] - 0.75
     header: float = 0.62
+
+    @property
+    def group_font(self) -> float:
+        """Size of the group lines in a cell (whole points)."""
+        return whole_points(self.font * 0.95)
+
+    @property
+    def minimum_font(self) -> float:
+        """Size of a cell's "N min." (whole points)."""
+        return whole_points(self.font * 0.9)
 
     @property
     def column(self) -> float:
@@ -88,6 +99,22 @@ class Sheet:
     @property
     def row(self) -> float:
         return (self.top - self.header - self.bottom) / max(1, len(self.partners))
+
+
+# Text sizes in whole points: Graphviz's HTML-like labels take a whole POINT-SIZE (2.43 reads
+# "4.85" as 4), so the sheet measures its lines at the sizes both renderers draw.
+STAGE_FONT, COUNTS_FONT, KEY_FONT, NOTE_FONT = 8.0, 6.0, 7.0, 6.0
+
+
+def whole_points(size: float) -> float:
+    """A text size rounded down to whole points, at least one.
+
+    Examples
+    --------
+    >>> whole_points(6.857), whole_points(0.4)
+    (6.0, 1.0)
+    """
+    return float(max(1, math.floor(size)))
 
 
 NOTE = ("Counts are of data categories a partner may receive from other partners at the stage, from any sender for "
@@ -172,8 +199,8 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
     out.stages = [("", "")] * len(stages)
     out.partners = [("", "")] * len(partners)
     column, row = out.column, out.row
-    out.font = min(7.0, row * 72 / 4.3)           # a count line and two lines of names fit a row
-    out.name_font = min(8.0, row * 72 / 3.2)
+    out.font = whole_points(min(7.0, row * 72 / 4.3))       # a count line and two lines of names fit a row
+    out.name_font = whole_points(min(8.0, row * 72 / 3.2))
     by_cell = {(r.partner, r.stage): r for r in data.itertuples(index=False)}
     out.stages = []
     for s in stages:
@@ -195,7 +222,7 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
                 continue
             fill = _shade(n / most)
             groups = [f"{labels.top_label(t, short=True)} {k}" for t, k in cell.groups.items()]
-            line.append(Cell(n, int(cell.minimum), tuple(_fit(groups, (column - 0.14) * 72, 2, out.font * 0.95)),
+            line.append(Cell(n, int(cell.minimum), tuple(_fit(groups, (column - 0.14) * 72, 2, out.group_font)),
                              fill, _ink(fill)))
         out.cells.append(line)
     for family, _ in out.partners:
@@ -245,9 +272,9 @@ def _render_matplotlib(sh: Sheet, path: Path) -> Path:
     ax.axis("off")
     for j, (label, counts) in enumerate(sh.stages):
         x = left + j * column
-        ax.text(x + column / 2, top - 0.02, label, ha="center", va="top", fontsize=8.5, fontweight="bold",
+        ax.text(x + column / 2, top - 0.02, label, ha="center", va="top", fontsize=STAGE_FONT, fontweight="bold",
                 linespacing=1.05)
-        ax.text(x + column / 2, top - header + 0.04, counts, ha="center", va="bottom", fontsize=6.5, color="#444444",
+        ax.text(x + column / 2, top - header + 0.04, counts, ha="center", va="bottom", fontsize=COUNTS_FONT, color="#444444",
                 linespacing=1.1)
     for i, (family, name) in enumerate(sh.partners):
         y = top - header - (i + 1) * row
@@ -266,19 +293,19 @@ def _render_matplotlib(sh: Sheet, path: Path) -> Path:
                     color=cell.ink)
             if cell.minimum:
                 ax.text(x + column - 0.07, y + row - 0.045, f"{cell.minimum} min.", ha="right", va="top",
-                        fontsize=font * 0.9, style="italic", color=cell.ink)
+                        fontsize=sh.minimum_font, style="italic", color=cell.ink)
             ax.text(x + 0.07, y + row - 0.04 - font * 1.3 / 72, "\n".join(cell.lines), ha="left", va="top",
-                    fontsize=font * 0.95, color=cell.ink, linespacing=1.1)
+                    fontsize=sh.group_font, color=cell.ink, linespacing=1.1)
     # family key and shading key along the bottom
     x = 0.25
     for family in sh.families:
         ax.add_patch(Rectangle((x, 0.2), 0.18, 0.13, fc=FAMILY_FILL[family], ec=FAMILY_LINE[family], lw=0.6))
-        ax.text(x + 0.24, 0.265, FAMILY_HEADINGS[family], va="center", fontsize=7)
+        ax.text(x + 0.24, 0.265, FAMILY_HEADINGS[family], va="center", fontsize=KEY_FONT)
         x += 0.4 + len(FAMILY_HEADINGS[family]) * 0.055
     x = max(x + 0.3, PAGE[0] - 4.6)
-    ax.text(x, 0.265, "categories received:", va="center", ha="right", fontsize=7)
+    ax.text(x, 0.265, "categories received:", va="center", ha="right", fontsize=KEY_FONT)
     for k, (n, fill, ink) in enumerate(sh.key):
         ax.add_patch(Rectangle((x + 0.1 + k * 0.55, 0.2), 0.5, 0.13, fc=fill, ec="#bbbbbb", lw=0.5))
-        ax.text(x + 0.35 + k * 0.55, 0.265, str(n), ha="center", va="center", fontsize=6.5, color=ink)
-    ax.text(PAGE[0] - 0.25, 0.06, NOTE, ha="right", va="bottom", fontsize=6.5, color="#444444")
+        ax.text(x + 0.35 + k * 0.55, 0.265, str(n), ha="center", va="center", fontsize=COUNTS_FONT, color=ink)
+    ax.text(PAGE[0] - 0.25, 0.06, NOTE, ha="right", va="bottom", fontsize=NOTE_FONT, color="#444444")
     return save_figure(figure, path)

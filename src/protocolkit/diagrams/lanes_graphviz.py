@@ -14,7 +14,7 @@ from pathlib import Path
 from ._common import FAMILY_FILL, FAMILY_HEADINGS, FAMILY_LINE
 from .dataflow.dot import _html
 from .dataflow.graphviz import _run_dot
-from .lanes import NOTE, PAGE, Cell, Sheet
+from .lanes import COUNTS_FONT, KEY_FONT, NOTE, NOTE_FONT, PAGE, STAGE_FONT, Cell, Sheet
 
 FONT = "DejaVu Sans"
 
@@ -29,7 +29,7 @@ def _text(text: str, size: float, colour: str = "#1a1a1a", bold: bool = False, i
         body = f"<B>{body}</B>"
     if italic:
         body = f"<I>{body}</I>"
-    return f'<FONT POINT-SIZE="{size:.2f}" COLOR="{colour}">{body}</FONT>'
+    return f'<FONT POINT-SIZE="{int(size)}" COLOR="{colour}">{body}</FONT>'   # whole points (see lanes.whole_points)
 
 
 def _box(width: float, height: float, extra: str = "") -> str:
@@ -37,15 +37,16 @@ def _box(width: float, height: float, extra: str = "") -> str:
     return f'WIDTH="{width:.1f}" HEIGHT="{height:.1f}" FIXEDSIZE="TRUE"{extra}'
 
 
-def _cell(cell: Cell, width: float, height: float, font: float) -> str:
+def _cell(cell: Cell, width: float, height: float, sh: Sheet) -> str:
     """One partner at one stage: the count and "N min." on the first line, the groups below (sizes in inches)."""
+    font = sh.font
     w, h = width * 72 - 2, height * 72 - 2          # inside the border
     frame = (f'{_box(width * 72, height * 72)} BGCOLOR="{cell.fill}" COLOR="{"#bbbbbb" if cell.count else "#e2e2e2"}" '
              'BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"')
     if not cell.count:
         return f'<TABLE {frame}><TR><TD {_box(w, h)}>{_text("–", font, cell.ink)}</TD></TR></TABLE>'
     count = f"{cell.count} categor{'y' if cell.count == 1 else 'ies'}"
-    minimum = _text(f"{cell.minimum} min.", font * 0.9, cell.ink, italic=True) if cell.minimum else " "
+    minimum = _text(f"{cell.minimum} min.", sh.minimum_font, cell.ink, italic=True) if cell.minimum else " "
     side, top = 0.05 * 72 - 1, font * 1.3 + 1.5    # the margins matplotlib's drawing leaves, and the count line
     inner = w - 2 * side
     return (f'<TABLE {frame}>'
@@ -55,7 +56,7 @@ def _cell(cell: Cell, width: float, height: float, font: float) -> str:
             f'<TD {_box(side, top)}></TD></TR>'
             f'<TR><TD {_box(side, h - top)}></TD>'
             f'<TD COLSPAN="2" {_box(inner, h - top)} ALIGN="LEFT" BALIGN="LEFT" VALIGN="TOP">'
-            f'{_text(chr(10).join(cell.lines), font * 0.95, cell.ink)}</TD>'
+            f'{_text(chr(10).join(cell.lines), sh.group_font, cell.ink)}</TD>'
             f'<TD {_box(side, h - top)}></TD></TR></TABLE>')
 
 
@@ -75,9 +76,9 @@ def to_dot(sh: Sheet) -> str:
         header.append(f'<TD WIDTH="{_pt(column)}" HEIGHT="{_pt(sh.header)}" FIXEDSIZE="TRUE">'
                       f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
                       f'<TR><TD HEIGHT="{_pt(sh.header * 0.55)}" VALIGN="TOP">'
-                      f'{_text(label, 8.5, "#000000", bold=True)}</TD></TR>'
+                      f'{_text(label, STAGE_FONT, "#000000", bold=True)}</TD></TR>'
                       f'<TR><TD HEIGHT="{_pt(sh.header * 0.45)}" VALIGN="BOTTOM">'
-                      f'{_text(counts, 6.5, "#444444")}</TD></TR>'
+                      f'{_text(counts, COUNTS_FONT, "#444444")}</TD></TR>'
                       f"</TABLE></TD>")
     rows.append("<TR>" + "".join(header) + "</TR>")
     for (family, name), cells in zip(sh.partners, sh.cells):
@@ -91,21 +92,21 @@ def to_dot(sh: Sheet) -> str:
                 f"{_text(name, sh.name_font)}</TD></TR></TABLE></TD>")
         for cell in cells:
             lane += (f'<TD WIDTH="{_pt(column)}" HEIGHT="{_pt(row)}" FIXEDSIZE="TRUE">'
-                     f"{_cell(cell, column - 0.04, row - 0.03, sh.font)}</TD>")
+                     f"{_cell(cell, column - 0.04, row - 0.03, sh)}</TD>")
         rows.append(f"<TR>{lane}</TR>")
     key = []
     for family in sh.families:
         key.append(f'<TD WIDTH="{_pt(0.18)}" HEIGHT="{_pt(0.13)}" FIXEDSIZE="TRUE" BGCOLOR="{FAMILY_FILL[family]}" '
                    f'COLOR="{FAMILY_LINE[family]}" BORDER="1"></TD>'
-                   f'<TD ALIGN="LEFT" CELLPADDING="4">{_text(FAMILY_HEADINGS[family], 7)}</TD><TD WIDTH="14"></TD>')
-    key.append(f'<TD WIDTH="20"></TD><TD ALIGN="RIGHT" CELLPADDING="4">{_text("categories received:", 7)}</TD>')
+                   f'<TD ALIGN="LEFT" CELLPADDING="4">{_text(FAMILY_HEADINGS[family], KEY_FONT)}</TD><TD WIDTH="14"></TD>')
+    key.append(f'<TD WIDTH="20"></TD><TD ALIGN="RIGHT" CELLPADDING="4">{_text("categories received:", KEY_FONT)}</TD>')
     for n, fill, ink in sh.key:
         key.append(f'<TD WIDTH="{_pt(0.5)}" HEIGHT="{_pt(0.13)}" FIXEDSIZE="TRUE" BGCOLOR="{fill}" COLOR="#bbbbbb" '
-                   f'BORDER="1">{_text(str(n), 6.5, ink)}</TD><TD WIDTH="{_pt(0.05)}"></TD>')
+                   f'BORDER="1">{_text(str(n), COUNTS_FONT, ink)}</TD><TD WIDTH="{_pt(0.05)}"></TD>')
     rows.append(f'<TR><TD COLSPAN="{span}" HEIGHT="{_pt(0.3)}" ALIGN="LEFT" VALIGN="BOTTOM">'
                 f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD WIDTH="{_pt(0.22)}"></TD>'
                 f'{"".join(key)}</TR></TABLE></TD></TR>')
-    rows.append(f'<TR><TD COLSPAN="{span}" ALIGN="RIGHT" HEIGHT="{_pt(0.16)}">{_text(NOTE, 6.5, "#444444")}</TD></TR>')
+    rows.append(f'<TR><TD COLSPAN="{span}" ALIGN="RIGHT" HEIGHT="{_pt(0.16)}">{_text(NOTE, NOTE_FONT, "#444444")}</TD></TR>')
     table = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(rows)}</TABLE>')
     return (f'digraph lanes {{\n  graph [bgcolor=white, pad="0.1,0.05", margin=0];\n'
             f'  node [shape=plaintext, margin=0, fontname="{FONT}"];\n  sheet [label=<{table}>];\n}}\n')

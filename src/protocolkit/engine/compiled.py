@@ -28,6 +28,7 @@ from ..model.protocol import Protocol
 from ..model.outcomes import DECISION_OUTCOMES, OUTCOMES_MOST_PROTECTIVE_FIRST
 from ..model.keys import split_fact_key
 from ..model.rules import REQUESTED_BY, UNSTATED_SUBJECT, Fallback, Rule
+from ..model.unchanged import model_json, remembered
 from ..model.vocabulary import Vocabulary
 
 #: Outcome codes in the compiled tables; GAP means nothing decided.
@@ -133,6 +134,11 @@ class CompiledProtocol:
     subjects: Dimension = field(default_factory=lambda: Dimension("about", (UNSTATED_SUBJECT,)))
     about_bits: np.ndarray | None = None        # [about code (0: no subject named), word]
     links: tuple[tuple[int, int, int], ...] = ()  # (subject's-value fact, role code, role-read fact) positions
+    #: What has been worked out from these tables that depends only on the rules in effect and the vocabulary
+    #: (such as every permitted flow): shared by every compiled tables object of the same rules in effect
+    #: (:func:`compile_protocol` pairs them by content, the protocol and ``with_defaults`` of it alike).
+    #: Whoever stores here must hand out copies: the entries are shared.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     def regimes(self, senders: np.ndarray, purposes: np.ndarray) -> np.ndarray:
         """The regime of each flow (``docs/semantics.md`` section 4): ``part3`` or ``uk_gdpr``."""
@@ -339,11 +345,15 @@ def bits_set(row: np.ndarray) -> list[int]:
 
 _CACHE: OrderedDict[str, CompiledProtocol] = OrderedDict()
 _CACHE_SIZE = 8
+_DERIVED: OrderedDict[str, dict] = OrderedDict()   # fingerprint of the rules in effect -> CompiledProtocol.derived
 
 
 def fingerprint(protocol: Protocol) -> str:
-    """A hash of everything that affects decisions; equal protocols share compiled tables."""
-    return hashlib.sha256(protocol.model_dump_json(by_alias=True).encode()).hexdigest()
+    """A hash of everything that affects decisions; equal protocols share compiled tables.
+
+    Worked out once per scope in which the protocol is promised unchanged (:mod:`protocolkit.model.unchanged`).
+    """
+    return remembered(protocol, "fingerprint", lambda: hashlib.sha256(model_json(protocol)).hexdigest())
 
 
 def compile_protocol(protocol: Protocol, *, cache: bool = True) -> CompiledProtocol:
@@ -376,6 +386,13 @@ def compile_protocol(protocol: Protocol, *, cache: bool = True) -> CompiledProto
             _CACHE[key] = cached
         return cached
     compiled = _compile(protocol)
+    # the protocol and with_defaults(protocol) compile to the same rules in effect: they share what is derived
+    in_effect = key if compiled.protocol is protocol else fingerprint(compiled.protocol)
+    shared = _DERIVED.pop(in_effect, None)
+    compiled.derived = {} if shared is None else shared
+    _DERIVED[in_effect] = compiled.derived
+    while len(_DERIVED) > _CACHE_SIZE:
+        _DERIVED.popitem(last=False)
     _CACHE[key] = compiled
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -123,7 +123,8 @@ def check_guarantees(protocol: Protocol) -> GuaranteeReport:
     key = fingerprint(protocol)
     report = _REPORTS.get(key)
     if report is None:
-        report = GuaranteeReport([check_guarantee(protocol, g) for g in protocol.guarantees])
+        compiled = compile_protocol(protocol)   # once for every guarantee (each lookup hashes the whole protocol)
+        report = GuaranteeReport([check_guarantee(protocol, g, compiled=compiled) for g in protocol.guarantees])
         _REPORTS[key] = report
         while len(_REPORTS) > 4:
             del _REPORTS[next(iter(_REPORTS))]
@@ -367,15 +368,18 @@ def sharing_modes(compiled: CompiledProtocol, winners: np.ndarray, shared: np.nd
     return out
 
 
-def check_guarantee(protocol: Protocol, guarantee: Guarantee) -> GuaranteeResult:
+def check_guarantee(protocol: Protocol, guarantee: Guarantee, *,
+                    compiled: CompiledProtocol | None = None) -> GuaranteeResult:
     """Decide one guarantee over every request in its scope.
+
+    ``compiled``, where given, is the protocol's compiled tables (saves looking them up again).
 
     Returns
     -------
     GuaranteeResult
         Proven, or violated with the smallest counterexample and the engine's explanation.
     """
-    compiled = compile_protocol(protocol)
+    compiled = compile_protocol(protocol) if compiled is None else compiled
     plan = layout(compiled, guarantee)
     prune = None
     strict = guarantee.strict

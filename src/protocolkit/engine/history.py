@@ -245,6 +245,16 @@ def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataF
     for fact_id in conditions:
         frame[fact_id] = pd.Series([None] * len(frame), dtype=object)
     columns = {fact_id: frame.columns.get_loc(fact_id) for fact_id in conditions}
+    facts_of_rule: dict[str, set[str]] = {}
+
+    def history_facts(rule_id: str) -> set[str]:
+        """The history facts a rule's conditions name (worked out once per rule)."""
+        found = facts_of_rule.get(rule_id)
+        if found is None:
+            found = facts_of_rule[rule_id] = {c.fact for c in compiled.protocol.rule(rule_id).conditions()
+                                              if c.fact.startswith(PREFIX + ".")}
+        return found
+
     for s in sorted(set(position.tolist())):
         rows = np.flatnonzero(position == s)
         values: dict[int, dict[str, HistoryValue]] = {}
@@ -266,21 +276,30 @@ def decide_in_steps(compiled, cases: list, steps, detail: str) -> tuple[pd.DataF
             raise
         table["request"] = rows[table["request"].to_numpy()]
         tables.append(table)
-        for row, group in table.groupby("request", sort=False):
+        # each request's rows, in first-seen order (as groupby(sort=False) gives them), read as plain lists
+        requests = table["request"].tolist()
+        categories = table["category"].tolist()
+        outcomes = [str(o) for o in table["outcome"].tolist()]
+        has_fallback = table["fallback"].notna().tolist()
+        rule_lists = [table[column].tolist() for column in ("rules_matched", "waiting_rules") if column in table]
+        grouped: dict[int, list[int]] = {}
+        for position_in_table, row in enumerate(requests):
+            grouped.setdefault(row, []).append(position_in_table)
+        for row, members in grouped.items():
             case, req = cases[steps.case_at[row]], steps.requests[row]
             used = set()
-            for column in ("rules_matched", "waiting_rules"):
-                if column in group:
-                    used |= {c.fact for rules in group[column] for r in rules
-                             for c in compiled.protocol.rule(r).conditions() if c.fact.startswith(PREFIX + ".")}
-            if (group["outcome"].astype(str) == "gap").any() or group["fallback"].notna().any():
+            for lists in rule_lists:
+                for k in members:
+                    for r in lists[k]:
+                        used |= history_facts(r)
+            if any(outcomes[k] == "gap" or has_fallback[k] for k in members):
                 used |= {f for f, v in values[row].items() if v.value == "unknown"}  # it may be why nothing decides
             if used:
                 notes[int(row)] = [evidence_text(conditions[f], values[row][f], labels) for f in conditions if f in used]
-            for item in group.itertuples(index=False):
-                events.setdefault(steps.case_at[row], CaseLog(reader)).add(Event(
-                    s, steps.step_id[row], int(row), case.steps[s].date, req.from_, req.to, item.category,
-                    steps.stage[row], str(item.outcome)))
+            log = events.setdefault(steps.case_at[row], CaseLog(reader))
+            for k in members:
+                log.add(Event(s, steps.step_id[row], int(row), case.steps[s].date, req.from_, req.to, categories[k],
+                              steps.stage[row], outcomes[k]))
     if not tables:
         return decide_many(compiled, frame, detail=detail), notes
     dtype = tables[0]["outcome"].dtype

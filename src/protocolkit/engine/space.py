@@ -25,6 +25,8 @@ from typing import Callable
 
 import numpy as np
 
+from .grouping import group_rows
+
 
 @dataclass
 class Axis:
@@ -59,7 +61,8 @@ class Axis:
         if len(allowed) == 0:
             return rows, allowed, tags, np.zeros(0, dtype=np.int64)
         key = np.column_stack([rows.view(np.int64), tags])
-        _, first, sizes = np.unique(key, axis=0, return_index=True, return_counts=True)
+        first, inverse = group_rows(key)   # as np.unique(axis=0), without its sort
+        sizes = np.bincount(inverse, minlength=len(first))
         order = np.argsort(first)
         first, sizes = first[order], sizes[order]
         return rows[first], allowed[first], tags[first], sizes.astype(np.int64)
@@ -133,21 +136,19 @@ def explore(axes: list[Axis], words: int, prune: dict[int, Callable] | None = No
         key = np.column_stack([crossed.view(np.int64), tags])
         if count:
             crossed_counts = (counts[:, None] * sizes[None, :].astype(np.float64)).reshape(n * k)
-            _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-            sums = np.bincount(inverse.reshape(-1), weights=crossed_counts, minlength=len(first))
+            first, inverse = group_rows(key)
+            sums = np.bincount(inverse, weights=crossed_counts, minlength=len(first))
             order = np.argsort(first)
             first, counts = first[order], sums[order]
         else:
-            _, first = np.unique(key, axis=0, return_index=True)
-            first.sort()
+            first = np.sort(group_rows(key)[0])
         bits, witness, tags = crossed[first], witness[first], tags[first]
         if prune and index in prune:
             keep = np.asarray(prune[index](witness), dtype=bool)
             bits, witness, tags = bits[keep], witness[keep], tags[keep]
             # the kept values have served the pruning: from here on states with equal bits merge
             tags = np.zeros_like(tags)
-            _, first = np.unique(np.column_stack([bits.view(np.int64), tags]), axis=0, return_index=True)
-            first.sort()
+            first = np.sort(group_rows(np.column_stack([bits.view(np.int64), tags]))[0])
             bits, witness, tags = bits[first], witness[first], tags[first]
     return Exploration(bits, witness, tags, size, [a.name for a in axes],
                        counts.round().astype(np.int64) if count else None)

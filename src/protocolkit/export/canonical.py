@@ -98,7 +98,9 @@ def canonical_json(protocol: Protocol) -> bytes:
     >>> text[:1], text[-1:]
     (b'{', b'\\n')
     """
-    return dumps_canonical(canonical_dict(protocol))
+    from ..model.unchanged import remembered
+
+    return remembered(protocol, "canonical_json", lambda: dumps_canonical(canonical_dict(protocol)))
 
 
 def content_hash(protocol: Protocol) -> str:
@@ -127,7 +129,9 @@ def content_key(protocol: Protocol) -> bytes:
     """A digest of the protocol's whole content (pydantic's compiled JSON writer: milliseconds, where the
     canonical JSON takes a good part of a second); equal keys mean equal canonical JSON, so
     :func:`content_hash` is worked out once per content however often the exports ask for it."""
-    return hashlib.sha256(protocol.model_dump_json(by_alias=True).encode()).digest()
+    from ..model.unchanged import model_json, remembered
+
+    return remembered(protocol, "content_key", lambda: hashlib.sha256(model_json(protocol)).digest())
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,17 @@ def format_names() -> list[str]:
 def export(protocol: Any, names: str | list[str], out_dir: str | Path, **options: Any) -> dict[str, list[Path]]:
     """Write one or more formats (``"all"`` for every one); the files written per format.
 
-    Options a writer does not take are not passed to it.
+    Options a writer does not take are not passed to it. The protocol is promised unchanged while the formats
+    are written (:func:`protocolkit.model.unchanged.unchanged`), so what each writer works out from its content
+    (its fingerprint, content hash, checks) is worked out once for all of them.
     """
+    from ..model.unchanged import unchanged
+
+    with unchanged(protocol):
+        return _export(protocol, names, out_dir, **options)
+
+
+def _export(protocol: Any, names: str | list[str], out_dir: str | Path, **options: Any) -> dict[str, list[Path]]:
     import inspect
 
     wanted = format_names() if names == "all" else [names] if isinstance(names, str) else list(names)

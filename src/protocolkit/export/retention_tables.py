@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from .tables import Tables
@@ -33,7 +34,24 @@ class RetentionTables:
 
 
 def retention_tables(tables: Tables) -> RetentionTables:
-    """The retention of a protocol's rules and statements, expanded over the export's partners and categories."""
+    """The retention of a protocol's rules and statements, expanded over the export's partners and categories.
+
+    Worked out once per compiled tables while the protocol is promised unchanged (an export: Rego, Cedar and ODRL
+    each ask); each caller gets its own copy.
+    """
+    from ..model.unchanged import memo_of
+
+    memo = memo_of(tables.compiled.source)
+    if memo is None:
+        return _retention_tables(tables)
+    kept = memo.setdefault("retention_tables", {})   # id(compiled) -> (compiled, tables), the tables kept alive
+    found = kept.get(id(tables.compiled))
+    if found is None or found[0] is not tables.compiled:
+        found = kept[id(tables.compiled)] = (tables.compiled, _retention_tables(tables))
+    return copy.deepcopy(found[1])
+
+
+def _retention_tables(tables: Tables) -> RetentionTables:
     from ..model.retention import recipient_keeps, rule_terms, statement_term
 
     compiled = tables.compiled

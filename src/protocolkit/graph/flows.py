@@ -74,6 +74,31 @@ def permitted_flows(protocol: Protocol | CompiledProtocol, stage: str | None = N
     True
     """
     c = protocol if isinstance(protocol, CompiledProtocol) else compile_protocol(protocol)
+    whole = stage is None and purpose is None and facts is None and senders is None and recipients is None \
+        and categories is None and stages is None and purposes is None
+    if whole:  # the whole protocol's flows: worked out once per rules in effect, each caller given its own copy
+        table = c.derived.get(_EVERY_FLOW)
+        if table is None:
+            table = _permitted_flows(c, None, None, None, senders=None, recipients=None, categories=None,
+                                     stages=None, purposes=None)
+            c.derived[_EVERY_FLOW] = table
+        return _copy(table)
+    return _permitted_flows(c, stage, purpose, facts, senders=senders, recipients=recipients,
+                            categories=categories, stages=stages, purposes=purposes)
+
+
+_EVERY_FLOW = "graph.flows.permitted_flows"
+
+
+def _copy(flows: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a flows table that shares nothing a caller can change with it (the ``facts`` cells are dicts)."""
+    out = flows.copy(deep=True)
+    out["facts"] = pd.Series([dict(f) for f in flows["facts"].tolist()], index=out.index, dtype=object)
+    return out
+
+
+def _permitted_flows(c: CompiledProtocol, stage, purpose, facts, *, senders, recipients, categories, stages,
+                     purposes) -> pd.DataFrame:
     def codes(one: str | None, many: Iterable[str] | None, dimension, what: str) -> np.ndarray:
         chosen = [one] if one else (None if many is None else list(many))
         return np.array(range(len(dimension.values)) if chosen is None

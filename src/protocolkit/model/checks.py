@@ -36,7 +36,23 @@ def check_protocol(protocol: Protocol, *, locate: Locate | None = None, today: d
     """Every whole-protocol finding, structural first, then legal sense.
 
     Legal-sense checks run only when the structure is sound, since they rely on references resolving.
+    Inside a scope that promises the protocol unchanged (:mod:`protocolkit.model.unchanged`, an export) the
+    findings are worked out once per locator and day.
     """
+    from .unchanged import memo_of
+
+    memo = memo_of(protocol)
+    if memo is None:
+        return _check_protocol(protocol, locate, today)
+    where = getattr(locate, "__self__", locate)   # a bound method is made anew at each attribute access
+    memo.setdefault("check_protocol locators", []).append(where)   # kept alive, so its id names it in the scope
+    key = ("check_protocol", id(where), getattr(locate, "__func__", None), today or dt.date.today())
+    if key not in memo:
+        memo[key] = _check_protocol(protocol, locate, today)
+    return list(memo[key])
+
+
+def _check_protocol(protocol: Protocol, locate: Locate | None, today: dt.date | None) -> list[Finding]:
     locate = locate or (lambda path: (None, None, None))
     vocab = Vocabulary.of(protocol)
     ctx = _Context(protocol, vocab, locate)

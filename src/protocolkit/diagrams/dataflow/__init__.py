@@ -13,6 +13,18 @@ same recipient start at the organisation's dashed outline, and arrows from sever
 partners to one recipient (or from one partner to several) meet at a dot that carries the
 label once.
 
+Flows between an organisation's own teams are not drawn as lines (an organisation with seven
+teams can have thirty of them at one stage). Inside the organisation's outline, under its team
+rows, one line for each team that its own teams may send to says from how many, in red when
+any of it is special category or criminal offence data and "(minimum)" when all of it is a
+minimum only. What each team may send is listed, with every category, in the table the
+agreement prints under the diagram (:mod:`protocolkit.export.documents.team_flows`, grouped
+by :func:`.plan.team_flows` as here). Every flow between partners is so accounted for: drawn,
+bundled, or summarised in an outline and listed in full under it.
+
+The drawing is sized for the page the agreement prints it on (a landscape page of its own), and
+its smallest text is :data:`.scene.SMALL_PT` points before it is scaled to fit.
+
 The layout comes from Graphviz when ``dot`` is installed (the Debian package ``graphviz``;
 ``scripts/system-deps.sh`` installs it), else from networkx drawn with matplotlib. Both
 write the same bytes for the same protocol every time.
@@ -34,8 +46,8 @@ from .._common import SENSITIVE_COLOUR, ORDINARY_COLOUR, labels_for  # noqa: F40
 from .dot import LAYOUT_ATTRIBUTES, _dot, to_dot  # noqa: F401
 from .fallback import _render_matplotlib
 from .graphviz import DOT_TIMEOUT, _render_graphviz, _run_dot, dot_available, graphviz_boxes  # noqa: F401
-from .plan import COMPACT_ABOVE, MAX_GROUPS, Arrow, Bundle, Plan, arrows, bundles, codes_used, node_label, organisations, plan  # noqa: F401,E501
-from .scene import GAP, HEADING_HEIGHT, LEGEND, PAGE, Edge, Member, OrgBox, Scene, Tag, arrange, legend_notes, scene  # noqa: F401,E501
+from .plan import COMPACT_ABOVE, MAX_GROUPS, Arrow, Bundle, Plan, TeamFlows, arrows, bundles, codes_used, node_label, organisations, plan, team_flows  # noqa: F401,E501
+from .scene import GAP, HEADING_HEIGHT, LEGEND, NAME_PT, PAGE, SMALL_PT, Edge, Member, OrgBox, Scene, Tag, arrange, legend_notes, scene  # noqa: F401,E501
 
 
 def render(graph: nx.MultiDiGraph, path: str | Path, vocabulary: Vocabulary | None = None,

@@ -7,7 +7,7 @@ import networkx as nx
 from ...model.text import visible
 from ...model.vocabulary import Vocabulary
 from .._common import FAMILIES, FAMILY_FILL, FAMILY_LINE, FONT, labels_for, wrap
-from .scene import LEGEND, PAGE, OrgBox, Scene, _colour, _width, scene
+from .scene import LEGEND, NAME_PT, PAGE, SMALL_PT, TEAM_WRAP, OrgBox, Scene, _colour, _width, scene
 
 
 def _q(text: str) -> str:
@@ -67,10 +67,10 @@ def _dot(sc: Scene, positions: dict[str, tuple[float, float]] | None = None) -> 
     lines = [
         f"digraph {_q(sc.protocol)} {{",
         f'  graph [{layout}, size="{PAGE[0]},{PAGE[1]}", pad=0.15, margin=0, outputorder=edgesfirst,',
-        f"         bgcolor=white, labelloc=t, labeljust=c, fontname={_q(FONT)}, fontsize=10,",
+        f"         bgcolor=white, labelloc=t, labeljust=c, fontname={_q(FONT)}, fontsize={SMALL_PT},",
         f"         label=<{_heading_html(sc)}>];",
-        f"  node [shape=plaintext, fontname={_q(FONT)}, fontsize=10, margin=0];",
-        f"  edge [fontname={_q(FONT)}, fontsize=9, arrowsize=0.7];",
+        f"  node [shape=plaintext, fontname={_q(FONT)}, fontsize={NAME_PT}, margin=0];",
+        f"  edge [fontname={_q(FONT)}, fontsize={SMALL_PT}, arrowsize=0.7];",
     ]
 
     def pos(node: str) -> str:
@@ -86,7 +86,7 @@ def _dot(sc: Scene, positions: dict[str, tuple[float, float]] | None = None) -> 
         colour = _colour(tag.arrow)
         text = "<BR/>".join(_html(x) for x in tag.lines)
         lines.append(f'  {tag.id} [shape=box, style="rounded{"" if tag.arrow.share else ",dashed"}", '
-                     f'color={_q(colour)}, fontcolor={_q(colour)}, fontsize=9, margin="0.05,0.02", width=0, height=0, '
+                     f'color={_q(colour)}, fontcolor={_q(colour)}, fontsize={SMALL_PT}, margin="0.05,0.02", width=0, height=0, '
                      f"label=<{text}>, tooltip={_q(', '.join(tag.arrow.categories))}{pos(tag.id)}];")
     short = {tag.id: tag.anchor for tag in sc.tags if tag.anchor}
     for edge in sc.edges:
@@ -108,12 +108,12 @@ def _box_html(box: OrgBox) -> str:
     for m in box.members:
         text = "<BR/>".join(f"<B>{_html(x)}</B>" for x in m.lines)
         if m.kind:
-            text += f'<BR/><FONT POINT-SIZE="8">{_html(m.kind)}</FONT>'
+            text += f'<BR/><FONT POINT-SIZE="{SMALL_PT}">{_html(m.kind)}</FONT>'
         rows.append(f'<TR><TD PORT="{m.port}" STYLE="rounded" BGCOLOR="{FAMILY_FILL[m.family]}" '
                     f'COLOR="{FAMILY_LINE[m.family]}" CELLPADDING="3">{text}</TD></TR>')
     for text, colour in box.internal:
-        wrapped = "<BR/>".join(_html(x) for x in wrap(text, 34))
-        rows.append(f'<TR><TD BORDER="0" CELLPADDING="1"><FONT POINT-SIZE="8" COLOR="{colour}">{wrapped}</FONT>'
+        wrapped = "<BR/>".join(_html(x) for x in wrap(text, TEAM_WRAP))
+        rows.append(f'<TR><TD BORDER="0" CELLPADDING="1"><FONT POINT-SIZE="{SMALL_PT}" COLOR="{colour}">{wrapped}</FONT>'
                     "</TD></TR>")
     if not box.outlined:
         return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0">{rows[0]}</TABLE>'
@@ -121,23 +121,35 @@ def _box_html(box: OrgBox) -> str:
             f'CELLPADDING="2">{"".join(rows)}</TABLE>')
 
 
+CODES_PER_ROW = 7   # the key's category codes, this many a row
+NOTE_WIDTH = 150    # characters a line of the key's notes
+
+
 def _heading_html(sc: Scene) -> str:
-    """The title and the key, as one Graphviz HTML-like table above the drawing."""
+    """The title and the key, as one Graphviz HTML-like table above the drawing, in as few rows as read well.
+
+    The drawing is wider than tall, so the key runs across: families and line styles on one
+    row, the category codes in rows of :data:`CODES_PER_ROW`, the notes run together.
+    """
     cells = []
+    families = sorted({m.family for b in sc.boxes for m in b.members}, key=[k for k, *_ in FAMILIES].index)
+    for k, heading, *_ in FAMILIES:
+        if k in families:
+            cells.append(f'<TD ALIGN="LEFT"><FONT COLOR="{FAMILY_LINE[k]}" POINT-SIZE="13">■</FONT> {_html(heading)}</TD>')
     for style, colour, text in LEGEND:
         sample = "━━━" if style == "solid" else "╍╍╍"
         cells.append(f'<TD ALIGN="LEFT"><FONT COLOR="{colour}">{sample}</FONT> {_html(text)}</TD>')
-    families = sorted({m.family for b in sc.boxes for m in b.members}, key=[k for k, *_ in FAMILIES].index)
-    swatches = "     ".join(f'<FONT COLOR="{FAMILY_LINE[k]}" POINT-SIZE="13">■</FONT> {_html(h)}'
-                             for k, h, *_ in FAMILIES if k in families)
-    rows = [f"<TR><TD>{swatches}</TD></TR>",
-            f'<TR><TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>']
-    if sc.codes:
-        codes = "   ".join(f"<B>{_html(c)}</B> {_html(n)}" for c, n in sc.codes)
-        rows.append(f"<TR><TD>{codes}</TD></TR>")
-    rows += [f"<TR><TD>{_html(note)}</TD></TR>" for note in sc.notes]
+    rows = [f'<TR><TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE></TD></TR>']
+    if sc.codes:   # in rows of a few, so that the key is no wider than the drawing
+        cells = [f'<TD ALIGN="LEFT"><B>{_html(c)}</B> {_html(n)}</TD>' for c, n in sc.codes]
+        grid = "".join("<TR>" + "".join(cells[i:i + CODES_PER_ROW]) + "</TR>"
+                       for i in range(0, len(cells), CODES_PER_ROW))
+        rows.append(f'<TR><TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{grid}</TABLE></TD></TR>')
+    if sc.notes:
+        notes = wrap(".  ".join(note.rstrip(".") for note in sc.notes) + ".", NOTE_WIDTH)
+        rows.append(f"<TR><TD>{'<BR/>'.join(_html(x) for x in notes)}</TD></TR>")
     return (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-            f'<TR><TD><FONT POINT-SIZE="15"><B>{_html(sc.title)}</B></FONT></TD></TR>'
-            f'<TR><TD><FONT POINT-SIZE="12">{_html(sc.scope)}</FONT></TD></TR>'
+            f'<TR><TD><FONT POINT-SIZE="14"><B>{_html(sc.title)}</B></FONT>   '
+            f'<FONT POINT-SIZE="12">{_html(sc.scope)}</FONT></TD></TR>'
             f'{"".join(rows)}</TABLE>')
 

@@ -9,7 +9,7 @@ import networkx as nx
 
 from .._common import FAMILIES, FAMILY_FILL, FAMILY_LINE, wrap
 from .._placement import Box, extent
-from .scene import LEGEND, Member, OrgBox, Scene, _colour, _width, arrange
+from .scene import LEGEND, NAME_PT, SMALL_PT, TEAM_WRAP, Member, OrgBox, Scene, _colour, _width, arrange
 
 
 def _text_size(lines: list[str], size: float, bold_lines: int = 0) -> tuple[float, float]:
@@ -19,15 +19,15 @@ def _text_size(lines: list[str], size: float, bold_lines: int = 0) -> tuple[floa
 
 
 def _member_size(m: Member) -> tuple[float, float]:
-    w1, h1 = _text_size(list(m.lines), 10, bold_lines=len(m.lines))
-    w2, h2 = _text_size([m.kind], 8) if m.kind else (0.0, 0.0)
+    w1, h1 = _text_size(list(m.lines), NAME_PT, bold_lines=len(m.lines))
+    w2, h2 = _text_size([m.kind], SMALL_PT) if m.kind else (0.0, 0.0)
     return max(w1, w2) + 0.12, h1 + h2 + 0.08
 
 
 def _box_layout(box: OrgBox) -> tuple[float, float, list[tuple[float, float, float, float]], list[float]]:
     """Size of an organisation box, its member rows (dx, dy, w, h from the centre) and internal-line heights."""
     sizes = [_member_size(m) for m in box.members]
-    notes = [_text_size(wrap(text, 34), 8) for text, _ in box.internal]
+    notes = [_text_size(wrap(text, TEAM_WRAP), SMALL_PT) for text, _ in box.internal]
     pad = 0.06 if box.outlined else 0.0
     width = max([w for w, _ in sizes] + [w for w, _ in notes]) + 2 * pad
     height = sum(h for _, h in sizes) + sum(h for _, h in notes) + pad * (len(sizes) + len(notes) + 1)
@@ -47,7 +47,7 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
     plt = pyplot()
     sizes = {b.id: _box_layout(b)[:2] for b in sc.boxes}
     for tag in sc.tags:
-        w, h = _text_size(list(tag.lines), 9)
+        w, h = _text_size(list(tag.lines), SMALL_PT)
         sizes[tag.id] = (w + 0.1, h + 0.06)
     helper = nx.Graph()
     helper.add_nodes_from(sorted(sizes))
@@ -67,18 +67,19 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
                for k, *_ in FAMILIES if any(m.family == k for b in sc.boxes for m in b.members)]
     handles += [Line2D([0], [0], color=c, linestyle="-" if s == "solid" else (0, (4, 2)), lw=1.6, label=t)
                 for s, c, t in LEGEND]
-    figure.legend(handles=handles, loc="upper center", ncol=4, fontsize=7.5, frameon=False,
-                  bbox_to_anchor=(0.5, 0.925))
-    notes = list(sc.notes)
+    figure.legend(handles=handles, loc="upper center", ncol=4, fontsize=SMALL_PT, frameon=False,
+                  bbox_to_anchor=(0.5, 0.93))
+    # the key's notes run together, as in the Graphviz drawing (dot._heading_html)
+    notes = wrap(".  ".join(note.rstrip(".") for note in sc.notes) + ".", 150) if sc.notes else []
     if sc.codes:
         notes[:0] = wrap("   ".join(f"{c}\u00a0{n.replace(' ', chr(0xa0))}" for c, n in sc.codes), 150)
-    figure.text(0.5, 0.875, "\n".join(notes), ha="center", va="top", fontsize=7.5, color="#333333", linespacing=1.3)
+    figure.text(0.5, 0.87, "\n".join(notes), ha="center", va="top", fontsize=SMALL_PT, color="#333333", linespacing=1.25)
     if not placed:
         figure.text(0.5, 0.5, "No partners", ha="center")
         return save_figure(figure, path)
 
     left, bottom, right, top = extent(placed)
-    area = (0.03, 0.02, 0.94, 0.77)   # figure fraction: x, y, w, h
+    area = (0.03, 0.02, 0.94, 0.74)   # figure fraction: x, y, w, h
     scale = min(area[2] * 11.69 / (right - left), area[3] * 8.27 / (top - bottom), 1.0)
     ax = figure.add_axes(area)
     ax.set_xlim((left + right) / 2 - area[2] * 11.69 / scale / 2, (left + right) / 2 + area[2] * 11.69 / scale / 2)
@@ -100,19 +101,19 @@ def _render_matplotlib(sc: Scene, path: Path) -> Path:
             ax.add_patch(FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.05",
                                         fc=FAMILY_FILL[m.family], ec=FAMILY_LINE[m.family], lw=1.0, zorder=4))
             ax.text(cx, cy + (0.05 if m.kind else 0), "\n".join(m.lines), ha="center", va="center",
-                    fontsize=10 * scale, fontweight="bold", zorder=5, linespacing=1.1)
+                    fontsize=NAME_PT * scale, fontweight="bold", zorder=5, linespacing=1.1)
             if m.kind:
-                ax.text(cx, cy - h / 2 + 0.07, m.kind, ha="center", va="bottom", fontsize=8 * scale, zorder=5)
+                ax.text(cx, cy - h / 2 + 0.07, m.kind, ha="center", va="bottom", fontsize=SMALL_PT * scale, zorder=5)
         y = b.y - height / 2 + 0.06 + sum(note_heights)
         for (text, colour), h in zip(box.internal, note_heights):
-            ax.text(b.x, y - h / 2, "\n".join(wrap(text, 34)), ha="center", va="center", fontsize=8 * scale,
+            ax.text(b.x, y - h / 2, "\n".join(wrap(text, TEAM_WRAP)), ha="center", va="center", fontsize=SMALL_PT * scale,
                     color=colour, zorder=5)
             y -= h + 0.06
     for tag in sc.tags:
         b = placed[tag.id]
         rects[tag.id] = (b.x, b.y, b.w, b.h)
         colour = _colour(tag.arrow)
-        ax.text(b.x, b.y, "\n".join(tag.lines), ha="center", va="center", fontsize=9 * scale, color=colour,
+        ax.text(b.x, b.y, "\n".join(tag.lines), ha="center", va="center", fontsize=SMALL_PT * scale, color=colour,
                 zorder=6, linespacing=1.1,
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": colour, "lw": 0.8,
                       "ls": "-" if tag.arrow.share else (0, (3, 2))})

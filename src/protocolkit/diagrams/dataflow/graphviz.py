@@ -60,17 +60,24 @@ def _render_graphviz(sc: Scene, path: Path, fmt: str) -> Path:
 
     The first layout is taken with straight edges (cheap); Graphviz 2.43's spline router
     aborts on some arrangements (an assertion in its triangulation, ``remove_intersected_edge``),
-    and when the final drawing fails so, it is drawn again from the layout with curved
-    edges, which is what every drawing used before and gives other positions. Both ways are
-    deterministic, so the same protocol still gives the same bytes.
+    and when the final drawing fails so, it is drawn again with the centres nudged a little
+    further (``_NUDGES``), and when every nudge fails, from the layout with curved edges (which
+    gives other positions), nudged the same ways; when the router fails on all of them, the
+    lines are drawn as plain curves (``splines=curved``, not routed round the boxes). Each way
+    is deterministic, so the same protocol still gives the same bytes.
     """
     args = ["-n", "-Tpng:cairo" if fmt == "png" else "-Tsvg", "-Gdpi=200" if fmt == "png" else "-Gdpi=72"]
     text = _dot(sc)
-    try:   # (on the example, the nudge alone keeps every stage off the slower path)
-        drawing = _run_dot(args, _placed_dot(sc, graphviz_boxes(text, curved=False)))
-    except GraphvizFailed:
-        drawing = _run_dot(args, _placed_dot(sc, graphviz_boxes(text)))
-    path.write_bytes(drawing)
+    for curved in (False, True):
+        placed = arrange(sc, graphviz_boxes(text, curved=curved))
+        for nudge in _NUDGES:   # the first nearly always draws; the next move the corners out of line again
+            try:
+                path.write_bytes(_run_dot(args, _placed_dot(sc, placed, nudge)))
+                return path
+            except GraphvizFailed:
+                pass
+    # the router failed every way: curves drawn without routing round the boxes
+    path.write_bytes(_run_dot(args + ["-Gsplines=curved"], _placed_dot(sc, placed)))
     return path
 
 
@@ -78,9 +85,10 @@ def _render_graphviz(sc: Scene, path: Path, fmt: str) -> Path:
 # centre in turn, so that no two labels' corners sit exactly in line: exactly collinear corners
 # are what trips Graphviz 2.43's router (the failure above); the same nudge on every run.
 _NUDGE = 0.1 / 72
+_NUDGES = (_NUDGE, 2 * _NUDGE, 3 * _NUDGE)   # tried in turn when the router still aborts (at most ~2 px)
 
 
-def _placed_dot(sc: Scene, first: dict[str, Box]) -> str:
-    placed = arrange(sc, first)
-    return _dot(sc, {k: (b.x + _NUDGE * (i % 5), b.y + _NUDGE * (i % 3)) for i, (k, b) in enumerate(placed.items())})
+def _placed_dot(sc: Scene, placed: dict[str, Box], nudge: float = _NUDGE) -> str:
+    """DOT text with the arranged centres, each nudged by a hair (see ``_NUDGE``)."""
+    return _dot(sc, {k: (b.x + nudge * (i % 5), b.y + nudge * (i % 3)) for i, (k, b) in enumerate(placed.items())})
 

@@ -4,7 +4,9 @@ Each arrow stands for every permitted flow from one partner to another in the vi
 with the data it may carry collapsed to top-level categories. Arrows that carry exactly the
 same data are bundled (an organisation and its teams to one recipient) and joined at a dot
 (several partners to one recipient, or one partner to several), so that nothing is lost and a
-printed page stays readable. Nothing here draws.
+printed page stays readable. Flows between an organisation's own teams are kept apart
+(``Plan.internal``) and grouped by receiving team and data (:func:`team_flows`), for the line
+per receiving team inside the outline and the agreement's table under the diagram. Nothing here draws.
 """
 
 from __future__ import annotations
@@ -55,16 +57,26 @@ def arrows(graph: nx.MultiDiGraph, labels: Labels) -> list[Arrow]:
     A partner's flows to itself (a rule whose senders and recipients both cover it) are
     not drawn: they move nothing between partners.
     """
-    # one pass over the edges (a stage has thousands); grouping them in pandas cost several times more
+    return collapse(((s, t, d["category"], d["outcome"], d["special"], d["criminal"])
+                     for s, t, d in graph.edges(data=True)), list(graph.nodes), labels)
+
+
+def collapse(flows, order: list[str], labels: Labels) -> list[Arrow]:
+    """Arrows from flows given as (sender, recipient, category, outcome, special, criminal).
+
+    ``order`` is the partners' order (the graph's nodes); the arrows come in that order of
+    sender, then recipient. What :func:`arrows` does for a graph, for any rows of permitted flows.
+    """
+    # one pass over the flows (a stage has thousands); grouping them in pandas cost several times more
     grouped: dict[tuple[str, str], tuple[set, list]] = {}
-    for source, target, data in graph.edges(data=True):
+    for source, target, category, outcome, special, criminal in flows:
         if source == target:
             continue
         categories, how = grouped.setdefault((source, target), (set(), [False, False]))
-        categories.add(data["category"])
-        how[0] = how[0] or data["outcome"] == "share"
-        how[1] = how[1] or bool(data["special"]) or bool(data["criminal"])
-    position = {n: i for i, n in enumerate(graph.nodes)}
+        categories.add(category)
+        how[0] = how[0] or outcome == "share"
+        how[1] = how[1] or bool(special) or bool(criminal)
+    position = {n: i for i, n in enumerate(order)}
     out = []
     for (source, target), (found, (share, sensitive)) in grouped.items():
         categories = tuple(sorted(found, key=labels.category_key))
@@ -77,19 +89,54 @@ def arrows(graph: nx.MultiDiGraph, labels: Labels) -> list[Arrow]:
 
 def organisations(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
     """Each organisation (a partner that is part of no other in the graph) with its teams, itself first."""
+    return organisations_of({n: graph.nodes[n].get("part_of") for n in graph.nodes})
+
+
+def organisations_of(part_of: dict[str, str | None]) -> dict[str, list[str]]:
+    """:func:`organisations` from each partner's ``part_of``, in the mapping's order."""
     def root(node: str) -> str:
         seen = {node}
-        while (parent := graph.nodes[node].get("part_of")) in graph.nodes and parent not in seen:
+        while (parent := part_of.get(node)) in part_of and parent not in seen:
             node = parent
             seen.add(node)
         return node
 
     out: dict[str, list[str]] = {}
-    for node in graph.nodes:
+    for node in part_of:
         out.setdefault(root(node), []).append(node)
     for org, members in out.items():
         members.sort(key=lambda n: n != org)
     return out
+
+
+@dataclass(frozen=True)
+class TeamFlows:
+    """Flows inside one organisation to one of its teams that carry the same data, from one or more of its teams.
+
+    The diagram draws one line per receiving team inside the organisation's outline; the
+    agreement lists each of these, with its data, in a table under the diagram.
+    """
+
+    organisation: str
+    target: str
+    sources: tuple[str, ...]
+    arrow: Arrow          # one of them; all carry the same data
+
+
+def team_flows(internal: list[Arrow], organisations: dict[str, list[str]]) -> list[TeamFlows]:
+    """Flows between an organisation's own teams grouped by recipient and data, senders in member order.
+
+    Lossless: each arrow is in exactly one group, and a group stands for one arrow with its
+    data from each of its sources. Ordered by organisation, recipient (member order), then first sender.
+    """
+    root = {m: org for org, members in organisations.items() for m in members}
+    rank = {m: (i, j) for i, members in enumerate(organisations.values()) for j, m in enumerate(members)}
+    grouped: dict[tuple, list[Arrow]] = {}
+    for a in internal:
+        grouped.setdefault((a.target, a.data), []).append(a)
+    out = [TeamFlows(root[target], target, tuple(sorted((a.source for a in found), key=rank.__getitem__)), found[0])
+           for (target, _), found in grouped.items()]
+    return sorted(out, key=lambda f: (rank[f.target], rank[f.sources[0]]))
 
 
 @dataclass(frozen=True)
@@ -154,6 +201,7 @@ class Plan:
     segments: list[tuple[str, str, Arrow, bool, bool]] = field(default_factory=list)  # tail, head, arrow, label?, head?
     compact: bool = False
     internal: list[Arrow] = field(default_factory=list)   # between an organisation and its own teams
+    teams: list[TeamFlows] = field(default_factory=list)  # the same, grouped by recipient and data
 
     @property
     def labelled(self) -> list[tuple[str, str, Arrow, bool, bool]]:
@@ -166,7 +214,7 @@ def plan(graph: nx.MultiDiGraph, labels: Labels, by_organisation: bool = True) -
     root = {m: org for org, members in organisations(graph).items() for m in members}
     internal = [a for a in every if by_organisation and root[a.source] == root[a.target]]
     flows = bundles(graph, [a for a in every if a not in internal], by_organisation)
-    result = Plan(flows, internal=internal)
+    result = Plan(flows, internal=internal, teams=team_flows(internal, organisations(graph)))
     left = list(range(len(flows)))
     while True:
         groups: dict[tuple, list[int]] = {}
@@ -189,7 +237,7 @@ def plan(graph: nx.MultiDiGraph, labels: Labels, by_organisation: bool = True) -
             result.segments += [(junction, flows[i].head, arrow, False, True) for i in members]
         left = [i for i in left if i not in members]
     result.segments += [(flows[i].tail, flows[i].head, flows[i].arrow, True, True) for i in left]
-    result.compact = len(result.labelled) + len(internal) > COMPACT_ABOVE
+    result.compact = len(result.labelled) > COMPACT_ABOVE
     return result
 
 

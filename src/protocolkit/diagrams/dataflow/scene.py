@@ -1,8 +1,9 @@
 """The scene of the data-flow diagram: what both renderers draw, with ids that are the same on every run,
 and where it goes on an A4 landscape page (:func:`arrange`).
 
-Organisations are boxes with a row per team, labels are small boxes of their own that the lines
-pass through, and the key explains line styles and colours.
+Organisations are boxes with a row per team and, under the rows, one line per team that its own
+teams may send to; labels are small boxes of their own that the lines pass through, and the key
+explains line styles and colours.
 """
 
 from __future__ import annotations
@@ -16,9 +17,17 @@ from .._common import (
     ORDINARY_COLOUR, SENSITIVE_COLOUR, Labels, common_prefix_word, partner_rows, short_name, title_of,
 )
 from .._placement import Box, beside, compact, landscape, separate
-from .plan import Arrow, Plan, codes_used, node_label, organisations, plan
+from .plan import Arrow, Plan, TeamFlows, codes_used, node_label, organisations, plan
 
-PAGE = (11.2, 7.7)   # A4 landscape, inside 12 mm margins, inches
+# A4 landscape inside 12 mm margins, inches, but no taller than the agreement prints it: a landscape
+# page's 25.7 x 15 cm (export/documents/docx.py), so that the whole width is used in print
+PAGE = (11.2, 6.55)
+
+# Point sizes, the same in both renderers. The agreement prints the drawing at about nine tenths
+# of its size when it fills the page, so no text is smaller than SMALL_PT there when it fits.
+NAME_PT = 10     # a partner's name (bold)
+SMALL_PT = 9     # its kind, the lines inside an outline, the labels on the lines
+TEAM_WRAP = 32   # characters a line inside an outline wraps at
 
 
 LEGEND = (
@@ -102,14 +111,8 @@ def scene(graph: nx.MultiDiGraph, labels: Labels) -> Scene:
             name_lines, kind = node_label(graph, node, labels, drop)
             members.append(Member(node, port_of[node], tuple(name_lines), kind,
                                   labels.family(graph.nodes[node].get("kind"))))
-        internal = []
-        for arrow in drawing.internal:
-            if root[arrow.source] == org:
-                to = short_name(str(graph.nodes[arrow.target].get("name") or arrow.target), 30, drop)
-                how = "" if arrow.share else " (minimum)"
-                text = f"→ {to}{how}: " + arrow.label(drawing.compact).replace(
-                    "\n", " · " if drawing.compact else ", ")
-                internal.append((text, SENSITIVE_COLOUR if arrow.sensitive else ORDINARY_COLOUR))
+        internal = [_team_line(graph, org, target, found, len(orgs[org]), drop)
+                    for target, found in _by_target(drawing, org).items()]
         boxes.append(OrgBox(box_of[org], tuple(members), tuple(internal), labels.family(graph.nodes[org].get("kind"))))
 
     def ref(name: str) -> str:
@@ -138,6 +141,32 @@ def scene(graph: nx.MultiDiGraph, labels: Labels) -> Scene:
                  str(graph.graph.get("protocol") or "protocol"))
 
 
+def _by_target(drawing: Plan, org: str) -> dict[str, list[TeamFlows]]:
+    out: dict[str, list[TeamFlows]] = {}
+    for flow in drawing.teams:
+        if flow.organisation == org:
+            out.setdefault(flow.target, []).append(flow)
+    return out
+
+
+def _team_line(graph: nx.MultiDiGraph, org: str, target: str, found: list[TeamFlows], members: int,
+               drop: str | None) -> tuple[str, str]:
+    """One line inside an outline for a team that receives from its own organisation's teams.
+
+    It names the team and how many of its organisation's teams may send it something; what
+    each may send is in the table under the diagram (:func:`team_flow_rows`). Red when any of
+    it is special category or criminal offence data; "(minimum)" when all of it is a minimum only.
+    """
+    to = short_name(str(graph.nodes[target].get("name") or target), 30, drop)
+    senders = {s for f in found for s in f.sources}
+    who = ("every other team" if len(senders) == members - 1 and members > 2
+           else f"{len(senders)} teams" if len(senders) > 1
+           else short_name(str(graph.nodes[next(iter(senders))].get("name") or ""), 30, drop))
+    how = "" if any(f.arrow.share for f in found) else " (minimum)"
+    colour = SENSITIVE_COLOUR if any(f.arrow.sensitive for f in found) else ORDINARY_COLOUR
+    return f"to {to}: from {who}{how}", colour
+
+
 def legend_notes(p: Plan, teams: bool) -> list[str]:
     notes = ["Labels: top-level data category " + ("code, then" if p.compact else "and (in brackets)")
              + " how many of its categories go"]
@@ -145,6 +174,9 @@ def legend_notes(p: Plan, teams: bool) -> list[str]:
         notes.append("Lines that meet at a label all carry the data it names")
     if teams:
         notes.append("A line to or from a partner's own row is for that team; to or from the outline, for every row")
+    if p.teams:
+        notes.append("Inside an outline: each team its own organisation's teams may send to, and how many may;"
+                     " the agreement lists what each may send under the diagram")
     return notes
 
 

@@ -99,17 +99,21 @@ def _table(rows: "OrderedDict[str, dict]", v: Vocabulary, names, when=None) -> l
     return out
 
 
-def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) -> list[dict]:
+def _keeping(protocol: Protocol, v: Vocabulary, received: set, partner: str, inherited,
+             groups: dict | None = None) -> list[dict]:
     """How long the partner keeps what it receives: each period in effect (docs/semantics.md sections 13 and 18)
-    with the groups of data it covers, most data first; nothing when the protocol states no retention."""
+    with the groups of data it covers, most data first; nothing when the protocol states no retention.
+
+    ``received``: the (rule, category) pairs of the permitted flows to the partner; ``groups``: categories'
+    group names already worked out for this set of cards."""
     from ...model.retention import retention_in_effect, states_retention
     from .context import plain
 
-    if not states_retention(protocol) or not len(flows):
+    if not states_retention(protocol) or not received:
         return []
-    received = flows[flows["to"] == partner][["rule", "category"]].drop_duplicates()
+    groups = {} if groups is None else groups
     periods: "OrderedDict[str, OrderedDict[str, None]]" = OrderedDict()
-    for rule, category in sorted(received.itertuples(index=False)):
+    for rule, category in sorted(received):
         found = retention_in_effect(protocol, v, [protocol.rule(rule)], inherited, partner, category)
         words = " or ".join(dict.fromkeys(plain(r.words) for r in found))   # "": no period agreed
         periods.setdefault(words, OrderedDict())[category] = None
@@ -118,15 +122,18 @@ def _keeping(protocol: Protocol, v: Vocabulary, flows, partner: str, inherited) 
     # the period that covers the most is said last, as "everything" (or "everything else"); the others name
     # their groups of data, or the categories themselves where a group is kept for different periods
     rest = max(periods, key=lambda w: (len(periods[w]), w))
-    split = {g for g in {_group(v, c) for c in received["category"]}
-             if len({w for w, cats in periods.items() for c in cats if _group(v, c) == g}) > 1}
+    words_of_group: dict[str, set[str]] = {}
+    for w, cats in periods.items():
+        for c in cats:
+            words_of_group.setdefault(_group(v, c, groups), set()).add(w)
+    split = {g for g, words in words_of_group.items() if len(words) > 1}
     rows = []
     for words, cats in sorted(periods.items()):
         if words == rest:
             continue
         what = OrderedDict()
         for c in cats:
-            what[plain(v.label("categories", c)) if _group(v, c) in split else _group(v, c)] = None
+            what[plain(v.label("categories", c)) if _group(v, c, groups) in split else _group(v, c, groups)] = None
         rows.append({"period": words, "what": ", ".join(what)})
     return rows + [{"period": rest, "what": "everything else" if rows else "everything"}]
 
@@ -163,31 +170,41 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
     stage_order = {s: i for i, s in enumerate(v.stage_ids)}
     groups: dict[str, str] = {}   # category -> its group's name, for every card
     limits: dict[str, str] = {}   # rule -> whose data it is limited to ("" when it is not)
+    # the flows' columns read once as lists, and each partner's rows as senders and as recipients
+    columns = {name: flows[name].tolist() for name in ("from", "to", "stage", "sharing", "decided_by", "rule",
+                                                       "category", "outcome", "obligations")} if len(flows) else {}
+    sent: dict[str, list[int]] = {}
+    received: dict[str, set[tuple[str, str]]] = {}
+    for k, (sender, recipient) in enumerate(zip(columns.get("from", []), columns.get("to", []))):
+        sent.setdefault(sender, []).append(k)
+        received.setdefault(recipient, set()).add((columns["rule"][k], columns["category"][k]))
+    late = len(stage_order)   # a stage outside the order sorts last, as pandas puts a missing key
     cards = []
     for partner in protocol.partners:
-        mine = flows[flows["from"] == partner.id] if len(flows) else flows
         rows: "OrderedDict[str, dict]" = OrderedDict()
         must_rows: "OrderedDict[str, dict]" = OrderedDict()
         duties: "OrderedDict[str, None]" = OrderedDict()
         judged: "OrderedDict[str, OrderedDict]" = OrderedDict()
-        for flow in mine.sort_values(["to", "stage"], key=lambda s: s.map(stage_order) if s.name == "stage" else s,
-                                     kind="stable").itertuples(index=False) if len(mine) else []:
-            into = must_rows if flow.sharing == "required" else rows
-            row = into.setdefault(flow.to, {"to": names.partner(flow.to), "groups": OrderedDict(), "stages": [],
-                                            "rules": OrderedDict()})
-            if flow.sharing == "discretion":
-                judged.setdefault(plain(flow.decided_by), OrderedDict())[flow.rule] = None
-            group = _group(v, flow.category, groups)
-            limited = limits.get(flow.rule)
+        mine = sorted(sent.get(partner.id, []),   # by recipient, then stage in order; ties as the flows list them
+                      key=lambda k: (columns["to"][k], stage_order.get(columns["stage"][k], late)))
+        for k in mine:
+            to, stage, rule, sharing = columns["to"][k], columns["stage"][k], columns["rule"][k], columns["sharing"][k]
+            into = must_rows if sharing == "required" else rows
+            row = into.setdefault(to, {"to": names.partner(to), "groups": OrderedDict(), "stages": [],
+                                       "rules": OrderedDict()})
+            if sharing == "discretion":
+                judged.setdefault(plain(columns["decided_by"][k]), OrderedDict())[rule] = None
+            group = _group(v, columns["category"][k], groups)
+            limited = limits.get(rule)
             if limited is None:   # whose data (docs/semantics.md s. 16)
-                limited = limits[flow.rule] = whose(protocol.rule(flow.rule).about, protocol)
+                limited = limits[rule] = whose(protocol.rule(rule).about, protocol)
             if limited:
                 group += f" ({limited})"
-            row["groups"].setdefault(group, set()).add(flow.outcome)
-            if flow.stage not in row["stages"]:
-                row["stages"].append(flow.stage)
-            row["rules"][flow.rule] = None
-            for obligation in flow.obligations:   # the duty, not each rule's detail: the card is one page
+            row["groups"].setdefault(group, set()).add(columns["outcome"][k])
+            if stage not in row["stages"]:
+                row["stages"].append(stage)
+            row["rules"][rule] = None
+            for obligation in columns["obligations"][k]:   # the duty, not each rule's detail: the card is one page
                 duties[names.obligation(str(obligation).partition(": ")[0])] = None
         table = _table(rows, v, names)
         must = _table(must_rows, v, names, when=lambda rule: plain(_when(protocol.rule(rule))))
@@ -208,7 +225,7 @@ def partner_cards(protocol: Protocol, names, v: Vocabulary) -> list[dict]:
         decides = [{"role": role, "rules": ids} for role, ids in roles.items()]
         consent = [{"rule": r.id, "title": _titled(r, protocol)} for r in protocol.rules
                    if r.outcome == "seek_consent" and covered(r.from_)]
-        keep = _keeping(protocol, v, flows, partner.id, inherited)
+        keep = _keeping(protocol, v, received.get(partner.id, set()), partner.id, inherited, groups)
         contact = partner.contacts.single_point_of_contact or partner.contacts.dpo
         cards.append({
             "id": partner.id, "name": plain(partner.name), "kind": names.kind(partner.kind),

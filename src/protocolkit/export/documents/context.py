@@ -237,6 +237,9 @@ def agreement_context(protocol: Protocol, *, warnings: list | None = None, today
     }
     ctx["guarantees"] = _guarantees(protocol)
     ctx["need_by_stage"] = _need_by_stage(protocol, n, v)
+    from .team_flows import team_flows_by_stage
+
+    ctx["team_flows"] = team_flows_by_stage(protocol, n, v)   # under each data-flow diagram
     ctx["flows"] = [_flow(r, n, v) for r in sharing_rules]
     ctx["special_categories"] = [n.category(c) for c in v.categories if v.is_special(c) and c in _used(protocol, v)]
     ctx["criminal_categories"] = [n.category(c) for c in v.categories if v.is_criminal(c) and c in _used(protocol, v)]

@@ -357,9 +357,53 @@ def render_docx(blocks: list[dict], context: dict, images: dict[str, bytes]) -> 
         elif t == "orientation":
             writer.orientation(blk["landscape"], blk.get("margin"))
     writer.properties()
-    buffer = io.BytesIO()
-    writer.doc.save(buffer)
-    return fixed_zip(buffer.getvalue())
+    members = _package_members(writer.doc)
+    if members is None:   # a python-docx without the package writer's steps: save, then fix the zip
+        buffer = io.BytesIO()
+        writer.doc.save(buffer)
+        return fixed_zip(buffer.getvalue())
+    return _zip_of(members)
+
+
+def _package_members(document) -> list[tuple[str, bytes]] | None:
+    """The package's members (name, bytes) in the order ``Document.save`` writes them, without zipping them:
+    saving deflates every member (the diagrams too) and :func:`fixed_zip` would inflate and deflate them all again.
+    None where python-docx does not have the steps its ``PackageWriter.write`` takes."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    steps = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+    if not all(hasattr(PackageWriter, step) for step in steps):
+        return None
+
+    class Collect:
+        def __init__(self):
+            self.members: list[tuple[str, bytes]] = []
+
+        def write(self, pack_uri, blob) -> None:   # what python-docx's zip writer does with each member
+            self.members.append((pack_uri.membername, blob))
+
+    package = document.part.package
+    for part in package.parts:   # as OpcPackage.save
+        part.before_marshal()
+    parts = package.parts
+    collect = Collect()
+    PackageWriter._write_content_types_stream(collect, parts)
+    PackageWriter._write_pkg_rels(collect, package.rels)
+    PackageWriter._write_parts(collect, parts)
+    return collect.members
+
+
+def _zip_of(members: list[tuple[str, bytes]]) -> bytes:
+    """A zip of the members, in order, each with the fixed timestamp and attributes of :func:`fixed_zip`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            fixed = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            target.writestr(fixed, data)
+    return out.getvalue()
 
 
 def fixed_zip(data: bytes) -> bytes:
