@@ -649,3 +649,21 @@ def test_core_import_stays_light():
             "import protocolkit.diagrams.heatmap; "
             "assert 'matplotlib' not in sys.modules, 'diagrams import matplotlib eagerly'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_compact_can_leave_the_width_alone():
+    """``squeeze_across=False`` (the data-flow diagram's second pass) tries only squeezes up and down: a row of
+    boxes too wide for a tall page gains only from squeezing across, so it prints smaller without."""
+    from protocolkit.diagrams._placement import Box, compact, extent
+
+    row = {f"b{i}": Box(i * 3.0, (i % 2) * 0.2, 1.0, 0.5) for i in range(8)}
+    page = (8.0, 12.0)
+
+    def scale(boxes):
+        left, bottom, right, top = extent(boxes)
+        return min(1.0, page[0] / (right - left), page[1] / (top - bottom))
+
+    both = compact({k: Box(b.x, b.y, b.w, b.h) for k, b in row.items()}, page, 0.1)
+    upright = compact({k: Box(b.x, b.y, b.w, b.h) for k, b in row.items()}, page, 0.1, squeeze_across=False)
+    assert scale(upright) < scale(both) - 0.05
+    assert extent(upright)[2] - extent(upright)[0] > extent(both)[2] - extent(both)[0]

@@ -150,12 +150,14 @@ def landscape(boxes: dict[str, Box]) -> dict[str, Box]:
     return {k: Box(b.y, -b.x, b.w, b.h, b.mobility) for k, b in boxes.items()}
 
 
-def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dict[str, Box]:
+def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float,
+            squeeze_across: bool = True) -> dict[str, Box]:
     """Draw the centres together as far as helps the drawing fill ``page`` (w, h) at the largest scale.
 
-    Tries shrink factors from 1 down to 0.52; after each, overlaps are pushed apart again.
-    Returns the least shrunk arrangement whose printed scale (page over extent, counted up
-    to 1: printing larger than life gains nothing) is largest.
+    Tries shrink factors from 1 down to 0.52, each also with one axis squeezed more (across,
+    or up and down; ``squeeze_across=False`` tries up and down only); after each, overlaps are
+    pushed apart again. Returns the least shrunk arrangement whose printed scale (page over
+    extent, counted up to 1: printing larger than life gains nothing) is largest.
     """
     def scale_of(bs: dict[str, Box]) -> float:
         left, bottom, right, top = extent(bs)
@@ -171,7 +173,8 @@ def compact(boxes: dict[str, Box], page: tuple[float, float], gap: float) -> dic
     for step in range(5):
         f = 1.0 - 0.12 * step
         for g in (1.0, 0.75, 0.55):   # squeeze one axis more, to fit the page's shape
-            for across in (True, False) if g != 1.0 else (True,):   # (g = 1: both ways are the same trial)
+            ways = ((True, False) if squeeze_across else (False,)) if g != 1.0 else (True,)
+            for across in ways:   # (g = 1: both ways are the same trial)
                 gx, gy = (g, 1.0) if across else (1.0, g)
                 trial = {k: Box(cx + (b.x - cx) * f * gx, cy + (b.y - cy) * f * gy, b.w, b.h, b.mobility)
                          for k, b in boxes.items()}
