@@ -178,9 +178,9 @@ def sheet(protocol: Protocol, stage: str | None = None, purpose: str | None = No
     >>> import protocolkit
     >>> sh = sheet(protocolkit.load(protocolkit.example_path("mash")), stage="referral")
     >>> sh.stages[0]
-    ('Referral', '16 partners receive\\n228 partner-categories')
+    ('Referral', '16 partners receive\\n230 partner-categories')
     >>> sh.partners[0], sh.cells[0][0].count, sh.cells[0][0].minimum
-    (('justice', 'Northbridge Constabulary'), 5, 5)
+    (('justice', 'Northbridge Constabulary'), 6, 2)
     """
     v = Vocabulary.of(protocol)
     labels = Labels(v)
