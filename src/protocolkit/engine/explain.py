@@ -85,15 +85,18 @@ def _duties(compiled: "CompiledProtocol", obligations: Sequence[str]) -> list[st
     return order + sentences
 
 
+_WORDED_DEADLINES = "engine.explain.deadline_sentence"
+
+
 def deadline_sentence(compiled: "CompiledProtocol", text: str) -> str | None:
     """A deadline that is data and also has words of its own, when first, then the words:
     "act before the start of the next school day after the incident, and in any case as soon as
     reasonably practicable". None for any other deadline (its text reads well as it is)."""
-    found = getattr(compiled, "_deadlines_by_text", None)
-    if found is None:
+    found = compiled.derived.get(_WORDED_DEADLINES)
+    if found is None:   # worked out once per rules in effect, like the other derived tables
         found = {str(o): o for entry in [*compiled.protocol.rules, *compiled.protocol.fallbacks]
                  for o in entry.obligations if o.type == "deadline" and o.within is not None and o.detail}
-        compiled._deadlines_by_text = found
+        compiled.derived[_WORDED_DEADLINES] = found
     obligation = found.get(text)
     if obligation is None:
         return None
