@@ -117,7 +117,11 @@ def render_markdown(report: dict, *, limit: int = 30) -> str:
         for group in report["groups"][:limit]:
             where = group["example_text"]
             cases = f" ({', '.join(group['sample_cases'])})" if group.get("sample_cases") else ""
-            lines.append(f"| {_escape(group['summary'])} | {group['requests']:,} | {group['sample_requests']}{cases} | "
+            # a change of retention alone is counted by kind of sharing under "Retention that changes", not by
+            # request: its row says so rather than print a count of 0 beside a change
+            requests = ("see retention above" if not group["requests"] and set(group["changed"]) == {"retention"}
+                        else f"{group['requests']:,}")
+            lines.append(f"| {_escape(group['summary'])} | {requests} | {group['sample_requests']}{cases} | "
                          f"{_escape(where)} |")
         if len(report["groups"]) > limit:
             lines.append(f"| ... and {len(report['groups']) - limit} more kinds of change | | | |")
